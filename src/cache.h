@@ -1,0 +1,78 @@
+/* cache: fresh bytes for every file of the mount.  Holds each API resource with its
+ * TTL (one shared fetch per resource at a time) and each file's last rendered
+ * snapshot, whose mtime moves only when its bytes change. */
+#ifndef MONZOHFS_CACHE_H
+#define MONZOHFS_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "monzo.h"
+#include "timefmt.h"
+
+enum res_kind { RES_WHOAMI, RES_ACCOUNTS, RES_BALANCE, RES_POTS, RES_KIND_COUNT };
+
+struct cache_options {
+	unsigned ttl[RES_KIND_COUNT]; /* seconds */
+	bool offline;
+};
+
+/* The default TTLs of DESIGN.md. */
+void cache_options_default(struct cache_options *o);
+const char *cache_res_name(enum res_kind kind);
+
+/* A resource as last fetched: immutable, shared by reference. */
+struct res_value {
+	int refs;
+	cJSON *json;
+	char *raw;
+	size_t raw_len;
+	uint64_t gen;            /* moves when the content changes */
+	struct instant changed_at;
+};
+
+/* A rendered file: immutable bytes, shared by reference with open files. */
+struct snapshot {
+	int refs;
+	char *data;
+	size_t size;
+	struct instant mtime;
+};
+
+enum file_kind {
+	FILE_WHOAMI,
+	FILE_ACCOUNTS,
+	FILE_STATUS,
+	FILE_ACCOUNT,
+	FILE_BALANCE,
+	FILE_POTS,
+	FILE_KIND_COUNT
+};
+
+struct cache;
+
+struct cache *cache_new(struct monzo *api, const struct cache_options *opts, const char *tokens_path);
+void cache_free(struct cache *c);
+
+/* Seeds a resource with a reply already fetched (the mount-time whoami check). */
+void cache_seed(struct cache *c, enum res_kind kind, const char *account, const char *raw, size_t len);
+
+/* A resource, fetched if absent or (with refresh) past its TTL.  When a refresh fails
+ * the older value is returned.  0 or a negative errno; release with res_value_put. */
+int cache_resource(struct cache *c, enum res_kind kind, const char *account, bool refresh,
+		   struct res_value **out);
+void res_value_put(struct res_value *v);
+
+/* A file's bytes.  refresh: bring its resources up to their TTL first (getattr);
+ * without it the last snapshot is reused, so open serves the size getattr reported. */
+int cache_file(struct cache *c, enum file_kind kind, const char *account, bool refresh, struct snapshot **out);
+void snapshot_get(struct snapshot *s);
+void snapshot_put(struct snapshot *s);
+
+/* When the mount started: the mtime of directories that have no data of their own. */
+struct instant cache_started(const struct cache *c);
+
+#endif

@@ -1,0 +1,220 @@
+/* config: layered KEY=value settings.  Values are never logged: the client secret is
+ * one of them, so messages name the key and where to set it, never the value. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <basedir.h>
+
+static const char *const config_names[CFG_COUNT] = {
+	[CFG_CLIENT_ID] = "MONZO_CLIENT_ID",
+	[CFG_CLIENT_SECRET] = "MONZO_CLIENT_SECRET",
+	[CFG_REDIRECT_URI] = "MONZO_REDIRECT_URI",
+	[CFG_BASE_URL] = "MONZO_BASE_URL",
+	[CFG_AUTH_URL] = "MONZO_AUTH_URL",
+};
+
+static const char *const config_defaults[CFG_COUNT] = {
+	[CFG_REDIRECT_URI] = "http://localhost:8080/callback",
+	[CFG_BASE_URL] = "https://api.monzo.com",
+	[CFG_AUTH_URL] = "https://auth.monzo.com",
+};
+
+void config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+}
+
+void config_free(struct config *cfg)
+{
+	for (int i = 0; i < CFG_COUNT; i++)
+		free(cfg->val[i]);
+	free(cfg->env_path);
+	free(cfg->file_path);
+	config_init(cfg);
+}
+
+const char *config_name(enum config_key key)
+{
+	return config_names[key];
+}
+
+static void config_put(struct config *cfg, enum config_key key, const char *value, const char *source)
+{
+	if (cfg->val[key])
+		return;
+	cfg->val[key] = strdup(value);
+	cfg->source[key] = source;
+}
+
+void config_set_option(struct config *cfg, enum config_key key, const char *value)
+{
+	free(cfg->val[key]);
+	cfg->val[key] = NULL;
+	config_put(cfg, key, value, "option");
+}
+
+const char *config_get(const struct config *cfg, enum config_key key)
+{
+	return cfg->val[key];
+}
+
+static char *config_strndup_trim(const char *s, size_t n)
+{
+	while (n && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	return strndup(s, n);
+}
+
+int config_parse_line(const char *line, char **key, char **value)
+{
+	*key = *value = NULL;
+	while (isspace((unsigned char)*line))
+		line++;
+	if (!*line || *line == '#')
+		return 0;
+	if (!strncmp(line, "export", 6) && isspace((unsigned char)line[6]))
+		line += 7;
+	while (isspace((unsigned char)*line))
+		line++;
+	const char *eq = strchr(line, '=');
+	if (!eq || eq == line)
+		return -1;
+	for (const char *p = line; p < eq; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && !isspace((unsigned char)*p))
+			return -1;
+	const char *v = eq + 1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	struct strbuf out = STRBUF_INIT;
+	if (*v == '"' || *v == '\'') {
+		char q = *v++;
+		for (; *v && *v != q; v++) {
+			if (q == '"' && *v == '\\' && v[1]) {
+				v++;
+				sb_addch(&out, *v == 'n' ? '\n' : *v == 't' ? '\t' : *v);
+			} else {
+				sb_addch(&out, *v);
+			}
+		}
+		if (*v != q) {
+			sb_release(&out);
+			return -1;
+		}
+		for (v++; isspace((unsigned char)*v); v++)
+			;
+		if (*v && *v != '#') {
+			sb_release(&out);
+			return -1;
+		}
+	} else {
+		const char *end = v + strlen(v);
+		/* As python-dotenv does: " #" starts a comment in an unquoted value. */
+		for (const char *p = v; *p; p++)
+			if (*p == '#' && (p == v || isspace((unsigned char)p[-1]))) {
+				end = p;
+				break;
+			}
+		char *t = config_strndup_trim(v, (size_t)(end - v));
+		sb_adds(&out, t);
+		free(t);
+	}
+	*key = config_strndup_trim(line, (size_t)(eq - line));
+	*value = sb_detach(&out, NULL);
+	return 1;
+}
+
+/* Reads a KEY=value file into unset keys.  A missing file is not an error. */
+static int config_read_file(struct config *cfg, const char *path, const char *source, struct strbuf *err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT ? 0 : (sb_addf(err, "cannot read %s: %s", path, strerror(errno)), -1);
+	char *line = NULL;
+	size_t cap = 0;
+	int lineno = 0, rc = 0;
+	while (getline(&line, &cap, f) >= 0) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		char *k, *v;
+		int r = config_parse_line(line, &k, &v);
+		if (r < 0) {
+			sb_addf(err, "%s:%d: not a KEY=value line", path, lineno);
+			rc = -1;
+			break;
+		}
+		if (r == 0)
+			continue;
+		for (int i = 0; i < CFG_COUNT; i++)
+			if (!strcmp(k, config_names[i]))
+				config_put(cfg, (enum config_key)i, v, source);
+		free(k);
+		free(v);
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+int config_load(struct config *cfg, struct strbuf *err)
+{
+	for (int i = 0; i < CFG_COUNT; i++) {
+		const char *e = getenv(config_names[i]);
+		if (e && *e)
+			config_put(cfg, (enum config_key)i, e, "environment");
+	}
+	if (!cfg->env_path)
+		cfg->env_path = strdup(".env");
+	if (config_read_file(cfg, cfg->env_path, cfg->env_path, err) < 0)
+		return -1;
+	if (!cfg->file_path)
+		cfg->file_path = config_file_path();
+	if (config_read_file(cfg, cfg->file_path, cfg->file_path, err) < 0)
+		return -1;
+	for (int i = 0; i < CFG_COUNT; i++)
+		if (config_defaults[i])
+			config_put(cfg, (enum config_key)i, config_defaults[i], "default");
+	return 0;
+}
+
+void config_explain_missing(const struct config *cfg, enum config_key key, struct strbuf *out)
+{
+	sb_addf(out, "%s is not set: set it in the environment, in ./.env or in %s",
+		config_names[key], cfg->file_path ? cfg->file_path : "$XDG_CONFIG_HOME/monzohfs/config");
+}
+
+static char *config_xdg_join(const char *(*home)(xdgHandle *), const char *rel)
+{
+	xdgHandle h;
+	char *out = NULL;
+	if (!xdgInitHandle(&h))
+		return NULL;
+	const char *base = home(&h);
+	if (base && asprintf(&out, "%s/%s", base, rel) < 0)
+		out = NULL;
+	xdgWipeHandle(&h);
+	return out;
+}
+
+char *config_tokens_path(void)
+{
+	return config_xdg_join(xdgCacheHome, "monzoh/tokens.json");
+}
+
+char *config_store_path(void)
+{
+	return config_xdg_join(xdgDataHome, "monzohfs/history.sqlite3");
+}
+
+char *config_file_path(void)
+{
+	return config_xdg_join(xdgConfigHome, "monzohfs/config");
+}

@@ -1,0 +1,231 @@
+/* fs: maps FUSE requests onto tree and cache.  getattr is where freshness is decided
+ * (it renders, so st_size is exact); open pins that snapshot, so every read of one
+ * open file sees the same bytes. */
+#include "fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+static struct fs_ctx *fs_ctx(void)
+{
+	return fuse_get_context()->private_data;
+}
+
+static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+	cfg->entry_timeout = 1.0;
+	cfg->attr_timeout = 1.0;
+	cfg->negative_timeout = 0;
+	cfg->use_ino = 0;
+	cfg->hard_remove = 0;
+	/* The kernel drops its pages when mtime changes: our mtime moves with the bytes. */
+	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
+		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+	return fs_ctx();
+}
+
+static void fs_fill_stat(const struct fs_ctx *ctx, const struct node *n, const struct snapshot *s,
+			 struct stat *st)
+{
+	memset(st, 0, sizeof *st);
+	st->st_uid = ctx->uid;
+	st->st_gid = ctx->gid;
+	struct instant t = s ? s->mtime : n->mtime;
+	switch (n->type) {
+	case NODE_DIR:
+		st->st_mode = S_IFDIR | 0555;
+		st->st_nlink = 2;
+		break;
+	case NODE_FILE:
+		st->st_mode = S_IFREG | 0444;
+		st->st_nlink = 1;
+		st->st_size = s ? (off_t)s->size : 0;
+		st->st_blocks = (st->st_size + 511) / 512;
+		break;
+	case NODE_LINK:
+		st->st_mode = S_IFLNK | 0777;
+		st->st_nlink = 1;
+		st->st_size = (off_t)strlen(n->account);
+		break;
+	}
+	st->st_mtim.tv_sec = t.sec;
+	st->st_mtim.tv_nsec = t.nsec;
+	st->st_ctim = st->st_mtim;
+	st->st_atim = st->st_mtim;
+}
+
+static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+{
+	struct fs_ctx *ctx = fs_ctx();
+	if (fi && fi->fh) {
+		struct snapshot *s = (struct snapshot *)(uintptr_t)fi->fh;
+		struct node n = { .type = NODE_FILE };
+		fs_fill_stat(ctx, &n, s, st);
+		return 0;
+	}
+	struct node n;
+	int rc = tree_lookup(&ctx->tree, path, &n);
+	if (rc)
+		return rc;
+	struct snapshot *s = NULL;
+	if (n.type == NODE_FILE && (rc = cache_file(ctx->cache, n.file, n.account, true, &s)))
+		return rc;
+	fs_fill_stat(ctx, &n, s, st);
+	if (s)
+		snapshot_put(s);
+	return 0;
+}
+
+static int fs_readlink(const char *path, char *buf, size_t size)
+{
+	struct node n;
+	int rc = tree_lookup(&fs_ctx()->tree, path, &n);
+	if (rc)
+		return rc;
+	if (n.type != NODE_LINK)
+		return -EINVAL;
+	/* Relative, so the link still works when the mount is reached by another path. */
+	snprintf(buf, size, "%s", n.account);
+	return 0;
+}
+
+static int fs_open(const char *path, struct fuse_file_info *fi)
+{
+	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC))
+		return -EROFS;
+	struct fs_ctx *ctx = fs_ctx();
+	struct node n;
+	int rc = tree_lookup(&ctx->tree, path, &n);
+	if (rc)
+		return rc;
+	if (n.type != NODE_FILE)
+		return -EISDIR;
+	struct snapshot *s;
+	if ((rc = cache_file(ctx->cache, n.file, n.account, false, &s)))
+		return rc;
+	fi->fh = (uint64_t)(uintptr_t)s;
+	return 0;
+}
+
+static int fs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	const struct snapshot *s = (const struct snapshot *)(uintptr_t)fi->fh;
+	if (off < 0)
+		return -EINVAL;
+	if ((size_t)off >= s->size)
+		return 0;
+	size_t n = s->size - (size_t)off;
+	if (n > size)
+		n = size;
+	memcpy(buf, s->data + off, n);
+	return (int)n;
+}
+
+static int fs_release(const char *path, struct fuse_file_info *fi)
+{
+	snapshot_put((struct snapshot *)(uintptr_t)fi->fh);
+	return 0;
+}
+
+struct fs_fill {
+	void *buf;
+	fuse_fill_dir_t filler;
+};
+
+static int fs_fill_entry(void *ctx, const char *name, const struct node *n)
+{
+	struct fs_fill *f = ctx;
+	struct stat st;
+	/* Type bits only: a full stat would mean rendering (and fetching) every file,
+	 * and a listing must not fetch what nobody looked up. */
+	memset(&st, 0, sizeof st);
+	st.st_mode = n->type == NODE_DIR ? S_IFDIR | 0555 : n->type == NODE_LINK ? S_IFLNK | 0777 : S_IFREG | 0444;
+	return f->filler(f->buf, name, &st, 0, 0);
+}
+
+static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off, struct fuse_file_info *fi,
+		      enum fuse_readdir_flags flags)
+{
+	struct fs_ctx *ctx = fs_ctx();
+	struct node n;
+	int rc = tree_lookup(&ctx->tree, path, &n);
+	if (rc)
+		return rc;
+	if (n.type != NODE_DIR)
+		return -ENOTDIR;
+	filler(buf, ".", NULL, 0, 0);
+	filler(buf, "..", NULL, 0, 0);
+	struct fs_fill f = { buf, filler };
+	return tree_list(&ctx->tree, &n, fs_fill_entry, &f);
+}
+
+static int fs_statfs(const char *path, struct statvfs *sv)
+{
+	memset(sv, 0, sizeof *sv);
+	sv->f_bsize = 4096;
+	sv->f_frsize = 4096;
+	sv->f_namemax = 255;
+	sv->f_flag = ST_RDONLY | ST_NOSUID | ST_NODEV;
+	return 0;
+}
+
+/* Every kind of change is refused the same way: this is a read-only view of a bank. */
+static int fs_erofs_path(const char *path)
+{
+	return -EROFS;
+}
+static int fs_mknod(const char *p, mode_t m, dev_t d) { return fs_erofs_path(p); }
+static int fs_mkdir(const char *p, mode_t m) { return fs_erofs_path(p); }
+static int fs_unlink(const char *p) { return fs_erofs_path(p); }
+static int fs_rmdir(const char *p) { return fs_erofs_path(p); }
+static int fs_symlink(const char *t, const char *p) { return fs_erofs_path(p); }
+static int fs_rename(const char *a, const char *b, unsigned int f) { return fs_erofs_path(a); }
+static int fs_link(const char *a, const char *b) { return fs_erofs_path(b); }
+static int fs_chmod(const char *p, mode_t m, struct fuse_file_info *fi) { return fs_erofs_path(p); }
+static int fs_chown(const char *p, uid_t u, gid_t g, struct fuse_file_info *fi) { return fs_erofs_path(p); }
+static int fs_truncate(const char *p, off_t o, struct fuse_file_info *fi) { return fs_erofs_path(p); }
+static int fs_write(const char *p, const char *b, size_t s, off_t o, struct fuse_file_info *fi)
+{
+	return fs_erofs_path(p);
+}
+static int fs_create(const char *p, mode_t m, struct fuse_file_info *fi) { return fs_erofs_path(p); }
+static int fs_utimens(const char *p, const struct timespec tv[2], struct fuse_file_info *fi)
+{
+	return fs_erofs_path(p);
+}
+static int fs_setxattr(const char *p, const char *n, const char *v, size_t s, int f) { return fs_erofs_path(p); }
+static int fs_removexattr(const char *p, const char *n) { return fs_erofs_path(p); }
+
+static const struct fuse_operations fs_ops = {
+	.init = fs_init,
+	.getattr = fs_getattr,
+	.readlink = fs_readlink,
+	.open = fs_open,
+	.read = fs_read,
+	.release = fs_release,
+	.readdir = fs_readdir,
+	.statfs = fs_statfs,
+	.mknod = fs_mknod,
+	.mkdir = fs_mkdir,
+	.unlink = fs_unlink,
+	.rmdir = fs_rmdir,
+	.symlink = fs_symlink,
+	.rename = fs_rename,
+	.link = fs_link,
+	.chmod = fs_chmod,
+	.chown = fs_chown,
+	.truncate = fs_truncate,
+	.write = fs_write,
+	.create = fs_create,
+	.utimens = fs_utimens,
+	.setxattr = fs_setxattr,
+	.removexattr = fs_removexattr,
+};
+
+const struct fuse_operations *fs_operations(void)
+{
+	return &fs_ops;
+}

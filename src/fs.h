@@ -1,0 +1,21 @@
+/* fs: the FUSE operations of the mount; the only module (with the daemon's main)
+ * that knows about FUSE. */
+#ifndef MONZOHFS_FS_H
+#define MONZOHFS_FS_H
+
+#define FUSE_USE_VERSION 35
+#include <fuse.h>
+
+#include "cache.h"
+#include "tree.h"
+
+struct fs_ctx {
+	struct cache *cache;
+	struct tree tree;
+	uid_t uid;
+	gid_t gid;
+};
+
+const struct fuse_operations *fs_operations(void);
+
+#endif

@@ -1,0 +1,171 @@
+/* http: an easy handle per request over a shared connection cache, so worker threads
+ * never serialise on one handle yet keep-alive connections are reused. */
+#include "http.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+static CURLSH *http_share;
+static pthread_mutex_t http_locks[CURL_LOCK_DATA_LAST];
+
+static void http_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *user)
+{
+	pthread_mutex_lock(&http_locks[data]);
+}
+
+static void http_unlock(CURL *h, curl_lock_data data, void *user)
+{
+	pthread_mutex_unlock(&http_locks[data]);
+}
+
+int http_global_init(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -1;
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&http_locks[i], NULL);
+	http_share = curl_share_init();
+	if (!http_share)
+		return -1;
+	curl_share_setopt(http_share, CURLSHOPT_LOCKFUNC, http_lock);
+	curl_share_setopt(http_share, CURLSHOPT_UNLOCKFUNC, http_unlock);
+	curl_share_setopt(http_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	curl_share_setopt(http_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_share_setopt(http_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	return 0;
+}
+
+void http_global_cleanup(void)
+{
+	if (http_share)
+		curl_share_cleanup(http_share);
+	http_share = NULL;
+	curl_global_cleanup();
+}
+
+void http_response_init(struct http_response *r)
+{
+	memset(r, 0, sizeof *r);
+	sb_init(&r->body);
+	r->retry_after = -1;
+}
+
+void http_response_release(struct http_response *r)
+{
+	sb_release(&r->body);
+}
+
+static size_t http_on_body(char *data, size_t size, size_t n, void *user)
+{
+	sb_add(user, data, size * n);
+	return size * n;
+}
+
+static size_t http_on_header(char *data, size_t size, size_t n, void *user)
+{
+	struct http_response *r = user;
+	size_t len = size * n;
+	static const char name[] = "retry-after:";
+	if (len > sizeof name - 1 && !strncasecmp(data, name, sizeof name - 1)) {
+		char *end;
+		long v = strtol(data + sizeof name - 1, &end, 10);
+		if (end != data + sizeof name - 1 && v >= 0)
+			r->retry_after = v;
+	}
+	return len;
+}
+
+static bool http_host_is_loopback(const char *host)
+{
+	return !strcasecmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "[::1]") ||
+	       !strcmp(host, "::1");
+}
+
+bool http_url_allows_bearer(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	bool ok = false;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		ok = !strcasecmp(scheme, "https") || (!strcasecmp(scheme, "http") && http_host_is_loopback(host));
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+char *http_escape(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0);
+	char *out = strdup(e ? e : "");
+	curl_free(e);
+	return out;
+}
+
+int http_perform(const struct http_request *req, struct http_response *r)
+{
+	if (req->bearer && !http_url_allows_bearer(req->url)) {
+		snprintf(r->error, sizeof r->error,
+			 "refusing to send the access token over plain http:// to a non-loopback host");
+		return -1;
+	}
+	CURL *h = curl_easy_init();
+	if (!h) {
+		snprintf(r->error, sizeof r->error, "cannot create an HTTP handle");
+		return -1;
+	}
+	struct curl_slist *headers = NULL;
+	struct strbuf auth = STRBUF_INIT;
+	char errbuf[CURL_ERROR_SIZE] = "";
+
+	headers = curl_slist_append(headers, "Accept: application/json");
+	if (req->bearer) {
+		sb_addf(&auth, "Authorization: Bearer %s", req->bearer);
+		headers = curl_slist_append(headers, auth.buf);
+	}
+	curl_easy_setopt(h, CURLOPT_URL, req->url);
+	curl_easy_setopt(h, CURLOPT_SHARE, http_share);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "monzohfs/" MONZOHFS_VERSION);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms ? req->connect_timeout_ms : 10000L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : 30000L);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r->body);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, http_on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+	if (req->form) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->form);
+	} else if (req->method && strcmp(req->method, "GET")) {
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+	}
+
+	CURLcode rc = curl_easy_perform(h);
+	curl_off_t total_us = 0;
+	curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total_us);
+	r->elapsed_ms = (long)(total_us / 1000);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	} else {
+		/* errbuf names host and port at most; the URL's query holds no secret either. */
+		snprintf(r->error, sizeof r->error, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		r->status = 0;
+	}
+	curl_slist_free_all(headers);
+	/* The header held the token: wipe it before the memory goes back to the heap. */
+	if (auth.buf)
+		explicit_bzero(auth.buf, auth.len);
+	sb_release(&auth);
+	curl_easy_cleanup(h);
+	return rc == CURLE_OK ? 0 : -1;
+}

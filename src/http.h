@@ -1,0 +1,39 @@
+/* http: one blocking HTTP exchange over libcurl, with connections, DNS and TLS sessions
+ * shared between threads.  Knows nothing of Monzo or FUSE. */
+#ifndef MONZOHFS_HTTP_H
+#define MONZOHFS_HTTP_H
+
+#include <stdbool.h>
+
+#include "strbuf.h"
+
+struct http_request {
+	const char *method;   /* "GET" or "POST" */
+	const char *url;
+	const char *bearer;   /* access token, or NULL */
+	const char *form;     /* application/x-www-form-urlencoded body, or NULL */
+	long connect_timeout_ms;
+	long timeout_ms;
+};
+
+struct http_response {
+	long status;          /* 0 when no response arrived */
+	struct strbuf body;
+	long retry_after;     /* seconds from Retry-After, -1 if absent */
+	char error[256];      /* transport error text when http_perform fails */
+	long elapsed_ms;
+};
+
+int http_global_init(void);
+void http_global_cleanup(void);
+void http_response_init(struct http_response *r);
+void http_response_release(struct http_response *r);
+/* 0 when a response arrived (any status); -1 on a transport failure or a refused
+ * request, with the reason in r->error. */
+int http_perform(const struct http_request *req, struct http_response *r);
+/* A bearer token may go to https:// anywhere, and to http:// only on loopback. */
+bool http_url_allows_bearer(const char *url);
+/* Percent-encodes s for a query string or form body (malloc'd). */
+char *http_escape(const char *s);
+
+#endif

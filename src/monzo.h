@@ -1,0 +1,57 @@
+/* monzo: the Monzo API as calls that return parsed JSON or a classified error; owns
+ * the access token that goes with each request. */
+#ifndef MONZOHFS_MONZO_H
+#define MONZOHFS_MONZO_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "strbuf.h"
+#include "timefmt.h"
+#include "tokens.h"
+
+struct monzo_error {
+	long http_status;     /* 0 for a transport failure */
+	char code[128];       /* Monzo's dotted code, e.g. forbidden.verification_required */
+	char message[256];    /* Monzo's message, else the OAuth error, else the transport error */
+};
+
+struct monzo_reply {
+	long status;
+	cJSON *json;          /* parsed body of a 2xx reply */
+	struct strbuf body;   /* raw body of a 2xx reply, as the API sent it */
+	struct monzo_error err;
+};
+
+struct monzo {
+	char *base_url;
+	char *tokens_path;
+	pthread_mutex_t lock;  /* guards tokens */
+	struct tokens tokens;
+	bool login_refused;   /* the API rejected our token and no refresh can fix it */
+};
+
+int monzo_init(struct monzo *m, const char *base_url, const char *tokens_path, const struct tokens *t);
+void monzo_destroy(struct monzo *m);
+
+void monzo_reply_init(struct monzo_reply *r);
+void monzo_reply_release(struct monzo_reply *r);
+
+/* GET base_url + path_query.  Returns 0 with r->json set, or a negative errno:
+ * -EACCES when the login is not (or no longer) valid, -ENOENT for 404, -EIO else;
+ * r->err then says why. */
+int monzo_get(struct monzo *m, const char *path_query, struct monzo_reply *r);
+
+/* Reads a Monzo error body: code, then message, then the OAuth "error". */
+void monzo_error_parse(const char *body, size_t len, long status, struct monzo_error *e);
+/* One line for logs and messages: "HTTP 403 forbidden.verification_required: ..." */
+void monzo_error_describe(const struct monzo_error *e, struct strbuf *out);
+/* The errno a FUSE reader gets for an API outcome. */
+int monzo_errno_for_status(long status);
+
+/* Snapshot of what .status.json may say about the login: never the token itself. */
+void monzo_login_info(struct monzo *m, struct instant *expires_at, bool *refused);
+
+#endif

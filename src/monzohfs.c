@@ -1,0 +1,258 @@
+/* monzohfs: the daemon's main.  Parses options, checks the login against the API on
+ * the terminal before detaching (so a bad login fails where the user can see it),
+ * then mounts and runs the FUSE loop. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include <fuse_lowlevel.h>
+
+#include "cache.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "monzo.h"
+#include "tokens.h"
+
+struct monzohfs_opts {
+	int ttl;
+	int kind_ttl[RES_KIND_COUNT];
+	int transactions_ttl;
+	char *tokens;
+	int show_help;
+	int show_version;
+};
+
+#define MOPT(t, p) { t, offsetof(struct monzohfs_opts, p), 1 }
+enum { KEY_HELP, KEY_VERSION };
+
+static const struct fuse_opt monzohfs_opt_spec[] = {
+	MOPT("ttl=%d", ttl),
+	MOPT("whoami_ttl=%d", kind_ttl[RES_WHOAMI]),
+	MOPT("accounts_ttl=%d", kind_ttl[RES_ACCOUNTS]),
+	MOPT("balance_ttl=%d", kind_ttl[RES_BALANCE]),
+	MOPT("pots_ttl=%d", kind_ttl[RES_POTS]),
+	MOPT("transactions_ttl=%d", transactions_ttl),
+	MOPT("tokens=%s", tokens),
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_END
+};
+
+static void monzohfs_usage(const char *prog)
+{
+	printf("usage: %s [-f] [-d] [-o opt,...] MOUNTPOINT\n\n"
+	       "Mounts your Monzo account as read-only JSON files.\n\n"
+	       "monzohfs options:\n"
+	       "    -o ttl=N               seconds before any file is fetched again (sets all below)\n"
+	       "    -o whoami_ttl=N        whoami.json (default 3600)\n"
+	       "    -o accounts_ttl=N      accounts.json, account.json, the account list (default 3600)\n"
+	       "    -o balance_ttl=N       balance.json (default 60)\n"
+	       "    -o pots_ttl=N          pots.json (default 300)\n"
+	       "    -o transactions_ttl=N  transaction files (default 300)\n"
+	       "    -o tokens=PATH         tokens file (default $XDG_CACHE_HOME/monzoh/tokens.json)\n"
+	       "    -f                     stay in the foreground, log to stderr\n"
+	       "    -d                     debug: also log each API request (never a token)\n"
+	       "    -h, --help             this help, then the FUSE options\n"
+	       "    -V, --version          the version\n\n"
+	       "Environment: MONZO_BASE_URL (default https://api.monzo.com), also read from ./.env\n"
+	       "and $XDG_CONFIG_HOME/monzohfs/config.  Log in first with monzohfs-login.\n\n",
+	       prog);
+}
+
+static int monzohfs_opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+	struct monzohfs_opts *o = data;
+	switch (key) {
+	case KEY_HELP:
+		o->show_help = 1;
+		return fuse_opt_add_arg(outargs, "-h") ? -1 : 0;
+	case KEY_VERSION:
+		o->show_version = 1;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* Per-kind TTLs win over ttl= whatever the order they came in. */
+static int monzohfs_ttls(const struct monzohfs_opts *o, struct cache_options *co)
+{
+	cache_options_default(co);
+	if (o->ttl < -1 || o->transactions_ttl < -1)
+		return -1;
+	for (int k = 0; k < RES_KIND_COUNT; k++) {
+		if (o->kind_ttl[k] < -1)
+			return -1;
+		if (o->kind_ttl[k] >= 0)
+			co->ttl[k] = (unsigned)o->kind_ttl[k];
+		else if (o->ttl >= 0)
+			co->ttl[k] = (unsigned)o->ttl;
+	}
+	return 0;
+}
+
+/* Checks the login with GET /ping/whoami.  Returns 0 to mount (also when the API is
+ * unreachable: then the store is served), 1 to exit with the message printed. */
+static int monzohfs_check_login(struct monzo *api, const char *tokens_path, struct cache *c)
+{
+	struct monzo_reply r;
+	monzo_reply_init(&r);
+	int rc = monzo_get(api, "/ping/whoami", &r);
+	int out = 0;
+	if (rc == 0) {
+		cache_seed(c, RES_WHOAMI, NULL, r.body.buf, r.body.len);
+	} else {
+		struct strbuf why = STRBUF_INIT;
+		monzo_error_describe(&r.err, &why);
+		if (rc == -EACCES) {
+			log_error("the login in %s was refused by the Monzo API (%s): run monzohfs-login", tokens_path,
+				  sb_str(&why));
+			out = 1;
+		} else {
+			log_warn("cannot check the login with the Monzo API (%s); mounting anyway", sb_str(&why));
+		}
+		sb_release(&why);
+	}
+	monzo_reply_release(&r);
+	return out;
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct monzohfs_opts o = { .ttl = -1, .transactions_ttl = -1 };
+	struct fuse_cmdline_opts cl = { 0 };
+	struct config cfg;
+	struct tokens tok = { 0 };
+	struct monzo api;
+	struct fs_ctx ctx = { 0 };
+	struct fuse *fuse = NULL;
+	struct strbuf err = STRBUF_INIT;
+	char *tokens_path = NULL;
+	int ret = 1, api_ready = 0;
+
+	for (int k = 0; k < RES_KIND_COUNT; k++)
+		o.kind_ttl[k] = -1;
+	config_init(&cfg);
+	log_init("monzohfs", false);
+
+	if (fuse_opt_parse(&args, &o, monzohfs_opt_spec, monzohfs_opt_proc) < 0)
+		goto usage_error;
+	if (o.show_version) {
+		printf("monzohfs %s\n", MONZOHFS_VERSION);
+		printf("FUSE library version %s\n", fuse_pkgversion());
+		ret = 0;
+		goto out;
+	}
+	if (fuse_parse_cmdline(&args, &cl) != 0)
+		goto usage_error;
+	if (o.show_help || cl.show_help) {
+		monzohfs_usage(argv[0]);
+		fuse_cmdline_help();
+		fuse_lib_help(&args);
+		ret = 0;
+		goto out;
+	}
+	if (!cl.mountpoint) {
+		fprintf(stderr, "monzohfs: no mountpoint given\n");
+		goto usage_error;
+	}
+	struct cache_options copts;
+	if (monzohfs_ttls(&o, &copts) < 0) {
+		fprintf(stderr, "monzohfs: a ttl must be a number of seconds, 0 or more\n");
+		goto usage_error;
+	}
+	log_init("monzohfs", cl.debug);
+
+	if (config_load(&cfg, &err) < 0) {
+		log_error("%s", sb_str(&err));
+		goto out;
+	}
+	tokens_path = o.tokens ? strdup(o.tokens) : config_tokens_path();
+	if (!tokens_path) {
+		log_error("cannot find the XDG cache directory: set HOME or XDG_CACHE_HOME, or use -o tokens=PATH");
+		goto out;
+	}
+	int missing;
+	if (tokens_load(tokens_path, &tok, &missing, &err) < 0) {
+		if (missing)
+			log_error("no login found: %s does not exist: run monzohfs-login", tokens_path);
+		else
+			log_error("cannot use the tokens file %s: %s: run monzohfs-login", tokens_path, sb_str(&err));
+		goto out;
+	}
+	const char *base = config_get(&cfg, CFG_BASE_URL);
+	if (!http_url_allows_bearer(base)) {
+		log_error("MONZO_BASE_URL %s: the access token is only sent over https:// (or http:// to this machine)",
+			  base);
+		goto out;
+	}
+	if (http_global_init() < 0) {
+		log_error("cannot initialise libcurl");
+		goto out;
+	}
+	monzo_init(&api, base, tokens_path, &tok);
+	api_ready = 1;
+	ctx.cache = cache_new(&api, &copts, tokens_path);
+	tree_init(&ctx.tree, ctx.cache);
+	ctx.uid = getuid();
+	ctx.gid = getgid();
+	if (monzohfs_check_login(&api, tokens_path, ctx.cache))
+		goto out;
+
+	fuse_opt_add_arg(&args, "-osubtype=monzohfs,fsname=monzohfs");
+	fuse = fuse_new(&args, fs_operations(), sizeof(struct fuse_operations), &ctx);
+	if (!fuse)
+		goto out;
+	if (fuse_mount(fuse, cl.mountpoint) != 0)
+		goto out;
+	if (fuse_daemonize(cl.foreground) != 0) {
+		fuse_unmount(fuse);
+		goto out;
+	}
+	if (!cl.foreground)
+		log_to_syslog();
+	struct fuse_session *se = fuse_get_session(fuse);
+	if (fuse_set_signal_handlers(se) != 0) {
+		fuse_unmount(fuse);
+		goto out;
+	}
+	int loop;
+	if (cl.singlethread) {
+		loop = fuse_loop(fuse);
+	} else {
+		struct fuse_loop_config lc = { .clone_fd = cl.clone_fd, .max_idle_threads = cl.max_idle_threads };
+		loop = fuse_loop_mt(fuse, &lc);
+	}
+	fuse_remove_signal_handlers(se);
+	fuse_unmount(fuse);
+	ret = loop ? 1 : 0;
+	goto out;
+
+usage_error:
+	fprintf(stderr, "usage: %s [-f] [-d] [-o opt,...] MOUNTPOINT   (see --help)\n", argv[0]);
+	ret = 2;
+out:
+	if (fuse)
+		fuse_destroy(fuse);
+	cache_free(ctx.cache);
+	if (api_ready) {
+		monzo_destroy(&api);
+		http_global_cleanup();
+	}
+	tokens_free(&tok);
+	config_free(&cfg);
+	sb_release(&err);
+	free(tokens_path);
+	free(cl.mountpoint);
+	free(o.tokens);
+	fuse_opt_free_args(&args);
+	return ret;
+}

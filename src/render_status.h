@@ -1,0 +1,37 @@
+/* render_status: .status.json, the mount's freshness and health.  Absolute times only,
+ * so the same state gives the same bytes; never a token or secret. */
+#ifndef MONZOHFS_RENDER_STATUS_H
+#define MONZOHFS_RENDER_STATUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "monzo.h"
+#include "strbuf.h"
+#include "timefmt.h"
+
+struct status_resource {
+	char name[96];            /* "balance/acc_…" */
+	bool have;                /* a copy is held */
+	struct instant fetched_at;
+	struct instant changed_at;
+	bool failed;              /* the last attempt failed */
+	struct instant error_at;
+	struct monzo_error err;
+};
+
+struct status_info {
+	const char *api;
+	bool offline;
+	bool api_unreachable_at_mount;
+	struct instant mounted_at;
+	const char *tokens_path;
+	struct instant token_expires_at;
+	bool login_refused;
+	size_t nres;
+	struct status_resource *res;  /* sorted by name by the caller */
+};
+
+void render_status(const struct status_info *s, struct strbuf *out);
+
+#endif

@@ -1,0 +1,211 @@
+/* tokens: parsing is strict about types but accepts every expires_at form monzoh or a
+ * person may have written (no fraction, any fraction, +00:00, Z). */
+#include "tokens.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+void tokens_free(struct tokens *t)
+{
+	free(t->access_token);
+	free(t->refresh_token);
+	free(t->user_id);
+	free(t->client_id);
+	memset(t, 0, sizeof *t);
+}
+
+static char *tokens_dup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+int tokens_copy(struct tokens *dst, const struct tokens *src)
+{
+	dst->access_token = tokens_dup(src->access_token);
+	dst->refresh_token = tokens_dup(src->refresh_token);
+	dst->expires_at = src->expires_at;
+	dst->user_id = tokens_dup(src->user_id);
+	dst->client_id = tokens_dup(src->client_id);
+	return 0;
+}
+
+static int tokens_string(const cJSON *root, const char *key, bool nullable, char **out, struct strbuf *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+	if (nullable && (!v || cJSON_IsNull(v))) {
+		*out = NULL;
+		return 0;
+	}
+	if (!cJSON_IsString(v) || !v->valuestring[0]) {
+		sb_addf(err, "\"%s\" is missing or not a string", key);
+		return -1;
+	}
+	*out = strdup(v->valuestring);
+	return 0;
+}
+
+int tokens_parse(const char *text, size_t len, struct tokens *t, struct strbuf *err)
+{
+	memset(t, 0, sizeof *t);
+	cJSON *root = cJSON_ParseWithLength(text, len);
+	if (!cJSON_IsObject(root)) {
+		sb_adds(err, "not a JSON object");
+		cJSON_Delete(root);
+		return -1;
+	}
+	char *exp = NULL;
+	int rc = -1;
+	if (tokens_string(root, "access_token", false, &t->access_token, err) ||
+	    tokens_string(root, "refresh_token", true, &t->refresh_token, err) ||
+	    tokens_string(root, "expires_at", false, &exp, err) ||
+	    tokens_string(root, "user_id", true, &t->user_id, err) ||
+	    tokens_string(root, "client_id", true, &t->client_id, err))
+		goto out;
+	if (!timefmt_parse(exp, &t->expires_at)) {
+		sb_adds(err, "\"expires_at\" is not an ISO 8601 time with an offset");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(exp);
+	cJSON_Delete(root);
+	if (rc)
+		tokens_free(t);
+	return rc;
+}
+
+int tokens_load(const char *path, struct tokens *t, int *missing, struct strbuf *err)
+{
+	*missing = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*missing = errno == ENOENT;
+		sb_addf(err, "%s", strerror(errno));
+		return -1;
+	}
+	struct strbuf text = STRBUF_INIT;
+	char chunk[4096];
+	ssize_t n;
+	while ((n = read(fd, chunk, sizeof chunk)) > 0)
+		sb_add(&text, chunk, (size_t)n);
+	int rerr = n < 0 ? errno : 0;
+	close(fd);
+	int rc;
+	if (rerr) {
+		sb_addf(err, "%s", strerror(rerr));
+		rc = -1;
+	} else {
+		rc = tokens_parse(sb_str(&text), text.len, t, err);
+	}
+	sb_release(&text);
+	return rc;
+}
+
+static void tokens_json_string(struct strbuf *out, const char *s)
+{
+	if (!s) {
+		sb_adds(out, "null");
+		return;
+	}
+	cJSON *str = cJSON_CreateString(s);
+	char *p = cJSON_PrintUnformatted(str);
+	sb_adds(out, p);
+	cJSON_free(p);
+	cJSON_Delete(str);
+}
+
+void tokens_format(const struct tokens *t, struct strbuf *out)
+{
+	char when[40];
+	timefmt_utc_micro(t->expires_at, when);
+	sb_adds(out, "{\n  \"access_token\": ");
+	tokens_json_string(out, t->access_token);
+	sb_adds(out, ",\n  \"refresh_token\": ");
+	tokens_json_string(out, t->refresh_token);
+	sb_addf(out, ",\n  \"expires_at\": \"%s\",\n  \"user_id\": ", when);
+	tokens_json_string(out, t->user_id);
+	sb_adds(out, ",\n  \"client_id\": ");
+	tokens_json_string(out, t->client_id);
+	sb_adds(out, "\n}");
+}
+
+static int tokens_mkdirs(char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : (errno = ENOTDIR, -1);
+	char *copy = strdup(dir);
+	char *parent = dirname(copy);
+	int rc = strcmp(parent, dir) ? tokens_mkdirs(parent) : 0;
+	free(copy);
+	if (rc == 0 && mkdir(dir, 0700) < 0 && errno != EEXIST)
+		rc = -1;
+	return rc;
+}
+
+int tokens_save(const char *path, const struct tokens *t, struct strbuf *err)
+{
+	char *pcopy = strdup(path);
+	char *dir = strdup(dirname(pcopy));
+	free(pcopy);
+	struct strbuf tmp = STRBUF_INIT, body = STRBUF_INIT;
+	int fd = -1, rc = -1;
+
+	if (tokens_mkdirs(dir) < 0) {
+		sb_addf(err, "cannot create %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	sb_addf(&tmp, "%s/.tokens.json.XXXXXX", dir);
+	fd = mkostemp(tmp.buf, O_CLOEXEC);
+	if (fd < 0) {
+		sb_addf(err, "cannot create a file in %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	tokens_format(t, &body);
+	const char *p = body.buf;
+	size_t left = body.len;
+	if (fchmod(fd, 0600) < 0)
+		goto io_error;
+	while (left) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			goto io_error;
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		goto io_error;
+	}
+	fd = -1;
+	if (rename(tmp.buf, path) < 0)
+		goto io_error;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	rc = 0;
+	goto out;
+io_error:
+	sb_addf(err, "cannot write %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp.buf);
+out:
+	sb_release(&tmp);
+	sb_release(&body);
+	free(dir);
+	return rc;
+}

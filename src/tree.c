@@ -1,0 +1,250 @@
+/* tree: a fixed layout over the accounts list; every lookup that names an account
+ * checks it against /accounts so unknown names get ENOENT, never an empty directory. */
+#include "tree.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct tree_file {
+	const char *name;
+	enum file_kind kind;
+};
+
+static const struct tree_file tree_root_files[] = {
+	{ "whoami.json", FILE_WHOAMI },
+	{ "accounts.json", FILE_ACCOUNTS },
+	{ ".status.json", FILE_STATUS },
+};
+
+static const struct tree_file tree_account_files[] = {
+	{ "account.json", FILE_ACCOUNT },
+	{ "balance.json", FILE_BALANCE },
+	{ "pots.json", FILE_POTS },
+};
+
+#define TREE_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+void tree_init(struct tree *t, struct cache *c)
+{
+	t->cache = c;
+}
+
+static const char *tree_link_base(const char *type)
+{
+	if (!strcmp(type, "uk_retail"))
+		return "current";
+	if (!strcmp(type, "uk_retail_joint"))
+		return "joint";
+	if (!strcmp(type, "uk_business"))
+		return "business";
+	return NULL;
+}
+
+static const char *tree_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+void tree_link_names(const cJSON *accounts_reply, char (*names)[32], size_t n)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(accounts_reply, "accounts");
+	size_t i = 0;
+	const cJSON *a;
+	cJSON_ArrayForEach(a, list) {
+		if (i >= n)
+			break;
+		names[i][0] = '\0';
+		const char *base = tree_link_base(tree_str(a, "type"));
+		if (base && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "closed"))) {
+			int seen = 1;
+			for (size_t j = 0; j < i; j++)
+				if (!strncmp(names[j], base, strlen(base)) &&
+				    (names[j][strlen(base)] == '\0' || names[j][strlen(base)] == '-'))
+					seen++;
+			if (seen == 1)
+				snprintf(names[i], 32, "%s", base);
+			else
+				snprintf(names[i], 32, "%s-%d", base, seen);
+		}
+		i++;
+	}
+}
+
+/* Iterates the accounts as (id, link name) pairs; cb returns non-zero to stop. */
+typedef int (*tree_account_fn)(void *ctx, const char *id, const char *link);
+
+static int tree_each_account(struct tree *t, struct instant *mtime, tree_account_fn cb, void *ctx)
+{
+	struct res_value *v;
+	int rc = cache_resource(t->cache, RES_ACCOUNTS, NULL, true, &v);
+	if (rc)
+		return rc;
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(v->json, "accounts");
+	size_t n = (size_t)cJSON_GetArraySize(list);
+	char (*names)[32] = calloc(n ? n : 1, sizeof *names);
+	tree_link_names(v->json, names, n);
+	if (mtime)
+		*mtime = v->changed_at;
+	size_t i = 0;
+	const cJSON *a;
+	cJSON_ArrayForEach(a, list) {
+		const char *id = tree_str(a, "id");
+		if (*id && strlen(id) < sizeof((struct node *)0)->account && !strchr(id, '/') &&
+		    (rc = cb(ctx, id, names[i])))
+			break;
+		i++;
+	}
+	free(names);
+	res_value_put(v);
+	return rc > 0 ? 0 : rc;
+}
+
+struct tree_find {
+	const char *name;
+	struct node *out;
+	bool found;
+};
+
+static int tree_find_cb(void *ctx, const char *id, const char *link)
+{
+	struct tree_find *f = ctx;
+	if (!strcmp(f->name, id)) {
+		f->out->type = NODE_DIR;
+		f->out->dir = DIR_ACCOUNT;
+	} else if (*link && !strcmp(f->name, link)) {
+		f->out->type = NODE_LINK;
+	} else {
+		return 0;
+	}
+	snprintf(f->out->account, sizeof f->out->account, "%s", id);
+	f->found = true;
+	return 1;
+}
+
+static int tree_find_account(struct tree *t, const char *name, size_t len, struct node *out)
+{
+	char buf[64];
+	if (len >= sizeof buf)
+		return -ENOENT;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	struct tree_find f = { buf, out, false };
+	int rc = tree_each_account(t, &out->mtime, tree_find_cb, &f);
+	if (rc)
+		return rc;
+	return f.found ? 0 : -ENOENT;
+}
+
+static int tree_match_file(const struct tree_file *files, size_t n, const char *name, struct node *out)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(files[i].name, name)) {
+			out->type = NODE_FILE;
+			out->file = files[i].kind;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int tree_lookup(struct tree *t, const char *path, struct node *out)
+{
+	memset(out, 0, sizeof *out);
+	if (path[0] != '/')
+		return -ENOENT;
+	const char *p = path + 1;
+	if (!*p) {
+		out->type = NODE_DIR;
+		out->dir = DIR_ROOT;
+		out->mtime = cache_started(t->cache);
+		return 0;
+	}
+	if (!strchr(p, '/'))
+		return strcmp(p, "accounts") ? tree_match_file(tree_root_files, TREE_COUNT(tree_root_files), p, out)
+					     : (out->type = NODE_DIR, out->dir = DIR_ACCOUNTS,
+						out->mtime = cache_started(t->cache), 0);
+	if (strncmp(p, "accounts/", 9))
+		return -ENOENT;
+	p += 9;
+	const char *slash = strchr(p, '/');
+	size_t len = slash ? (size_t)(slash - p) : strlen(p);
+	int rc = tree_find_account(t, p, len, out);
+	if (rc || !slash)
+		return rc;
+	if (out->type != NODE_DIR)
+		return -ENOTDIR;
+	const char *rest = slash + 1;
+	if (strchr(rest, '/'))
+		return -ENOENT;
+	return tree_match_file(tree_account_files, TREE_COUNT(tree_account_files), rest, out);
+}
+
+struct tree_list_ctx {
+	tree_fill_fn fill;
+	void *ctx;
+	struct instant mtime;
+	bool links;
+};
+
+static int tree_list_cb(void *ctx, const char *id, const char *link)
+{
+	struct tree_list_ctx *l = ctx;
+	struct node n = { .mtime = l->mtime };
+	snprintf(n.account, sizeof n.account, "%s", id);
+	if (l->links) {
+		if (!*link)
+			return 0;
+		n.type = NODE_LINK;
+		return l->fill(l->ctx, link, &n);
+	}
+	n.type = NODE_DIR;
+	n.dir = DIR_ACCOUNT;
+	return l->fill(l->ctx, id, &n);
+}
+
+static int tree_list_files(const struct tree_file *files, size_t count, const char *account, tree_fill_fn fill,
+			   void *ctx)
+{
+	for (size_t i = 0; i < count; i++) {
+		struct node n = { .type = NODE_FILE, .file = files[i].kind };
+		if (account)
+			snprintf(n.account, sizeof n.account, "%s", account);
+		int rc = fill(ctx, files[i].name, &n);
+		if (rc)
+			return rc > 0 ? 0 : rc;
+	}
+	return 0;
+}
+
+int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *ctx)
+{
+	if (dir->type != NODE_DIR)
+		return -ENOTDIR;
+	switch (dir->dir) {
+	case DIR_ROOT: {
+		struct node n = { .type = NODE_DIR, .dir = DIR_ACCOUNTS, .mtime = cache_started(t->cache) };
+		int rc = fill(ctx, "accounts", &n);
+		if (rc)
+			return rc > 0 ? 0 : rc;
+		return tree_list_files(tree_root_files, TREE_COUNT(tree_root_files), NULL, fill, ctx);
+	}
+	case DIR_ACCOUNTS: {
+		struct tree_list_ctx l = { fill, ctx, { 0, 0 }, true };
+		struct res_value *v;
+		int rc = cache_resource(t->cache, RES_ACCOUNTS, NULL, true, &v);
+		if (rc)
+			return rc;
+		l.mtime = v->changed_at;
+		res_value_put(v);
+		if ((rc = tree_each_account(t, NULL, tree_list_cb, &l)))
+			return rc;
+		l.links = false;
+		return tree_each_account(t, NULL, tree_list_cb, &l);
+	}
+	case DIR_ACCOUNT:
+		return tree_list_files(tree_account_files, TREE_COUNT(tree_account_files), dir->account, fill, ctx);
+	}
+	return -ENOENT;
+}

@@ -1,0 +1,36 @@
+/* tree: the mount's namespace.  Turns a path into a node (directory, file or friendly
+ * link) and lists directories, from the accounts the cache holds. */
+#ifndef MONZOHFS_TREE_H
+#define MONZOHFS_TREE_H
+
+#include "cache.h"
+
+enum node_type { NODE_DIR, NODE_FILE, NODE_LINK };
+enum dir_kind { DIR_ROOT, DIR_ACCOUNTS, DIR_ACCOUNT };
+
+struct node {
+	enum node_type type;
+	enum dir_kind dir;     /* NODE_DIR */
+	enum file_kind file;   /* NODE_FILE */
+	char account[64];      /* NODE_DIR of an account, its files, NODE_LINK's target */
+	struct instant mtime;  /* directories and links */
+};
+
+struct tree {
+	struct cache *cache;
+};
+
+void tree_init(struct tree *t, struct cache *c);
+/* 0, -ENOENT for a name that is not there, or the cache's error. */
+int tree_lookup(struct tree *t, const char *path, struct node *out);
+
+typedef int (*tree_fill_fn)(void *ctx, const char *name, const struct node *n);
+/* Calls fill for each entry of a directory node (not "." and ".."); stops early when
+ * fill returns non-zero. */
+int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *ctx);
+
+/* The friendly link name of each open account ("current", "joint", "business",
+ * "business-2"…), exposed for tests: fills names[i] for accounts[i], "" for none. */
+void tree_link_names(const cJSON *accounts_reply, char (*names)[32], size_t n);
+
+#endif
