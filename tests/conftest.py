@@ -1,0 +1,172 @@
+"""Shared fixtures: a fake Monzo bank on loopback, private XDG directories, and real
+FUSE mounts of the monzohfs daemon that must unmount and exit 0 at teardown."""
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+sys.path.insert(0, str(TESTS))
+
+from fakebank import FakeBank  # noqa: E402
+
+BUILD = Path(os.environ.get("MONZOHFS_BUILD", ROOT / "build"))
+DAEMON = BUILD / "monzohfs"
+LOGIN = BUILD / "monzohfs-login"
+
+
+def wait_for(cond, timeout=10.0, interval=0.02, what="condition"):
+    """Polls cond() until it is truthy; fails the test after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def wait_until(t):
+    """Waits for the monotonic clock to pass t (a TTL running out is the condition)."""
+    while time.monotonic() < t:
+        time.sleep(min(0.05, max(0.0, t - time.monotonic())))
+
+
+class Env:
+    """Private XDG base directories and the environment a daemon runs with."""
+
+    def __init__(self, root: Path, bank: FakeBank):
+        self.root = root
+        self.cache = root / "cache"
+        self.data = root / "data"
+        self.config = root / "config"
+        for d in (self.cache, self.data, self.config):
+            d.mkdir(mode=0o700, exist_ok=True)
+        self.tokens = self.cache / "monzoh" / "tokens.json"
+        self.bank = bank
+        self.vars = {k: v for k, v in os.environ.items() if not k.startswith("MONZO_")}
+        self.vars.update(
+            XDG_CACHE_HOME=str(self.cache),
+            XDG_DATA_HOME=str(self.data),
+            XDG_CONFIG_HOME=str(self.config),
+            MONZO_BASE_URL=bank.url,
+            MONZO_AUTH_URL=bank.url,
+            LANG="C.UTF-8",
+        )
+
+    def login(self, **kw):
+        """Writes tokens.json for a freshly minted token; returns the token dict."""
+        token = self.bank.mint_token(**kw)
+        self.bank.write_tokens_file(str(self.tokens), token)
+        return token
+
+
+class Mount:
+    """One monzohfs daemon in the foreground, mounted on a private directory."""
+
+    def __init__(self, env: Env, path: Path, options=(), extra_args=()):
+        self.env = env
+        self.path = path
+        self.path.mkdir(exist_ok=True)
+        self.log = open(env.root / f"daemon-{path.name}.log", "w+")
+        args = [str(DAEMON), "-f"]
+        for o in options:
+            args += ["-o", o]
+        args += list(extra_args) + [str(path)]
+        self.proc = subprocess.Popen(args, env=env.vars, cwd=env.root, stdin=subprocess.DEVNULL,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.mounted = False
+
+    def wait(self, timeout=10.0):
+        def ready():
+            if self.proc.poll() is not None:
+                pytest.fail(f"monzohfs exited with {self.proc.returncode} before mounting:\n{self.output()}")
+            return os.path.ismount(self.path)
+        wait_for(ready, timeout, what=f"the mount at {self.path}")
+        self.mounted = True
+        return self
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def umount(self):
+        """Unmounts and requires the daemon to exit 0 (catches hangs and crashes)."""
+        if self.mounted:
+            subprocess.run(["fusermount3", "-u", str(self.path)], check=True)
+            self.mounted = False
+        try:
+            code = self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            pytest.fail(f"monzohfs did not exit after unmount:\n{self.output()}")
+        assert code == 0, f"monzohfs exited {code}:\n{self.output()}"
+
+    def cleanup(self):
+        if self.mounted or os.path.ismount(self.path):
+            subprocess.run(["fusermount3", "-u", "-z", str(self.path)], stderr=subprocess.DEVNULL)
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _built():
+    if not DAEMON.exists():
+        pytest.exit(f"{DAEMON} is missing: build first (scripts/test does)", returncode=2)
+
+
+@pytest.fixture
+def bank():
+    b = FakeBank(seed=1).start(host="127.0.0.1", port=0)
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+def env(tmp_path, bank):
+    return Env(tmp_path, bank)
+
+
+@pytest.fixture
+def mounter(env, tmp_path):
+    """mounter(*options) mounts (logging in first unless the test already did) and
+    returns the Mount; every mount is unmounted and checked at teardown."""
+    mounts = []
+
+    def mount(*options, name="mnt", login=True, wait=True, extra_args=()):
+        if login and not env.tokens.exists():
+            env.login()
+        m = Mount(env, tmp_path / name, options, extra_args)
+        mounts.append(m)
+        return m.wait() if wait else m
+
+    yield mount
+    errors = []
+    for m in mounts:
+        try:
+            if m.proc.poll() is None or m.mounted:
+                m.umount()
+        except BaseException as e:  # keep unmounting the others
+            errors.append(e)
+        finally:
+            m.cleanup()
+    if errors:
+        raise errors[0]
+
+
+@pytest.fixture
+def mnt(mounter):
+    return mounter().path

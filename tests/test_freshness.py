@@ -1,0 +1,114 @@
+"""Freshness and request economy: lazy fetches, TTLs, one shared fetch for concurrent
+readers, and the minimum number of API requests for a whole traversal."""
+import json
+import subprocess
+import threading
+import time
+
+from conftest import wait_for, wait_until
+
+
+def balance_of(path):
+    return json.loads(path.read_bytes())["balance"]
+
+
+def test_balance_change_shows_after_the_ttl_not_before(bank, mounter):
+    ttl = 2
+    mnt = mounter(f"balance_ttl={ttl}").path
+    acc = bank.accounts[0]["id"]
+    f = mnt / "accounts" / acc / "balance.json"
+    old = balance_of(f)
+    fetched = time.monotonic()
+    bank.set_balance(acc, balance=old + 4321)
+    assert balance_of(f) == old, "a change showed before the TTL"
+    wait_for(lambda: balance_of(f) == old + 4321, timeout=ttl + 8, what="the new balance")
+    assert time.monotonic() - fetched >= ttl - 0.1
+
+
+def test_ttl_option_sets_all_and_per_kind_wins_in_any_order(bank, mounter):
+    mnt = mounter("balance_ttl=3600,ttl=1").path
+    acc = bank.accounts[0]["id"]
+    f = mnt / "accounts" / acc / "balance.json"
+    old = balance_of(f)
+    bank.set_balance(acc, balance=old + 1)
+    pots = mnt / "accounts" / acc / "pots.json"
+    pots.read_bytes()
+    n = bank.counts.get("pots", 0)
+    # ttl=1 applies to pots: a later read refetches them ...
+    wait_for(lambda: pots.read_bytes() and bank.counts.get("pots", 0) > n, timeout=10, what="a pots refetch")
+    # ... while balance_ttl=3600 still holds the balance.
+    assert balance_of(f) == old
+
+
+def test_concurrent_readers_after_the_ttl_share_one_fetch(bank, mounter):
+    ttl = 1
+    mnt = mounter(f"balance_ttl={ttl}").path
+    acc = bank.accounts[0]["id"]
+    f = mnt / "accounts" / acc / "balance.json"
+    f.read_bytes()
+    expired = time.monotonic() + ttl + 1.2  # past our TTL and the kernel's 1 s attr cache
+    bank.inject(endpoint="balance", kind="delay", delay=0.5, count=None)
+    wait_until(expired)
+    before = bank.counts["balance"]
+    barrier = threading.Barrier(16)
+    results, errors = [], []
+
+    def reader():
+        try:
+            barrier.wait()
+            results.append(f.read_bytes())
+        except Exception as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=reader) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bank.clear_faults()
+    assert not errors
+    assert len(set(results)) == 1
+    assert bank.counts["balance"] - before == 1
+
+
+def test_cold_readers_of_files_sharing_a_resource_cause_one_request(bank, mounter):
+    mnt = mounter().path
+    bank.inject(endpoint="accounts", kind="delay", delay=0.5, count=None)
+    paths = [mnt / "accounts.json"] + [mnt / "accounts" / a["id"] / "account.json" for a in bank.accounts]
+    paths = (paths * 3)[:16]
+    barrier = threading.Barrier(len(paths))
+    errors = []
+
+    def reader(p):
+        try:
+            barrier.wait()
+            json.loads(p.read_bytes())
+        except Exception as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=reader, args=(p,)) for p in paths]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bank.clear_faults()
+    assert not errors
+    assert bank.counts["accounts"] == 1
+
+
+def test_cold_traversal_makes_the_minimum_requests_and_a_warm_one_none(bank, mounter):
+    mnt = mounter().path
+    n = len(bank.accounts)
+    subprocess.run(["find", str(mnt), "-type", "f", "-exec", "cat", "{}", "+"], check=True,
+                   stdout=subprocess.DEVNULL)
+    counts = {k: v for k, v in bank.counts.items() if v}
+    # whoami: the one check at mount time, reused for whoami.json.
+    assert counts == {"whoami": 1, "accounts": 1, "balance": n, "pots": n}
+    subprocess.run(["find", str(mnt), "-type", "f", "-exec", "cat", "{}", "+"], check=True,
+                   stdout=subprocess.DEVNULL)
+    assert {k: v for k, v in bank.counts.items() if v} == counts
+
+
+def test_mounting_fetches_nothing_but_whoami(bank, mounter):
+    mounter()
+    assert {k: v for k, v in bank.counts.items() if v} == {"whoami": 1}
