@@ -122,8 +122,8 @@ class Mount:
         self.log.close()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _built():
+@pytest.fixture(scope="session")
+def built():
     if not DAEMON.exists():
         pytest.exit(f"{DAEMON} is missing: build first (scripts/test does)", returncode=2)
 
@@ -136,7 +136,7 @@ def bank():
 
 
 @pytest.fixture
-def env(tmp_path, bank):
+def env(tmp_path, bank, built):
     return Env(tmp_path, bank)
 
 

@@ -1,0 +1,66 @@
+"""Run the fake Monzo bank as a process.
+
+    PYTHONPATH=tests python3 -m fakebank [--host 127.0.0.1] [--port 0] [--seed 1]
+        [--transactions N] [--anchor YYYY-MM-DD] [--write-tokens PATH] [--verbose]
+
+Prints the port alone on the first line of stdout once it is serving, then runs until
+SIGINT or SIGTERM and exits 0. GET /_fake/info gives the client id and secret, the
+user and account ids; see server.py for the rest of the /_fake/ control API.
+"""
+
+import argparse
+import signal
+import sys
+import threading
+
+from .bank import FakeBank
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="fakebank", description="A fake Monzo API on loopback.")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--transactions", type=int, default=None,
+                    help="transactions in the main uk_retail account (default 400)")
+    ap.add_argument("--anchor", default=None,
+                    help="date the generated history ends at (default: today, UTC)")
+    ap.add_argument("--write-tokens", metavar="PATH", default=None,
+                    help="mint an approved token and write it to PATH in monzoh's format")
+    ap.add_argument("--token-lifetime", type=int, default=None, metavar="SECONDS")
+    ap.add_argument("--approve-after-polls", type=int, default=None, metavar="N")
+    ap.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    args = ap.parse_args(argv)
+
+    stop = threading.Event()
+
+    def on_signal(signum, frame):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    bank = FakeBank(seed=args.seed, transactions=args.transactions, anchor=args.anchor,
+                    verbose=args.verbose)
+    if args.token_lifetime is not None:
+        bank.token_lifetime = args.token_lifetime
+    if args.approve_after_polls is not None:
+        bank.approve_after_polls = args.approve_after_polls
+    bank.start(args.host, args.port)
+    try:
+        if args.write_tokens:
+            bank.write_tokens_file(args.write_tokens, bank.mint_token(expires_in=None))
+        sys.stdout.write("%d\n" % bank.port)
+        sys.stdout.flush()
+        if args.verbose:
+            sys.stderr.write("fakebank: serving %s (client_id %s)\n" % (bank.url,
+                                                                       bank.client_id))
+        while not stop.wait(0.5):
+            pass
+    finally:
+        bank.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

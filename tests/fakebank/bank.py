@@ -1,0 +1,2061 @@
+"""State and generated data of the fake Monzo bank.
+
+Everything the HTTP server answers lives in one FakeBank object: the accounts, balances,
+pots and transactions generated from a seed, the OAuth client and its tokens, the fake
+clock, the request counters and the injected faults.
+
+Dates of the generated data
+---------------------------
+The data is generated relative to an *anchor*: midnight UTC of the day the bank is
+built (or the ``anchor=`` date given to the constructor). The same seed and the same
+anchor give byte-identical data.
+
+* The bulk of each account's history is spread from 2023-01-01 (or anchor - 400 days,
+  whichever is earlier) to just before the anchor; card payments created in the last
+  two days before the anchor are still pending.
+* The awkward cases that are about *content* (odd names, notes, currencies, schemes,
+  declines, splits...) sit between anchor - 60 days and anchor - 4 days, so they are
+  visible both inside and outside the 5-minute full-history window. The three pending
+  ones are in the last three days before the anchor. The pot transfers naming a
+  deleted pot sit just before that pot was deleted (20 days before the anchor).
+* The awkward cases that are about *dates* (month ends around the UK clock changes)
+  sit at absolute instants in 2025: 2025-03-31T23:30:00Z, 2025-04-30T23:59:59.5Z,
+  2025-10-26T00:30:00Z, 2025-10-26T01:30:00Z and 2025-10-31T23:30:00Z. (With an
+  explicit anchor earlier than that, they move back by whole years.)
+
+The fake clock starts at the real time (shifted by whole days when an explicit anchor
+is given, so that "now" is on the anchor day) and only moves with advance().
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import calendar
+import copy
+import gc
+import json
+import os
+import random
+import re
+import secrets
+import string
+import threading
+import time
+from datetime import date, datetime, timedelta, timezone
+
+B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+NS = 1_000_000_000
+DAY = 86400 * NS
+HOUR = 3600 * NS
+MIN = 60 * NS
+
+# Endpoint names used by counts and inject(endpoint=...).
+ENDPOINTS = ("auth", "token", "logout", "whoami", "accounts", "balance", "pots",
+             "transactions", "transaction", "not_found")
+DATA_ENDPOINTS = ("accounts", "balance", "pots", "transactions", "transaction")
+FAULT_KINDS = ("status", "delay", "bad_json", "truncate", "drop")
+
+FULL_HISTORY_WINDOW = 300 * NS       # 5 minutes after approval
+RECENT_LIMIT = 90 * DAY              # afterwards only the last 90 days
+
+SCOPE_PRE = "third_party_developer_app.pre_verification"
+SCOPE_VERIFIED = "third_party_developer_app.verified"   # invented: the real value is unknown
+
+_TS_RE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})\Z")
+
+
+# --------------------------------------------------------------------------- time
+
+def parse_ts(text: str) -> int:
+    """RFC 3339 timestamp (0-9 fraction digits, Z or +hh:mm) -> integer ns since epoch."""
+    m = _TS_RE.match(text)
+    if not m:
+        raise ValueError("not an RFC 3339 timestamp: %r" % (text,))
+    y, mo, d, h, mi, s = (int(m.group(i)) for i in range(1, 7))
+    if not (1 <= mo <= 12 and 1 <= d <= 31 and h < 24 and mi < 60 and s < 61):
+        raise ValueError("bad timestamp: %r" % (text,))
+    # validates the day of month
+    datetime(y, mo, d)
+    frac = m.group(7) or ""
+    ns = (calendar.timegm((y, mo, d, h, mi, s, 0, 0, 0)) * NS
+          + (int(frac.ljust(9, "0")) if frac else 0))
+    off = m.group(8)
+    if off not in ("Z", "z"):
+        sign = 1 if off[0] == "+" else -1
+        ns -= sign * (int(off[1:3]) * 3600 + int(off[4:6]) * 60) * NS
+    return ns
+
+
+_DAY_PREFIX = {}
+
+
+def format_ts(value) -> str:
+    """ns int or aware datetime -> RFC 3339 UTC with Z, fraction without trailing zeros
+    (as Go's RFC3339Nano, which is what the real API does)."""
+    if isinstance(value, datetime):
+        value = _dt_to_ns(value)
+    sec, frac = divmod(int(value), NS)
+    day, rest = divmod(sec, 86400)
+    prefix = _DAY_PREFIX.get(day)
+    if prefix is None:
+        prefix = _DAY_PREFIX[day] = "%04d-%02d-%02dT" % time.gmtime(day * 86400)[:3]
+    h, rest = divmod(rest, 3600)
+    m, s = divmod(rest, 60)
+    if frac:
+        return "%s%02d:%02d:%02d.%sZ" % (prefix, h, m, s, ("%09d" % frac).rstrip("0"))
+    return "%s%02d:%02d:%02dZ" % (prefix, h, m, s)
+
+
+def _dt_to_ns(dt: datetime) -> int:
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    delta = dt - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (delta.days * 86400 + delta.seconds) * NS + delta.microseconds * 1000
+
+
+def _ns_to_dt(ns: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=ns // 1000)
+
+
+def _to_ns(value) -> int:
+    """datetime, RFC 3339 string or ns int -> ns."""
+    if isinstance(value, datetime):
+        return _dt_to_ns(value)
+    if isinstance(value, str):
+        return parse_ts(value)
+    return int(value)
+
+
+def _ts_value(value) -> str:
+    """A settled/created/updated argument as the API's string."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        parse_ts(value)
+        return value
+    return format_ts(_to_ns(value))
+
+
+def _truncate_frac(ns: int, digits: int) -> int:
+    unit = 10 ** (9 - digits)
+    return ns - ns % unit
+
+
+# --------------------------------------------------------------------------- errors
+
+class ApiError(Exception):
+    """An API error answer: HTTP status plus Monzo's JSON error body."""
+
+    def __init__(self, status: int, code: str, message: str, **extra):
+        super().__init__("%d %s: %s" % (status, code, message))
+        self.status = status
+        self.body = {"code": code, "message": message}
+        self.body.update(extra)
+        self.headers = {}
+
+
+def _auth_error(code: str, description: str) -> ApiError:
+    return ApiError(401, code, description, error="invalid_token",
+                    error_description=description)
+
+
+# --------------------------------------------------------------------------- static data
+
+_CITIES = {
+    # city: (region, country alpha-3, lat, lon)
+    "London": ("Greater London", "GBR", 51.5072, -0.1276),
+    "Leeds": ("West Yorkshire", "GBR", 53.7997, -1.5492),
+    "York": ("North Yorkshire", "GBR", 53.9590, -1.0815),
+    "Manchester": ("Greater Manchester", "GBR", 53.4808, -2.2426),
+    "Bristol": ("City of Bristol", "GBR", 51.4545, -2.5879),
+    "Edinburgh": ("City of Edinburgh", "GBR", 55.9533, -3.1883),
+    "Tokyo": ("Tokyo", "JPN", 35.6762, 139.6503),
+    "Kuwait City": ("Al Asimah", "KWT", 29.3759, 47.9774),
+    "Paris": ("Île-de-France", "FRA", 48.8566, 2.3522),
+    "New York": ("NY", "USA", 40.7128, -74.0060),
+}
+_COUNTRY_NAMES = {"GBR": "United Kingdom", "JPN": "Japan", "KWT": "Kuwait", "FRA": "France",
+                  "USA": "United States"}
+
+# key: (name, category, emoji, street, city, postcode, mcc, website, tags, flags)
+# flags: "online", "atm", "nologo"
+_MERCHANTS = [
+    ("greenleaf", "Greenleaf Market", "groceries", "🛒", "14 Kirkgate", "Leeds", "LS1 6BY",
+     "5411", "greenleaf.example", "#groceries", ""),
+    ("larder", "Corner Larder", "groceries", "🥫", "2 Stonegate", "York", "YO1 8AS",
+     "5499", "", "#groceries #local", ""),
+    ("coop", "Harvest Co-op", "groceries", "🥦", "88 Gloucester Road", "Bristol", "BS7 8BN",
+     "5411", "harvest.example", "#groceries", ""),
+    ("bramble", "Bramble & Oak Café", "eating_out", "☕", "9 Northern Quarter", "Manchester",
+     "M4 1HN", "5814", "brambleoak.example", "#coffee", ""),
+    ("noodle", "Noodle Yard", "eating_out", "🍜", "31 Leith Walk", "Edinburgh", "EH6 8LS",
+     "5812", "", "#food", ""),
+    ("kettle", "The Copper Kettle", "eating_out", "🫖", "5 Shambles", "York", "YO1 7LZ",
+     "5812", "", "#tea", "nologo"),
+    ("rail", "Northline Rail", "transport", "🚆", "Station Approach", "Leeds", "LS1 4DY",
+     "4112", "northline.example", "#travel", ""),
+    ("bikes", "CityHop Bikes", "transport", "🚲", "1 Canal Street", "Manchester", "M1 3HE",
+     "4121", "cityhop.example", "#travel", "online"),
+    ("fuel", "Metro Fuel", "transport", "⛽", "240 Ring Road", "Leeds", "LS12 6AA",
+     "5541", "", "#car", ""),
+    ("books", "Harbour Books", "shopping", "📚", "17 Harbourside", "Bristol", "BS1 5TY",
+     "5942", "harbourbooks.example", "#books", ""),
+    ("outdoor", "Tandem Outdoor", "shopping", "🎒", "60 Deansgate", "Manchester", "M3 2EN",
+     "5941", "tandem.example", "#kit", ""),
+    ("pixel", "Pixel Parts Online", "shopping", "💻", "", "", "", "5732", "pixelparts.example",
+     "#tech", "online"),
+    ("cinema", "Moonbeam Cinema", "entertainment", "🎬", "3 Lothian Road", "Edinburgh",
+     "EH3 9BX", "7832", "moonbeam.example", "#film", ""),
+    ("stream", "Streamly", "entertainment", "📺", "", "", "", "4899", "streamly.example",
+     "#subscription", "online"),
+    ("energy", "Northgrid Energy", "bills", "💡", "", "", "", "4900", "northgrid.example",
+     "#bills", "online"),
+    ("broadband", "Brightwave Broadband", "bills", "📶", "", "", "", "4814",
+     "brightwave.example", "#bills", "online"),
+    ("water", "Clearwater Utilities", "bills", "🚰", "", "", "", "4900", "", "#bills",
+     "online nologo"),
+    ("barber", "Sharp Cuts Barbers", "personal_care", "💈", "44 Briggate", "Leeds", "LS1 6HD",
+     "7241", "", "#haircut", ""),
+    ("air", "Skylark Air", "holidays", "✈️", "", "", "", "4511", "skylark.example",
+     "#holiday", "online"),
+    ("post", "Post & Parcel", "general", "📮", "8 High Street", "York", "YO1 8NB", "9402",
+     "", "", ""),
+    ("charity", "Ocean Rescue Trust", "charity", "🐳", "", "", "", "8398", "oceanrescue.example",
+     "#charity", "online"),
+    ("florist", "Petal & Stem Florist", "gifts", "💐", "21 Clifton Down", "Bristol", "BS8 3HT",
+     "5992", "", "#gift", ""),
+    ("atm", "Cash Machine", "cash", "🏧", "Briggate", "Leeds", "LS1 6ER", "6011", "", "", "atm"),
+    # awkward merchants
+    ("comma", "Smith, Jones & Sons", "shopping", "🔨", "Unit 4, Tannery Yard", "York",
+     "YO1 7HF", "5251", "", "#diy", ""),
+    ("quotes", 'The "Famous" Chippy', "eating_out", "🐟", "7 Sea Front", "Edinburgh",
+     "EH15 1AB", "5814", "", "#food", ""),
+    ("emoji", "🍕 Slice Club", "eating_out", "🍕", "12 Park Row", "Bristol", "BS1 5LJ",
+     "5812", "sliceclub.example", "#pizza", ""),
+    ("umlaut", "Café Müller", "eating_out", "🥐", "3 Rue Étienne", "London", "N1 9GU",
+     "5814", "", "#café", ""),
+    ("pound", "£1 Wonders Ltd", "shopping", "🛍️", "100 Market Street", "Manchester",
+     "M1 1PW", "5331", "", "", ""),
+    ("jpy", "Ramen Ichiban", "eating_out", "🍜", "1-2-3 Shinjuku", "Tokyo", "160-0022",
+     "5812", "", "#food", ""),
+    ("kwd", "Souq Mubarakiya Café", "eating_out", "🥙", "Mubarakiya Souq", "Kuwait City",
+     "15000", "5812", "", "#food", ""),
+    ("eur", "Boulangerie du Coin", "eating_out", "🥖", "12 Rue de Rivoli", "Paris", "75004",
+     "5462", "", "#food", ""),
+    ("usd", "Route Nine Diner", "eating_out", "🍔", "400 Broadway", "New York", "10013",
+     "5812", "", "#food", ""),
+    ("software", "Cloudnest Hosting", "bills", "☁️", "", "", "", "7372", "cloudnest.example",
+     "#business", "online"),
+    ("stationer", "Inkwell Stationers", "shopping", "🖊️", "6 Queen Street", "Edinburgh",
+     "EH2 1JE", "5943", "", "#office", ""),
+]
+
+# categories: (low, high) amount in pence for card payments
+_SPEND = {
+    "groceries": (150, 9000), "eating_out": (250, 4500), "transport": (150, 6000),
+    "shopping": (300, 15000), "entertainment": (500, 3000), "bills": (1500, 12000),
+    "personal_care": (800, 3500), "holidays": (5000, 60000), "general": (100, 2000),
+    "charity": (300, 2500), "gifts": (1000, 6000), "cash": (1000, 20000),
+}
+
+_CARD_NOTES = ["#lunch with the team", "Birthday present for Mum 🎁", "split with Sam #shared",
+               "#work expenses", "Train to see Gran", "#treat", "refund due?", "🎉 party stuff"]
+_DECLINE_REASONS = ["INSUFFICIENT_FUNDS", "CARD_INACTIVE", "CARD_BLOCKED", "INVALID_CVC",
+                    "OTHER", "SCA_NOT_AUTHENTICATED_CARD_NOT_PRESENT", "INVALID_PIN"]
+_PEOPLE = ["Sam Patel", "Priya Shah", "Tom O'Neill", "Aisha Bello", "Chris Wong",
+           "Megan Lloyd", "Jo Kowalski", "Dan Evans"]
+_PAYEES = [("Landlord Properties Ltd", "Rent"), ("A Clarke", "Football subs"),
+           ("Greenway Nursery", "Childcare"), ("K Morris", "Car share"),
+           ("Savings Co", "Monthly saving")]
+_EMPLOYERS = [("Acme Widgets Ltd", "SALARY"), ("Northwind Trading", "PAYROLL"),
+              ("Freelance Client Co", "INV 2041")]
+_DD = [("energy", "NORTHGRID ENERGY", "DD-NG-%06d"), ("broadband", "BRIGHTWAVE BB", "BW%08d"),
+       ("water", "CLEARWATER UTIL", "CW-%07d")]
+
+
+def _iban(sort_code: str, account_number: str) -> tuple:
+    bban = "MONZ" + sort_code + account_number
+    digits = "".join(str(int(c, 36)) for c in bban + "GB00")
+    check = 98 - int(digits) % 97
+    unformatted = "GB%02d%s" % (check, bban)
+    formatted = " ".join(unformatted[i:i + 4] for i in range(0, len(unformatted), 4))
+    return unformatted, formatted
+
+
+# --------------------------------------------------------------------------- sessions
+
+class _Session:
+    """One login of the client for the user: what approval hangs on."""
+    __slots__ = ("client_id", "user_id", "approved_ns", "polls", "access", "refresh")
+
+    def __init__(self, client_id, user_id, approved_ns):
+        self.client_id = client_id
+        self.user_id = user_id
+        self.approved_ns = approved_ns
+        self.polls = 0
+        self.access = None
+        self.refresh = None
+
+
+class _Token:
+    __slots__ = ("session", "expires_ns", "state")
+
+    def __init__(self, session, expires_ns):
+        self.session = session
+        self.expires_ns = expires_ns
+        self.state = "live"          # live | evicted | revoked | used (refresh tokens)
+
+
+# --------------------------------------------------------------------------- the bank
+
+class FakeBank:
+    """The fake Monzo bank. See the module docstring and tests/test_fakebank.py."""
+
+    def __init__(self, seed: int = 1, transactions: int | None = None,
+                 anchor: date | datetime | str | None = None, verbose: bool = False):
+        self.seed = seed
+        self.verbose = verbose
+        self._lock = threading.RLock()
+        self._rng = random.Random(seed)
+
+        real_today = datetime.now(timezone.utc).date()
+        if anchor is None:
+            anchor_date = real_today
+            self._offset_ns = 0
+        else:
+            if isinstance(anchor, str):
+                anchor = date.fromisoformat(anchor[:10])
+            if isinstance(anchor, datetime):
+                anchor = anchor.date()
+            anchor_date = anchor
+            self._offset_ns = (anchor_date - real_today).days * DAY
+        self.anchor = datetime(anchor_date.year, anchor_date.month, anchor_date.day,
+                               tzinfo=timezone.utc)
+        self._anchor_ns = _dt_to_ns(self.anchor)
+
+        # settings tests may change
+        self.token_lifetime = 21600
+        self.approve_after_polls = 2
+        self.confidential = True          # False: no refresh tokens, as for public clients
+        self.redirect_uris = None         # None: any redirect_uri accepted at GET /
+        self.code_lifetime = 600          # seconds an authorisation code stays usable
+
+        self._counts = {name: 0 for name in ENDPOINTS}
+        self._faults = []
+        self._sessions = {}               # (client_id, user_id) -> live _Session
+        self._access = {}                 # access token -> _Token
+        self._refresh = {}                # refresh token -> _Token
+        self._codes = {}                  # code -> dict
+
+        self._txs = {}                    # account id -> [tx], sorted by (created, id)
+        self._keys = {}                   # account id -> [(created_ns, id)]
+        self._by_id = {}                  # tx id -> tx
+        self.awkward = {}
+
+        self._server = None
+        self._thread = None
+
+        n_main = 400 if transactions is None else int(transactions)
+        if n_main < 0:
+            raise ValueError("transactions must be >= 0")
+        gc_was_enabled = gc.isenabled()
+        gc.disable()          # generation makes ~10 containers per transaction: the
+        try:                  # cyclic GC would rescan them again and again
+            self._generate(n_main)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    # ------------------------------------------------------------------ clock
+
+    def _now_ns(self) -> int:
+        return time.time_ns() + self._offset_ns
+
+    def now(self) -> datetime:
+        """The fake clock: an aware UTC datetime."""
+        return _ns_to_dt(self._now_ns())
+
+    def advance(self, seconds: float) -> datetime:
+        """Move the fake clock forward (or back, if negative); returns the new now()."""
+        with self._lock:
+            self._offset_ns += int(round(float(seconds) * NS))
+        return self.now()
+
+    # ------------------------------------------------------------------ ids
+
+    def _rid(self, prefix: str, k: int = 18) -> str:
+        return prefix + "0000" + "".join(self._rng.choices(B62, k=k))
+
+    # ------------------------------------------------------------------ public views
+
+    @property
+    def counts(self) -> dict:
+        with self._lock:
+            return dict(self._counts)
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            for k in self._counts:
+                self._counts[k] = 0
+
+    def count(self, endpoint: str) -> None:
+        with self._lock:
+            self._counts[endpoint] = self._counts.get(endpoint, 0) + 1
+
+    @property
+    def transactions(self) -> dict:
+        """account id -> list of transactions, oldest first, merchant expanded.
+        The lists are the bank's own: read, don't modify (use the methods)."""
+        return self._txs
+
+    @property
+    def main_account_id(self) -> str:
+        return self.account_ids["retail"]
+
+    def account(self, acc_id: str) -> dict:
+        for a in self.accounts:
+            if a["id"] == acc_id:
+                return a
+        raise KeyError(acc_id)
+
+    def transaction(self, tx_id: str) -> dict:
+        return self._by_id[tx_id]
+
+    def pot(self, pot_id: str) -> dict:
+        for plist in self.pots.values():
+            for p in plist:
+                if p["id"] == pot_id:
+                    return p
+        raise KeyError(pot_id)
+
+    # ------------------------------------------------------------------ generation
+
+    def _generate(self, n_main: int) -> None:
+        rng = self._rng
+        anchor = self._anchor_ns
+        start = min(_dt_to_ns(datetime(2023, 1, 1, tzinfo=timezone.utc)), anchor - 400 * DAY)
+        self._start_ns = start
+
+        self.user_id = self._rid("user_")
+        self.partner_user_id = self._rid("user_")
+        self.client_id = self._rid("oauth2client_")
+        self.client_secret = "mnzconf." + "".join(rng.choices(B62 + "+/", k=86))
+        me = {"user_id": self.user_id, "preferred_name": "Renée Okafor",
+              "preferred_first_name": "Renée"}
+        partner = {"user_id": self.partner_user_id, "preferred_name": "Jürgen Dahl",
+                   "preferred_first_name": "Jürgen"}
+        self.owners = [me, partner]
+
+        # ---- accounts
+        ids = {role: self._rid("acc_") for role in
+               ("retail", "joint", "business", "business2", "flex", "prepaid", "joint_closed")}
+        self.account_ids = ids
+
+        def created(y, m, d):
+            ns = _dt_to_ns(datetime(y, m, d, tzinfo=timezone.utc))
+            return format_ts(_truncate_frac(ns + rng.randrange(DAY), 3))
+
+        def details(acc_id, acc_no, sort="040004"):
+            unf, fmt = _iban(sort, acc_no)
+            return {
+                "account_number": acc_no,
+                "sort_code": sort,
+                "payment_details": {
+                    "locale_uk": {"account_number": acc_no, "sort_code": sort},
+                    "iban": {
+                        "unformatted": unf,
+                        "formatted": fmt,
+                        "bic": "MONZGB2L",
+                        "usage_description": "Get paid from abroad in over 40 currencies; a "
+                        "conversion fee applies. [How it works](monzo://backend_screen?id="
+                        "international-payment-views:bank-transfer-info&instance_params_id="
+                        + acc_id + ")",
+                        "usage_description_web": "Get paid from abroad in over 40 currencies; "
+                        "a conversion fee applies.",
+                    },
+                },
+                "monzo_branch_address_formatted":
+                    "Monzo Bank, 1 Example Yard, London EC2A 9ZZ, United Kingdom",
+            }
+
+        def account(acc_id, when, description, typ, owner_type, product_type, owners,
+                    closed=False, bank=None, is_flex=False, icon="personal", extra=None):
+            a = {
+                "id": acc_id,
+                "closed": closed,
+                "created": when,
+                "description": description,
+                "type": typ,
+                "owner_type": owner_type,
+                "is_flex": is_flex,
+                "product_type": product_type,
+                "closed_account_app_access": closed,
+                "currency": "GBP",
+                "legal_entity": "monzo_uk",
+                "country_code": "GB",
+                "country_code_alpha3": "GBR",
+                "owners": [dict(o) for o in owners],
+            }
+            if bank:
+                a.update(bank)
+            if icon:
+                a["assets"] = {"image_url":
+                               "https://images.fakebank.invalid/account_icon/%s@3x.png" % icon}
+            if extra:
+                a.update(extra)
+            return a
+
+        def acct_no():
+            return "%08d" % rng.randrange(10 ** 7, 10 ** 8)
+
+        self.accounts = []
+        acc_id = ids["retail"]
+        self.accounts.append(account(
+            acc_id, created(2019, 4, 2), self.user_id, "uk_retail", "personal", "standard",
+            [me], bank=details(acc_id, acct_no()),
+            extra={"x_new_field": {"kind": "future", "values": [1, 2, 3]}}))
+        acc_id = ids["joint"]
+        self.accounts.append(account(
+            acc_id, created(2020, 9, 14),
+            "Joint account between %s and %s" % (self.partner_user_id, self.user_id),
+            "uk_retail_joint", "joint", "standard", [me, partner],
+            bank=details(acc_id, acct_no()),
+            icon="joint"))
+        self.business_ids = [self._rid("business_"), self._rid("business_")]
+        acc_id = ids["business"]
+        self.accounts.append(account(
+            acc_id, created(2021, 2, 1), self.business_ids[0], "uk_business", "business",
+            "business_lite", [me], bank=details(acc_id, acct_no()), icon="business",
+            extra={"business_id": self.business_ids[0]}))
+        acc_id = ids["business2"]
+        self.accounts.append(account(
+            acc_id, created(2022, 6, 20), self.business_ids[1], "uk_business", "business",
+            "business_pro", [me], bank=details(acc_id, acct_no()), icon="business",
+            extra={"business_id": self.business_ids[1]}))
+        self.accounts.append(account(
+            ids["flex"], created(2021, 9, 17), self._rid("monzoflex_"), "uk_monzo_flex",
+            "personal", "flex", [me], is_flex=True, icon="flex"))
+        self.accounts.append(account(
+            ids["prepaid"], created(2017, 8, 18), self.user_id, "uk_prepaid", "personal",
+            "prepaid", [me], closed=True, icon=None))
+        acc_id = ids["joint_closed"]
+        self.accounts.append(account(
+            acc_id, created(2018, 10, 6),
+            "Joint account between %s and %s" % (self.user_id, self.partner_user_id),
+            "uk_retail_joint", "joint", "standard", [me, partner], closed=True,
+            bank=details(acc_id, acct_no()), icon="joint"))
+        for a in self.accounts:
+            self._txs[a["id"]] = []
+            self._keys[a["id"]] = []
+
+        self.cards = {aid: self._rid("mccard_") for aid in ids.values()}
+
+        # ---- merchants
+        self.merchants = {}
+        self._merchant_extra = {}
+        for spec in _MERCHANTS:
+            self.merchants[spec[0]] = self._make_merchant(spec)
+
+        # ---- pots
+        self._make_pots()
+
+        # ---- transactions
+        self._gen_main(n_main)
+        self._gen_joint(35)
+        self._gen_business(ids["business"], 30, invoices=True)
+        self._gen_business(ids["business2"], 20, invoices=False)
+        self._gen_flex(12)
+        self._gen_prepaid(14)
+        self._gen_joint_closed(16)
+
+        # ---- balances
+        self.balances = {}
+        for a in self.accounts:
+            aid = a["id"]
+            bal = sum(t["amount"] for t in self._txs[aid] if "decline_reason" not in t)
+            pots_total = sum(p["balance"] for p in self.pots.get(aid, []) if not p["deleted"])
+            if a["closed"]:
+                spend = 0
+            elif aid == ids["retail"]:
+                spend = -rng.randrange(300, 4000)
+            elif aid == ids["joint"]:
+                spend = -rng.randrange(100, 1500)
+            else:
+                spend = 0
+            self.balances[aid] = {
+                "balance": bal,
+                "total_balance": bal + pots_total,
+                "balance_including_flexible_savings": bal + pots_total,
+                "currency": "GBP",
+                "spend_today": spend,
+                "local_currency": "",
+                "local_exchange_rate": 0,
+                "local_spend": [{"spend_today": spend, "currency": "GBP"}] if spend else [],
+            }
+
+    # ---------------------------------------------------------------- merchants
+
+    def _make_merchant(self, spec) -> dict:
+        rng = self._rng
+        key, name, category, emoji, street, city, postcode, mcc, website, tags, flags = spec
+        mid = self._rid("merch_")
+        online = "online" in flags
+        if city:
+            region, country, lat, lon = _CITIES[city]
+            lat = round(lat + rng.uniform(-0.02, 0.02), 6)
+            lon = round(lon + rng.uniform(-0.02, 0.02), 6)
+            short = "%s, %s %s" % (street, city, postcode) if street else "%s %s" % (city,
+                                                                                   postcode)
+            address = {
+                "short_formatted": short,
+                "formatted": "%s, %s" % (short, _COUNTRY_NAMES[country]),
+                "address": street,
+                "city": city,
+                "region": region,
+                "country": country,
+                "postcode": postcode,
+                "latitude": lat,
+                "longitude": lon,
+                "zoom_level": 17,
+                "approximate": False,
+            }
+            descriptor_city = city.upper()
+        else:
+            country = "GLO"
+            address = {
+                "short_formatted": "Somewhere on the internet",
+                "formatted": "Online",
+                "address": "",
+                "city": "",
+                "region": "",
+                "country": "GLO",
+                "postcode": "",
+                "latitude": round(rng.uniform(40, 60), 6),
+                "longitude": round(rng.uniform(-10, 20), 6),
+                "zoom_level": 5,
+                "approximate": True,
+            }
+            descriptor_city = (website or "ONLINE").upper()[:13]
+        created_ns = _dt_to_ns(datetime(2016, 1, 1, tzinfo=timezone.utc)) + \
+            rng.randrange(6 * 365) * DAY + rng.randrange(DAY)
+        updated_ns = created_ns + rng.randrange(30, 900) * DAY
+        m = {
+            "id": mid,
+            "group_id": self._rid("grp_"),
+            "created": format_ts(_truncate_frac(created_ns, 3)),
+            "name": name,
+            "logo": "" if "nologo" in flags else
+                    "https://logos.fakebank.invalid/%s.png" % key,
+            "emoji": emoji,
+            "category": category,
+            "online": online,
+            "atm": "atm" in flags,
+            "address": address,
+            "updated": format_ts(_truncate_frac(updated_ns, 3)),
+            "metadata": {
+                "created_for_merchant": mid,
+                "created_for_transaction": self._rid("tx_"),
+                "provider": "user" if online else "google",
+                "provider_id": "" if online else "ChIJ" + "".join(rng.choices(B62, k=23)),
+                "suggested_tags": tags,
+                "twitter_id": "",
+                "website": website,
+            },
+            "disable_feedback": False,
+        }
+        country3 = country if country != "GLO" else "GBR"
+        self._merchant_extra[mid] = ("%-22s %-13s %s" % (name.upper()[:22], descriptor_city,
+                                                          country3), mcc)
+        return m
+
+    def _descriptor(self, merchant):
+        extra = self._merchant_extra.get(merchant.get("id"))
+        if extra:
+            return extra
+        return (str(merchant.get("name", "")).upper(), "5999")
+
+    # ---------------------------------------------------------------- pots
+
+    def _make_pots(self) -> None:
+        rng = self._rng
+        anchor = self._anchor_ns
+        start = self._start_ns
+        self.pots = {a["id"]: [] for a in self.accounts}
+        self.pot_account_ids = {}
+
+        def pot(acc, name, style, balance, *, goal=None, typ="default", product="default",
+                isa="", round_up=False, mult=None, created_ns, updated_ns, deleted=False,
+                locked_until_ns=None, charity=None, bills=False):
+            pid = self._rid("pot_")
+            self.pot_account_ids[pid] = self._rid("acc_")
+            p = {"id": pid, "name": name, "style": style, "balance": 0 if deleted else balance,
+                 "currency": "GBP"}
+            if goal is not None:
+                p["goal_amount"] = goal
+            p.update({
+                "type": typ,
+                "product_id": product,
+                "current_account_id": acc,
+                "cover_image_url": "https://images.fakebank.invalid/pots/%s.png"
+                                   % (style or "custom-" + pid[-6:]),
+                "isa_wrapper": isa,
+                "round_up": round_up,
+                "round_up_multiplier": mult,
+                "is_tax_pot": False,
+                "created": format_ts(_truncate_frac(created_ns, 3)),
+                "updated": format_ts(_truncate_frac(updated_ns, 3)),
+                "deleted": deleted,
+                "locked": locked_until_ns is not None,
+            })
+            if locked_until_ns is not None:
+                p["lock_type"] = "until_date"
+                p["locked_until"] = format_ts(locked_until_ns)
+            if charity is not None:
+                p["charity_id"] = charity
+            p["available_for_bills"] = bills
+            p["has_virtual_cards"] = False
+            self.pots[acc].append(p)
+            return p
+
+        def t(days_before_start=None, days_before_anchor=None):
+            if days_before_start is not None:
+                base = start - days_before_start * DAY
+            else:
+                base = anchor - days_before_anchor * DAY
+            return base + rng.randrange(DAY)
+
+        lock_ns = anchor + 400 * DAY
+        main = self.account_ids["retail"]
+        self.pot_roles = {}
+        self.pot_roles["holiday"] = pot(
+            main, "🏖️ Summer in Lisbon", "beach_ball", 64250, goal=180000, round_up=True,
+            mult=1, created_ns=t(300), updated_ns=t(days_before_anchor=3))
+        self.pot_roles["isa"] = pot(
+            main, "💰 Rainy Day ISA", "teal", 412077, typ="flexible_savings",
+            product="flexible_isa", isa="ISA", created_ns=t(500),
+            updated_ns=t(days_before_anchor=9), charity="")
+        self.pot_roles["bills"] = pot(
+            main, "Bills & Direct Debits", "", 23100, created_ns=t(200),
+            updated_ns=t(days_before_anchor=5), bills=True)
+        self.pot_roles["locked"] = pot(
+            main, "🔒 House deposit", "cactus", 1250000, goal=2500000, round_up=True, mult=2,
+            created_ns=t(150), updated_ns=t(days_before_anchor=12),
+            locked_until_ns=lock_ns - lock_ns % DAY)
+        self.pot_roles["christmas"] = pot(
+            main, "🎄 Christmas 🎁", "piggy_bank", 18000, goal=40000, created_ns=t(90),
+            updated_ns=t(days_before_anchor=30))
+        self.pot_roles["deleted_old"] = pot(
+            main, "Old car fund", "window", 0, goal=300000, created_ns=t(700),
+            updated_ns=start + 200 * DAY + rng.randrange(DAY), deleted=True)
+        self.pot_roles["deleted_recent"] = pot(
+            main, "🎸 Guitar fund", "amber", 0, created_ns=t(100),
+            updated_ns=anchor - 20 * DAY + rng.randrange(DAY), deleted=True)
+
+        joint = self.account_ids["joint"]
+        self.pot_roles["joint_sofa"] = pot(
+            joint, "🛋️ New sofa", "fairy_lights", 45500, goal=120000, round_up=True, mult=1,
+            created_ns=t(60), updated_ns=t(days_before_anchor=6))
+        self.pot_roles["joint_kitty"] = pot(
+            joint, "Groceries kitty 🛒", "", 8020, created_ns=t(120),
+            updated_ns=t(days_before_anchor=2), bills=True)
+        self.pot_roles["joint_locked"] = pot(
+            joint, "🔒 Wedding 💍", "color_green", 730000, goal=1500000,
+            created_ns=t(30), updated_ns=t(days_before_anchor=40),
+            locked_until_ns=(anchor + 200 * DAY) - (anchor + 200 * DAY) % DAY)
+        self.pot_roles["joint_deleted_old"] = pot(
+            joint, "Joint holiday", "waves", 0, goal=200000, created_ns=t(400),
+            updated_ns=start + 120 * DAY + rng.randrange(DAY), deleted=True)
+        self.pot_roles["joint_deleted_recent"] = pot(
+            joint, "🐶 Dog fund", "rain", 0, created_ns=t(20),
+            updated_ns=anchor - 45 * DAY + rng.randrange(DAY), deleted=True)
+
+    # ---------------------------------------------------------------- transaction builder
+
+    def _tx(self, acc, txid, created_ns, amount, description, scheme, category, *,
+            merchant=None, notes="", metadata=None, settled="created", updated_ns=None,
+            local_amount=None, local_currency=None, categories="default",
+            counterparty=None, dedupe_id="", originator=False, include_in_spending=False,
+            can=(False, False, False, False, False), is_load=False, user_id="",
+            decline_reason=None, labels=None, attachments=None, atm_fees_detailed=None,
+            tab=None, currency="GBP", amount_is_pending=False, international=None,
+            fees=None, parent_account_id="") -> dict:
+        created = format_ts(created_ns)
+        if settled == "created":
+            settled_s = created
+            settled_ns = created_ns
+        elif settled is None or settled == "":
+            settled_s = ""
+            settled_ns = created_ns
+        else:
+            settled_ns = _to_ns(settled)
+            settled_s = format_ts(settled_ns)
+        if updated_ns is None:
+            updated_ns = _truncate_frac(max(created_ns, settled_ns)
+                                        + self._ri(40, 900) * 1_000_000, 3)
+        if categories == "default":
+            categories = {category: amount}
+        if local_currency is None:
+            local_currency = currency
+            if local_amount is None:
+                local_amount = amount
+        tx = {
+            "id": txid,
+            "created": created,
+            "description": description,
+            "amount": amount,
+            "fees": {} if fees is None else fees,
+            "currency": currency,
+            "merchant": merchant,
+            "notes": notes,
+            "metadata": {} if metadata is None else metadata,
+            "labels": labels,
+            "attachments": attachments,
+            "international": international,
+            "category": category,
+            "categories": categories,
+            "is_load": is_load,
+            "settled": settled_s,
+            "decline_reason": decline_reason,
+            "local_amount": local_amount,
+            "local_currency": local_currency,
+            "updated": format_ts(updated_ns),
+            "account_id": acc,
+            "user_id": user_id,
+            "counterparty": {} if counterparty is None else counterparty,
+            "scheme": scheme,
+            "dedupe_id": dedupe_id,
+            "originator": originator,
+            "include_in_spending": include_in_spending,
+            "can_be_excluded_from_breakdown": can[1],
+            "can_be_made_subscription": can[2],
+            "can_split_the_bill": can[3],
+            "can_add_to_tab": can[0],
+            "can_match_transactions_in_categorization": can[4],
+            "amount_is_pending": amount_is_pending,
+            "atm_fees_detailed": atm_fees_detailed,
+            "parent_account_id": parent_account_id,
+        }
+        if decline_reason is None:
+            del tx["decline_reason"]
+        if tab is not None:
+            tx["tab"] = tab
+        return tx
+
+    # -- kinds. Each returns a transaction dict; `blk` is a random 36-char block.
+
+    def _blk(self) -> str:
+        # 27 random bytes -> 36 base-64 characters, folded into base 62
+        return base64.b64encode(self._rng.randbytes(27)).decode("ascii").replace(
+            "+", "Q").replace("/", "k")
+
+    def _ri(self, lo: int, hi: int | None = None) -> int:
+        """Fast randrange (only needs to be deterministic, not perfectly uniform)."""
+        if hi is None:
+            return int(self._rng.random() * lo)
+        return lo + int(self._rng.random() * (hi - lo))
+
+    def _card(self, acc, created_ns, merchant, amount, *, pending=False, notes="",
+              local_amount=None, local_currency=None, decline_reason=None, user_id=None,
+              category=None, categories="default", hide_amount=False, txid=None,
+              settle_after_ns=None, labels=None, atm_fees_detailed=None, extra_meta=None):
+        b = self._blk()
+        txid = txid or "tx_0000" + b[:18]
+        descriptor, mcc = self._descriptor(merchant)
+        life = "mclifecycle_0000" + b[6:24]
+        auth = "mcauthmsg_0000" + b[12:30]
+        meta = {
+            "ledger_insertion_id": "entryset_0000" + b[18:36],
+            "mastercard_approval_type": "full",
+            "mastercard_auth_message_id": auth,
+            "mastercard_card_id": self.cards.get(acc) or "mccard_0000" + b[:18],
+            "mastercard_lifecycle_id": life,
+            "mcc": mcc,
+        }
+        if hide_amount:
+            meta = {"auth_account_id": acc, "hide_amount": "true",
+                    "hide_transaction": "false",
+                    "mastercard_auth_message_id": auth,
+                    "mastercard_card_id": meta["mastercard_card_id"],
+                    "mastercard_lifecycle_id": life, "mcc": mcc}
+        if notes:
+            meta["notes"] = notes
+        if extra_meta:
+            meta.update(extra_meta)
+        if pending or decline_reason is not None:
+            settled = ""
+        else:
+            meta["mastercard_clearing_message_id"] = "mcclearingmsg_0000" + b[3:21]
+            if settle_after_ns is None:
+                settle_after_ns = self._ri(6 * HOUR, 40 * HOUR)
+            settled = _truncate_frac(created_ns + settle_after_ns, (2, 3, 3)[self._ri(3)])
+        category = category or merchant["category"]
+        spending = decline_reason is None and not hide_amount
+        if user_id is None:
+            user_id = self.user_id
+        return self._tx(
+            acc, txid, created_ns, amount, descriptor, "mastercard", category,
+            merchant=merchant, notes=notes, metadata=meta, settled=settled,
+            local_amount=local_amount, local_currency=local_currency, categories=categories,
+            dedupe_id="mclifecycle:%s:MASTERCARD_AUTH:%s" % (life, auth),
+            include_in_spending=spending,
+            can=(not hide_amount, True, not hide_amount, not hide_amount, True),
+            user_id=user_id, decline_reason=decline_reason, labels=labels,
+            atm_fees_detailed=atm_fees_detailed)
+
+    def _pot_transfer(self, acc, created_ns, pot, amount, *, trigger="user", txid=None,
+                      category=None):
+        b = self._blk()
+        txid = txid or "tx_0000" + b[:18]
+        deposit = amount < 0
+        ext = "%s:%s-%s-%s" % (self.user_id, b[0:8].lower(), b[8:12].lower(),
+                               b[12:24].lower())
+        meta = {"external_id": ext, "ledger_insertion_id": "entryset_0000" + b[18:36],
+                "pot_account_id": self.pot_account_ids[pot["id"]]}
+        if deposit:
+            meta["pot_deposit_id"] = "potdep_0000" + b[6:24]
+        meta["pot_id"] = pot["id"]
+        if not deposit:
+            meta["pot_withdrawal_id"] = "potwdr_0000" + b[6:24]
+        meta["trigger"] = trigger
+        meta["user_id"] = self.user_id
+        return self._tx(
+            acc, txid, created_ns, amount, pot["id"], "uk_retail_pot",
+            category or ("savings" if deposit else "transfers"), metadata=meta,
+            dedupe_id="%s:%s:%s:%s" % (pot["id"], acc, "deposit" if deposit else "withdraw",
+                                       ext),
+            originator=True)
+
+    def _p2p(self, acc, created_ns, amount, cp, *, notes="", tab=None, description=None,
+             txid=None, category="general"):
+        b = self._blk()
+        txid = txid or "tx_0000" + b[:18]
+        meta = {}
+        if notes:
+            meta["notes"] = notes
+        meta["p2p_initiator"] = "tab" if tab else ("payment-request" if amount > 0 else "p2p")
+        meta["p2p_transfer_id"] = "p2p_0000" + b[6:24]
+        if amount < 0:
+            meta["payee_id"] = "payee_0000" + b[12:30]
+        if tab:
+            meta["tab_id"] = tab["id"]
+        name = cp.get("name") or cp.get("preferred_name") or ""
+        return self._tx(
+            acc, txid, created_ns, amount, description if description is not None else name,
+            "p2p_payment", category, notes=notes, metadata=meta, counterparty=cp,
+            dedupe_id="p2p-payment:%s:%s%s:%s-%s" % (acc, cp.get("account_id", ""),
+                                                     cp.get("user_id", ""), b[0:8], b[8:20]),
+            originator=amount < 0, include_in_spending=amount < 0, tab=tab)
+
+    def _fps(self, acc, created_ns, amount, name, reference, *, category=None, txid=None,
+             categories="default", cp=None):
+        rng = self._rng
+        b = self._blk()
+        txid = txid or "tx_0000" + b[:18]
+        hx = rng.randbytes(24).hex().upper()
+        fpid = "FP" + hx[:32]
+        if cp is None:
+            cp = {"account_number": "%08d" % self._ri(10 ** 8), "name": name,
+                  "sort_code": "%06d" % self._ri(10 ** 6),
+                  "user_id": "anonuser_" + b[10:32].lower()}
+        meta = {"faster_payment": "true", "fps_fpid": fpid, "fps_payment_id": fpid,
+                "insertion": "entryset_0000" + b[18:36], "notes": reference,
+                "trn": hx[32:48]}
+        if amount > 0:
+            # incoming payments settle at the next 06:00 UTC
+            day = created_ns - created_ns % DAY
+            settle = day + 6 * HOUR
+            if settle <= created_ns:
+                settle += DAY
+            if settle >= self._anchor_ns - MIN:
+                settle = created_ns
+            direction = "INBOUND"
+            category = category or "income"
+        else:
+            settle = created_ns
+            direction = "OUTBOUND"
+            category = category or "transfers"
+        return self._tx(
+            acc, txid, created_ns, amount, reference, "payport_faster_payments", category,
+            notes=reference, metadata=meta, settled=settle, categories=categories,
+            counterparty=cp,
+            dedupe_id="com.monzo.fps:%04d:%s:%s" % (self._ri(10000), fpid, direction),
+            originator=amount < 0, include_in_spending=amount < 0)
+
+    def _bacs(self, acc, created_ns, amount, name, reference, *, merchant=None, dd=True,
+              txid=None, category=None):
+        b = self._blk()
+        txid = txid or "tx_0000" + b[:18]
+        cp = {"account_number": "%08d" % self._ri(10 ** 8), "name": name}
+        if dd:
+            cp["service_user_number"] = "%06d" % self._ri(10 ** 6)
+        cp["sort_code"] = "%06d" % self._ri(10 ** 6)
+        cp["user_id"] = "anonuser_" + b[10:32].lower()
+        meta = {}
+        if dd:
+            meta["bacs_direct_debit_instruction_id"] = "ddi_0000" + b[0:18]
+        meta["bacs_payment_id"] = "bacspayment_0000" + b[6:24]
+        meta["bacs_record_id"] = "bacsrcd_0000" + b[12:30]
+        meta["ledger_insertion_id"] = "entryset_0000" + b[18:36]
+        meta["notes"] = reference
+        if dd:
+            meta["subscription_id"] = "sub_0000" + b[3:21]
+        category = category or ("bills" if dd else "income")
+        return self._tx(
+            acc, txid, created_ns, amount, reference, "bacs", category, merchant=merchant,
+            notes=reference, metadata=meta, counterparty=cp,
+            dedupe_id="bacs:" + meta["bacs_record_id"], include_in_spending=amount < 0,
+            can=(True, False, True, True, True) if dd else (False,) * 5)
+
+    # ---------------------------------------------------------------- bulk streams
+
+    def _times(self, n, lo_ns, hi_ns):
+        """n sorted creation instants in [lo, hi) with 0/1/2/3/6 fraction digits."""
+        rng = self._rng
+        lo_us, hi_us = lo_ns // 1000, hi_ns // 1000
+        rnd = rng.random
+        span = hi_us - lo_us
+        out = []
+        for _ in range(n):
+            ns = (lo_us + int(rnd() * span)) * 1000
+            r = rnd()
+            if r < 0.08:
+                ns -= ns % NS
+            elif r < 0.20:
+                ns -= ns % 100_000_000
+            elif r < 0.35:
+                ns -= ns % 10_000_000
+            elif r < 0.92:
+                ns -= ns % 1_000_000
+            out.append(ns)
+        out.sort()
+        return out
+
+    def _bulk(self, acc, n, lo_ns, hi_ns, *, weights, merchants, pots=(), users=None,
+              payees=_PAYEES, employers=_EMPLOYERS, people=_PEOPLE, tab=None):
+        rng = self._rng
+        rnd = rng.random
+        rr = self._ri
+        pending_from = self._anchor_ns - 2 * DAY
+        kinds, cum = [], []
+        total = 0.0
+        for k, w in weights:
+            total += w
+            kinds.append(k)
+            cum.append(total)
+        merch = [self.merchants[k] for k in merchants]
+        atm = self.merchants["atm"]
+        dd_merchants = [(self.merchants[k], n_, r) for k, n_, r in _DD]
+        pot_windows = []
+        for p in pots:
+            c = parse_ts(p["created"])
+            e = parse_ts(p["updated"]) if p["deleted"] else None
+            pot_windows.append((c, e, p))
+        contacts = [{"account_id": self._rid("acc_"), "name": nm, "preferred_name": nm,
+                     "user_id": self._rid("user_")} for nm in people]
+        out = []
+        for ns in self._times(n, lo_ns, hi_ns):
+            x = rnd() * total
+            kind = kinds[bisect.bisect_right(cum, x) if x < total else len(kinds) - 1]
+            uid = users[rr(len(users))] if users else None
+            if kind == "card":
+                m = merch[rr(len(merch))]
+                lo, hi = _SPEND.get(m["category"], (200, 5000))
+                amount = -rr(lo, hi)
+                r = rnd()
+                tx = self._card(
+                    acc, ns, m, amount, pending=ns >= pending_from,
+                    notes=_CARD_NOTES[rr(len(_CARD_NOTES))] if r < 0.06 else "",
+                    decline_reason=_DECLINE_REASONS[rr(len(_DECLINE_REASONS))]
+                    if r > 0.994 else None, user_id=uid)
+            elif kind == "refund":
+                m = merch[rr(len(merch))]
+                tx = self._card(acc, ns, m, rr(300, 6000), pending=ns >= pending_from,
+                                user_id=uid)
+            elif kind == "atm":
+                amount = -rr(1, 20) * 1000
+                tx = self._card(
+                    acc, ns, atm, amount, pending=ns >= pending_from,
+                    labels=["withdrawal.atm.domestic"], user_id=uid,
+                    atm_fees_detailed={
+                        "allowance_id": "withdrawal.atm.domestic",
+                        "allowance_usage_explainer_text":
+                            "Withdrawals in the UK are free up to your monthly allowance.",
+                        "fee_amount": 0, "fee_currency": "GBP", "fee_summary": None,
+                        "withdrawal_amount": amount, "withdrawal_currency": "GBP"})
+            elif kind == "pot":
+                live = [p for c, e, p in pot_windows if c < ns and (e is None or ns < e)]
+                if not live:
+                    m = merch[rr(len(merch))]
+                    tx = self._card(acc, ns, m, -rr(200, 3000), pending=ns >= pending_from,
+                                    user_id=uid)
+                else:
+                    p = live[rr(len(live))]
+                    amt = rr(500, 30000)
+                    tx = self._pot_transfer(acc, ns, p, -amt if rnd() < 0.6 else amt,
+                                            trigger="user" if rnd() < 0.8 else "coin_jar")
+            elif kind == "p2p":
+                cp = dict(contacts[rr(len(contacts))])
+                amt = rr(500, 6000)
+                t = tab if (tab is not None and rnd() < 0.15) else None
+                tx = self._p2p(acc, ns, -amt if rnd() < 0.5 else amt, cp,
+                               notes="🍻 drinks" if rnd() < 0.2 else "", tab=t)
+            elif kind == "fps_out":
+                nm, ref = payees[rr(len(payees))]
+                tx = self._fps(acc, ns, -rr(1000, 90000), nm, ref)
+            elif kind == "fps_in":
+                if rnd() < 0.25:
+                    nm, ref = employers[rr(len(employers))]
+                    tx = self._fps(acc, ns, rr(180000, 320000), nm, ref)
+                else:
+                    nm = people[rr(len(people))]
+                    tx = self._fps(acc, ns, rr(500, 20000), nm, "Thanks!",
+                                   category="general")
+            elif kind == "dd":
+                m, nm, ref = dd_merchants[rr(len(dd_merchants))]
+                tx = self._bacs(acc, ns, -rr(1500, 12000), nm, ref % rr(10 ** 6),
+                                merchant=m)
+            else:
+                raise AssertionError(kind)
+            out.append((ns, tx["id"], tx))
+        return out
+
+    def _store(self, acc, items) -> None:
+        """Sort (created_ns, id, tx) items into the account's list."""
+        items.sort(key=lambda it: (it[0], it[1]))
+        self._txs[acc] = [it[2] for it in items]
+        self._keys[acc] = [(it[0], it[1]) for it in items]
+        for it in items:
+            self._by_id[it[1]] = it[2]
+
+    def _opening(self, acc, items, target_low, target_high, when_ns, name="R OKAFOR",
+                 ref="Opening transfer"):
+        """A faster payment in before everything else, so the balance ends positive."""
+        s = sum(t["amount"] for _, _, t in items if "decline_reason" not in t)
+        target = self._rng.randrange(target_low, target_high)
+        amount = max(target - s, 100)
+        when_ns = _truncate_frac(when_ns, 3)
+        tx = self._fps(acc, when_ns, amount, name, ref, category="transfers")
+        items.append((when_ns, tx["id"], tx))
+
+    # ---------------------------------------------------------------- main account
+
+    def _gen_main(self, n: int) -> None:
+        rng = self._rng
+        acc = self.account_ids["retail"]
+        anchor = self._anchor_ns
+        start = self._start_ns
+        items = []
+        weights = [("card", 0.64), ("refund", 0.01), ("atm", 0.02), ("pot", 0.08),
+                   ("p2p", 0.08), ("fps_out", 0.05), ("fps_in", 0.06), ("dd", 0.06)]
+        everyday = ["greenleaf", "larder", "coop", "bramble", "noodle", "kettle", "rail",
+                    "bikes", "fuel", "books", "outdoor", "pixel", "cinema", "stream", "barber",
+                    "air", "post", "charity", "florist"]
+        live_pots = [p for p in self.pots[acc]]
+        self.tab = self._make_tab()
+
+        awkward = self._awkward_main(acc) if n >= 48 else []
+        n_bulk = n - len(awkward) - (1 if n > 0 else 0)
+        items.extend(awkward)
+        if n_bulk > 0:
+            items.extend(self._bulk(acc, n_bulk, start + DAY, anchor - 30 * MIN,
+                                    weights=weights, merchants=everyday, pots=live_pots,
+                                    tab=self.tab))
+        if n > 0:
+            self._opening(acc, items, 150000, 450000, start + rng.randrange(HOUR, 20 * HOUR))
+        self._store(acc, items)
+
+    def _make_tab(self) -> dict:
+        rng = self._rng
+        tab_id = self._rid("tab_")
+        opened = format_ts(_truncate_frac(self._start_ns + rng.randrange(30 * DAY), 3))
+        modified = format_ts(_truncate_frac(self._anchor_ns - rng.randrange(2, 30) * DAY, 3))
+        parts = []
+        people = [(self.user_id, "Renée Okafor", "Renée", 4120),
+                  (self._rid("user_"), "Sam Patel", "Sam", 0),
+                  (self._rid("user_"), "Priya Shah", "Priya", -4120)]
+        for i, (uid, name, first, settle) in enumerate(people):
+            p = {"first_name": first, "id": self._rid("participant_"), "name": name,
+                 "payment_status": "not-requested", "settle_amount": settle,
+                 "settle_currency": "GBP", "status": "accepted", "tab_id": tab_id,
+                 "total_amount": 0, "total_currency": "GBP", "user_id": uid}
+            if i:
+                p["invited_at"] = opened
+                p["invited_by"] = self.user_id
+            parts.append(p)
+        return {"created_by": self.user_id, "currency": "GBP", "id": tab_id,
+                "item_count": 57, "left_participants": [], "modified_at": modified,
+                "name": "Flat 4B 🏠", "opened_at": opened, "participants": parts,
+                "status": "open", "total": -24690}
+
+    def _awkward_main(self, acc) -> list:
+        rng = self._rng
+        anchor = self._anchor_ns
+        M = self.merchants
+        items = []
+        used = set()
+
+        def recent():
+            # a random instant between anchor-60d and anchor-4d, 3 fraction digits
+            while True:
+                ns = _truncate_frac(anchor - 60 * DAY + rng.randrange(56 * DAY // 1000) * 1000,
+                                    3)
+                if ns not in used:
+                    used.add(ns)
+                    return ns
+
+        def add(name, tx, ns):
+            self.awkward[name] = tx["id"]
+            items.append((ns, tx["id"], tx))
+
+        def card(name, merchant, amount, ns=None, **kw):
+            ns = recent() if ns is None else ns
+            add(name, self._card(acc, ns, merchant, amount, **kw), ns)
+
+        card("merchant_comma", M["comma"], -2349)
+        card("address_commas", M["comma"], -875)
+        card("merchant_quotes", M["quotes"], -1260)
+        card("notes_newline", M["bramble"], -465,
+             notes='Line one, with a comma\nand "quoted" words on line two')
+        card("notes_tab_backslash", M["books"], -1599,
+             notes="tab\there and a back\\slash: C:\\receipts\\2025")
+        card("emoji", M["emoji"], -1850, notes="Pizza night 🍕🎉 #treat")
+        card("non_ascii", M["umlaut"], -420, notes="Croissant & café au lait — £4.20 über-good")
+        card("pound_sign", M["pound"], -100, notes="£1 exactly")
+        card("foreign_jpy", M["jpy"], -630, local_amount=-1200, local_currency="JPY",
+             category="holidays", categories={"holidays": -630})
+        card("foreign_kwd", M["kwd"], -317, local_amount=-1234, local_currency="KWD",
+             category="holidays", categories={"holidays": -317})
+        card("foreign_eur", M["eur"], -1734, local_amount=-2000, local_currency="EUR",
+             category="holidays", categories={"holidays": -1734})
+        card("foreign_usd", M["usd"], -945, local_amount=-1200, local_currency="USD",
+             category="holidays", categories={"holidays": -945})
+        card("card_check_zero", M["stream"], 0, pending=True, hide_amount=True,
+             notes="Card check")
+        card("refund", M["outdoor"], 2999, notes="Returned the tent")
+        card("declined_pending", M["pixel"], -24999, decline_reason="INSUFFICIENT_FUNDS")
+        # declined but carrying a settled time, like the monzo-lib sample
+        ns = recent()
+        tx = self._card(acc, ns, M["stream"], -1099, decline_reason="INVALID_CVC")
+        tx["settled"] = format_ts(_truncate_frac(ns + 9 * HOUR + rng.randrange(HOUR), 3))
+        add("declined_settled", tx, ns)
+        card("split", M["bramble"], -2200, category="eating_out",
+             categories={"eating_out": -1500, "shopping": -700},
+             notes="Lunch plus a mug to take home")
+        card("custom_category", M["stationer"], -4500, category="Side hustle",
+             categories={"Side hustle": -4500})
+        card("custom_category_id", M["software"], -1200, category="custom_cat_7f3a9b",
+             categories={"custom_cat_7f3a9b": -1200})
+        card("atm", M["atm"], -5000, labels=["withdrawal.atm.domestic"],
+             atm_fees_detailed={
+                 "allowance_id": "withdrawal.atm.domestic",
+                 "allowance_usage_explainer_text":
+                     "Withdrawals in the UK are free up to your monthly allowance.",
+                 "fee_amount": 0, "fee_currency": "GBP", "fee_summary": None,
+                 "withdrawal_amount": -5000, "withdrawal_currency": "GBP"})
+        # two transactions created at the same instant: order falls back to the id
+        ns = recent()
+        a = self._card(acc, ns, M["larder"], -310)
+        b = self._card(acc, ns, M["larder"], -199)
+        add("same_created_1", a, ns)
+        add("same_created_2", b, ns)
+
+        # pot transfers: a live pot and a recently deleted one
+        live = self.pot_roles["holiday"]
+        gone = self.pot_roles["deleted_recent"]
+        ns = recent()
+        add("pot_out_live", self._pot_transfer(acc, ns, live, -5000), ns)
+        ns = recent()
+        add("pot_in_live", self._pot_transfer(acc, ns, live, 2500), ns)
+        gone_ns = parse_ts(gone["updated"])
+        ns = _truncate_frac(gone_ns - 10 * DAY - rng.randrange(DAY), 3)
+        add("pot_out_deleted", self._pot_transfer(acc, ns, gone, -12000), ns)
+        ns = _truncate_frac(gone_ns - 2 * MIN, 2)
+        add("pot_in_deleted", self._pot_transfer(acc, ns, gone, 12000), ns)
+
+        # bank transfers
+        ns = recent()
+        add("faster_payment_in",
+            self._fps(acc, ns, 125000, "Acme Widgets Ltd", "ACME PAYROLL NOV"), ns)
+        ns = recent()
+        add("faster_payment_out",
+            self._fps(acc, ns, -65000, "Landlord Properties Ltd", "Rent flat 4B"), ns)
+        ns = recent()
+        add("counterparty_non_ascii",
+            self._fps(acc, ns, 4200, "José Ñúñez", "Concert tickets £42"), ns)
+        ns = recent()
+        cp = {"account_id": self._rid("acc_"), "name": "Sam Patel",
+              "preferred_name": "Sam Patel", "user_id": self._rid("user_")}
+        add("p2p_payment", self._p2p(acc, ns, -1850, cp, notes="Dinner 🍝, thanks!"), ns)
+        ns = recent()
+        cp = {"preferred_name": "Kit 🐈", "user_id": self._rid("user_")}
+        add("counterparty_preferred_only",
+            self._p2p(acc, ns, 750, cp, description="MONZO TRANSFER"), ns)
+        ns = recent()
+        add("p2p_tab", self._p2p(acc, ns, -2300, dict(cp, name="Kit Morgan"),
+                                 tab=self.tab), ns)
+        ns = recent()
+        ns -= ns % DAY
+        ns += 2 * HOUR + rng.randrange(HOUR // 1000) * 1000
+        add("bacs_direct_debit",
+            self._bacs(acc, ns, -5632, "NORTHGRID ENERGY", "NG-448812",
+                       merchant=M["energy"]), ns)
+        ns = recent()
+        ns -= ns % DAY
+        ns += 3 * HOUR
+        add("bacs_credit",
+            self._bacs(acc, ns, 18240, "CITY COUNCIL REFUND", "COUNCIL TAX REFUND",
+                       dd=False), ns)
+        # an attachment
+        ns = recent()
+        tx = self._card(acc, ns, M["post"], -745, notes="Receipt attached")
+        tx["attachments"] = [{
+            "created": format_ts(ns + 5 * MIN),
+            "external_id": tx["id"],
+            "file_type": "image/jpeg",
+            "file_url": "https://attachments.fakebank.invalid/%s/receipt.jpg" % tx["id"],
+            "id": self._rid("attach_"),
+            "type": "image/jpeg",
+            "url": "https://attachments.fakebank.invalid/%s/receipt.jpg" % tx["id"],
+            "user_id": self.user_id,
+        }]
+        add("attachment", tx, ns)
+
+        # pending ones in the last few days
+        for i, (m, amt) in enumerate([(M["greenleaf"], -2875), (M["rail"], -1340),
+                                      (M["bramble"], -385)], 1):
+            ns = _truncate_frac(anchor - (3 * DAY) + rng.randrange(3 * DAY - HOUR) // 1000
+                                * 1000, (1, 2, 6)[i - 1])
+            used.add(ns)
+            card("pending_%d" % i, m, amt, ns=ns, pending=True)
+
+        # dates around month ends and the UK clock changes (absolute, in 2025)
+        fixed = [("month_end_bst_2025_03_31", "2025-03-31T23:30:00Z", M["noodle"], -1640),
+                 ("month_end_2025_04_30", "2025-04-30T23:59:59.5Z", M["kettle"], -560),
+                 ("clock_change_2025_10_26_bst", "2025-10-26T00:30:00Z", M["cinema"], -1200),
+                 ("clock_change_2025_10_26_gmt", "2025-10-26T01:30:00Z", M["cinema"], -900),
+                 ("month_end_gmt_2025_10_31", "2025-10-31T23:30:00Z", M["quotes"], -1075)]
+        for name, when, m, amt in fixed:
+            ns = parse_ts(when)
+            while ns >= anchor - 3 * DAY:
+                dt = _ns_to_dt(ns)
+                try:
+                    dt = dt.replace(year=dt.year - 1)
+                except ValueError:
+                    dt = dt.replace(year=dt.year - 1, day=28)
+                ns = _dt_to_ns(dt)
+            card(name, m, amt, ns=ns)
+        return items
+
+    # ---------------------------------------------------------------- other accounts
+
+    def _gen_joint(self, n: int) -> None:
+        acc = self.account_ids["joint"]
+        created = parse_ts(self.account(acc)["created"])
+        lo = max(created + DAY, self._start_ns)
+        items = self._bulk(acc, n, lo, self._anchor_ns - 45 * MIN,
+                           weights=[("card", 0.6), ("pot", 0.1), ("dd", 0.15), ("p2p", 0.15)],
+                           merchants=["greenleaf", "larder", "coop", "kettle", "cinema",
+                                      "florist"], pots=self.pots[acc],
+                           users=[self.user_id, self.partner_user_id],
+                           people=["Renée Okafor", "Jürgen Dahl"])
+        self._opening(acc, items, 60000, 200000, lo - HOUR, name="J DAHL",
+                      ref="Joint account top up")
+        self._store(acc, items)
+
+    def _gen_business(self, acc, n, invoices) -> None:
+        rng = self._rng
+        created = parse_ts(self.account(acc)["created"])
+        lo = max(created + DAY, self._start_ns)
+        items = self._bulk(acc, n, lo, self._anchor_ns - 50 * MIN,
+                           weights=[("card", 0.55), ("fps_out", 0.2), ("fps_in", 0.25)],
+                           merchants=["software", "stationer", "pixel", "rail", "post"],
+                           payees=[("Studio Rent Ltd", "Studio rent"),
+                                   ("K Okafor Accountancy", "Bookkeeping")],
+                           employers=[("Client Alpha Ltd", "INV-%04d" % rng.randrange(10000)),
+                                      ("Client Beta plc", "Invoice payment")],
+                           people=["Client Gamma", "Client Delta"])
+        self._opening(acc, items, 200000, 900000 if invoices else 300000, lo - HOUR,
+                      name="RENEE OKAFOR", ref="Capital")
+        self._store(acc, items)
+
+    def _gen_flex(self, n: int) -> None:
+        rng = self._rng
+        acc = self.account_ids["flex"]
+        lo = self._start_ns + 10 * DAY
+        hi = self._anchor_ns - 3 * DAY
+        items = []
+        flex_id = self.account(acc)["description"]
+        for ns in self._times(n, lo, hi):
+            b = self._blk()
+            amount = -rng.randrange(2000, 20000) if rng.random() < 0.6 else \
+                rng.randrange(2000, 20000)
+            meta = {"exclude_from_breakdown": "false",
+                    "ledger_entry_intent": "monzo-flex.purchase" if amount < 0 else
+                    "monzo-flex.service_collects_scheduled_payment",
+                    "ledger_insertion_id": "entryset_0000" + b[18:36],
+                    "monzo_flex_id": flex_id}
+            tx = self._tx(acc, "tx_0000" + b[:18], ns, amount,
+                          "Flex purchase" if amount < 0 else "Flex repayment", "monzo_flex",
+                          "shopping" if amount < 0 else "transfers", metadata=meta,
+                          dedupe_id="%s:%s:monzo-flex:%s" % (acc, flex_id, b[3:21]),
+                          originator=True, include_in_spending=amount < 0)
+            items.append((ns, tx["id"], tx))
+        self._store(acc, items)
+
+    def _gen_prepaid(self, n: int) -> None:
+        rng = self._rng
+        acc = self.account_ids["prepaid"]
+        lo = parse_ts(self.account(acc)["created"]) + HOUR
+        hi = lo + 300 * DAY
+        items = []
+        merch = [self.merchants[k] for k in ("kettle", "larder", "rail", "cinema")]
+        times = self._times(n, lo, hi)
+        for i, ns in enumerate(times[:-1]):
+            b = self._blk()
+            if i % 4 == 0:
+                tx = self._tx(acc, "tx_0000" + b[:18], ns, rng.randrange(1, 6) * 1000,
+                              "Top up", "gps_mastercard", "mondo", is_load=True,
+                              metadata={"ledger_insertion_id": "entryset_0000" + b[18:36]},
+                              user_id=self.user_id)
+            else:
+                tx = self._card(acc, ns, merch[rng.randrange(len(merch))],
+                                -rng.randrange(100, 900))
+                tx["scheme"] = "gps_mastercard"
+            items.append((ns, tx["id"], tx))
+        # closing: move what is left out, so the closed account ends at zero
+        if times:
+            left = sum(t["amount"] for _, _, t in items if "decline_reason" not in t)
+            ns = times[-1]
+            tx = self._fps(acc, ns, -left if left else -1, "RENEE OKAFOR",
+                           "Prepaid account closure")
+            if not left:
+                tx["amount"] = tx["local_amount"] = 0
+                tx["categories"] = {tx["category"]: 0}
+            items.append((ns, tx["id"], tx))
+        self._store(acc, items)
+
+    def _gen_joint_closed(self, n: int) -> None:
+        acc = self.account_ids["joint_closed"]
+        lo = parse_ts(self.account(acc)["created"]) + DAY
+        hi = lo + 500 * DAY
+        items = self._bulk(acc, max(n - 2, 0), lo + DAY, hi - DAY,
+                           weights=[("card", 0.7), ("p2p", 0.3)],
+                           merchants=["greenleaf", "kettle", "cinema"],
+                           users=[self.user_id, self.partner_user_id],
+                           people=["Renée Okafor", "Jürgen Dahl"])
+        if n >= 2:
+            self._opening(acc, items, 20000, 50000, lo, name="R OKAFOR", ref="Joint start")
+            left = sum(t["amount"] for _, _, t in items if "decline_reason" not in t)
+            tx = self._fps(acc, hi, -left, "R OKAFOR", "Closing joint account")
+            items.append((hi, tx["id"], tx))
+        self._store(acc, items)
+
+    # ------------------------------------------------------------------ mutation API
+
+    def set_balance(self, acc_id: str, balance: int | None = None,
+                    total_balance: int | None = None, **other_fields) -> dict:
+        """Change the balance object /balance returns. Given only balance, total_balance
+        and balance_including_flexible_savings move by the same amount."""
+        with self._lock:
+            b = self.balances[acc_id]
+            if balance is not None:
+                delta = int(balance) - b["balance"]
+                b["balance"] = int(balance)
+                if total_balance is None:
+                    b["total_balance"] += delta
+                    if "balance_including_flexible_savings" not in other_fields:
+                        b["balance_including_flexible_savings"] += delta
+            if total_balance is not None:
+                b["total_balance"] = int(total_balance)
+            b.update(other_fields)
+            return copy.deepcopy(b)
+
+    def _adjust_balance(self, acc_id, delta, created_ns=None, spending=False):
+        b = self.balances.get(acc_id)
+        if b is None or not delta:
+            return
+        b["balance"] += delta
+        b["total_balance"] += delta
+        b["balance_including_flexible_savings"] += delta
+        if spending and delta < 0 and created_ns is not None:
+            today = self._now_ns()
+            if created_ns // DAY == today // DAY:
+                b["spend_today"] += delta
+                for ls in b["local_spend"]:
+                    if ls.get("currency") == b["currency"]:
+                        ls["spend_today"] += delta
+                        break
+                else:
+                    b["local_spend"].append({"spend_today": delta, "currency": b["currency"]})
+
+    def _insert(self, acc, tx, ns) -> None:
+        key = (ns, tx["id"])
+        i = bisect.bisect_left(self._keys[acc], key)
+        self._keys[acc].insert(i, key)
+        self._txs[acc].insert(i, tx)
+        self._by_id[tx["id"]] = tx
+
+    def _unlink(self, tx) -> None:
+        acc = tx["account_id"]
+        key = (parse_ts(tx["created"]), tx["id"])
+        i = bisect.bisect_left(self._keys[acc], key)
+        if i >= len(self._keys[acc]) or self._keys[acc][i] != key:
+            raise KeyError(tx["id"])
+        del self._keys[acc][i]
+        del self._txs[acc][i]
+
+    def _resolve_merchant(self, merchant):
+        if merchant is None or isinstance(merchant, dict):
+            return merchant
+        if isinstance(merchant, str):
+            if merchant in self.merchants:
+                return self.merchants[merchant]
+            for m in self.merchants.values():
+                if m["id"] == merchant or m["name"] == merchant:
+                    return m
+            spec = ("new_%d" % len(self.merchants), merchant, "general", "🧾", "1 New Street",
+                    "London", "E1 1AA", "5999", "", "", "")
+            m = self._make_merchant(spec)
+            self.merchants[spec[0]] = m
+            return m
+        raise TypeError("merchant must be None, a dict, or a name/key/id string")
+
+    def add_transaction(self, acc_id: str, **fields) -> dict:
+        """Add a transaction to an account; returns it (the bank's own dict).
+
+        By default: a settled GBP card payment of -1234 at a catalogue merchant, created
+        now on the fake clock. Any field can be given; also:
+          created / settled / updated: datetime, ns int or RFC 3339 string ("" = pending)
+          merchant: a merchant dict, None, or a string (catalogue key, merchant id or
+                    name; an unknown name makes a new merchant)
+        The account's balance moves by the amount (unless declined)."""
+        with self._lock:
+            if acc_id not in self._txs:
+                raise KeyError(acc_id)
+            now = self._now_ns()
+            created_ns = _to_ns(fields.pop("created", now))
+            amount = int(fields.pop("amount", -1234))
+            merchant = self._resolve_merchant(fields.pop("merchant", self.merchants["greenleaf"]))
+            decline = fields.pop("decline_reason", None)
+            settled = fields.pop("settled", "" if decline is not None else "created")
+            txid = fields.pop("id", None)
+            if merchant is not None and fields.get("scheme", "mastercard") == "mastercard":
+                tx = self._card(acc_id, created_ns, merchant, amount, txid=txid,
+                                pending=(settled in ("", None)), decline_reason=decline,
+                                settle_after_ns=0 if settled == "created" else None,
+                                category=fields.pop("category", None))
+                if settled not in ("", None, "created"):
+                    tx["settled"] = _ts_value(settled)
+                if settled == "created":
+                    tx["settled"] = tx["created"]
+            else:
+                category = fields.pop("category", "general")
+                b = self._blk()
+                tx = self._tx(acc_id, txid or "tx_0000" + b[:18], created_ns, amount,
+                              fields.pop("description", "Payment"),
+                              fields.pop("scheme", "payport_faster_payments"), category,
+                              merchant=merchant,
+                              settled=settled if settled in ("", None, "created")
+                              else _to_ns(settled),
+                              decline_reason=decline, user_id="",
+                              include_in_spending=amount < 0)
+            for k in ("created", "settled", "updated"):
+                if k in fields:
+                    fields[k] = _ts_value(fields[k])
+            if "merchant" in fields:
+                fields["merchant"] = self._resolve_merchant(fields["merchant"])
+            tx.update(fields)
+            if "amount" not in fields and "local_amount" not in fields and \
+                    tx["local_currency"] == tx["currency"]:
+                tx["local_amount"] = tx["amount"]
+            if tx["id"] in self._by_id:
+                raise ValueError("duplicate transaction id " + tx["id"])
+            self._insert(acc_id, tx, parse_ts(tx["created"]))
+            if "decline_reason" not in tx:
+                self._adjust_balance(acc_id, tx["amount"], parse_ts(tx["created"]),
+                                     tx.get("include_in_spending", False))
+            return tx
+
+    def update_transaction(self, tx_id: str, **fields) -> dict:
+        """Change fields of a transaction (settle it, change its amount, notes...).
+        "updated" moves to now unless given. settled=True means settled now. When the
+        amount changes and local_amount/categories are not given, they follow it (if in
+        the account currency / single-category). The balance follows the amount."""
+        if "id" in fields or "account_id" in fields:
+            raise ValueError("a transaction's id and account_id cannot change")
+        with self._lock:
+            tx = self._by_id[tx_id]
+            acc = tx["account_id"]
+            old_amount = tx["amount"]
+            was_declined = "decline_reason" in tx
+            old_created = tx["created"]
+            if fields.get("settled") is True:
+                fields["settled"] = self._now_ns()
+            for k in ("created", "settled", "updated"):
+                if k in fields:
+                    fields[k] = _ts_value(fields[k])
+            if "merchant" in fields:
+                fields["merchant"] = self._resolve_merchant(fields["merchant"])
+            if "amount" in fields:
+                new = int(fields["amount"])
+                if "local_amount" not in fields and tx["local_currency"] == tx["currency"]:
+                    fields["local_amount"] = new
+                if "categories" not in fields and isinstance(tx.get("categories"), dict) \
+                        and len(tx["categories"]) == 1:
+                    fields["categories"] = {next(iter(tx["categories"])): new}
+            if "created" in fields and fields["created"] != old_created:
+                self._unlink(tx)
+                tx.update(fields)
+                self._insert(acc, tx, parse_ts(tx["created"]))
+            else:
+                tx.update(fields)
+            if "updated" not in fields:
+                tx["updated"] = format_ts(_truncate_frac(self._now_ns(), 3))
+            if tx.get("decline_reason") is None and "decline_reason" in tx:
+                del tx["decline_reason"]
+            old_eff = 0 if was_declined else old_amount
+            new_eff = 0 if "decline_reason" in tx else tx["amount"]
+            self._adjust_balance(acc, new_eff - old_eff)
+            return tx
+
+    def remove_transaction(self, tx_id: str) -> dict:
+        """Remove a transaction (a pending one that vanished); the balance follows."""
+        with self._lock:
+            tx = self._by_id.pop(tx_id)
+            self._unlink(tx)
+            if "decline_reason" not in tx:
+                self._adjust_balance(tx["account_id"], -tx["amount"])
+            return tx
+
+    # ------------------------------------------------------------------ faults
+
+    def inject(self, endpoint: str | None = None, kind: str = "status", status: int = 503,
+               count: int | None = 1, delay: float = 0.0, retry_after=None,
+               code: str | None = None, message: str | None = None) -> None:
+        """Make the next `count` requests to `endpoint` (None: any API endpoint but the
+        browser page "auth") misbehave. kind: status | delay | bad_json | truncate | drop.
+        count None: until clear_faults(). delay applies before any kind."""
+        if kind not in FAULT_KINDS:
+            raise ValueError("unknown fault kind %r" % (kind,))
+        if endpoint is not None and endpoint not in ENDPOINTS:
+            raise ValueError("unknown endpoint %r (one of %s)" % (endpoint, ", ".join(ENDPOINTS)))
+        if count is not None and int(count) < 1:
+            raise ValueError("count must be >= 1 or None")
+        with self._lock:
+            self._faults.append({
+                "endpoint": endpoint, "kind": kind, "status": int(status),
+                "remaining": None if count is None else int(count), "delay": float(delay),
+                "retry_after": retry_after, "code": code, "message": message})
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def take_fault(self, endpoint: str):
+        """The fault to apply to this request, if any (used by the server)."""
+        with self._lock:
+            for f in self._faults:
+                if f["endpoint"] is None and endpoint == "auth":
+                    continue
+                if f["endpoint"] is not None and f["endpoint"] != endpoint:
+                    continue
+                if f["remaining"] is not None:
+                    f["remaining"] -= 1
+                    if f["remaining"] <= 0:
+                        self._faults.remove(f)
+                return dict(f)
+        return None
+
+    # ------------------------------------------------------------------ tokens
+
+    @staticmethod
+    def _b64(obj) -> str:
+        raw = json.dumps(obj, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    def _jwt(self, kind, session, exp_ns) -> str:
+        head = self._b64({"alg": "ES256", "typ": "JWT"})
+        body = self._b64({"app": session.client_id, "exp": exp_ns // NS,
+                          "iat": self._now_ns() // NS, "jti": kind + "_" + secrets.token_hex(12),
+                          "tkn": kind, "uid": session.user_id, "v": "2"})
+        return "%s.%s.%s" % (head, body, secrets.token_urlsafe(64))
+
+    def _new_session(self, client_id, user_id, approved_ns) -> _Session:
+        key = (client_id, user_id)
+        old = self._sessions.get(key)
+        if old is not None:
+            for tok, table in ((old.access, self._access), (old.refresh, self._refresh)):
+                if tok in table and table[tok].state == "live":
+                    table[tok].state = "evicted"
+        s = _Session(client_id, user_id, approved_ns)
+        self._sessions[key] = s
+        return s
+
+    def _issue(self, session, expires_in=None) -> dict:
+        """New access (and refresh) token for a session; the previous ones stop working."""
+        now = self._now_ns()
+        expires_in = self.token_lifetime if expires_in is None else int(expires_in)
+        if session.access in self._access and self._access[session.access].state == "live":
+            self._access[session.access].state = "evicted"
+        exp = now + expires_in * NS
+        access = self._jwt("at", session, exp)
+        self._access[access] = _Token(session, exp)
+        session.access = access
+        resp = {"access_token": access, "client_id": session.client_id,
+                "expires_in": expires_in}
+        if self.confidential:
+            refresh = self._jwt("rt", session, exp)
+            self._refresh[refresh] = _Token(session, None)
+            session.refresh = refresh
+            resp["refresh_token"] = refresh
+        resp["scope"] = SCOPE_VERIFIED if session.approved_ns is not None else SCOPE_PRE
+        resp["token_type"] = "Bearer"
+        resp["user_id"] = session.user_id
+        return resp
+
+    def mint_token(self, expires_in: int | None = None, approved: bool = True,
+                   approved_at=None) -> dict:
+        """A fresh login without the browser: returns the token response. It evicts
+        the previous token of the client+user. expires_in None = bank.token_lifetime
+        (21600 unless changed). approved_at (datetime, RFC 3339 or ns)
+        defaults to now on the fake clock, which opens the 5-minute full-history window."""
+        with self._lock:
+            if approved:
+                approved_ns = self._now_ns() if approved_at is None else _to_ns(approved_at)
+            else:
+                approved_ns = None
+            s = self._new_session(self.client_id, self.user_id, approved_ns)
+            if not approved and self.approve_after_polls is not None \
+                    and self.approve_after_polls <= 0:
+                s.approved_ns = self._now_ns()
+            return self._issue(s, expires_in)
+
+    def approve(self, when=None) -> None:
+        """Approve the live login in the 'app' now (or at `when`)."""
+        with self._lock:
+            s = self._sessions.get((self.client_id, self.user_id))
+            if s is None:
+                raise RuntimeError("no login to approve")
+            s.approved_ns = self._now_ns() if when is None else _to_ns(when)
+
+    def check_access(self, header: str | None) -> _Session:
+        """Authorization header -> session, or raise the API's 401."""
+        with self._lock:
+            if not header or not header.startswith("Bearer "):
+                raise _auth_error("unauthorized.bad_access_token",
+                                  "No access token was supplied")
+            tok = self._access.get(header[7:].strip())
+            if tok is None or tok.state == "revoked":
+                raise _auth_error("unauthorized.bad_access_token", "Invalid access token")
+            if tok.state == "evicted":
+                raise _auth_error("unauthorized.bad_access_token.evicted",
+                                  "Access token has been evicted")
+            if self._now_ns() >= tok.expires_ns:
+                raise _auth_error("unauthorized.bad_access_token.expired",
+                                  "Access token has expired")
+            return tok.session
+
+    def check_permissions(self, session, endpoint) -> None:
+        """403 forbidden.insufficient_permissions until the login is approved. Refused
+        GET /accounts calls count towards approve_after_polls."""
+        with self._lock:
+            if session.approved_ns is not None:
+                return
+            if endpoint == "accounts":
+                session.polls += 1
+                n = self.approve_after_polls
+                if n is not None and session.polls >= n:
+                    session.approved_ns = self._now_ns()
+            raise ApiError(403, "forbidden.insufficient_permissions",
+                           "Access forbidden due to insufficient permissions",
+                           retryable={})
+
+    def check_history(self, session, lower_ns) -> None:
+        """The 5-minute / 90-day rule. lower_ns None = from the beginning of time."""
+        with self._lock:
+            now = self._now_ns()
+            if session.approved_ns is not None and now - session.approved_ns <= \
+                    FULL_HISTORY_WINDOW:
+                return
+            if lower_ns is None or lower_ns < now - RECENT_LIMIT:
+                raise ApiError(403, "forbidden.verification_required",
+                               "Verification required: only the last 90 days of "
+                               "transactions can be read more than 5 minutes after "
+                               "authentication", retryable={})
+
+    def authorize(self, client_id, redirect_uri, state) -> str:
+        """GET / : returns the redirect location with a fresh code, or raises ValueError."""
+        with self._lock:
+            if client_id != self.client_id:
+                raise ValueError("Unknown client_id")
+            if not redirect_uri:
+                raise ValueError("redirect_uri is required")
+            if self.redirect_uris is not None and redirect_uri not in self.redirect_uris:
+                raise ValueError("There was a problem sending your magic link")
+            code = "%s.%s.%s" % (self._b64({"alg": "ES256", "typ": "JWT"}),
+                                 self._b64({"tkn": "ac", "jti": secrets.token_hex(12)}),
+                                 secrets.token_urlsafe(48))
+            self._codes[code] = {"client_id": client_id, "redirect_uri": redirect_uri,
+                                 "issued_ns": self._now_ns(), "used": False}
+            from urllib.parse import urlencode
+            q = {"code": code}
+            if state is not None:
+                q["state"] = state
+            sep = "&" if "?" in redirect_uri else "?"
+            return redirect_uri + sep + urlencode(q)
+
+    def token_grant(self, form: dict) -> dict:
+        """POST /oauth2/token (form already decoded into str -> str)."""
+        def bad(status, code, message, error):
+            return ApiError(status, code, message, error=error, error_description=message,
+                            retryable={})
+        grant = form.get("grant_type")
+        if not grant:
+            raise bad(400, "bad_request.missing_param.grant_type",
+                      "The field 'grant_type' is required", "invalid_request")
+        for f in ("client_id", "client_secret"):
+            if not form.get(f):
+                raise bad(400, "bad_request.missing_param." + f,
+                          "The field '%s' is required" % f, "invalid_request")
+        with self._lock:
+            if form["client_id"] != self.client_id or form["client_secret"] != \
+                    self.client_secret:
+                raise bad(401, "unauthorized.bad_client", "Bad client credentials",
+                          "invalid_client")
+            if grant == "authorization_code":
+                for f in ("redirect_uri", "code"):
+                    if not form.get(f):
+                        raise bad(400, "bad_request.missing_param." + f,
+                                  "The field '%s' is required" % f, "invalid_request")
+                c = self._codes.get(form["code"])
+                if c is None or c["used"] or c["client_id"] != form["client_id"] or \
+                        self._now_ns() - c["issued_ns"] > self.code_lifetime * NS:
+                    raise bad(401, "unauthorized.bad_authorization_code",
+                              "Bad authorization code", "invalid_grant")
+                if c["redirect_uri"] != form["redirect_uri"]:
+                    raise bad(401, "unauthorized.bad_authorization_code.redirect_uri_mismatch",
+                              "The redirect_uri does not match the one used to authorise",
+                              "invalid_grant")
+                c["used"] = True
+                n = self.approve_after_polls
+                approved = self._now_ns() if (n is not None and n <= 0) else None
+                s = self._new_session(self.client_id, self.user_id, approved)
+                resp = self._issue(s)
+                resp["scope"] = SCOPE_PRE
+                return resp
+            if grant == "refresh_token":
+                rt = form.get("refresh_token")
+                if not rt:
+                    raise bad(400, "bad_request.missing_param.refresh_token",
+                              "The field 'refresh_token' is required", "invalid_request")
+                tok = self._refresh.get(rt)
+                if tok is None or tok.state in ("used", "revoked"):
+                    raise bad(401, "unauthorized.bad_refresh_token", "Bad refresh token",
+                              "invalid_grant")
+                if tok.state == "evicted":
+                    raise bad(401, "unauthorized.bad_refresh_token.evicted",
+                              "Refresh token has been evicted by a newer login",
+                              "invalid_grant")
+                tok.state = "used"
+                return self._issue(tok.session)
+            raise bad(400, "bad_request.bad_param.grant_type",
+                      "Unsupported grant_type", "unsupported_grant_type")
+
+    def logout(self, session) -> None:
+        with self._lock:
+            for tok, table in ((session.access, self._access),
+                               (session.refresh, self._refresh)):
+                if tok in table:
+                    table[tok].state = "revoked"
+
+    def write_tokens_file(self, path, token: dict, expires_at: datetime | None = None) -> str:
+        """Write monzoh's tokens.json (keys access_token, refresh_token, expires_at,
+        user_id, client_id; two-space indent, no trailing newline; expires_at with six
+        fraction digits and +00:00), mode 0600, missing parent dirs made 0700.
+
+        expires_at defaults to real time + what is left of the token's life on the fake
+        clock (the client compares it with the real clock)."""
+        path = os.fspath(path)
+        if expires_at is None:
+            with self._lock:
+                tok = self._access.get(token.get("access_token"))
+                if tok is not None:
+                    left_ns = tok.expires_ns - self._now_ns()
+                else:
+                    left_ns = int(token.get("expires_in", self.token_lifetime)) * NS
+            expires_at = datetime.now(timezone.utc) + timedelta(microseconds=left_ns // 1000)
+        if expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=timezone.utc)
+        expires_at = expires_at.astimezone(timezone.utc)
+        data = {
+            "access_token": token["access_token"],
+            "refresh_token": token.get("refresh_token"),
+            "expires_at": expires_at.isoformat(timespec="microseconds"),
+            "user_id": token.get("user_id", self.user_id),
+            "client_id": token.get("client_id", self.client_id),
+        }
+        parent = os.path.dirname(os.path.abspath(path))
+        missing = []
+        d = parent
+        while not os.path.isdir(d):
+            missing.append(d)
+            d = os.path.dirname(d)
+        for d in reversed(missing):
+            os.mkdir(d, 0o700)
+            os.chmod(d, 0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+            os.write(fd, json.dumps(data, indent=2).encode("utf-8"))
+        finally:
+            os.close(fd)
+        return path
+
+    # ------------------------------------------------------------------ API data
+
+    def api_accounts(self, account_type=None) -> dict:
+        with self._lock:
+            accs = self.accounts if account_type is None else \
+                [a for a in self.accounts if a["type"] == account_type]
+            return {"accounts": accs}
+
+    def _check_account(self, acc_id, param="account_id"):
+        if not acc_id:
+            raise ApiError(400, "bad_request.missing_param." + param,
+                           "The field '%s' is required" % param, retryable={})
+        if acc_id not in self._txs:
+            raise ApiError(404, "not_found.account_not_found", "Account not found",
+                           retryable={})
+
+    def api_balance(self, acc_id) -> dict:
+        with self._lock:
+            self._check_account(acc_id)
+            return self.balances[acc_id]
+
+    def api_pots(self, acc_id) -> dict:
+        with self._lock:
+            self._check_account(acc_id, "current_account_id")
+            return {"pots": self.pots.get(acc_id, [])}
+
+    @staticmethod
+    def _view(tx, expand):
+        if expand or not isinstance(tx.get("merchant"), dict):
+            return tx
+        v = dict(tx)
+        v["merchant"] = tx["merchant"]["id"]
+        return v
+
+    def api_transactions(self, session, acc_id, since=None, before=None, limit=None,
+                         expand=False) -> dict:
+        with self._lock:
+            self._check_account(acc_id)
+            if limit is None or limit == "":
+                n = 30
+            else:
+                try:
+                    n = int(limit)
+                except ValueError:
+                    raise ApiError(400, "bad_request.bad_param.limit",
+                                   "The field 'limit' must be an integer", retryable={})
+                if n < 1 or n > 100:
+                    raise ApiError(400, "bad_request.bad_param.limit",
+                                   "The field 'limit' must be between 1 and 100",
+                                   retryable={})
+            keys = self._keys[acc_id]
+            lo = 0
+            lower_ns = None
+            if since:
+                if since.startswith("tx_"):
+                    tx = self._by_id.get(since)
+                    if tx is None or tx["account_id"] != acc_id:
+                        raise ApiError(400, "bad_request.bad_param.since",
+                                       "The transaction given as 'since' was not found",
+                                       retryable={})
+                    key = (parse_ts(tx["created"]), since)
+                    lo = bisect.bisect_right(keys, key)
+                    lower_ns = key[0]
+                else:
+                    try:
+                        lower_ns = parse_ts(since)
+                    except ValueError:
+                        raise ApiError(400, "bad_request.bad_param.since",
+                                       "The field 'since' must be an RFC 3339 timestamp "
+                                       "or a transaction id", retryable={})
+                    lo = bisect.bisect_left(keys, (lower_ns, ""))
+            hi = len(keys)
+            if before:
+                try:
+                    before_ns = parse_ts(before)
+                except ValueError:
+                    raise ApiError(400, "bad_request.bad_param.before",
+                                   "The field 'before' must be an RFC 3339 timestamp",
+                                   retryable={})
+                hi = bisect.bisect_left(keys, (before_ns, ""))
+            self.check_history(session, lower_ns)
+            txs = self._txs[acc_id][lo:max(lo, min(hi, lo + n))]
+            return {"transactions": [self._view(t, expand) for t in txs]}
+
+    def api_transaction(self, tx_id, expand=False) -> dict:
+        with self._lock:
+            tx = self._by_id.get(tx_id)
+            if tx is None:
+                raise ApiError(404, "not_found.transaction_not_found",
+                               "Transaction not found", retryable={})
+            return {"transaction": self._view(tx, expand)}
+
+    # ------------------------------------------------------------------ server
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> "FakeBank":
+        """Serve on host:port (0 = any free port) in a background thread."""
+        from .server import serve
+        if self._server is not None:
+            raise RuntimeError("already started")
+        self._server, self._thread = serve(self, host, port)
+        self.host = host
+        self.port = self._server.server_address[1]
+        self.url = "http://%s:%d" % (host if ":" not in host else "[%s]" % host, self.port)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving: close every open connection and join the thread."""
+        srv, th = self._server, self._thread
+        if srv is None:
+            return
+        self._server = self._thread = None
+        srv.shutdown()
+        srv.close_all_connections()
+        srv.server_close()
+        th.join(10)
+
+    def __enter__(self):
+        if self._server is None:
+            self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # ------------------------------------------------------------------ JSON
+
+    def info(self) -> dict:
+        """What a separate process needs to know (GET /_fake/info)."""
+        return {"client_id": self.client_id, "client_secret": self.client_secret,
+                "user_id": self.user_id, "account_ids": self.account_ids,
+                "awkward": self.awkward, "now": format_ts(self._now_ns()),
+                "anchor": format_ts(self._anchor_ns), "seed": self.seed,
+                "token_lifetime": self.token_lifetime,
+                "approve_after_polls": self.approve_after_polls}
+
+
+def dumps(obj) -> bytes:
+    """JSON as the real API writes it: compact, raw UTF-8, and &, <, > escaped as Go's
+    encoding/json does."""
+    s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=_no_json)
+    s = s.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    return s.encode("utf-8")
+
+
+def _no_json(o):
+    raise TypeError("not JSON serialisable: %r" % (o,))

@@ -1,0 +1,1030 @@
+"""Tests of the fake Monzo bank (tests/fakebank), over real HTTP with urllib."""
+
+import http.client as httpclient
+import json
+import os
+import re
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import timedelta
+
+import pytest
+
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+if TESTS_DIR not in sys.path:
+    sys.path.insert(0, TESTS_DIR)
+
+from fakebank import FakeBank, format_ts, parse_ts  # noqa: E402
+from fakebank.bank import dumps  # noqa: E402
+
+
+# --------------------------------------------------------------------------- helpers
+
+class Resp:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    def __repr__(self):
+        return "<Resp %d %r>" % (self.status, self.body[:200])
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def http(method, url, token=None, form=None, body=None, timeout=10):
+    data = None
+    headers = {}
+    if form is not None:
+        data = urllib.parse.urlencode(form).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    elif body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with _OPENER.open(req, timeout=timeout) as r:
+            return Resp(r.status, r.headers, r.read())
+    except urllib.error.HTTPError as e:
+        return Resp(e.code, e.headers, e.read())
+
+
+def api(bank, path, token, expand=False, **params):
+    q = [(k, v) for k, v in params.items() if v is not None]
+    if expand:
+        q.append(("expand[]", "merchant"))
+    url = bank.url + path + ("?" + urllib.parse.urlencode(q) if q else "")
+    return http("GET", url, token)
+
+
+def walk(bank, token, acc, limit=100, since=None, before=None, expand=True):
+    """Page through /transactions the way monzohfs does; returns every transaction."""
+    out = []
+    pages = 0
+    while True:
+        r = api(bank, "/transactions", token, expand=expand, account_id=acc, limit=limit,
+                since=since, before=before)
+        assert r.status == 200, r
+        page = r.json()["transactions"]
+        pages += 1
+        out.extend(page)
+        if len(page) < limit:
+            return out, pages
+        since = page[-1]["id"]
+
+
+def login(bank, redirect_uri="http://localhost:8080/callback", state="st4te"):
+    """The browser part of the OAuth flow: returns the code from the redirect."""
+    r = http("GET", bank.url + "/?" + urllib.parse.urlencode({
+        "client_id": bank.client_id, "redirect_uri": redirect_uri,
+        "response_type": "code", "state": state}))
+    assert r.status == 302, r
+    loc = urllib.parse.urlsplit(r.headers["Location"])
+    q = urllib.parse.parse_qs(loc.query)
+    assert q["state"] == [state]
+    return q["code"][0]
+
+
+def exchange(bank, code, redirect_uri="http://localhost:8080/callback", **over):
+    form = {"grant_type": "authorization_code", "client_id": bank.client_id,
+            "client_secret": bank.client_secret, "redirect_uri": redirect_uri, "code": code}
+    form.update(over)
+    return http("POST", bank.url + "/oauth2/token", form=form)
+
+
+def refresh(bank, refresh_token, **over):
+    form = {"grant_type": "refresh_token", "client_id": bank.client_id,
+            "client_secret": bank.client_secret, "refresh_token": refresh_token}
+    form.update(over)
+    return http("POST", bank.url + "/oauth2/token", form=form)
+
+
+# --------------------------------------------------------------------------- fixtures
+
+@pytest.fixture
+def bank():
+    b = FakeBank(seed=1)
+    b.start()
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+def token(bank):
+    return bank.mint_token()["access_token"]
+
+
+@pytest.fixture
+def main(bank):
+    return bank.main_account_id
+
+
+# key sets of the recorded real responses (docs/monzo-api.md, fixtures/monzo)
+TX_KEYS = {
+    "account_id", "amount", "amount_is_pending", "atm_fees_detailed", "attachments",
+    "can_add_to_tab", "can_be_excluded_from_breakdown", "can_be_made_subscription",
+    "can_match_transactions_in_categorization", "can_split_the_bill", "categories",
+    "category", "counterparty", "created", "currency", "dedupe_id", "description", "fees",
+    "id", "include_in_spending", "international", "is_load", "labels", "local_amount",
+    "local_currency", "merchant", "metadata", "notes", "originator", "parent_account_id",
+    "scheme", "settled", "updated", "user_id"}
+TX_OPTIONAL = {"tab", "decline_reason"}
+MERCHANT_KEYS = {"id", "group_id", "created", "name", "logo", "emoji", "category", "online",
+                 "atm", "address", "updated", "metadata", "disable_feedback"}
+ADDRESS_KEYS = {"short_formatted", "formatted", "address", "city", "region", "country",
+                "postcode", "latitude", "longitude", "zoom_level", "approximate"}
+ACCOUNT_KEYS = {"id", "closed", "created", "description", "type", "owner_type", "is_flex",
+                "product_type", "closed_account_app_access", "currency", "legal_entity",
+                "country_code", "country_code_alpha3", "owners"}
+BANK_DETAIL_KEYS = {"account_number", "sort_code", "payment_details"}
+POT_KEYS = {"id", "name", "style", "balance", "currency", "type", "product_id",
+            "current_account_id", "cover_image_url", "isa_wrapper", "round_up",
+            "round_up_multiplier", "is_tax_pot", "created", "updated", "deleted", "locked",
+            "available_for_bills", "has_virtual_cards"}
+POT_OPTIONAL = {"goal_amount", "lock_type", "locked_until", "charity_id"}
+BALANCE_KEYS = {"balance", "total_balance", "balance_including_flexible_savings", "currency",
+                "spend_today", "local_currency", "local_exchange_rate", "local_spend"}
+
+
+# --------------------------------------------------------------------------- auth basics
+
+def test_auth_required(bank, main):
+    for path in ("/ping/whoami", "/accounts", "/balance?account_id=" + main,
+                 "/pots?current_account_id=" + main, "/transactions?account_id=" + main):
+        r = http("GET", bank.url + path)
+        assert r.status == 401, path
+        assert r.headers["Content-Type"] == "application/json"
+        body = r.json()
+        assert body["code"] == "unauthorized.bad_access_token"
+        assert body["error"] == "invalid_token"
+        assert body["message"] and body["error_description"]
+        r = http("GET", bank.url + path, token="not-a-token")
+        assert r.status == 401 and r.json()["code"] == "unauthorized.bad_access_token"
+
+
+def test_whoami(bank):
+    tok = bank.mint_token(approved=False)
+    r = api(bank, "/ping/whoami", tok["access_token"])
+    assert r.status == 200
+    assert r.json() == {"authenticated": True, "client_id": bank.client_id,
+                        "user_id": bank.user_id}
+    assert tok["user_id"] == bank.user_id and tok["client_id"] == bank.client_id
+
+
+def test_unknown_path_and_method(bank, token):
+    r = api(bank, "/nope", token)
+    assert r.status == 404
+    assert r.json()["code"] == "not_found.no_handler"
+    assert r.json()["message"] == "No handler for GET /nope"
+    r = http("POST", bank.url + "/accounts", token, form={"x": "1"})
+    assert r.status == 405 and r.headers["Content-Type"] == "application/json"
+
+
+# --------------------------------------------------------------------------- accounts
+
+def test_accounts_unfiltered_and_filtered(bank, token):
+    r = api(bank, "/accounts", token)
+    assert r.status == 200
+    accs = r.json()["accounts"]
+    assert [(a["type"], a["closed"]) for a in accs] == [
+        ("uk_retail", False), ("uk_retail_joint", False), ("uk_business", False),
+        ("uk_business", False), ("uk_monzo_flex", False), ("uk_prepaid", True),
+        ("uk_retail_joint", True)]
+    assert accs == bank.accounts
+    for a in accs:
+        assert ACCOUNT_KEYS <= set(a), a["type"]
+        assert re.fullmatch(r"acc_[0-9A-Za-z]{22}", a["id"])
+        assert a["currency"] == "GBP" and a["country_code"] == "GB"
+        if a["type"] in ("uk_retail", "uk_retail_joint", "uk_business"):
+            assert BANK_DETAIL_KEYS <= set(a)
+            assert re.fullmatch(r"\d{8}", a["account_number"])
+            assert re.fullmatch(r"\d{6}", a["sort_code"])
+            assert a["payment_details"]["locale_uk"] == {
+                "account_number": a["account_number"], "sort_code": a["sort_code"]}
+            iban = a["payment_details"]["iban"]["unformatted"]
+            # a real IBAN check digit
+            n = int("".join(str(int(c, 36)) for c in iban[4:] + iban[:4]))
+            assert n % 97 == 1
+        else:
+            assert not BANK_DETAIL_KEYS & set(a)
+    assert len(accs[1]["owners"]) == 2 and len(accs[6]["owners"]) == 2
+    assert sum("x_new_field" in a for a in accs) == 1
+
+    r = api(bank, "/accounts", token, account_type="uk_retail")
+    assert [a["id"] for a in r.json()["accounts"]] == [bank.main_account_id]
+    r = api(bank, "/accounts", token, account_type="uk_retail_joint")
+    assert [a["closed"] for a in r.json()["accounts"]] == [False, True]
+    r = api(bank, "/accounts", token, account_type="uk_business")
+    assert len(r.json()["accounts"]) == 2
+
+
+# --------------------------------------------------------------------------- balance
+
+def test_balance_shape(bank, token, main):
+    r = api(bank, "/balance", token, account_id=main)
+    assert r.status == 200
+    b = r.json()
+    assert set(b) == BALANCE_KEYS
+    assert b == bank.balances[main]
+    assert isinstance(b["balance_including_flexible_savings"], int)
+    assert b["spend_today"] < 0
+    assert b["local_currency"] == "" and b["local_exchange_rate"] == 0
+    assert isinstance(b["local_spend"], list)
+    # consistent with the transactions: every non-declined amount
+    assert b["balance"] == sum(t["amount"] for t in bank.transactions[main]
+                               if "decline_reason" not in t)
+    live = sum(p["balance"] for p in bank.pots[main] if not p["deleted"])
+    assert b["total_balance"] == b["balance"] + live
+
+    r = api(bank, "/balance", token)
+    assert r.status == 400
+    assert r.json()["code"] == "bad_request.missing_param.account_id"
+    r = api(bank, "/balance", token, account_id="acc_0000nosuchaccount00000")
+    assert r.status == 404 and r.json()["code"].startswith("not_found.")
+
+
+def test_set_balance(bank, token, main):
+    before = dict(bank.balances[main])
+    bank.set_balance(main, balance=12345)
+    b = api(bank, "/balance", token, account_id=main).json()
+    assert b["balance"] == 12345
+    assert b["total_balance"] - 12345 == before["total_balance"] - before["balance"]
+    bank.set_balance(main, total_balance=99, spend_today=-1)
+    b = api(bank, "/balance", token, account_id=main).json()
+    assert (b["balance"], b["total_balance"], b["spend_today"]) == (12345, 99, -1)
+
+
+# --------------------------------------------------------------------------- pots
+
+def test_pots(bank, token, main):
+    r = api(bank, "/pots", token)
+    assert r.status == 400
+    assert r.json() == {"code": "bad_request.missing_param.current_account_id",
+                        "message": "The field 'current_account_id' is required",
+                        "retryable": {}}
+    for acc in (main, bank.account_ids["joint"]):
+        pots = api(bank, "/pots", token, current_account_id=acc).json()["pots"]
+        assert pots == bank.pots[acc]
+        for p in pots:
+            assert POT_KEYS <= set(p) <= POT_KEYS | POT_OPTIONAL
+            assert p["current_account_id"] == acc
+        deleted = [p for p in pots if p["deleted"]]
+        assert len(deleted) == 2 and all(p["balance"] == 0 for p in deleted)
+        assert any(p["style"] == "" for p in pots)
+        assert any("goal_amount" not in p for p in pots)
+        locked = [p for p in pots if p["locked"]]
+        assert locked and all(p["lock_type"] == "until_date" and p["locked_until"]
+                              for p in locked)
+        assert any(p["round_up_multiplier"] is None for p in pots)
+        assert any(ord(p["name"][0]) > 0x2000 for p in pots)   # emoji
+    r = api(bank, "/pots", token, current_account_id=bank.account_ids["business"])
+    assert r.status == 200 and r.json() == {"pots": []}
+
+
+# --------------------------------------------------------------------------- transactions
+
+def test_transaction_shapes(bank, token, main):
+    seen_schemes = set()
+    for acc in bank.account_ids.values():
+        txs = bank.transactions[acc]
+        assert len(txs) >= 5, acc
+        for t in txs:
+            assert TX_KEYS <= set(t) <= TX_KEYS | TX_OPTIONAL, t["id"]
+            assert re.fullmatch(r"tx_[0-9A-Za-z]{22}", t["id"])
+            assert t["account_id"] == acc
+            assert all(isinstance(v, str) for v in t["metadata"].values()), t["id"]
+            parse_ts(t["created"]), parse_ts(t["updated"])
+            if t["settled"]:
+                parse_ts(t["settled"])
+            m = t["merchant"]
+            if m is not None:
+                assert set(m) == MERCHANT_KEYS and set(m["address"]) == ADDRESS_KEYS
+            seen_schemes.add(t["scheme"])
+    assert {"mastercard", "uk_retail_pot", "p2p_payment", "bacs", "payport_faster_payments",
+            "monzo_flex"} <= seen_schemes
+    # fraction digits vary
+    digits = {len(m.group(1)) if m else 0 for m in
+              (re.search(r"\.(\d+)Z$", t["created"]) for t in bank.transactions[main])}
+    assert {0, 1, 2, 3, 6} <= digits
+    assert any("tab" in t for t in bank.transactions[main])
+
+
+def test_awkward_cases(bank, main):
+    aw = {k: bank.transaction(v) for k, v in bank.awkward.items()}
+    assert all(t["account_id"] == main for t in aw.values())
+    assert "," in aw["merchant_comma"]["merchant"]["name"]
+    assert '"' in aw["merchant_quotes"]["merchant"]["name"]
+    assert aw["address_commas"]["merchant"]["address"]["short_formatted"].count(",") >= 2
+    n = aw["notes_newline"]["notes"]
+    assert "\n" in n and "," in n and '"' in n
+    n = aw["notes_tab_backslash"]["notes"]
+    assert "\t" in n and "\\" in n
+    assert aw["emoji"]["merchant"]["emoji"] and "🍕" in aw["emoji"]["notes"]
+    name = aw["non_ascii"]["merchant"]["name"]
+    assert "é" in name and "ü" in name
+    assert "£" in aw["pound_sign"]["merchant"]["name"]
+    for cur, local in (("JPY", -1200), ("KWD", -1234), ("EUR", -2000), ("USD", -1200)):
+        t = aw["foreign_" + cur.lower()]
+        assert (t["local_currency"], t["local_amount"], t["currency"]) == (cur, local, "GBP")
+        assert t["amount"] < 0
+    t = aw["card_check_zero"]
+    assert t["amount"] == 0 and t["metadata"]["hide_amount"] == "true"
+    t = aw["refund"]
+    assert t["amount"] > 0 and t["scheme"] == "mastercard" and not t["is_load"]
+    live, gone = bank.pot_roles["holiday"], bank.pot_roles["deleted_recent"]
+    for name, pot, sign in (("pot_out_live", live, -1), ("pot_in_live", live, 1),
+                            ("pot_out_deleted", gone, -1), ("pot_in_deleted", gone, 1)):
+        t = aw[name]
+        assert t["scheme"] == "uk_retail_pot" and t["description"] == pot["id"]
+        assert t["metadata"]["pot_id"] == pot["id"] and t["metadata"]["pot_account_id"]
+        assert (t["amount"] > 0) == (sign > 0)
+    assert gone["deleted"]
+    t = aw["faster_payment_in"]
+    assert t["scheme"] == "payport_faster_payments" and t["counterparty"]["name"]
+    assert t["settled"].endswith("T06:00:00Z")
+    cp = aw["counterparty_preferred_only"]["counterparty"]
+    assert "name" not in cp and cp["preferred_name"]
+    assert aw["p2p_payment"]["scheme"] == "p2p_payment"
+    t = aw["bacs_direct_debit"]
+    assert t["scheme"] == "bacs" and t["metadata"]["bacs_direct_debit_instruction_id"]
+    t = aw["bacs_credit"]
+    assert t["scheme"] == "bacs" and "bacs_direct_debit_instruction_id" not in t["metadata"]
+    assert t["amount"] > 0
+    t = aw["declined_pending"]
+    assert t["decline_reason"] == "INSUFFICIENT_FUNDS" and t["settled"] == ""
+    t = aw["declined_settled"]
+    assert t["decline_reason"] and t["settled"]
+    assert len(aw["split"]["categories"]) == 2
+    assert sum(aw["split"]["categories"].values()) == aw["split"]["amount"]
+    assert aw["custom_category"]["category"] == "Side hustle"
+    for i in (1, 2, 3):
+        t = aw["pending_%d" % i]
+        assert t["settled"] == ""
+        assert bank.anchor.timestamp() - parse_ts(t["created"]) / 1e9 < 3 * 86400
+    assert aw["same_created_1"]["created"] == aw["same_created_2"]["created"]
+    assert [t["created"] for k, t in aw.items() if "2025" in k] == [
+        "2025-03-31T23:30:00Z", "2025-04-30T23:59:59.5Z", "2025-10-26T00:30:00Z",
+        "2025-10-26T01:30:00Z", "2025-10-31T23:30:00Z"]
+    assert aw["attachment"]["attachments"][0]["external_id"] == aw["attachment"]["id"]
+
+
+def test_pagination_limits(bank, token, main):
+    r = api(bank, "/transactions", token, account_id=main)
+    page = r.json()["transactions"]
+    assert len(page) == 30
+    assert page[0]["id"] == bank.transactions[main][0]["id"]
+    assert len(api(bank, "/transactions", token, account_id=main, limit=100)
+               .json()["transactions"]) == 100
+    for bad in ("101", "0", "ten"):
+        r = api(bank, "/transactions", token, account_id=main, limit=bad)
+        assert r.status == 400 and r.json()["code"].startswith("bad_request."), bad
+    r = api(bank, "/transactions", token)
+    assert r.status == 400 and r.json()["code"] == "bad_request.missing_param.account_id"
+
+
+def test_walk_with_since_id(bank, token, main):
+    txs, pages = walk(bank, token, main)
+    assert pages == 5                             # 400 transactions: 4 full pages + empty
+    ids = [t["id"] for t in txs]
+    assert len(ids) == len(set(ids)) == 400
+    assert txs == bank.transactions[main]
+    keys = [(parse_ts(t["created"]), t["id"]) for t in txs]
+    assert keys == sorted(keys)
+    txs30, _ = walk(bank, token, main, limit=30, expand=False)
+    assert [t["id"] for t in txs30] == ids
+    # the tie on created falls back to the id
+    a, b = bank.awkward["same_created_1"], bank.awkward["same_created_2"]
+    assert ids.index(min(a, b)) == ids.index(max(a, b)) - 1
+
+
+def test_since_timestamp_inclusive_before_exclusive(bank, token, main):
+    txs = bank.transactions[main]
+    pick = txs[200]
+    created = pick["created"]
+    r = api(bank, "/transactions", token, account_id=main, since=created, limit=5)
+    first = r.json()["transactions"][0]
+    assert parse_ts(first["created"]) == parse_ts(created)
+    assert first["id"] == min(t["id"] for t in txs if t["created"] == created)
+    r = api(bank, "/transactions", token, account_id=main, since=txs[150]["created"],
+            before=created, limit=100)
+    got = r.json()["transactions"]
+    assert got and all(parse_ts(t["created"]) < parse_ts(created) for t in got)
+    expect = [t["id"] for t in txs
+              if parse_ts(txs[150]["created"]) <= parse_ts(t["created"]) < parse_ts(created)]
+    assert [t["id"] for t in got] == expect
+    # the same instant written with 0..9 fraction digits
+    ns = parse_ts(created)
+    sec = format_ts(ns - ns % 10 ** 9)[:-1]
+    frac = "%09d" % (ns % 10 ** 9)
+    variants = [sec + "." + frac + "Z", sec + "." + frac.rstrip("0") + "Z"] if ns % 10 ** 9 \
+        else [sec + "Z", sec + ".0Z", sec + ".000000000Z"]
+    for v in variants:
+        r = api(bank, "/transactions", token, account_id=main, since=v, limit=1)
+        assert r.json()["transactions"][0]["created"] == created, v
+    r = api(bank, "/transactions", token, account_id=main, since="yesterday")
+    assert r.status == 400
+    r = api(bank, "/transactions", token, account_id=main, before=pick["id"])
+    assert r.status == 400
+    r = api(bank, "/transactions", token, account_id=main,
+            since=bank.transactions[bank.account_ids["joint"]][0]["id"])
+    assert r.status == 400
+
+
+def test_expand_merchant(bank, token, main):
+    plain = api(bank, "/transactions", token, account_id=main, limit=100).json()
+    full = api(bank, "/transactions", token, expand=True, account_id=main, limit=100).json()
+    n_merch = 0
+    for p, f in zip(plain["transactions"], full["transactions"]):
+        assert p["id"] == f["id"]
+        if f["merchant"] is None:
+            assert p["merchant"] is None
+        else:
+            n_merch += 1
+            assert isinstance(f["merchant"], dict)
+            assert p["merchant"] == f["merchant"]["id"]
+            assert p["merchant"].startswith("merch_")
+            assert {k: v for k, v in p.items() if k != "merchant"} == \
+                {k: v for k, v in f.items() if k != "merchant"}
+    assert n_merch > 10
+
+
+def test_single_transaction(bank, token, main):
+    tx = bank.transaction(bank.awkward["emoji"])
+    r = api(bank, "/transactions/" + tx["id"], token)
+    assert r.status == 200
+    got = r.json()["transaction"]
+    assert got["merchant"] == tx["merchant"]["id"]
+    r = api(bank, "/transactions/" + tx["id"], token, expand=True)
+    assert r.json() == {"transaction": tx}
+    r = api(bank, "/transactions/tx_0000doesnotexist000000", token)
+    assert r.status == 404 and r.json()["code"].startswith("not_found.")
+
+
+def test_go_style_json(bank, token):
+    raw = api(bank, "/transactions/" + bank.awkward["merchant_comma"], token,
+              expand=True).body
+    assert b"&" not in raw and b"\\u0026" in raw           # Smith, Jones & Sons
+    assert "Café".encode() in api(bank, "/transactions/" + bank.awkward["non_ascii"],
+                                  token, expand=True).body   # raw UTF-8
+    assert json.loads(raw)["transaction"]["merchant"]["name"] == "Smith, Jones & Sons"
+
+
+# --------------------------------------------------------------------------- 90 days
+
+def test_ninety_day_rule(bank, main):
+    tok = bank.mint_token()["access_token"]           # approved now: window open
+    r = api(bank, "/transactions", tok, account_id=main, limit=100)
+    assert r.status == 200
+    old = bank.transactions[main][5]
+    r = api(bank, "/transactions", tok, account_id=main, since=old["id"])
+    assert r.status == 200
+    bank.advance(299)
+    assert api(bank, "/transactions", tok, account_id=main).status == 200
+    bank.advance(2)                                     # 301 s after approval
+    r = api(bank, "/transactions", tok, account_id=main)
+    assert r.status == 403
+    assert r.json()["code"] == "forbidden.verification_required" and r.json()["message"]
+    now = bank.now()
+    ok = format_ts(now - timedelta(days=89))
+    late = format_ts(now - timedelta(days=91))
+    assert api(bank, "/transactions", tok, account_id=main, since=ok).status == 200
+    assert api(bank, "/transactions", tok, account_id=main, since=late).status == 403
+    assert api(bank, "/transactions", tok, account_id=main, since=old["id"]).status == 403
+    recent = bank.transaction(bank.awkward["pending_1"])
+    r = api(bank, "/transactions", tok, account_id=main, since=recent["id"])
+    assert r.status == 200
+    # other endpoints are not limited
+    assert api(bank, "/accounts", tok).status == 200
+    assert api(bank, "/balance", tok, account_id=main).status == 200
+    # a refresh does not reopen the window; a new login does
+    tok = bank.mint_token()["access_token"]
+    assert api(bank, "/transactions", tok, account_id=main).status == 200
+
+
+def test_approval_after_polls(bank, main):
+    bank.approve_after_polls = 2
+    tok = exchange(bank, login(bank)).json()
+    at = tok["access_token"]
+    assert tok["scope"] == "third_party_developer_app.pre_verification"
+    assert api(bank, "/ping/whoami", at).status == 200
+    for path, params in (("/balance", {"account_id": main}),
+                         ("/pots", {"current_account_id": main}),
+                         ("/transactions", {"account_id": main}),
+                         ("/transactions/" + bank.awkward["emoji"], {})):
+        r = api(bank, path, at, **params)
+        assert r.status == 403 and r.json()["code"] == "forbidden.insufficient_permissions"
+    for _ in range(2):
+        r = api(bank, "/accounts", at)
+        assert r.status == 403 and r.json()["code"] == "forbidden.insufficient_permissions"
+    r = api(bank, "/accounts", at)
+    assert r.status == 200
+    # approval just happened: the full history is open for 5 minutes
+    txs, _ = walk(bank, at, main)
+    assert len(txs) == 400
+    bank.advance(301)
+    assert api(bank, "/transactions", at, account_id=main).status == 403
+
+
+def test_approve_after_polls_none_and_zero(bank):
+    bank.approve_after_polls = None
+    at = exchange(bank, login(bank)).json()["access_token"]
+    for _ in range(5):
+        assert api(bank, "/accounts", at).status == 403
+    bank.approve()
+    assert api(bank, "/accounts", at).status == 200
+    bank.approve_after_polls = 0
+    at = exchange(bank, login(bank)).json()["access_token"]
+    assert api(bank, "/accounts", at).status == 200
+
+
+# --------------------------------------------------------------------------- tokens
+
+def test_token_exchange_and_refresh_rotation(bank, main):
+    code = login(bank)
+    r = exchange(bank, code)
+    assert r.status == 200
+    t1 = r.json()
+    assert set(t1) == {"access_token", "client_id", "expires_in", "refresh_token", "scope",
+                       "token_type", "user_id"}
+    assert t1["token_type"] == "Bearer" and t1["expires_in"] == 21600
+    assert t1["access_token"].count(".") == 2 and len(t1["access_token"]) > 100
+    # the code is single-use
+    r = exchange(bank, code)
+    assert r.status == 401 and r.json()["code"].startswith("unauthorized.bad_authorization_code")
+    for _ in range(2):
+        api(bank, "/accounts", t1["access_token"])
+    assert api(bank, "/accounts", t1["access_token"]).status == 200     # approved
+    approved_at = bank.now()
+
+    r = refresh(bank, t1["refresh_token"])
+    assert r.status == 200
+    t2 = r.json()
+    assert t2["access_token"] != t1["access_token"]
+    assert t2["refresh_token"] != t1["refresh_token"]
+    # the old access token is evicted, the new one works and keeps the approval
+    r = api(bank, "/accounts", t1["access_token"])
+    assert r.status == 401
+    assert r.json()["code"] == "unauthorized.bad_access_token.evicted"
+    assert api(bank, "/accounts", t2["access_token"]).status == 200
+    assert api(bank, "/transactions", t2["access_token"], account_id=main).status == 200
+    # refresh tokens are single-use
+    r = refresh(bank, t1["refresh_token"])
+    assert r.status == 401
+    assert r.json()["code"] == "unauthorized.bad_refresh_token"
+    assert r.json()["message"] == "Bad refresh token"
+    # the approval time survives the refresh: the window still closes 5 min after it
+    bank.advance(301 - (bank.now() - approved_at).total_seconds())
+    r = api(bank, "/transactions", t2["access_token"], account_id=main)
+    assert r.status == 403 and r.json()["code"] == "forbidden.verification_required"
+    t3 = refresh(bank, t2["refresh_token"]).json()
+    assert api(bank, "/accounts", t3["access_token"]).status == 200
+    assert api(bank, "/transactions", t3["access_token"], account_id=main).status == 403
+
+
+def test_token_errors(bank):
+    code = login(bank)
+    r = exchange(bank, code, client_secret="wrong")
+    assert r.status == 401 and r.json()["code"] == "unauthorized.bad_client"
+    r = exchange(bank, code, client_id="oauth2client_0000other")
+    assert r.status == 401 and r.json()["code"] == "unauthorized.bad_client"
+    r = exchange(bank, code, redirect_uri="http://localhost:9999/elsewhere")
+    assert r.status == 401
+    r = exchange(bank, "made-up-code")
+    assert r.status == 401
+    r = refresh(bank, "made-up-refresh")
+    assert r.status == 401 and r.json()["code"] == "unauthorized.bad_refresh_token"
+    r = http("POST", bank.url + "/oauth2/token", form={"client_id": bank.client_id})
+    assert r.status == 400 and r.json()["code"] == "bad_request.missing_param.grant_type"
+    # the code was not used up by the failures
+    assert exchange(bank, code).status == 200
+
+
+def test_one_live_token_per_user(bank):
+    t1 = bank.mint_token()
+    t2 = bank.mint_token()
+    r = api(bank, "/ping/whoami", t1["access_token"])
+    assert r.status == 401 and r.json()["code"] == "unauthorized.bad_access_token.evicted"
+    assert api(bank, "/ping/whoami", t2["access_token"]).status == 200
+    # the evicted login's refresh token is refused too
+    r = refresh(bank, t1["refresh_token"])
+    assert r.status == 401 and r.json()["code"].startswith("unauthorized.bad_refresh_token")
+    # a code exchange evicts a minted token as well
+    t3 = exchange(bank, login(bank)).json()
+    assert api(bank, "/ping/whoami", t2["access_token"]).status == 401
+    assert api(bank, "/ping/whoami", t3["access_token"]).status == 200
+
+
+def test_expiry_on_fake_clock(bank):
+    t = bank.mint_token(expires_in=60)
+    assert t["expires_in"] == 60
+    assert api(bank, "/ping/whoami", t["access_token"]).status == 200
+    bank.advance(61)
+    r = api(bank, "/ping/whoami", t["access_token"])
+    assert r.status == 401
+    assert r.json()["code"] == "unauthorized.bad_access_token.expired"
+    # an expired token can still be refreshed
+    t2 = refresh(bank, t["refresh_token"]).json()
+    assert api(bank, "/ping/whoami", t2["access_token"]).status == 200
+    bank.token_lifetime = 120
+    t3 = refresh(bank, t2["refresh_token"]).json()
+    assert t3["expires_in"] == 120
+
+
+def test_logout(bank):
+    t = bank.mint_token()
+    r = http("POST", bank.url + "/oauth2/logout", t["access_token"], form={})
+    assert r.status == 200
+    assert api(bank, "/ping/whoami", t["access_token"]).status == 401
+    assert refresh(bank, t["refresh_token"]).status == 401
+
+
+def test_tokens_file(bank, tmp_path):
+    tok = bank.mint_token(expires_in=3600)
+    path = tmp_path / "cache" / "monzoh" / "tokens.json"
+    before = time.time()
+    bank.write_tokens_file(path, tok)
+    text = path.read_text("utf-8")
+    assert not text.endswith("\n")
+    data = json.loads(text)
+    assert list(data) == ["access_token", "refresh_token", "expires_at", "user_id",
+                          "client_id"]
+    assert text == json.dumps(data, indent=2)
+    assert data["access_token"] == tok["access_token"]
+    assert data["refresh_token"] == tok["refresh_token"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", data["expires_at"])
+    exp = parse_ts(data["expires_at"]) / 1e9
+    assert before + 3590 < exp < time.time() + 3610
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700
+
+
+def test_public_client_has_no_refresh_token(bank):
+    bank.confidential = False
+    t = exchange(bank, login(bank)).json()
+    assert "refresh_token" not in t
+
+
+# --------------------------------------------------------------------------- auth page
+
+def test_auth_page_redirect(bank):
+    r = http("GET", bank.url + "/?" + urllib.parse.urlencode({
+        "client_id": bank.client_id, "redirect_uri": "http://127.0.0.1:5555/cb",
+        "response_type": "code", "state": "a b&c"}))
+    assert r.status == 302
+    loc = urllib.parse.urlsplit(r.headers["Location"])
+    assert (loc.scheme, loc.netloc, loc.path) == ("http", "127.0.0.1:5555", "/cb")
+    q = urllib.parse.parse_qs(loc.query)
+    assert q["state"] == ["a b&c"] and len(q["code"][0]) > 50
+    # a redirect_uri that already has a query keeps it
+    r = http("GET", bank.url + "/?" + urllib.parse.urlencode({
+        "client_id": bank.client_id, "redirect_uri": "http://localhost:1/cb?x=1",
+        "response_type": "code", "state": "s"}))
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(r.headers["Location"]).query)
+    assert q["x"] == ["1"] and q["state"] == ["s"]
+    r = http("GET", bank.url + "/?" + urllib.parse.urlencode({
+        "client_id": "oauth2client_0000unknown", "redirect_uri": "http://localhost:1/cb",
+        "response_type": "code", "state": "s"}))
+    assert r.status == 400 and r.headers["Content-Type"].startswith("text/html")
+    r = http("GET", bank.url + "/?" + urllib.parse.urlencode({
+        "client_id": bank.client_id, "redirect_uri": "http://localhost:1/cb",
+        "response_type": "token"}))
+    assert r.status == 400
+    bank.redirect_uris = ["http://localhost:8080/callback"]
+    r = http("GET", bank.url + "/?" + urllib.parse.urlencode({
+        "client_id": bank.client_id, "redirect_uri": "http://localhost:8081/callback",
+        "response_type": "code", "state": "s"}))
+    assert r.status == 400
+    assert bank.counts["auth"] == 5
+
+
+# --------------------------------------------------------------------------- faults
+
+def test_fault_status(bank, token, main):
+    bank.inject("balance", status=503, retry_after=7, count=2)
+    for _ in range(2):
+        r = api(bank, "/balance", token, account_id=main)
+        assert r.status == 503
+        assert r.headers["Retry-After"] == "7"
+        assert r.headers["Content-Type"] == "application/json"
+        assert r.json()["code"] and r.json()["message"]
+    assert api(bank, "/balance", token, account_id=main).status == 200
+    bank.inject(None, status=429, code="too_many_requests.slow_down", message="Calm down")
+    r = api(bank, "/accounts", token)
+    assert r.status == 429
+    assert r.json() == {"code": "too_many_requests.slow_down", "message": "Calm down"}
+    assert api(bank, "/accounts", token).status == 200
+
+
+def test_fault_targets_one_endpoint_and_runs_until_cleared(bank, token, main):
+    bank.inject("pots", status=500, count=None)
+    for _ in range(3):
+        assert api(bank, "/pots", token, current_account_id=main).status == 500
+        assert api(bank, "/accounts", token).status == 200
+    bank.clear_faults()
+    assert api(bank, "/pots", token, current_account_id=main).status == 200
+    # faults come before auth: even a bad token sees the fault
+    bank.inject("whoami", status=502)
+    assert api(bank, "/ping/whoami", "bogus").status == 502
+    # and the token endpoint can be targeted
+    bank.inject("token", status=500)
+    assert refresh(bank, "whatever").status == 500
+
+
+def test_fault_delay(bank, token):
+    bank.inject("accounts", kind="delay", delay=0.4)
+    t0 = time.monotonic()
+    r = api(bank, "/accounts", token)
+    assert r.status == 200 and len(r.json()["accounts"]) == 7
+    assert time.monotonic() - t0 >= 0.4
+    t0 = time.monotonic()
+    api(bank, "/accounts", token)
+    assert time.monotonic() - t0 < 0.4
+
+
+def test_fault_bad_json(bank, token):
+    bank.inject("accounts", kind="bad_json")
+    r = api(bank, "/accounts", token)
+    assert r.status == 200 and r.headers["Content-Type"] == "application/json"
+    with pytest.raises(ValueError):
+        r.json()
+    assert api(bank, "/accounts", token).json()["accounts"]
+
+
+def test_fault_truncate(bank, token, main):
+    bank.inject("transactions", kind="truncate")
+    conn = httpclient.HTTPConnection("127.0.0.1", bank.port, timeout=5)
+    conn.request("GET", "/transactions?account_id=" + main,
+                 headers={"Authorization": "Bearer " + token})
+    resp = conn.getresponse()
+    assert resp.status == 200
+    with pytest.raises(httpclient.IncompleteRead):
+        resp.read()
+    conn.close()
+    assert api(bank, "/transactions", token, account_id=main).status == 200
+
+
+def test_fault_drop(bank, token):
+    bank.inject(None, kind="drop")
+    with pytest.raises((urllib.error.URLError, httpclient.HTTPException, ConnectionError)):
+        http("GET", bank.url + "/accounts", token)
+    assert api(bank, "/accounts", token).status == 200
+
+
+def test_faults_skip_control_api(bank):
+    bank.inject(None, status=500, count=None)
+    r = http("GET", bank.url + "/_fake/counts")
+    assert r.status == 200
+    bank.clear_faults()
+
+
+# --------------------------------------------------------------------------- counts
+
+def test_counts(bank, token, main):
+    bank.reset_counts()
+    assert set(bank.counts.values()) == {0}
+    api(bank, "/ping/whoami", token)
+    api(bank, "/accounts", token)
+    api(bank, "/accounts", None)                        # refused, still counted
+    api(bank, "/balance", token, account_id=main)
+    api(bank, "/pots", token)                           # 400, still counted
+    api(bank, "/transactions", token, account_id=main)
+    api(bank, "/transactions/" + bank.awkward["emoji"], token)
+    refresh(bank, "nope")
+    http("GET", bank.url + "/_fake/counts")             # never counted
+    c = bank.counts
+    assert (c["whoami"], c["accounts"], c["balance"], c["pots"], c["transactions"],
+            c["transaction"], c["token"]) == (1, 2, 1, 1, 1, 1, 1)
+    assert http("GET", bank.url + "/_fake/counts").json() == c
+    bank.reset_counts()
+    assert bank.counts["accounts"] == 0
+
+
+# --------------------------------------------------------------------------- control API
+
+def test_control_api(bank, main):
+    u = bank.url + "/_fake/"
+    r = http("POST", u + "mint_token", body={"expires_in": 100})
+    assert r.status == 200
+    tok = r.json()
+    assert tok["expires_in"] == 100
+    at = tok["access_token"]
+    assert api(bank, "/accounts", at).status == 200
+    t0 = bank.now()
+    r = http("POST", u + "advance?seconds=3600")
+    assert r.status == 200
+    assert (bank.now() - t0).total_seconds() >= 3600
+    assert api(bank, "/accounts", at).json()["code"] == "unauthorized.bad_access_token.expired"
+    at = http("POST", u + "mint_token", body={}).json()["access_token"]
+    r = http("POST", u + "balance", body={"account_id": main, "balance": 4242})
+    assert r.status == 200
+    assert api(bank, "/balance", at, account_id=main).json()["balance"] == 4242
+    assert http("POST", u + "fault", body={"endpoint": "balance", "status": 504}).status == 200
+    assert api(bank, "/balance", at, account_id=main).status == 504
+    http("POST", u + "fault", body={"endpoint": "balance", "count": None})
+    http("POST", u + "clear_faults")
+    assert api(bank, "/balance", at, account_id=main).status == 200
+    assert http("POST", u + "fault", body={"kind": "explode"}).status == 400
+    assert http("GET", u + "counts").json()["balance"] == 3
+    http("POST", u + "reset_counts")
+    assert bank.counts["balance"] == 0
+    info = http("GET", u + "info").json()
+    assert info["client_id"] == bank.client_id and info["client_secret"] == bank.client_secret
+    assert info["account_ids"]["retail"] == main
+    r = http("POST", u + "add_transaction", body={"account_id": main, "amount": -77,
+                                                  "notes": "via control"})
+    tx = r.json()
+    assert tx["notes"] == "via control" and bank.transaction(tx["id"])
+    r = http("POST", u + "update_transaction", body={"id": tx["id"], "amount": -99})
+    assert r.json()["amount"] == -99
+    r = http("POST", u + "remove_transaction", body={"id": tx["id"]})
+    assert r.status == 200 and tx["id"] not in bank._by_id
+    assert http("GET", u + "nothing").status == 404
+
+
+# --------------------------------------------------------------------------- mutations
+
+def test_add_update_remove_transaction(bank, token, main):
+    bal0 = bank.balances[main]["balance"]
+    tx = bank.add_transaction(main, amount=-2500, settled="", merchant="Brand New Shop",
+                              notes="fresh")
+    assert tx["settled"] == "" and tx["merchant"]["name"] == "Brand New Shop"
+    assert TX_KEYS <= set(tx)
+    assert abs(parse_ts(tx["created"]) / 1e9 - bank.now().timestamp()) < 5
+    assert bank.balances[main]["balance"] == bal0 - 2500
+    txs, _ = walk(bank, token, main)
+    assert txs[-1]["id"] == tx["id"]
+    bank.advance(3600)
+    old_updated = tx["updated"]
+    bank.update_transaction(tx["id"], settled=bank.now(), amount=-2600)
+    got = api(bank, "/transactions/" + tx["id"], token, expand=True).json()["transaction"]
+    assert got["amount"] == -2600 and got["local_amount"] == -2600
+    assert got["settled"] and parse_ts(got["updated"]) > parse_ts(old_updated)
+    assert bank.balances[main]["balance"] == bal0 - 2600
+    bank.remove_transaction(tx["id"])
+    assert api(bank, "/transactions/" + tx["id"], token).status == 404
+    assert bank.balances[main]["balance"] == bal0
+    # back-dated, non-card
+    old = bank.add_transaction(main, created="2024-02-29T12:00:00Z", merchant=None,
+                               scheme="payport_faster_payments", amount=100,
+                               description="Back-dated")
+    assert old["merchant"] is None
+    ids = [t["id"] for t in bank.transactions[main]]
+    keys = [(parse_ts(t["created"]), t["id"]) for t in bank.transactions[main]]
+    assert keys == sorted(keys) and old["id"] in ids
+    bank.update_transaction(old["id"], created="2024-03-01T00:00:00.1Z")
+    keys = [(parse_ts(t["created"]), t["id"]) for t in bank.transactions[main]]
+    assert keys == sorted(keys)
+
+
+# --------------------------------------------------------------------------- server life
+
+def test_stop_closes_connections_and_restart(bank, token):
+    port = bank.port
+    conn = httpclient.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("GET", "/ping/whoami", headers={"Authorization": "Bearer " + token})
+    assert conn.getresponse().read()
+    bank.stop()
+    with pytest.raises((ConnectionError, httpclient.HTTPException, OSError)):
+        conn.request("GET", "/ping/whoami", headers={"Authorization": "Bearer " + token})
+        conn.getresponse().read()
+    conn.close()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    bank.start(port=port)
+    assert bank.port == port
+    assert api(bank, "/ping/whoami", token).status == 200
+
+
+# --------------------------------------------------------------------------- determinism
+
+def test_determinism():
+    a = FakeBank(seed=7, anchor="2026-06-15")
+    b = FakeBank(seed=7, anchor="2026-06-15")
+    c = FakeBank(seed=8, anchor="2026-06-15")
+
+    def everything(bk):
+        return dumps({"accounts": bk.accounts, "balances": bk.balances, "pots": bk.pots,
+                      "transactions": bk.transactions, "awkward": bk.awkward,
+                      "ids": [bk.client_id, bk.client_secret, bk.user_id]})
+
+    assert everything(a) == everything(b)
+    assert everything(a) != everything(c)
+    # the same bytes over HTTP
+    a.start()
+    b.start()
+    try:
+        pages = []
+        for bk in (a, b):
+            tok = bk.mint_token()["access_token"]
+            pages.append(api(bk, "/transactions", tok, expand=True,
+                             account_id=bk.main_account_id, limit=100).body)
+        assert pages[0] == pages[1]
+    finally:
+        a.stop()
+        b.stop()
+    # the anchor: history ends before it, the clock starts on its day
+    assert all(parse_ts(t["created"]) < parse_ts("2026-06-15T00:00:00Z")
+               for txs in a.transactions.values() for t in txs)
+    assert a.now().date().isoformat() == "2026-06-15"
+
+
+def test_transaction_count_option():
+    assert len(FakeBank(seed=3, transactions=1000).transactions[
+        FakeBank(seed=3, transactions=1000).main_account_id]) == 1000
+    small = FakeBank(seed=3, transactions=10)
+    assert len(small.transactions[small.main_account_id]) == 10 and small.awkward == {}
+    empty = FakeBank(seed=3, transactions=0)
+    assert empty.transactions[empty.main_account_id] == []
+    assert empty.balances[empty.main_account_id]["balance"] == 0
+
+
+def test_large_generation_is_fast():
+    t0 = time.perf_counter()
+    big = FakeBank(seed=1, transactions=100_000)
+    gen = time.perf_counter() - t0
+    assert gen < 5, gen
+    acc = big.main_account_id
+    assert len(big.transactions[acc]) == 100_000
+    big.start()
+    try:
+        tok = big.mint_token()["access_token"]
+        mid = big.transactions[acc][50_000]["id"]
+        t0 = time.perf_counter()
+        for _ in range(5):
+            r = api(big, "/transactions", tok, expand=True, account_id=acc, since=mid,
+                    limit=100)
+            assert r.status == 200 and len(r.json()["transactions"]) == 100
+        assert (time.perf_counter() - t0) / 5 < 0.25
+        assert r.json()["transactions"][0]["id"] == big.transactions[acc][50_001]["id"]
+    finally:
+        big.stop()
+
+
+# --------------------------------------------------------------------------- CLI
+
+def test_cli(tmp_path):
+    tokens = tmp_path / "xdg" / "monzoh" / "tokens.json"
+    env = dict(os.environ, PYTHONPATH=TESTS_DIR)
+    p = subprocess.Popen([sys.executable, "-m", "fakebank", "--port", "0", "--seed", "2",
+                          "--transactions", "150", "--write-tokens", str(tokens)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        line = p.stdout.readline().decode()
+        assert re.fullmatch(r"\d+\n", line), line
+        port = int(line)
+        data = json.loads(tokens.read_text())
+        assert stat.S_IMODE(tokens.stat().st_mode) == 0o600
+        url = "http://127.0.0.1:%d" % port
+        r = http("GET", url + "/ping/whoami", data["access_token"])
+        assert r.status == 200 and r.json()["user_id"] == data["user_id"]
+        info = http("GET", url + "/_fake/info").json()
+        r = http("GET", url + "/transactions?account_id=" + info["account_ids"]["retail"]
+                 + "&limit=100", data["access_token"])
+        assert r.status == 200
+        assert http("GET", url + "/_fake/counts").json()["whoami"] == 1
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=10) == 0
+        assert p.stderr.read() == b""                     # quiet without --verbose
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        p.stdout.close()
+        p.stderr.close()
+
+
+def test_cli_sigint(tmp_path):
+    env = dict(os.environ, PYTHONPATH=TESTS_DIR)
+    p = subprocess.Popen([sys.executable, "-m", "fakebank", "--verbose"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        port = int(p.stdout.readline())
+        http("GET", "http://127.0.0.1:%d/nope" % port)
+        p.send_signal(signal.SIGINT)
+        assert p.wait(timeout=10) == 0
+        assert b"GET /nope" in p.stderr.read()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        p.stdout.close()
+        p.stderr.close()
