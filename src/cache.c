@@ -1,6 +1,7 @@
 /* cache: resources and rendered files behind one mutex that is never held across a
- * network call.  A resource being fetched is marked "fetching"; other readers wait on
- * the condition variable for that one flight (single flight) instead of fetching. */
+ * network call or a render.  A resource being fetched is marked "fetching"; other
+ * readers wait on the condition variable for that one flight (single flight).
+ * Resources also live in the store, so a remount or an offline mount starts warm. */
 #include "cache.h"
 
 #include <errno.h>
@@ -14,6 +15,9 @@
 #include "log.h"
 #include "render_json.h"
 #include "render_status.h"
+#include "store.h"
+#include "sync.h"
+#include "view.h"
 
 struct res_entry {
 	enum res_kind kind;
@@ -22,6 +26,7 @@ struct res_entry {
 	struct res_value *value;
 	struct instant fetched_at;
 	int64_t fresh_until;      /* CLOCK_MONOTONIC ns */
+	bool loaded;              /* the store's copy was looked for */
 	bool fetching;
 	unsigned flight;          /* bumped when a fetch ends */
 	int last_rc;
@@ -32,24 +37,34 @@ struct res_entry {
 };
 
 struct file_entry {
-	enum file_kind kind;
-	char account[64];
-	struct snapshot *snap;
-	uint64_t sig;             /* what the snapshot was rendered from */
+	struct file_id id;
+	bool valid;               /* meta and sig describe a render */
+	uint64_t sig[2];          /* the resource generations it was rendered from */
+	uint64_t digest;
+	struct file_meta meta;
+	struct snapshot *snap;    /* its bytes, while kept */
+	uint64_t used;            /* for dropping the least recently used bytes */
 	struct file_entry *next;
 };
 
 struct cache {
 	struct monzo *api;
 	struct cache_options opts;
+	char *store_path;
 	char *tokens_path;
 	pthread_mutex_t lock;
 	pthread_cond_t flight_done;
 	struct res_entry *res;
 	struct file_entry *files;
+	struct store **idle;      /* open store connections not in use */
+	size_t nidle, idle_cap;
 	uint64_t gen_counter;
 	uint64_t status_gen;
+	uint64_t use_counter;
+	size_t kept_bytes;
 	struct instant started;
+	bool unreachable;
+	struct monzo_error unreachable_err;
 };
 
 static const char *const res_names[RES_KIND_COUNT] = {
@@ -57,6 +72,7 @@ static const char *const res_names[RES_KIND_COUNT] = {
 	[RES_ACCOUNTS] = "accounts",
 	[RES_BALANCE] = "balance",
 	[RES_POTS] = "pots",
+	[RES_TRANSACTIONS] = "transactions",
 };
 
 const char *cache_res_name(enum res_kind kind)
@@ -71,6 +87,8 @@ void cache_options_default(struct cache_options *o)
 	o->ttl[RES_ACCOUNTS] = 3600;
 	o->ttl[RES_BALANCE] = 60;
 	o->ttl[RES_POTS] = 300;
+	o->ttl[RES_TRANSACTIONS] = 300;
+	o->keep_bytes = 64 << 20;
 }
 
 static int64_t cache_mono_ns(void)
@@ -87,6 +105,8 @@ struct cache *cache_new(struct monzo *api, const struct cache_options *opts, con
 		return NULL;
 	c->api = api;
 	c->opts = *opts;
+	c->store_path = opts->store_path ? strdup(opts->store_path) : NULL;
+	c->opts.store_path = c->store_path;
 	c->tokens_path = strdup(tokens_path ? tokens_path : "");
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->flight_done, NULL);
@@ -94,13 +114,18 @@ struct cache *cache_new(struct monzo *api, const struct cache_options *opts, con
 	return c;
 }
 
-void res_value_put(struct res_value *v)
+static void res_value_free(struct res_value *v)
 {
-	if (!v || __atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL))
-		return;
 	cJSON_Delete(v->json);
 	free(v->raw);
+	free(v->months);
 	free(v);
+}
+
+void res_value_put(struct res_value *v)
+{
+	if (v && !__atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL))
+		res_value_free(v);
 }
 
 static struct res_value *res_value_take(struct res_value *v)
@@ -136,6 +161,10 @@ void cache_free(struct cache *c)
 		snapshot_put(f->snap);
 		free(f);
 	}
+	for (size_t i = 0; i < c->nidle; i++)
+		store_close(c->idle[i]);
+	free(c->idle);
+	free(c->store_path);
 	free(c->tokens_path);
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->flight_done);
@@ -145,6 +174,45 @@ void cache_free(struct cache *c)
 struct instant cache_started(const struct cache *c)
 {
 	return c->started;
+}
+
+void cache_note_unreachable(struct cache *c, const struct monzo_error *err)
+{
+	pthread_mutex_lock(&c->lock);
+	c->unreachable = true;
+	c->unreachable_err = *err;
+	c->status_gen++;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* A store connection for this thread's use; NULL when there is no store. */
+static struct store *cache_store_get(struct cache *c)
+{
+	if (!c->store_path)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	struct store *s = c->nidle ? c->idle[--c->nidle] : NULL;
+	pthread_mutex_unlock(&c->lock);
+	if (!s) {
+		struct strbuf err = STRBUF_INIT;
+		if (store_open(c->store_path, &s, &err) < 0)
+			log_error("the history store %s: %s", c->store_path, sb_str(&err));
+		sb_release(&err);
+	}
+	return s;
+}
+
+static void cache_store_put(struct cache *c, struct store *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&c->lock);
+	if (c->nidle == c->idle_cap) {
+		c->idle_cap = c->idle_cap ? c->idle_cap * 2 : 8;
+		c->idle = realloc(c->idle, c->idle_cap * sizeof *c->idle);
+	}
+	c->idle[c->nidle++] = s;
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* Under c->lock. */
@@ -158,7 +226,7 @@ static struct res_entry *cache_res_entry(struct cache *c, enum res_kind kind, co
 	e->kind = kind;
 	snprintf(e->account, sizeof e->account, "%s", acc);
 	snprintf(e->name, sizeof e->name, "%s%s%s", res_names[kind], *acc ? "/" : "", acc);
-	/* Keep the list sorted by name so .status.json lists resources in a stable order. */
+	/* Kept sorted by name so .status.json lists resources in a stable order. */
 	struct res_entry **pp = &c->res;
 	while (*pp && strcmp((*pp)->name, e->name) < 0)
 		pp = &(*pp)->next;
@@ -167,39 +235,84 @@ static struct res_entry *cache_res_entry(struct cache *c, enum res_kind kind, co
 	return e;
 }
 
-/* Under c->lock: record a successful fetch, keeping the old value if nothing changed. */
-static void cache_store_value(struct cache *c, struct res_entry *e, const char *raw, size_t len, cJSON *json)
+/* A value not yet published; for transactions, what the store now holds. */
+static struct res_value *cache_value_new(struct cache *c, enum res_kind kind, const char *account,
+					 const char *raw, size_t len, struct store *st)
 {
-	struct instant now = timefmt_now();
-	if (e->value && e->value->raw_len == len && !memcmp(e->value->raw, raw, len)) {
-		cJSON_Delete(json);
+	cJSON *json = NULL;
+	if (kind != RES_TRANSACTIONS && !(json = cJSON_ParseWithLength(raw, len)))
+		return NULL;
+	struct res_value *v = calloc(1, sizeof *v);
+	v->refs = 1;
+	v->json = json;
+	v->raw = malloc(len + 1);
+	memcpy(v->raw, raw, len);
+	v->raw[len] = '\0';
+	v->raw_len = len;
+	if (kind == RES_TRANSACTIONS && st) {
+		struct sync_state s;
+		view_months(st, account, &v->months, &v->nmonths);
+		if (store_get_sync_state(st, account, &s) == 0 && s.balance_json) {
+			cJSON *b = cJSON_Parse(s.balance_json);
+			const cJSON *bal = cJSON_GetObjectItemCaseSensitive(b, "balance");
+			if (cJSON_IsNumber(bal)) {
+				v->have_balance = true;
+				v->balance = (int64_t)bal->valuedouble;
+			}
+			cJSON_Delete(b);
+		}
+		sync_state_release(&s);
+	}
+	return v;
+}
+
+/* Under c->lock: publish a fetched value, keeping the old one if nothing changed. */
+static void cache_publish(struct cache *c, struct res_entry *e, struct res_value *v, struct instant fetched,
+			  struct instant changed)
+{
+	if (e->value && e->value->raw_len == v->raw_len && !memcmp(e->value->raw, v->raw, v->raw_len)) {
+		res_value_free(v);
 	} else {
-		struct res_value *v = calloc(1, sizeof *v);
-		v->refs = 1;
-		v->json = json;
-		v->raw = malloc(len + 1);
-		memcpy(v->raw, raw, len);
-		v->raw[len] = '\0';
-		v->raw_len = len;
 		v->gen = ++c->gen_counter;
-		v->changed_at = now;
+		v->changed_at = changed;
 		res_value_put(e->value);
 		e->value = v;
 	}
-	e->fetched_at = now;
-	e->fresh_until = cache_mono_ns() + (int64_t)c->opts.ttl[e->kind] * 1000000000;
+	e->fetched_at = fetched;
+	int64_t age = timefmt_now().sec - fetched.sec;
+	int64_t left = (int64_t)c->opts.ttl[e->kind] - (age > 0 ? age : 0);
+	e->fresh_until = cache_mono_ns() + (left > 0 ? left : 0) * 1000000000;
 	e->failed = false;
 	c->status_gen++;
 }
 
-void cache_seed(struct cache *c, enum res_kind kind, const char *account, const char *raw, size_t len)
+/* The store's copy of a resource (the last one fetched, by this or an earlier mount). */
+static struct res_value *cache_load(struct cache *c, enum res_kind kind, const char *account, const char *name,
+				    struct instant *fetched, struct instant *changed)
 {
-	cJSON *json = cJSON_ParseWithLength(raw, len);
-	if (!json)
-		return;
-	pthread_mutex_lock(&c->lock);
-	cache_store_value(c, cache_res_entry(c, kind, account), raw, len, json);
-	pthread_mutex_unlock(&c->lock);
+	struct store *st = cache_store_get(c);
+	struct res_value *v = NULL;
+	if (!st)
+		return NULL;
+	if (kind == RES_TRANSACTIONS) {
+		struct sync_state s;
+		if (store_get_sync_state(st, account, &s) == 0 && s.known) {
+			char raw[32];
+			int n = snprintf(raw, sizeof raw, "v%lld", (long long)s.version);
+			v = cache_value_new(c, kind, account, raw, (size_t)n, st);
+			*fetched = *changed = (struct instant){ s.last_sync, 0 };
+		}
+		sync_state_release(&s);
+	} else {
+		char *raw;
+		size_t len;
+		if (store_get_resource(st, name, &raw, &len, fetched, changed) == 0) {
+			v = cache_value_new(c, kind, account, raw, len, NULL);
+			free(raw);
+		}
+	}
+	cache_store_put(c, st);
+	return v;
 }
 
 static void cache_res_path(enum res_kind kind, const char *account, struct strbuf *out)
@@ -210,9 +323,74 @@ static void cache_res_path(enum res_kind kind, const char *account, struct strbu
 	case RES_ACCOUNTS: sb_adds(out, "/accounts"); break;
 	case RES_BALANCE: sb_addf(out, "/balance?account_id=%s", acc); break;
 	case RES_POTS: sb_addf(out, "/pots?current_account_id=%s", acc); break;
-	case RES_KIND_COUNT: break;
+	default: break;
 	}
 	free(acc);
+}
+
+/* One fetch (or sync) of a resource, outside any lock.  0 with *v, or -errno. */
+static int cache_fetch(struct cache *c, enum res_kind kind, const char *account, struct res_value **v,
+		       struct monzo_error *err)
+{
+	*v = NULL;
+	if (kind == RES_TRANSACTIONS) {
+		struct store *st = cache_store_get(c);
+		if (!st) {
+			snprintf(err->message, sizeof err->message, "no history store");
+			return -EIO;
+		}
+		struct sync_result res;
+		int rc = sync_account(c->api, st, account, NULL, NULL, &res, err);
+		if (rc == 0) {
+			char raw[32];
+			int n = snprintf(raw, sizeof raw, "v%lld", (long long)res.version);
+			*v = cache_value_new(c, kind, account, raw, (size_t)n, st);
+			log_debug("synced %s: %lld received, %lld changed, %d removed", account, (long long)res.fetched,
+				  (long long)res.changed, res.removed);
+		}
+		sync_result_release(&res);
+		cache_store_put(c, st);
+		return rc;
+	}
+	struct strbuf path = STRBUF_INIT;
+	struct monzo_reply reply;
+	cache_res_path(kind, account, &path);
+	monzo_reply_init(&reply);
+	int rc = monzo_get(c->api, path.buf, &reply);
+	if (rc == 0)
+		*v = cache_value_new(c, kind, account, reply.body.buf, reply.body.len, NULL);
+	else
+		*err = reply.err;
+	monzo_reply_release(&reply);
+	sb_release(&path);
+	return rc;
+}
+
+/* Keeps the last copy for offline use and the next mount; never waits for a sync. */
+static void cache_keep(struct cache *c, const struct res_entry *e, const struct res_value *v)
+{
+	if (e->kind == RES_TRANSACTIONS)
+		return;
+	struct store *st = cache_store_get(c);
+	if (!st)
+		return;
+	store_busy_timeout(st, 0);
+	store_put_resource(st, e->name, v->raw, v->raw_len, e->fetched_at, v->changed_at);
+	store_busy_timeout(st, 5000);
+	cache_store_put(c, st);
+}
+
+void cache_seed(struct cache *c, enum res_kind kind, const char *account, const char *raw, size_t len)
+{
+	struct res_value *v = cache_value_new(c, kind, account, raw, len, NULL);
+	if (!v)
+		return;
+	struct instant now = timefmt_now();
+	pthread_mutex_lock(&c->lock);
+	struct res_entry *e = cache_res_entry(c, kind, account);
+	e->loaded = true;
+	cache_publish(c, e, v, now, now);
+	pthread_mutex_unlock(&c->lock);
 }
 
 int cache_resource(struct cache *c, enum res_kind kind, const char *account, bool refresh,
@@ -221,48 +399,66 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, boo
 	*out = NULL;
 	pthread_mutex_lock(&c->lock);
 	struct res_entry *e = cache_res_entry(c, kind, account);
-	if (e->value && (!refresh || c->opts.offline || cache_mono_ns() < e->fresh_until)) {
-		*out = res_value_take(e->value);
+	for (;;) {
+		if (e->value && (!refresh || c->opts.offline || cache_mono_ns() < e->fresh_until)) {
+			*out = res_value_take(e->value);
+			pthread_mutex_unlock(&c->lock);
+			return 0;
+		}
+		if (e->fetching) {
+			/* Someone is already fetching: share its result, fresh or failed. */
+			unsigned flight = e->flight;
+			while (e->flight == flight)
+				pthread_cond_wait(&c->flight_done, &c->lock);
+			int rc = e->value ? 0 : e->last_rc;
+			if (e->value)
+				*out = res_value_take(e->value);
+			pthread_mutex_unlock(&c->lock);
+			return rc;
+		}
+		if (e->loaded)
+			break;
+		/* First use in this mount: start from the store's copy, if any. */
+		e->loaded = true;
+		e->fetching = true;
 		pthread_mutex_unlock(&c->lock);
-		return 0;
+		struct instant fetched, changed;
+		struct res_value *v = cache_load(c, kind, account, e->name, &fetched, &changed);
+		pthread_mutex_lock(&c->lock);
+		if (v)
+			cache_publish(c, e, v, fetched, changed);
+		e->fetching = false;
+		e->flight++;
+		pthread_cond_broadcast(&c->flight_done);
 	}
 	if (c->opts.offline) {
 		pthread_mutex_unlock(&c->lock);
 		return -EIO;
 	}
-	if (e->fetching) {
-		/* Someone is already fetching: share its result, fresh or failed. */
-		unsigned flight = e->flight;
-		while (e->flight == flight)
-			pthread_cond_wait(&c->flight_done, &c->lock);
-		int rc = e->value ? 0 : e->last_rc;
-		if (e->value)
-			*out = res_value_take(e->value);
-		pthread_mutex_unlock(&c->lock);
-		return rc;
-	}
 	e->fetching = true;
 	pthread_mutex_unlock(&c->lock);
 
-	struct strbuf path = STRBUF_INIT;
-	struct monzo_reply reply;
-	cache_res_path(kind, account, &path);
-	monzo_reply_init(&reply);
-	int rc = monzo_get(c->api, path.buf, &reply);
+	struct res_value *v;
+	struct monzo_error err;
+	memset(&err, 0, sizeof err);
+	int rc = cache_fetch(c, kind, account, &v, &err);
+	if (rc == 0 && !v) {
+		snprintf(err.message, sizeof err.message, "the reply is not valid JSON");
+		rc = -EIO;
+	}
 
 	pthread_mutex_lock(&c->lock);
 	if (rc == 0) {
-		cache_store_value(c, e, reply.body.buf, reply.body.len, reply.json);
-		reply.json = NULL;
+		struct instant now = timefmt_now();
+		cache_publish(c, e, v, now, now);
 	} else {
 		struct strbuf why = STRBUF_INIT;
-		monzo_error_describe(&reply.err, &why);
-		log_warn("cannot fetch %s%s: %s", e->name, e->value ? " (serving the older copy)" : "",
-			 sb_str(&why));
+		monzo_error_describe(&err, &why);
+		log_warn("cannot fetch %s%s: %s", e->name, e->value ? " (serving the older copy)" : "", sb_str(&why));
 		sb_release(&why);
 		e->failed = true;
 		e->error_at = timefmt_now();
-		e->err = reply.err;
+		e->err = err;
 		e->last_rc = rc;
 		c->status_gen++;
 	}
@@ -274,45 +470,122 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, boo
 		rc = 0;
 	}
 	pthread_mutex_unlock(&c->lock);
-	monzo_reply_release(&reply);
-	sb_release(&path);
+	if (*out && !e->failed)
+		cache_keep(c, e, *out);
 	return rc;
 }
 
-/* Which resource a file is rendered from. */
-static enum res_kind cache_file_dep(enum file_kind kind, const char **account)
+/* ---- files ---- */
+
+struct cache_deps {
+	struct res_value *v[2];
+	enum res_kind kind[2];
+	int n;
+	bool optional[2];
+};
+
+/* Which resources a file is rendered from (the account's, or the global ones). */
+static void cache_file_deps(enum file_kind kind, struct cache_deps *d)
 {
+	memset(d, 0, sizeof *d);
 	switch (kind) {
-	case FILE_WHOAMI:
-		*account = NULL;
-		return RES_WHOAMI;
+	case FILE_WHOAMI: d->kind[d->n++] = RES_WHOAMI; break;
 	case FILE_ACCOUNTS:
-	case FILE_ACCOUNT:
-		return RES_ACCOUNTS;
-	case FILE_BALANCE:
-		return RES_BALANCE;
-	case FILE_POTS:
-		return RES_POTS;
-	default:
-		return RES_KIND_COUNT;
+	case FILE_ACCOUNT: d->kind[d->n++] = RES_ACCOUNTS; break;
+	case FILE_BALANCE: d->kind[d->n++] = RES_BALANCE; break;
+	case FILE_POTS: d->kind[d->n++] = RES_POTS; break;
+	case FILE_TX_JSON:
+	case FILE_MONTH_JSON: d->kind[d->n++] = RES_TRANSACTIONS; break;
+	case FILE_TX_CSV:
+	case FILE_PENDING_CSV:
+	case FILE_DECLINED_CSV:
+	case FILE_MONTH_CSV:
+		d->kind[d->n++] = RES_TRANSACTIONS;
+		/* Pot names only; without them a pot transfer is named by its description. */
+		d->optional[d->n] = true;
+		d->kind[d->n++] = RES_POTS;
+		break;
+	default: break;
 	}
 }
 
-static int cache_render(enum file_kind kind, const char *account, const cJSON *json, struct strbuf *out)
+static void cache_deps_release(struct cache_deps *d)
 {
-	switch (kind) {
+	for (int i = 0; i < d->n; i++)
+		res_value_put(d->v[i]);
+}
+
+static int cache_deps_get(struct cache *c, const struct file_id *id, bool refresh, struct cache_deps *d)
+{
+	cache_file_deps(id->kind, d);
+	for (int i = 0; i < d->n; i++) {
+		bool global = d->kind[i] == RES_WHOAMI || d->kind[i] == RES_ACCOUNTS;
+		int rc = cache_resource(c, d->kind[i], global ? NULL : id->account, refresh, &d->v[i]);
+		if (rc && !d->optional[i]) {
+			cache_deps_release(d);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static void cache_file_path(const struct file_id *id, struct strbuf *out)
+{
+	static const char *const names[FILE_KIND_COUNT] = {
+		[FILE_WHOAMI] = "whoami.json", [FILE_ACCOUNTS] = "accounts.json", [FILE_STATUS] = ".status.json",
+		[FILE_ACCOUNT] = "account.json", [FILE_BALANCE] = "balance.json", [FILE_POTS] = "pots.json",
+		[FILE_TX_JSON] = "transactions.json", [FILE_TX_CSV] = "transactions.csv",
+		[FILE_PENDING_CSV] = "pending.csv", [FILE_DECLINED_CSV] = "declined.csv",
+	};
+	if (id->account[0])
+		sb_addf(out, "accounts/%s/", id->account);
+	if (id->kind == FILE_MONTH_CSV || id->kind == FILE_MONTH_JSON)
+		sb_addf(out, "transactions/%s.%s", id->month, id->kind == FILE_MONTH_CSV ? "csv" : "json");
+	else
+		sb_adds(out, names[id->kind]);
+}
+
+static int cache_render_view(struct cache *c, const struct file_id *id, const struct cache_deps *d,
+			     struct strbuf *out)
+{
+	static const enum view_kind views[FILE_KIND_COUNT] = {
+		[FILE_TX_JSON] = VIEW_TRANSACTIONS_JSON, [FILE_TX_CSV] = VIEW_TRANSACTIONS_CSV,
+		[FILE_PENDING_CSV] = VIEW_PENDING_CSV, [FILE_DECLINED_CSV] = VIEW_DECLINED_CSV,
+		[FILE_MONTH_CSV] = VIEW_MONTH_CSV, [FILE_MONTH_JSON] = VIEW_MONTH_JSON,
+	};
+	struct store *st = cache_store_get(c);
+	if (!st)
+		return -EIO;
+	const struct res_value *tx = d->v[0];
+	struct view_input in = {
+		.store = st,
+		.account = id->account,
+		.pots = d->n > 1 && d->v[1] ? d->v[1]->json : NULL,
+		.have_balance = tx->have_balance,
+		.balance = tx->balance,
+		.month = id->month,
+	};
+	int rc = view_render(views[id->kind], &in, out) < 0 ? -EIO : 0;
+	cache_store_put(c, st);
+	return rc;
+}
+
+static int cache_render(struct cache *c, const struct file_id *id, const struct cache_deps *d, struct strbuf *out)
+{
+	const cJSON *json = d->v[0]->json;
+	switch (id->kind) {
 	case FILE_WHOAMI:
 	case FILE_ACCOUNTS:
 	case FILE_BALANCE:
 		render_json_document(json, out);
 		return 0;
 	case FILE_ACCOUNT:
-		return render_json_account(json, account, out) < 0 ? -ENOENT : 0;
+		return render_json_account(json, id->account, out) < 0 ? -ENOENT : 0;
 	case FILE_POTS:
 		render_json_pots(json, out);
 		return 0;
 	default:
-		return -ENOENT;
+		return cache_render_view(c, id, d, out);
 	}
 }
 
@@ -337,6 +610,31 @@ static struct status_resource *cache_status_copy(struct cache *c, size_t *n)
 	return r;
 }
 
+static void cache_status_history(struct cache *c, struct status_info *s)
+{
+	struct store *st = cache_store_get(c);
+	if (!st)
+		return;
+	s->hist = calloc(s->nres ? s->nres : 1, sizeof *s->hist);
+	for (size_t i = 0; i < s->nres; i++) {
+		const char *name = s->res[i].name;
+		if (strncmp(name, "transactions/", 13))
+			continue;
+		struct sync_state ss;
+		if (store_get_sync_state(st, name + 13, &ss) == 0 && ss.known) {
+			struct status_history *h = &s->hist[s->nhist++];
+			snprintf(h->account, sizeof h->account, "%s", name + 13);
+			h->complete = ss.history_complete;
+			h->starts = ss.history_start;
+			h->last_sync = ss.last_sync;
+			h->gap_from = ss.gap_from;
+			h->gap_to = ss.gap_to;
+		}
+		sync_state_release(&ss);
+	}
+	cache_store_put(c, st);
+}
+
 static uint64_t cache_status_render(struct cache *c, struct strbuf *out)
 {
 	struct status_info s = {
@@ -348,90 +646,149 @@ static uint64_t cache_status_render(struct cache *c, struct strbuf *out)
 	monzo_login_info(c->api, &s.token_expires_at, &s.login_refused);
 	pthread_mutex_lock(&c->lock);
 	uint64_t sig = c->status_gen;
+	s.api_unreachable_at_mount = c->unreachable;
 	s.res = cache_status_copy(c, &s.nres);
 	pthread_mutex_unlock(&c->lock);
+	cache_status_history(c, &s);
 	render_status(&s, out);
 	free(s.res);
+	free(s.hist);
 	/* The login part changes without a fetch; fold it into the signature. */
 	return sig ^ ((uint64_t)s.token_expires_at.sec << 20) ^ (s.login_refused ? 1ULL << 63 : 0);
 }
 
-static struct file_entry *cache_file_entry(struct cache *c, enum file_kind kind, const char *account)
+static struct file_entry *cache_file_entry(struct cache *c, const struct file_id *id)
 {
-	const char *acc = account ? account : "";
 	for (struct file_entry *f = c->files; f; f = f->next)
-		if (f->kind == kind && !strcmp(f->account, acc))
+		if (f->id.kind == id->kind && !strcmp(f->id.account, id->account) && !strcmp(f->id.month, id->month))
 			return f;
 	struct file_entry *f = calloc(1, sizeof *f);
-	f->kind = kind;
-	snprintf(f->account, sizeof f->account, "%s", acc);
+	f->id = *id;
 	f->next = c->files;
 	c->files = f;
 	return f;
 }
 
-int cache_file(struct cache *c, enum file_kind kind, const char *account, bool refresh, struct snapshot **out)
+static uint64_t cache_digest(const char *p, size_t n)
 {
-	*out = NULL;
-	pthread_mutex_lock(&c->lock);
-	struct file_entry *f = cache_file_entry(c, kind, account);
-	if (!refresh && f->snap) {
+	/* FNV-1a: only to notice that bytes changed, not against an adversary. */
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Under c->lock: drop the bytes of the least recently used files nobody reads. */
+static void cache_trim(struct cache *c, const struct file_entry *keep)
+{
+	while (c->kept_bytes > c->opts.keep_bytes) {
+		struct file_entry *victim = NULL;
+		for (struct file_entry *f = c->files; f; f = f->next)
+			if (f->snap && f != keep && (!victim || f->used < victim->used))
+				victim = f;
+		if (!victim)
+			return;
+		c->kept_bytes -= victim->snap->size;
+		snapshot_put(victim->snap);
+		victim->snap = NULL;
+	}
+}
+
+/* Under c->lock: the answer from what the entry holds, when it is enough. */
+static bool cache_file_answer(struct cache *c, struct file_entry *f, struct file_meta *meta, struct snapshot **snap)
+{
+	if (!f->valid || (snap && !f->snap))
+		return false;
+	*meta = f->meta;
+	f->used = ++c->use_counter;
+	if (snap) {
 		snapshot_get(f->snap);
-		*out = f->snap;
+		*snap = f->snap;
+	}
+	return true;
+}
+
+int cache_file(struct cache *c, const struct file_id *id, bool refresh, struct file_meta *meta,
+	       struct snapshot **snap)
+{
+	if (snap)
+		*snap = NULL;
+	pthread_mutex_lock(&c->lock);
+	struct file_entry *f = cache_file_entry(c, id);
+	if (!refresh && cache_file_answer(c, f, meta, snap)) {
 		pthread_mutex_unlock(&c->lock);
 		return 0;
 	}
 	pthread_mutex_unlock(&c->lock);
 
 	struct strbuf body = STRBUF_INIT;
-	struct res_value *v = NULL;
-	uint64_t sig;
-	struct instant mtime;
+	struct cache_deps d = { .n = 0 };
+	uint64_t sig[2] = { 0, 0 };
 	int rc = 0;
 
-	if (kind == FILE_STATUS) {
-		sig = cache_status_render(c, &body);
-		mtime = timefmt_now();
+	if (id->kind == FILE_STATUS) {
+		sig[0] = cache_status_render(c, &body);
 	} else {
-		const char *dep_account = account;
-		enum res_kind dep = cache_file_dep(kind, &dep_account);
-		if (dep == RES_KIND_COUNT)
-			return -ENOENT;
-		rc = cache_resource(c, dep, dep == RES_ACCOUNTS ? NULL : dep_account, true, &v);
-		if (rc)
+		if ((rc = cache_deps_get(c, id, refresh, &d)))
 			return rc;
-		sig = v->gen;
-		mtime = v->changed_at;
+		for (int i = 0; i < d.n; i++)
+			sig[i] = d.v[i] ? d.v[i]->gen : 0;
 		pthread_mutex_lock(&c->lock);
-		bool same = f->snap && f->sig == sig;
-		if (same) {
-			snapshot_get(f->snap);
-			*out = f->snap;
-		}
+		bool same = f->valid && f->sig[0] == sig[0] && f->sig[1] == sig[1] &&
+			    cache_file_answer(c, f, meta, snap);
 		pthread_mutex_unlock(&c->lock);
 		if (!same)
-			rc = cache_render(kind, account, v->json, &body);
-		res_value_put(v);
+			rc = cache_render(c, id, &d, &body);
+		cache_deps_release(&d);
 		if (same || rc)
 			goto out;
 	}
 
+	uint64_t digest = cache_digest(sb_str(&body), body.len);
+	struct instant mtime = timefmt_now();
 	pthread_mutex_lock(&c->lock);
-	if (f->snap && f->snap->size == body.len && !memcmp(f->snap->data, body.buf, body.len)) {
-		/* Same bytes from newer data: keep the snapshot and its mtime. */
-		f->sig = sig;
-	} else {
+	bool unchanged = f->valid && f->digest == digest && f->meta.size == body.len;
+	pthread_mutex_unlock(&c->lock);
+	if (!unchanged) {
+		/* New bytes: the store remembers when they last changed, across mounts. */
+		struct store *st = cache_store_get(c);
+		if (st) {
+			struct strbuf path = STRBUF_INIT;
+			cache_file_path(id, &path);
+			store_busy_timeout(st, 0);
+			mtime = store_file_mtime(st, path.buf, digest, body.len, mtime);
+			store_busy_timeout(st, 5000);
+			sb_release(&path);
+			cache_store_put(c, st);
+		}
+	}
+
+	pthread_mutex_lock(&c->lock);
+	if (!(f->valid && f->digest == digest && f->meta.size == body.len)) {
+		f->meta.size = body.len;
+		f->meta.mtime = mtime;
+		f->digest = digest;
+	}
+	f->valid = true;
+	f->sig[0] = sig[0];
+	f->sig[1] = sig[1];
+	if (!f->snap || f->snap->size != body.len || memcmp(f->snap->data, body.buf, body.len)) {
 		struct snapshot *s = calloc(1, sizeof *s);
 		s->refs = 1;
 		s->size = body.len;
 		s->data = sb_detach(&body, NULL);
-		s->mtime = mtime;
-		snapshot_put(f->snap);
+		s->mtime = f->meta.mtime;
+		if (f->snap) {
+			c->kept_bytes -= f->snap->size;
+			snapshot_put(f->snap);
+		}
 		f->snap = s;
-		f->sig = sig;
+		c->kept_bytes += s->size;
 	}
-	snapshot_get(f->snap);
-	*out = f->snap;
+	cache_file_answer(c, f, meta, snap);
+	cache_trim(c, f);
 	pthread_mutex_unlock(&c->lock);
 out:
 	sb_release(&body);

@@ -13,11 +13,13 @@
 #include "monzo.h"
 #include "timefmt.h"
 
-enum res_kind { RES_WHOAMI, RES_ACCOUNTS, RES_BALANCE, RES_POTS, RES_KIND_COUNT };
+enum res_kind { RES_WHOAMI, RES_ACCOUNTS, RES_BALANCE, RES_POTS, RES_TRANSACTIONS, RES_KIND_COUNT };
 
 struct cache_options {
 	unsigned ttl[RES_KIND_COUNT]; /* seconds */
-	bool offline;
+	bool offline;                 /* never contact the API: serve the store */
+	const char *store_path;       /* the history store, or NULL for none */
+	size_t keep_bytes;            /* rendered bytes kept for files nobody has open */
 };
 
 /* The default TTLs of DESIGN.md. */
@@ -32,6 +34,11 @@ struct res_value {
 	size_t raw_len;
 	uint64_t gen;            /* moves when the content changes */
 	struct instant changed_at;
+	/* RES_TRANSACTIONS only: what the store holds after the sync. */
+	char (*months)[8];       /* local months with transactions, oldest first */
+	size_t nmonths;
+	bool have_balance;
+	int64_t balance;         /* the balance fetched by the same sync */
 };
 
 /* A rendered file: immutable bytes, shared by reference with open files. */
@@ -49,7 +56,24 @@ enum file_kind {
 	FILE_ACCOUNT,
 	FILE_BALANCE,
 	FILE_POTS,
+	FILE_TX_JSON,
+	FILE_TX_CSV,
+	FILE_PENDING_CSV,
+	FILE_DECLINED_CSV,
+	FILE_MONTH_CSV,
+	FILE_MONTH_JSON,
 	FILE_KIND_COUNT
+};
+
+struct file_id {
+	enum file_kind kind;
+	char account[64];
+	char month[8];           /* "YYYY-MM" for the month files */
+};
+
+struct file_meta {
+	size_t size;
+	struct instant mtime;
 };
 
 struct cache;
@@ -66,13 +90,17 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, boo
 		   struct res_value **out);
 void res_value_put(struct res_value *v);
 
-/* A file's bytes.  refresh: bring its resources up to their TTL first (getattr);
- * without it the last snapshot is reused, so open serves the size getattr reported. */
-int cache_file(struct cache *c, enum file_kind kind, const char *account, bool refresh, struct snapshot **out);
+/* A file's size and mtime, and with snap non-NULL its bytes.  refresh: bring its
+ * resources up to their TTL first (getattr); without it the data getattr last saw is
+ * used, so open serves the size getattr reported. */
+int cache_file(struct cache *c, const struct file_id *id, bool refresh, struct file_meta *meta,
+	       struct snapshot **snap);
 void snapshot_get(struct snapshot *s);
 void snapshot_put(struct snapshot *s);
 
 /* When the mount started: the mtime of directories that have no data of their own. */
 struct instant cache_started(const struct cache *c);
+/* Recorded at mount when the API could not be reached; shown in .status.json. */
+void cache_note_unreachable(struct cache *c, const struct monzo_error *err);
 
 #endif

@@ -27,13 +27,13 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	return fs_ctx();
 }
 
-static void fs_fill_stat(const struct fs_ctx *ctx, const struct node *n, const struct snapshot *s,
+static void fs_fill_stat(const struct fs_ctx *ctx, const struct node *n, const struct file_meta *m,
 			 struct stat *st)
 {
 	memset(st, 0, sizeof *st);
 	st->st_uid = ctx->uid;
 	st->st_gid = ctx->gid;
-	struct instant t = s ? s->mtime : n->mtime;
+	struct instant t = m->mtime;
 	switch (n->type) {
 	case NODE_DIR:
 		st->st_mode = S_IFDIR | 0555;
@@ -42,7 +42,7 @@ static void fs_fill_stat(const struct fs_ctx *ctx, const struct node *n, const s
 	case NODE_FILE:
 		st->st_mode = S_IFREG | 0444;
 		st->st_nlink = 1;
-		st->st_size = s ? (off_t)s->size : 0;
+		st->st_size = (off_t)m->size;
 		st->st_blocks = (st->st_size + 511) / 512;
 		break;
 	case NODE_LINK:
@@ -61,21 +61,24 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 {
 	struct fs_ctx *ctx = fs_ctx();
 	if (fi && fi->fh) {
-		struct snapshot *s = (struct snapshot *)(uintptr_t)fi->fh;
+		const struct snapshot *s = (const struct snapshot *)(uintptr_t)fi->fh;
 		struct node n = { .type = NODE_FILE };
-		fs_fill_stat(ctx, &n, s, st);
+		struct file_meta meta = { s->size, s->mtime };
+		fs_fill_stat(ctx, &n, &meta, st);
 		return 0;
 	}
 	struct node n;
 	int rc = tree_lookup(&ctx->tree, path, &n);
 	if (rc)
 		return rc;
-	struct snapshot *s = NULL;
-	if (n.type == NODE_FILE && (rc = cache_file(ctx->cache, n.file, n.account, true, &s)))
-		return rc;
-	fs_fill_stat(ctx, &n, s, st);
-	if (s)
-		snapshot_put(s);
+	struct file_meta meta = { 0, n.mtime };
+	if (n.type == NODE_FILE) {
+		struct file_id id;
+		tree_file_id(&n, &id);
+		if ((rc = cache_file(ctx->cache, &id, true, &meta, NULL)))
+			return rc;
+	}
+	fs_fill_stat(ctx, &n, &meta, st);
 	return 0;
 }
 
@@ -104,7 +107,10 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	if (n.type != NODE_FILE)
 		return -EISDIR;
 	struct snapshot *s;
-	if ((rc = cache_file(ctx->cache, n.file, n.account, false, &s)))
+	struct file_id id;
+	struct file_meta meta;
+	tree_file_id(&n, &id);
+	if ((rc = cache_file(ctx->cache, &id, false, &meta, &s)))
 		return rc;
 	fi->fh = (uint64_t)(uintptr_t)s;
 	return 0;

@@ -14,15 +14,19 @@
 #include "cache.h"
 #include "config.h"
 #include "http.h"
+#include "localtime.h"
 #include "log.h"
 #include "monzo.h"
+#include "store.h"
 #include "tokens.h"
 
 struct monzohfs_opts {
 	int ttl;
 	int kind_ttl[RES_KIND_COUNT];
-	int transactions_ttl;
 	char *tokens;
+	char *store;
+	char *tz;
+	int offline;
 	int show_help;
 	int show_version;
 };
@@ -36,8 +40,11 @@ static const struct fuse_opt monzohfs_opt_spec[] = {
 	MOPT("accounts_ttl=%d", kind_ttl[RES_ACCOUNTS]),
 	MOPT("balance_ttl=%d", kind_ttl[RES_BALANCE]),
 	MOPT("pots_ttl=%d", kind_ttl[RES_POTS]),
-	MOPT("transactions_ttl=%d", transactions_ttl),
+	MOPT("transactions_ttl=%d", kind_ttl[RES_TRANSACTIONS]),
 	MOPT("tokens=%s", tokens),
+	MOPT("store=%s", store),
+	MOPT("tz=%s", tz),
+	MOPT("offline", offline),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -48,7 +55,7 @@ static const struct fuse_opt monzohfs_opt_spec[] = {
 static void monzohfs_usage(const char *prog)
 {
 	printf("usage: %s [-f] [-d] [-o opt,...] MOUNTPOINT\n\n"
-	       "Mounts your Monzo account as read-only JSON files.\n\n"
+	       "Mounts your Monzo account as read-only JSON and CSV files.\n\n"
 	       "monzohfs options:\n"
 	       "    -o ttl=N               seconds before any file is fetched again (sets all below)\n"
 	       "    -o whoami_ttl=N        whoami.json (default 3600)\n"
@@ -57,6 +64,9 @@ static void monzohfs_usage(const char *prog)
 	       "    -o pots_ttl=N          pots.json (default 300)\n"
 	       "    -o transactions_ttl=N  transaction files (default 300)\n"
 	       "    -o tokens=PATH         tokens file (default $XDG_CACHE_HOME/monzoh/tokens.json)\n"
+	       "    -o store=PATH          history store (default $XDG_DATA_HOME/monzohfs/history.sqlite3)\n"
+	       "    -o tz=ZONE             time zone of months, dates and times (default Europe/London)\n"
+	       "    -o offline             never contact the API: serve what the store holds\n"
 	       "    -f                     stay in the foreground, log to stderr\n"
 	       "    -d                     debug: also log each API request (never a token)\n"
 	       "    -h, --help             this help, then the FUSE options\n"
@@ -85,7 +95,7 @@ static int monzohfs_opt_proc(void *data, const char *arg, int key, struct fuse_a
 static int monzohfs_ttls(const struct monzohfs_opts *o, struct cache_options *co)
 {
 	cache_options_default(co);
-	if (o->ttl < -1 || o->transactions_ttl < -1)
+	if (o->ttl < -1)
 		return -1;
 	for (int k = 0; k < RES_KIND_COUNT; k++) {
 		if (o->kind_ttl[k] < -1)
@@ -100,7 +110,7 @@ static int monzohfs_ttls(const struct monzohfs_opts *o, struct cache_options *co
 
 /* Checks the login with GET /ping/whoami.  Returns 0 to mount (also when the API is
  * unreachable: then the store is served), 1 to exit with the message printed. */
-static int monzohfs_check_login(struct monzo *api, const char *tokens_path, struct cache *c)
+static int monzohfs_check_login(struct monzo *api, const char *tokens_path, struct cache *c, const char *store)
 {
 	struct monzo_reply r;
 	monzo_reply_init(&r);
@@ -116,7 +126,9 @@ static int monzohfs_check_login(struct monzo *api, const char *tokens_path, stru
 				  sb_str(&why));
 			out = 1;
 		} else {
-			log_warn("cannot check the login with the Monzo API (%s); mounting anyway", sb_str(&why));
+			log_warn("cannot reach the Monzo API (%s): mounting anyway, serving what %s holds", sb_str(&why),
+				 store);
+			cache_note_unreachable(c, &r.err);
 		}
 		sb_release(&why);
 	}
@@ -127,7 +139,7 @@ static int monzohfs_check_login(struct monzo *api, const char *tokens_path, stru
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-	struct monzohfs_opts o = { .ttl = -1, .transactions_ttl = -1 };
+	struct monzohfs_opts o = { .ttl = -1 };
 	struct fuse_cmdline_opts cl = { 0 };
 	struct config cfg;
 	struct tokens tok = { 0 };
@@ -135,7 +147,7 @@ int main(int argc, char *argv[])
 	struct fs_ctx ctx = { 0 };
 	struct fuse *fuse = NULL;
 	struct strbuf err = STRBUF_INIT;
-	char *tokens_path = NULL;
+	char *tokens_path = NULL, *store_path = NULL;
 	int ret = 1, api_ready = 0;
 
 	for (int k = 0; k < RES_KIND_COUNT; k++)
@@ -181,13 +193,27 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 	int missing;
-	if (tokens_load(tokens_path, &tok, &missing, &err) < 0) {
+	if (tokens_load(tokens_path, &tok, &missing, &err) < 0 && !o.offline) {
 		if (missing)
 			log_error("no login found: %s does not exist: run monzohfs-login", tokens_path);
 		else
 			log_error("cannot use the tokens file %s: %s: run monzohfs-login", tokens_path, sb_str(&err));
 		goto out;
 	}
+	if (localtime_set_zone(o.tz ? o.tz : "Europe/London", &err) < 0) {
+		log_error("-o tz: %s", sb_str(&err));
+		goto out;
+	}
+	store_path = o.store ? strdup(o.store) : config_store_path();
+	struct store *probe;
+	if (!store_path || store_open(store_path, &probe, &err) < 0) {
+		log_error("cannot open the history store %s: %s", store_path ? store_path : "(no XDG data directory)",
+			  sb_str(&err));
+		goto out;
+	}
+	store_close(probe);
+	copts.store_path = store_path;
+	copts.offline = o.offline;
 	const char *base = config_get(&cfg, CFG_BASE_URL);
 	if (!http_url_allows_bearer(base)) {
 		log_error("MONZO_BASE_URL %s: the access token is only sent over https:// (or http:// to this machine)",
@@ -204,7 +230,9 @@ int main(int argc, char *argv[])
 	tree_init(&ctx.tree, ctx.cache);
 	ctx.uid = getuid();
 	ctx.gid = getgid();
-	if (monzohfs_check_login(&api, tokens_path, ctx.cache))
+	if (o.offline)
+		log_info("offline: serving %s without contacting the API", store_path);
+	else if (monzohfs_check_login(&api, tokens_path, ctx.cache, store_path))
 		goto out;
 
 	fuse_opt_add_arg(&args, "-osubtype=monzohfs,fsname=monzohfs");
@@ -251,8 +279,11 @@ out:
 	config_free(&cfg);
 	sb_release(&err);
 	free(tokens_path);
+	free(store_path);
 	free(cl.mountpoint);
 	free(o.tokens);
+	free(o.store);
+	free(o.tz);
 	fuse_opt_free_args(&args);
 	return ret;
 }

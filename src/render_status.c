@@ -63,6 +63,22 @@ void render_status(const struct status_info *s, struct strbuf *out)
 		else
 			cJSON_AddNullToObject(o, "last_error");
 	}
+	cJSON *hist = cJSON_AddObjectToObject(root, "history");
+	for (size_t i = 0; i < s->nhist; i++) {
+		const struct status_history *h = &s->hist[i];
+		cJSON *o = cJSON_AddObjectToObject(hist, h->account);
+		cJSON_AddBoolToObject(o, "complete", h->complete);
+		if (h->complete)
+			cJSON_AddNullToObject(o, "known_from");
+		else
+			render_status_time(o, "known_from", (struct instant){ h->starts, 0 });
+		render_status_time(o, "last_sync", (struct instant){ h->last_sync, 0 });
+		if (h->gap_to > h->gap_from) {
+			cJSON *gap = cJSON_AddObjectToObject(o, "gap");
+			render_status_time(gap, "from", (struct instant){ h->gap_from, 0 });
+			render_status_time(gap, "to", (struct instant){ h->gap_to, 0 });
+		}
+	}
 	render_json_document(root, out);
 	cJSON_Delete(root);
 }

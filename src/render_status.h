@@ -20,6 +20,14 @@ struct status_resource {
 	struct monzo_error err;
 };
 
+struct status_history {
+	char account[64];
+	bool complete;            /* the full history was captured */
+	int64_t starts;           /* else where known history starts */
+	int64_t last_sync;
+	int64_t gap_from, gap_to; /* history the API could no longer give */
+};
+
 struct status_info {
 	const char *api;
 	bool offline;
@@ -30,6 +38,8 @@ struct status_info {
 	bool login_refused;
 	size_t nres;
 	struct status_resource *res;  /* sorted by name by the caller */
+	size_t nhist;
+	struct status_history *hist;
 };
 
 void render_status(const struct status_info *s, struct strbuf *out);

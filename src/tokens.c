@@ -13,6 +13,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "dirs.h"
+
 void tokens_free(struct tokens *t)
 {
 	free(t->access_token);
@@ -137,20 +139,6 @@ void tokens_format(const struct tokens *t, struct strbuf *out)
 	sb_adds(out, "\n}");
 }
 
-static int tokens_mkdirs(char *dir)
-{
-	struct stat st;
-	if (stat(dir, &st) == 0)
-		return S_ISDIR(st.st_mode) ? 0 : (errno = ENOTDIR, -1);
-	char *copy = strdup(dir);
-	char *parent = dirname(copy);
-	int rc = strcmp(parent, dir) ? tokens_mkdirs(parent) : 0;
-	free(copy);
-	if (rc == 0 && mkdir(dir, 0700) < 0 && errno != EEXIST)
-		rc = -1;
-	return rc;
-}
-
 int tokens_save(const char *path, const struct tokens *t, struct strbuf *err)
 {
 	char *pcopy = strdup(path);
@@ -159,7 +147,7 @@ int tokens_save(const char *path, const struct tokens *t, struct strbuf *err)
 	struct strbuf tmp = STRBUF_INIT, body = STRBUF_INIT;
 	int fd = -1, rc = -1;
 
-	if (tokens_mkdirs(dir) < 0) {
+	if (dirs_make_private(dir) < 0) {
 		sb_addf(err, "cannot create %s: %s", dir, strerror(errno));
 		goto out;
 	}

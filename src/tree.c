@@ -22,6 +22,10 @@ static const struct tree_file tree_account_files[] = {
 	{ "account.json", FILE_ACCOUNT },
 	{ "balance.json", FILE_BALANCE },
 	{ "pots.json", FILE_POTS },
+	{ "transactions.json", FILE_TX_JSON },
+	{ "transactions.csv", FILE_TX_CSV },
+	{ "pending.csv", FILE_PENDING_CSV },
+	{ "declined.csv", FILE_DECLINED_CSV },
 };
 
 #define TREE_COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -29,6 +33,42 @@ static const struct tree_file tree_account_files[] = {
 void tree_init(struct tree *t, struct cache *c)
 {
 	t->cache = c;
+}
+
+void tree_file_id(const struct node *n, struct file_id *id)
+{
+	memset(id, 0, sizeof *id);
+	id->kind = n->file;
+	memcpy(id->account, n->account, sizeof id->account);
+	memcpy(id->month, n->month, sizeof id->month);
+}
+
+/* The months of an account's transactions/ directory, after its sync. */
+static int tree_months(struct tree *t, const char *account, struct res_value **v)
+{
+	return cache_resource(t->cache, RES_TRANSACTIONS, account, true, v);
+}
+
+static int tree_month_file(struct tree *t, struct node *out, const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	if (!dot || dot - name != 7 || (strcmp(dot, ".csv") && strcmp(dot, ".json")))
+		return -ENOENT;
+	struct res_value *v;
+	int rc = tree_months(t, out->account, &v);
+	if (rc)
+		return rc;
+	rc = -ENOENT;
+	for (size_t i = 0; i < v->nmonths; i++)
+		if (!strncmp(v->months[i], name, 7)) {
+			memcpy(out->month, v->months[i], sizeof out->month);
+			out->type = NODE_FILE;
+			out->file = strcmp(dot, ".csv") ? FILE_MONTH_JSON : FILE_MONTH_CSV;
+			rc = 0;
+			break;
+		}
+	res_value_put(v);
+	return rc;
 }
 
 static const char *tree_link_base(const char *type)
@@ -176,6 +216,12 @@ int tree_lookup(struct tree *t, const char *path, struct node *out)
 	if (out->type != NODE_DIR)
 		return -ENOTDIR;
 	const char *rest = slash + 1;
+	if (!strcmp(rest, "transactions")) {
+		out->dir = DIR_MONTHS;
+		return 0;
+	}
+	if (!strncmp(rest, "transactions/", 13) && !strchr(rest + 13, '/'))
+		return tree_month_file(t, out, rest + 13);
 	if (strchr(rest, '/'))
 		return -ENOENT;
 	return tree_match_file(tree_account_files, TREE_COUNT(tree_account_files), rest, out);
@@ -243,8 +289,32 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 		l.links = false;
 		return tree_each_account(t, NULL, tree_list_cb, &l);
 	}
-	case DIR_ACCOUNT:
+	case DIR_ACCOUNT: {
+		struct node n = { .type = NODE_DIR, .dir = DIR_MONTHS, .mtime = dir->mtime };
+		snprintf(n.account, sizeof n.account, "%s", dir->account);
+		int rc = fill(ctx, "transactions", &n);
+		if (rc)
+			return rc > 0 ? 0 : rc;
 		return tree_list_files(tree_account_files, TREE_COUNT(tree_account_files), dir->account, fill, ctx);
+	}
+	case DIR_MONTHS: {
+		struct res_value *v;
+		int rc = tree_months(t, dir->account, &v);
+		if (rc)
+			return rc;
+		for (size_t i = 0; i < v->nmonths && !rc; i++) {
+			for (int json = 0; json < 2 && !rc; json++) {
+				struct node n = { .type = NODE_FILE, .file = json ? FILE_MONTH_JSON : FILE_MONTH_CSV };
+				char name[16];
+				snprintf(n.account, sizeof n.account, "%s", dir->account);
+				memcpy(n.month, v->months[i], sizeof n.month);
+				snprintf(name, sizeof name, "%s.%s", v->months[i], json ? "json" : "csv");
+				rc = fill(ctx, name, &n);
+			}
+		}
+		res_value_put(v);
+		return rc > 0 ? 0 : rc;
+	}
 	}
 	return -ENOENT;
 }

@@ -6,15 +6,19 @@
 #include "cache.h"
 
 enum node_type { NODE_DIR, NODE_FILE, NODE_LINK };
-enum dir_kind { DIR_ROOT, DIR_ACCOUNTS, DIR_ACCOUNT };
+enum dir_kind { DIR_ROOT, DIR_ACCOUNTS, DIR_ACCOUNT, DIR_MONTHS };
 
 struct node {
 	enum node_type type;
 	enum dir_kind dir;     /* NODE_DIR */
 	enum file_kind file;   /* NODE_FILE */
 	char account[64];      /* NODE_DIR of an account, its files, NODE_LINK's target */
+	char month[8];         /* month files: "YYYY-MM" */
 	struct instant mtime;  /* directories and links */
 };
+
+/* The cache's name for a file node. */
+void tree_file_id(const struct node *n, struct file_id *id);
 
 struct tree {
 	struct cache *cache;

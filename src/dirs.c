@@ -1,0 +1,30 @@
+/* dirs: recursion over dirname(); existing directories keep their modes. */
+#include "dirs.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int dirs_make_private(const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : (errno = ENOTDIR, -1);
+	char *copy = strdup(dir);
+	const char *parent = dirname(copy);
+	int rc = strcmp(parent, dir) ? dirs_make_private(parent) : 0;
+	free(copy);
+	if (rc == 0 && mkdir(dir, 0700) < 0 && errno != EEXIST)
+		rc = -1;
+	return rc;
+}
+
+int dirs_make_parent(const char *path)
+{
+	char *copy = strdup(path);
+	int rc = dirs_make_private(dirname(copy));
+	free(copy);
+	return rc;
+}

@@ -1,0 +1,10 @@
+/* dirs: creating the private directories our files live in (0700, parents too). */
+#ifndef MONZOHFS_DIRS_H
+#define MONZOHFS_DIRS_H
+
+/* mkdir -p with mode 0700 for what it creates; 0 or -1 with errno set. */
+int dirs_make_private(const char *dir);
+/* The same for the directory that holds path. */
+int dirs_make_parent(const char *path);
+
+#endif

@@ -1,0 +1,109 @@
+/* render_csv: a row is built field by field straight into the output buffer; derived
+ * fields that need quoting go through one scratch buffer per row. */
+#include "render_csv.h"
+
+#include <string.h>
+
+#include "localtime.h"
+#include "money.h"
+#include "txfields.h"
+
+void render_csv_header(struct strbuf *out)
+{
+	sb_adds(out, "Transaction ID,Date,Time,Type,Name,Emoji,Category,Amount,Currency,Local amount,"
+		     "Local currency,Notes and #tags,Address,Receipt,Description,Category split,Money Out,"
+		     "Money In,Balance,Balance currency\n");
+}
+
+void render_csv_field(const char *s, struct strbuf *out)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		sb_adds(out, s);
+		return;
+	}
+	sb_addch(out, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			sb_addch(out, '"');
+		sb_addch(out, *s);
+	}
+	sb_addch(out, '"');
+}
+
+static void render_csv_scratch(struct strbuf *tmp, struct strbuf *out)
+{
+	render_csv_field(sb_str(tmp), out);
+	sb_reset(tmp);
+}
+
+/* "Eating out:-5.10,Shopping:-2.00" for two or more categories, in the API's order. */
+static void render_csv_split(const struct tx_row *r, struct strbuf *tmp)
+{
+	if (!*r->categories)
+		return;
+	cJSON *cats = cJSON_Parse(r->categories);
+	if (cJSON_GetArraySize(cats) >= 2) {
+		const cJSON *c;
+		bool first = true;
+		cJSON_ArrayForEach(c, cats) {
+			if (!first)
+				sb_addch(tmp, ',');
+			first = false;
+			txfields_category(c->string, tmp);
+			sb_addch(tmp, ':');
+			money_format(cJSON_IsNumber(c) ? (int64_t)c->valuedouble : 0, r->currency, tmp);
+		}
+	}
+	cJSON_Delete(cats);
+}
+
+void render_csv_row(const struct tx_row *r, const cJSON *pots_reply, bool have_balance, int64_t balance_after,
+		    struct strbuf *out)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	struct tm tm;
+	localtime_of(r->created.sec, &tm);
+
+	render_csv_field(r->id, out);
+	sb_addf(out, ",%02d/%02d/%04d,%02d:%02d:%02d,", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900, tm.tm_hour,
+		tm.tm_min, tm.tm_sec);
+	render_csv_field(txfields_type(r), out);
+	sb_addch(out, ',');
+	txfields_name(r, pots_reply, &tmp);
+	render_csv_scratch(&tmp, out);
+	sb_addch(out, ',');
+	render_csv_field(r->merchant_emoji, out);
+	sb_addch(out, ',');
+	txfields_category(r->category, &tmp);
+	render_csv_scratch(&tmp, out);
+	sb_addch(out, ',');
+	money_format(r->amount, r->currency, out);
+	sb_addch(out, ',');
+	render_csv_field(r->currency, out);
+	sb_addch(out, ',');
+	money_format(r->local_amount, r->local_currency, out);
+	sb_addch(out, ',');
+	render_csv_field(r->local_currency, out);
+	sb_addch(out, ',');
+	render_csv_field(r->notes, out);
+	sb_addch(out, ',');
+	render_csv_field(r->merchant_address, out);
+	sb_adds(out, ",,"); /* Receipt: the API gives no link to one */
+	render_csv_field(r->description, out);
+	sb_addch(out, ',');
+	render_csv_split(r, &tmp);
+	render_csv_scratch(&tmp, out);
+	sb_addch(out, ',');
+	if (r->amount < 0)
+		money_format(r->amount, r->currency, out);
+	sb_addch(out, ',');
+	if (r->amount > 0)
+		money_format(r->amount, r->currency, out);
+	sb_addch(out, ',');
+	if (have_balance)
+		money_format(balance_after, r->currency, out);
+	sb_addch(out, ',');
+	render_csv_field(r->currency, out);
+	sb_addch(out, '\n');
+	sb_release(&tmp);
+}

@@ -1,0 +1,561 @@
+/* store: SQLite with prepared statements kept per connection.  Each thread or sync
+ * opens its own connection; WAL lets readers render while a sync writes. */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "dirs.h"
+#include "log.h"
+
+enum store_stmt {
+	ST_TOUCH,
+	ST_UPSERT,
+	ST_VANISH,
+	ST_NEWEST,
+	ST_COUNT,
+	ST_SYNC_GET,
+	ST_SYNC_PUT,
+	ST_EACH,
+	ST_SUM,
+	ST_CREATED,
+	ST_RES_PUT,
+	ST_RES_GET,
+	ST_FILE_GET,
+	ST_FILE_PUT,
+	ST_COUNT_STMTS
+};
+
+static const char *const store_sql[ST_COUNT_STMTS] = {
+	[ST_TOUCH] = "UPDATE transactions SET seen_sync = ?2 WHERE id = ?1 AND json = ?3",
+	[ST_UPSERT] =
+		"INSERT INTO transactions (id, account_id, created_sec, created_nsec, settled, declined, amount,"
+		" currency, local_amount, local_currency, scheme, category, categories, merchant_name,"
+		" merchant_emoji, merchant_address, cp_name, cp_preferred_name, pot_id, description, notes,"
+		" bacs_dd, json, seen_sync, changed_at)"
+		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25)"
+		" ON CONFLICT(id) DO UPDATE SET account_id=excluded.account_id, created_sec=excluded.created_sec,"
+		" created_nsec=excluded.created_nsec, settled=excluded.settled, declined=excluded.declined,"
+		" amount=excluded.amount, currency=excluded.currency, local_amount=excluded.local_amount,"
+		" local_currency=excluded.local_currency, scheme=excluded.scheme, category=excluded.category,"
+		" categories=excluded.categories, merchant_name=excluded.merchant_name,"
+		" merchant_emoji=excluded.merchant_emoji, merchant_address=excluded.merchant_address,"
+		" cp_name=excluded.cp_name, cp_preferred_name=excluded.cp_preferred_name, pot_id=excluded.pot_id,"
+		" description=excluded.description, notes=excluded.notes, bacs_dd=excluded.bacs_dd,"
+		" json=excluded.json, seen_sync=excluded.seen_sync, changed_at=excluded.changed_at",
+	[ST_VANISH] = "DELETE FROM transactions WHERE account_id = ?1 AND created_sec >= ?2 AND settled = 0"
+		      " AND declined = 0 AND seen_sync != ?3",
+	[ST_NEWEST] = "SELECT MAX(created_sec) FROM transactions WHERE account_id = ?1",
+	[ST_COUNT] = "SELECT COUNT(*) FROM transactions WHERE account_id = ?1",
+	[ST_SYNC_GET] = "SELECT history_complete, history_start, last_sync, gap_from, gap_to, version, balance_json"
+			" FROM sync_state WHERE account_id = ?1",
+	[ST_SYNC_PUT] = "INSERT OR REPLACE INTO sync_state (account_id, history_complete, history_start, last_sync,"
+			" gap_from, gap_to, version, balance_json) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+	[ST_EACH] = "SELECT id, account_id, created_sec, created_nsec, settled, declined, amount, currency,"
+		    " local_amount, local_currency, scheme, category, categories, merchant_name, merchant_emoji,"
+		    " merchant_address, cp_name, cp_preferred_name, pot_id, description, notes, bacs_dd, json"
+		    " FROM transactions WHERE account_id = ?1 AND created_sec >= ?2 AND created_sec < ?3"
+		    " ORDER BY created_sec, created_nsec, id",
+	[ST_SUM] = "SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE account_id = ?1 AND declined = 0"
+		   " AND created_sec >= ?2 AND created_sec < ?3",
+	[ST_CREATED] = "SELECT created_sec FROM transactions WHERE account_id = ?1 ORDER BY created_sec",
+	[ST_RES_PUT] = "INSERT OR REPLACE INTO resources (key, raw, fetched_sec, fetched_nsec, changed_sec,"
+		       " changed_nsec) VALUES (?1,?2,?3,?4,?5,?6)",
+	[ST_RES_GET] = "SELECT raw, fetched_sec, fetched_nsec, changed_sec, changed_nsec FROM resources"
+		       " WHERE key = ?1",
+	[ST_FILE_GET] = "SELECT digest, size, mtime_sec, mtime_nsec FROM file_mtimes WHERE path = ?1",
+	[ST_FILE_PUT] = "INSERT OR REPLACE INTO file_mtimes (path, digest, size, mtime_sec, mtime_nsec)"
+			" VALUES (?1,?2,?3,?4,?5)",
+};
+
+/* Forward migrations: entry i takes the schema from user_version i to i + 1. */
+static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
+	"CREATE TABLE transactions ("
+	" id TEXT PRIMARY KEY, account_id TEXT NOT NULL,"
+	" created_sec INTEGER NOT NULL, created_nsec INTEGER NOT NULL,"
+	" settled INTEGER NOT NULL, declined INTEGER NOT NULL, amount INTEGER NOT NULL,"
+	" currency TEXT NOT NULL, local_amount INTEGER NOT NULL, local_currency TEXT NOT NULL,"
+	" scheme TEXT NOT NULL, category TEXT NOT NULL, categories TEXT NOT NULL,"
+	" merchant_name TEXT NOT NULL, merchant_emoji TEXT NOT NULL, merchant_address TEXT NOT NULL,"
+	" cp_name TEXT NOT NULL, cp_preferred_name TEXT NOT NULL, pot_id TEXT NOT NULL,"
+	" description TEXT NOT NULL, notes TEXT NOT NULL, bacs_dd INTEGER NOT NULL,"
+	" json TEXT NOT NULL, seen_sync INTEGER NOT NULL, changed_at INTEGER NOT NULL);"
+	"CREATE INDEX transactions_by_time ON transactions (account_id, created_sec, created_nsec, id);"
+	"CREATE INDEX transactions_by_state ON transactions (account_id, settled, declined, created_sec);"
+	"CREATE TABLE sync_state (account_id TEXT PRIMARY KEY, history_complete INTEGER NOT NULL,"
+	" history_start INTEGER NOT NULL, last_sync INTEGER NOT NULL, gap_from INTEGER NOT NULL,"
+	" gap_to INTEGER NOT NULL, version INTEGER NOT NULL, balance_json TEXT);"
+	"CREATE TABLE resources (key TEXT PRIMARY KEY, raw TEXT NOT NULL, fetched_sec INTEGER NOT NULL,"
+	" fetched_nsec INTEGER NOT NULL, changed_sec INTEGER NOT NULL, changed_nsec INTEGER NOT NULL);"
+	"CREATE TABLE file_mtimes (path TEXT PRIMARY KEY, digest INTEGER NOT NULL, size INTEGER NOT NULL,"
+	" mtime_sec INTEGER NOT NULL, mtime_nsec INTEGER NOT NULL);",
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[ST_COUNT_STMTS];
+};
+
+const char *store_errmsg(struct store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+static sqlite3_stmt *store_stmt(struct store *s, enum store_stmt which)
+{
+	if (!s->stmt[which] && sqlite3_prepare_v3(s->db, store_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
+						  &s->stmt[which], NULL) != SQLITE_OK) {
+		log_error("store: cannot prepare a statement: %s", sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	sqlite3_reset(s->stmt[which]);
+	sqlite3_clear_bindings(s->stmt[which]);
+	return s->stmt[which];
+}
+
+static int store_exec(struct store *s, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_error("store: %s", msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int store_migrate(struct store *s, struct strbuf *err)
+{
+	sqlite3_stmt *q;
+	int version = 0;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		version = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	if (version > STORE_SCHEMA_VERSION) {
+		sb_addf(err, "it was written by a newer monzohfs (schema %d, this one knows %d)", version,
+			STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	for (; version < STORE_SCHEMA_VERSION; version++) {
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", version + 1);
+		if (store_exec(s, "BEGIN IMMEDIATE") || store_exec(s, store_migrations[version]) ||
+		    store_exec(s, pragma) || store_exec(s, "COMMIT")) {
+			store_exec(s, "ROLLBACK");
+			sb_addf(err, "cannot upgrade its schema to version %d: %s", version + 1, sqlite3_errmsg(s->db));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int store_open(const char *path, struct store **out, struct strbuf *err)
+{
+	*out = NULL;
+	if (dirs_make_parent(path) < 0) {
+		sb_addf(err, "cannot create the directory of %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Create the file ourselves so it is 0600 from its first byte. */
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		sb_addf(err, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	struct store *s = calloc(1, sizeof *s);
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		sb_addf(err, "cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		store_close(s);
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (store_exec(s, "PRAGMA journal_mode = WAL") || store_exec(s, "PRAGMA synchronous = NORMAL") ||
+	    store_exec(s, "PRAGMA foreign_keys = ON")) {
+		sb_addf(err, "cannot set up %s: %s", path, sqlite3_errmsg(s->db));
+		store_close(s);
+		return -1;
+	}
+	if (store_migrate(s, err) < 0) {
+		store_close(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < ST_COUNT_STMTS; i++)
+		sqlite3_finalize(s->stmt[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+void store_busy_timeout(struct store *s, int ms)
+{
+	sqlite3_busy_timeout(s->db, ms);
+}
+
+int store_begin(struct store *s)
+{
+	return store_exec(s, "BEGIN IMMEDIATE");
+}
+
+int store_commit(struct store *s)
+{
+	return store_exec(s, "COMMIT");
+}
+
+void store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		store_exec(s, "ROLLBACK");
+}
+
+static const char *store_jstr(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static int64_t store_jint(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+}
+
+static int store_step_done(struct store *s, sqlite3_stmt *q)
+{
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_error("store: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+int store_upsert_transaction(struct store *s, const cJSON *tx, int64_t sync_no, bool *changed)
+{
+	*changed = false;
+	const char *id = store_jstr(tx, "id");
+	struct instant created;
+	if (!*id || !timefmt_parse(store_jstr(tx, "created"), &created)) {
+		log_warn("store: skipping a transaction without an id or a valid created time");
+		return 1;
+	}
+	char *json = cJSON_PrintUnformatted(tx);
+	int rc = -1;
+	sqlite3_stmt *q = store_stmt(s, ST_TOUCH);
+	if (!q)
+		goto out;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, sync_no);
+	sqlite3_bind_text(q, 3, json, -1, SQLITE_STATIC);
+	if (store_step_done(s, q) < 0)
+		goto out;
+	if (sqlite3_changes(s->db) == 1) {
+		rc = 0;
+		goto out;
+	}
+
+	const cJSON *merchant = cJSON_GetObjectItemCaseSensitive(tx, "merchant");
+	const cJSON *address = cJSON_GetObjectItemCaseSensitive(merchant, "address");
+	const cJSON *cp = cJSON_GetObjectItemCaseSensitive(tx, "counterparty");
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(tx, "metadata");
+	const cJSON *cats = cJSON_GetObjectItemCaseSensitive(tx, "categories");
+	const cJSON *decline = cJSON_GetObjectItemCaseSensitive(tx, "decline_reason");
+	const cJSON *dd = cJSON_GetObjectItemCaseSensitive(meta, "bacs_direct_debit_instruction_id");
+	char *cats_text = cJSON_IsObject(cats) ? cJSON_PrintUnformatted(cats) : NULL;
+
+	q = store_stmt(s, ST_UPSERT);
+	if (!q) {
+		cJSON_free(cats_text);
+		goto out;
+	}
+	int i = 1;
+	sqlite3_bind_text(q, i++, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, store_jstr(tx, "account_id"), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, i++, created.sec);
+	sqlite3_bind_int(q, i++, created.nsec);
+	sqlite3_bind_int(q, i++, store_jstr(tx, "settled")[0] != '\0');
+	sqlite3_bind_int(q, i++, decline && !cJSON_IsNull(decline) && !(cJSON_IsString(decline) && !decline->valuestring[0]));
+	sqlite3_bind_int64(q, i++, store_jint(tx, "amount"));
+	sqlite3_bind_text(q, i++, store_jstr(tx, "currency"), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, i++, store_jint(tx, "local_amount"));
+	sqlite3_bind_text(q, i++, store_jstr(tx, "local_currency"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, store_jstr(tx, "scheme"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, store_jstr(tx, "category"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, cats_text ? cats_text : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, store_jstr(merchant, "name"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, store_jstr(merchant, "emoji"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, store_jstr(address, "short_formatted"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, store_jstr(cp, "name"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, store_jstr(cp, "preferred_name"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, store_jstr(meta, "pot_id"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, store_jstr(tx, "description"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, store_jstr(tx, "notes"), -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, i++, dd != NULL && !cJSON_IsNull(dd));
+	sqlite3_bind_text(q, i++, json, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, i++, sync_no);
+	sqlite3_bind_int64(q, i++, timefmt_now().sec);
+	rc = store_step_done(s, q);
+	cJSON_free(cats_text);
+	if (rc == 0)
+		*changed = true;
+out:
+	cJSON_free(json);
+	return rc;
+}
+
+int store_remove_vanished_pending(struct store *s, const char *account, int64_t since_sec, int64_t sync_no,
+				  int *removed)
+{
+	sqlite3_stmt *q = store_stmt(s, ST_VANISH);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, since_sec);
+	sqlite3_bind_int64(q, 3, sync_no);
+	int rc = store_step_done(s, q);
+	*removed = rc == 0 ? sqlite3_changes(s->db) : 0;
+	return rc;
+}
+
+/* Runs a one-row query of one integer with the account bound; NULL gives *found false. */
+static int store_account_int(struct store *s, enum store_stmt which, const char *account, int64_t *v, bool *found)
+{
+	sqlite3_stmt *q = store_stmt(s, which);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	*found = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL;
+	*v = *found ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_newest_created(struct store *s, const char *account, int64_t *sec, bool *found)
+{
+	return store_account_int(s, ST_NEWEST, account, sec, found);
+}
+
+int store_count_transactions(struct store *s, const char *account, int64_t *count)
+{
+	bool found;
+	return store_account_int(s, ST_COUNT, account, count, &found);
+}
+
+void sync_state_release(struct sync_state *st)
+{
+	free(st->balance_json);
+	memset(st, 0, sizeof *st);
+}
+
+int store_get_sync_state(struct store *s, const char *account, struct sync_state *st)
+{
+	memset(st, 0, sizeof *st);
+	sqlite3_stmt *q = store_stmt(s, ST_SYNC_GET);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		st->known = true;
+		st->history_complete = sqlite3_column_int(q, 0);
+		st->history_start = sqlite3_column_int64(q, 1);
+		st->last_sync = sqlite3_column_int64(q, 2);
+		st->gap_from = sqlite3_column_int64(q, 3);
+		st->gap_to = sqlite3_column_int64(q, 4);
+		st->version = sqlite3_column_int64(q, 5);
+		const unsigned char *b = sqlite3_column_text(q, 6);
+		st->balance_json = b ? strdup((const char *)b) : NULL;
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_put_sync_state(struct store *s, const char *account, const struct sync_state *st)
+{
+	sqlite3_stmt *q = store_stmt(s, ST_SYNC_PUT);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, st->history_complete);
+	sqlite3_bind_int64(q, 3, st->history_start);
+	sqlite3_bind_int64(q, 4, st->last_sync);
+	sqlite3_bind_int64(q, 5, st->gap_from);
+	sqlite3_bind_int64(q, 6, st->gap_to);
+	sqlite3_bind_int64(q, 7, st->version);
+	if (st->balance_json)
+		sqlite3_bind_text(q, 8, st->balance_json, -1, SQLITE_STATIC);
+	return store_step_done(s, q);
+}
+
+static const char *store_col(sqlite3_stmt *q, int i)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+	return t ? (const char *)t : "";
+}
+
+int store_each_transaction(struct store *s, const char *account, int64_t from, int64_t to, store_tx_fn fn,
+			   void *ctx)
+{
+	sqlite3_stmt *q = store_stmt(s, ST_EACH);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, from);
+	sqlite3_bind_int64(q, 3, to);
+	int rc, out = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct tx_row r;
+		int i = 0;
+		r.id = store_col(q, i++);
+		r.account_id = store_col(q, i++);
+		r.created.sec = sqlite3_column_int64(q, i++);
+		r.created.nsec = sqlite3_column_int(q, i++);
+		r.settled = sqlite3_column_int(q, i++);
+		r.declined = sqlite3_column_int(q, i++);
+		r.amount = sqlite3_column_int64(q, i++);
+		r.currency = store_col(q, i++);
+		r.local_amount = sqlite3_column_int64(q, i++);
+		r.local_currency = store_col(q, i++);
+		r.scheme = store_col(q, i++);
+		r.category = store_col(q, i++);
+		r.categories = store_col(q, i++);
+		r.merchant_name = store_col(q, i++);
+		r.merchant_emoji = store_col(q, i++);
+		r.merchant_address = store_col(q, i++);
+		r.cp_name = store_col(q, i++);
+		r.cp_preferred_name = store_col(q, i++);
+		r.pot_id = store_col(q, i++);
+		r.description = store_col(q, i++);
+		r.notes = store_col(q, i++);
+		r.bacs_direct_debit = sqlite3_column_int(q, i++);
+		r.json = store_col(q, i);
+		r.json_len = (size_t)sqlite3_column_bytes(q, i);
+		if ((out = fn(ctx, &r)))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_error("store: %s", sqlite3_errmsg(s->db));
+		out = -1;
+	}
+	sqlite3_reset(q);
+	return out;
+}
+
+int store_sum_amounts(struct store *s, const char *account, int64_t from, int64_t to, int64_t *sum)
+{
+	sqlite3_stmt *q = store_stmt(s, ST_SUM);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, from);
+	sqlite3_bind_int64(q, 3, to);
+	int rc = sqlite3_step(q);
+	*sum = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_created_seconds(struct store *s, const char *account, int64_t **secs, size_t *n)
+{
+	*secs = NULL;
+	*n = 0;
+	sqlite3_stmt *q = store_stmt(s, ST_CREATED);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			*secs = realloc(*secs, cap * sizeof **secs);
+		}
+		(*secs)[(*n)++] = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_put_resource(struct store *s, const char *key, const char *raw, size_t len, struct instant fetched,
+		       struct instant changed)
+{
+	sqlite3_stmt *q = store_stmt(s, ST_RES_PUT);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, raw, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, fetched.sec);
+	sqlite3_bind_int(q, 4, fetched.nsec);
+	sqlite3_bind_int64(q, 5, changed.sec);
+	sqlite3_bind_int(q, 6, changed.nsec);
+	return store_step_done(s, q);
+}
+
+int store_get_resource(struct store *s, const char *key, char **raw, size_t *len, struct instant *fetched,
+		       struct instant *changed)
+{
+	*raw = NULL;
+	sqlite3_stmt *q = store_stmt(s, ST_RES_GET);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	int rc = -1;
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(q, 0);
+		*raw = malloc(*len + 1);
+		memcpy(*raw, store_col(q, 0), *len);
+		(*raw)[*len] = '\0';
+		fetched->sec = sqlite3_column_int64(q, 1);
+		fetched->nsec = sqlite3_column_int(q, 2);
+		changed->sec = sqlite3_column_int64(q, 3);
+		changed->nsec = sqlite3_column_int(q, 4);
+		rc = 0;
+	}
+	sqlite3_reset(q);
+	return rc;
+}
+
+struct instant store_file_mtime(struct store *s, const char *path, uint64_t digest, uint64_t size,
+				struct instant now)
+{
+	sqlite3_stmt *q = store_stmt(s, ST_FILE_GET);
+	if (q) {
+		sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW && (uint64_t)sqlite3_column_int64(q, 0) == digest &&
+		    (uint64_t)sqlite3_column_int64(q, 1) == size) {
+			struct instant t = { sqlite3_column_int64(q, 2), sqlite3_column_int(q, 3) };
+			sqlite3_reset(q);
+			return t;
+		}
+		sqlite3_reset(q);
+	}
+	q = store_stmt(s, ST_FILE_PUT);
+	if (q) {
+		sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, (int64_t)digest);
+		sqlite3_bind_int64(q, 3, (int64_t)size);
+		sqlite3_bind_int64(q, 4, now.sec);
+		sqlite3_bind_int(q, 5, now.nsec);
+		/* Best effort: a sync may hold the write lock; the mtime still holds for this
+		 * mount and is recorded at the next change. */
+		sqlite3_step(q);
+		sqlite3_reset(q);
+	}
+	return now;
+}

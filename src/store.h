@@ -1,0 +1,105 @@
+/* store: the history store, one SQLite file (WAL, 0600).  Keeps every transaction ever
+ * seen (raw JSON plus the columns the files are rendered from), per-account sync
+ * state, the last copy of each API resource (for offline use) and each file's mtime. */
+#ifndef MONZOHFS_STORE_H
+#define MONZOHFS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "strbuf.h"
+#include "timefmt.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+/* One transaction as the renderers need it; strings are "" when absent, and point
+ * into the row being iterated (valid during the callback only). */
+struct tx_row {
+	const char *id;
+	const char *account_id;
+	struct instant created;
+	bool settled;
+	bool declined;
+	int64_t amount;
+	const char *currency;
+	int64_t local_amount;
+	const char *local_currency;
+	const char *scheme;
+	const char *category;
+	const char *categories;  /* the API's categories object as JSON text, or "" */
+	const char *merchant_name;
+	const char *merchant_emoji;
+	const char *merchant_address;
+	const char *cp_name;
+	const char *cp_preferred_name;
+	const char *pot_id;
+	const char *description;
+	const char *notes;
+	bool bacs_direct_debit;
+	const char *json;        /* the transaction as the API sent it */
+	size_t json_len;
+};
+
+struct sync_state {
+	bool known;              /* a sync of this account has completed before */
+	bool history_complete;   /* the first sync got all history */
+	int64_t history_start;   /* else where known history starts */
+	int64_t last_sync;
+	int64_t gap_from, gap_to;/* history the API could no longer give (0, 0: none) */
+	int64_t version;         /* bumped by every sync that changed the account's data */
+	char *balance_json;      /* the balance fetched by the last sync, or NULL */
+};
+
+/* Opens (creating the file 0600 and its directory 0700, migrating the schema). */
+int store_open(const char *path, struct store **out, struct strbuf *err);
+void store_close(struct store *s);
+const char *store_errmsg(struct store *s);
+
+/* Milliseconds a statement waits for another writer; 0 for best-effort writes. */
+void store_busy_timeout(struct store *s, int ms);
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+/* Inserts or updates by id; *changed says whether the stored row differs now. */
+int store_upsert_transaction(struct store *s, const cJSON *tx, int64_t sync_no, bool *changed);
+/* Removes pending (not settled, not declined) transactions created at or after
+ * since_sec that the sync numbered sync_no did not see again. */
+int store_remove_vanished_pending(struct store *s, const char *account, int64_t since_sec, int64_t sync_no,
+				  int *removed);
+/* 0 with *found false when the account has no transactions. */
+int store_newest_created(struct store *s, const char *account, int64_t *sec, bool *found);
+int store_count_transactions(struct store *s, const char *account, int64_t *count);
+
+int store_get_sync_state(struct store *s, const char *account, struct sync_state *st);
+int store_put_sync_state(struct store *s, const char *account, const struct sync_state *st);
+void sync_state_release(struct sync_state *st);
+
+typedef int (*store_tx_fn)(void *ctx, const struct tx_row *row);
+/* Transactions of an account created in [from, to) (seconds), oldest first by
+ * (created, id); from/to INT64_MIN/INT64_MAX for no bound.  Stops when fn returns
+ * non-zero and returns that value. */
+int store_each_transaction(struct store *s, const char *account, int64_t from, int64_t to, store_tx_fn fn,
+			   void *ctx);
+/* Sum of the non-declined amounts of an account created in [from, to). */
+int store_sum_amounts(struct store *s, const char *account, int64_t from, int64_t to, int64_t *sum);
+/* Every created second of an account, oldest first (for listing months). */
+int store_created_seconds(struct store *s, const char *account, int64_t **secs, size_t *n);
+
+int store_put_resource(struct store *s, const char *key, const char *raw, size_t len, struct instant fetched,
+		       struct instant changed);
+/* 0 and *raw malloc'd; -1 when absent. */
+int store_get_resource(struct store *s, const char *key, char **raw, size_t *len, struct instant *fetched,
+		       struct instant *changed);
+
+/* The mtime of a file's bytes: the stored one when its digest is unchanged, else
+ * now (and recorded, best effort). */
+struct instant store_file_mtime(struct store *s, const char *path, uint64_t digest, uint64_t size,
+				struct instant now);
+
+#endif

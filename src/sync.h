@@ -1,0 +1,32 @@
+/* sync: brings one account's transactions in the store up to date with the API, as
+ * one SQLite transaction, with the balance fetched in the same pass. */
+#ifndef MONZOHFS_SYNC_H
+#define MONZOHFS_SYNC_H
+
+#include <stdint.h>
+
+#include "monzo.h"
+#include "store.h"
+
+struct sync_result {
+	int64_t fetched;       /* transactions received */
+	int64_t changed;       /* inserted or updated */
+	int removed;           /* vanished pending ones */
+	int64_t version;       /* the account's data version afterwards */
+	bool fell_back;        /* full history was refused: only the last 89 days */
+	char *balance_json;    /* the balance fetched by this sync (malloc'd), or NULL */
+};
+
+/* Called after every page with the running count of transactions received. */
+typedef void (*sync_progress_fn)(void *ctx, const char *account, int64_t fetched);
+
+/* 0, or a negative errno with err filled; on failure nothing is written. */
+int sync_account(struct monzo *api, struct store *st, const char *account, sync_progress_fn progress, void *ctx,
+		 struct sync_result *res, struct monzo_error *err);
+void sync_result_release(struct sync_result *res);
+
+#define SYNC_PAGE 100
+#define SYNC_RESYNC_DAYS 14
+#define SYNC_WINDOW_DAYS 89
+
+#endif

@@ -1,0 +1,116 @@
+/* view: one pass over the store's rows per file.  The running balance after a row is
+ * balance − (sum of all non-declined amounts − sum up to and including the row), so a
+ * month needs only one SUM query for what came before it. */
+#include "view.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "localtime.h"
+#include "render_csv.h"
+
+struct view_pass {
+	enum view_kind kind;
+	const struct view_input *in;
+	struct strbuf *out;
+	int64_t total;      /* every non-declined amount of the account */
+	int64_t prefix;     /* non-declined amounts up to the current row */
+	bool first;
+};
+
+static bool view_wants(enum view_kind kind, const struct tx_row *r)
+{
+	switch (kind) {
+	case VIEW_TRANSACTIONS_CSV:
+	case VIEW_MONTH_CSV:
+		return r->settled && !r->declined;
+	case VIEW_PENDING_CSV:
+		return !r->settled && !r->declined;
+	case VIEW_DECLINED_CSV:
+		return r->declined;
+	default:
+		return true;
+	}
+}
+
+static int view_row(void *ctx, const struct tx_row *r)
+{
+	struct view_pass *p = ctx;
+	if (!r->declined)
+		p->prefix += r->amount;
+	if (!view_wants(p->kind, r))
+		return 0;
+	if (p->kind == VIEW_TRANSACTIONS_JSON || p->kind == VIEW_MONTH_JSON) {
+		/* One transaction per line, exactly as stored: grep finds whole records. */
+		sb_adds(p->out, p->first ? "\n" : ",\n");
+		sb_add(p->out, r->json, r->json_len);
+	} else {
+		bool with_balance = p->in->have_balance && p->kind != VIEW_DECLINED_CSV;
+		render_csv_row(r, p->in->pots, with_balance, p->in->balance - (p->total - p->prefix), p->out);
+	}
+	p->first = false;
+	return 0;
+}
+
+bool view_month_range(const char *month, int64_t *start, int64_t *end)
+{
+	int y, m;
+	char extra;
+	if (!month || strlen(month) != 7 || sscanf(month, "%4d-%2d%c", &y, &m, &extra) != 2 || month[4] != '-' ||
+	    m < 1 || m > 12 || y < 1970)
+		return false;
+	*start = localtime_month_start(y, m);
+	*end = localtime_month_start(y, m + 1);
+	return true;
+}
+
+int view_render(enum view_kind kind, const struct view_input *in, struct strbuf *out)
+{
+	struct view_pass p = { .kind = kind, .in = in, .out = out, .first = true };
+	int64_t from = INT64_MIN, to = INT64_MAX;
+	if (kind == VIEW_MONTH_CSV || kind == VIEW_MONTH_JSON) {
+		if (!view_month_range(in->month, &from, &to))
+			return -1;
+	}
+	bool json = kind == VIEW_TRANSACTIONS_JSON || kind == VIEW_MONTH_JSON;
+	if (!json) {
+		if (store_sum_amounts(in->store, in->account, INT64_MIN, INT64_MAX, &p.total) < 0 ||
+		    store_sum_amounts(in->store, in->account, INT64_MIN, from, &p.prefix) < 0)
+			return -1;
+		render_csv_header(out);
+	} else {
+		sb_adds(out, "{\"transactions\": [");
+	}
+	if (store_each_transaction(in->store, in->account, from, to, view_row, &p) < 0)
+		return -1;
+	if (json)
+		sb_adds(out, p.first ? "]}\n" : "\n]}\n");
+	return 0;
+}
+
+int view_months(struct store *s, const char *account, char (**months)[8], size_t *n)
+{
+	int64_t *secs;
+	size_t count;
+	*months = NULL;
+	*n = 0;
+	if (store_created_seconds(s, account, &secs, &count) < 0)
+		return -1;
+	char (*out)[8] = calloc(count ? count : 1, sizeof *out);
+	char cur[8];
+	int64_t month_end = INT64_MIN;
+	for (size_t i = 0; i < count; i++) {
+		/* Seconds come sorted: convert only when a month boundary is crossed. */
+		if (secs[i] < month_end)
+			continue;
+		localtime_month(secs[i], cur);
+		int64_t start;
+		view_month_range(cur, &start, &month_end);
+		memcpy(out[(*n)++], cur, 8);
+	}
+	free(secs);
+	*months = out;
+	return 0;
+}

@@ -1,0 +1,41 @@
+/* view: the transaction files of an account, rendered from the store month by month
+ * (never the whole history in memory): which rows each file holds, in (created, id)
+ * order, with the running balance counted back from the sync's balance. */
+#ifndef MONZOHFS_VIEW_H
+#define MONZOHFS_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "store.h"
+#include "strbuf.h"
+
+enum view_kind {
+	VIEW_TRANSACTIONS_JSON,
+	VIEW_TRANSACTIONS_CSV,  /* settled, not declined */
+	VIEW_PENDING_CSV,       /* not settled, not declined */
+	VIEW_DECLINED_CSV,      /* declined */
+	VIEW_MONTH_CSV,         /* a month of transactions.csv */
+	VIEW_MONTH_JSON,        /* a month of every transaction */
+};
+
+struct view_input {
+	struct store *store;
+	const char *account;
+	const cJSON *pots;      /* /pots reply with deleted pots, for pot names; may be NULL */
+	bool have_balance;
+	int64_t balance;        /* the balance fetched by the same sync */
+	const char *month;      /* "YYYY-MM" for the month views */
+};
+
+int view_render(enum view_kind kind, const struct view_input *in, struct strbuf *out);
+/* The local months ("YYYY-MM") in which the account has any transaction, oldest
+ * first; *months malloc'd. */
+int view_months(struct store *s, const char *account, char (**months)[8], size_t *n);
+/* Checks "YYYY-MM" and gives its [start, end) in seconds in the mount's zone. */
+bool view_month_range(const char *month, int64_t *start, int64_t *end);
+
+#endif
