@@ -390,7 +390,10 @@ void cache_seed(struct cache *c, enum res_kind kind, const char *account, const 
 	struct res_entry *e = cache_res_entry(c, kind, account);
 	e->loaded = true;
 	cache_publish(c, e, v, now, now);
+	struct res_value *kept = res_value_take(e->value);
 	pthread_mutex_unlock(&c->lock);
+	cache_keep(c, e, kept);
+	res_value_put(kept);
 }
 
 int cache_resource(struct cache *c, enum res_kind kind, const char *account, bool refresh,

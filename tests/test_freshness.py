@@ -102,8 +102,11 @@ def test_cold_traversal_makes_the_minimum_requests_and_a_warm_one_none(bank, mou
     subprocess.run(["find", str(mnt), "-type", "f", "-exec", "cat", "{}", "+"], check=True,
                    stdout=subprocess.DEVNULL)
     counts = {k: v for k, v in bank.counts.items() if v}
-    # whoami: the one check at mount time, reused for whoami.json.
-    assert counts == {"whoami": 1, "accounts": 1, "balance": n, "pots": n}
+    # whoami: the one check at mount time, reused for whoami.json.  Per account: pots,
+    # balance.json's balance and the sync's own, and the pages of one full sync (100
+    # a page, until a short one).
+    pages = sum(len(bank.transactions[a["id"]]) // 100 + 1 for a in bank.accounts)
+    assert counts == {"whoami": 1, "accounts": 1, "balance": 2 * n, "pots": n, "transactions": pages}
     subprocess.run(["find", str(mnt), "-type", "f", "-exec", "cat", "{}", "+"], check=True,
                    stdout=subprocess.DEVNULL)
     assert {k: v for k, v in bank.counts.items() if v} == counts
