@@ -674,12 +674,18 @@ static struct file_entry *cache_file_entry(struct cache *c, const struct file_id
 
 static uint64_t cache_digest(const char *p, size_t n)
 {
-	/* FNV-1a: only to notice that bytes changed, not against an adversary. */
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 1099511628211ULL;
+	/* Only to notice that bytes changed, not against an adversary: eight bytes at a
+	 * time, multiply and fold, so a 20 MB file costs a few milliseconds. */
+	uint64_t h = 1469598103934665603ULL ^ n;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+		h ^= h >> 29;
 	}
+	for (; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
 	return h;
 }
 

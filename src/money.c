@@ -21,7 +21,7 @@ static int money_in(const char *cur, const char *const *list, size_t n)
 
 int money_exponent(const char *currency)
 {
-	if (!currency)
+	if (!currency || !strcmp(currency, "GBP"))
 		return 2;
 	if (MONEY_IN(currency, money_exp0))
 		return 0;
@@ -40,9 +40,21 @@ void money_format(int64_t minor, const char *currency, struct strbuf *out)
 	uint64_t scale = 1;
 	for (int i = 0; i < exp; i++)
 		scale *= 10;
-	if (minor < 0)
-		sb_addch(out, '-');
-	sb_addf(out, "%llu", (unsigned long long)(mag / scale));
+	/* Digits by hand, right to left: this runs several times per CSV row. */
+	char buf[32];
+	char *p = buf + sizeof buf;
+	uint64_t whole = mag / scale, frac = mag % scale;
+	for (int i = 0; i < exp; i++) {
+		*--p = (char)('0' + frac % 10);
+		frac /= 10;
+	}
 	if (exp)
-		sb_addf(out, ".%0*llu", exp, (unsigned long long)(mag % scale));
+		*--p = '.';
+	do {
+		*--p = (char)('0' + whole % 10);
+		whole /= 10;
+	} while (whole);
+	if (minor < 0)
+		*--p = '-';
+	sb_add(out, p, (size_t)(buf + sizeof buf - p));
 }

@@ -101,7 +101,7 @@ void monzo_login_info(struct monzo *m, struct instant *expires_at, bool *refused
 	pthread_mutex_unlock(&m->lock);
 }
 
-int monzo_get(struct monzo *m, const char *path_query, struct monzo_reply *r)
+static int monzo_request(struct monzo *m, const char *path_query, bool parse, struct monzo_reply *r)
 {
 	struct strbuf url = STRBUF_INIT;
 	struct http_response resp;
@@ -125,8 +125,8 @@ int monzo_get(struct monzo *m, const char *path_query, struct monzo_reply *r)
 	r->status = resp.status;
 	log_debug("GET %s %ld %ldms", path_query, resp.status, resp.elapsed_ms);
 	if (resp.status >= 200 && resp.status < 300) {
-		r->json = cJSON_ParseWithLength(sb_str(&resp.body), resp.body.len);
-		if (!r->json) {
+		r->json = parse ? cJSON_ParseWithLength(sb_str(&resp.body), resp.body.len) : NULL;
+		if (parse && !r->json) {
 			memset(&r->err, 0, sizeof r->err);
 			r->err.http_status = resp.status;
 			snprintf(r->err.message, sizeof r->err.message, "the reply is not valid JSON");
@@ -153,4 +153,14 @@ out:
 	http_response_release(&resp);
 	sb_release(&url);
 	return rc;
+}
+
+int monzo_get(struct monzo *m, const char *path_query, struct monzo_reply *r)
+{
+	return monzo_request(m, path_query, true, r);
+}
+
+int monzo_get_raw(struct monzo *m, const char *path_query, struct monzo_reply *r)
+{
+	return monzo_request(m, path_query, false, r);
 }

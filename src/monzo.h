@@ -43,6 +43,9 @@ void monzo_reply_release(struct monzo_reply *r);
  * -EACCES when the login is not (or no longer) valid, -ENOENT for 404, -EIO else;
  * r->err then says why. */
 int monzo_get(struct monzo *m, const char *path_query, struct monzo_reply *r);
+/* The same, leaving the body unparsed (r->json NULL) for callers that parse it in
+ * pieces; the body is then not checked to be JSON. */
+int monzo_get_raw(struct monzo *m, const char *path_query, struct monzo_reply *r);
 
 /* Reads a Monzo error body: code, then message, then the OAuth "error". */
 void monzo_error_parse(const char *body, size_t len, long status, struct monzo_error *e);

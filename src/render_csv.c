@@ -39,7 +39,8 @@ static void render_csv_scratch(struct strbuf *tmp, struct strbuf *out)
 /* "Eating out:-5.10,Shopping:-2.00" for two or more categories, in the API's order. */
 static void render_csv_split(const struct tx_row *r, struct strbuf *tmp)
 {
-	if (!*r->categories)
+	/* One entry has no comma at all: skip the parse for the common case. */
+	if (!strchr(r->categories, ','))
 		return;
 	cJSON *cats = cJSON_Parse(r->categories);
 	if (cJSON_GetArraySize(cats) >= 2) {
@@ -57,6 +58,27 @@ static void render_csv_split(const struct tx_row *r, struct strbuf *tmp)
 	cJSON_Delete(cats);
 }
 
+static void render_csv_2(int v, char *p)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/* ",dd/mm/yyyy,HH:MM:SS," */
+static void render_csv_datetime(const struct tm *tm, struct strbuf *out)
+{
+	char b[21] = ",dd/mm/yyyy,HH:MM:SS,";
+	int y = tm->tm_year + 1900;
+	render_csv_2(tm->tm_mday, b + 1);
+	render_csv_2(tm->tm_mon + 1, b + 4);
+	render_csv_2(y / 100, b + 7);
+	render_csv_2(y % 100, b + 9);
+	render_csv_2(tm->tm_hour, b + 12);
+	render_csv_2(tm->tm_min, b + 15);
+	render_csv_2(tm->tm_sec, b + 18);
+	sb_add(out, b, sizeof b);
+}
+
 void render_csv_row(const struct tx_row *r, const cJSON *pots_reply, bool have_balance, int64_t balance_after,
 		    struct strbuf *out)
 {
@@ -65,8 +87,7 @@ void render_csv_row(const struct tx_row *r, const cJSON *pots_reply, bool have_b
 	localtime_of(r->created.sec, &tm);
 
 	render_csv_field(r->id, out);
-	sb_addf(out, ",%02d/%02d/%04d,%02d:%02d:%02d,", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900, tm.tm_hour,
-		tm.tm_min, tm.tm_sec);
+	render_csv_datetime(&tm, out);
 	render_csv_field(txfields_type(r), out);
 	sb_addch(out, ',');
 	txfields_name(r, pots_reply, &tmp);

@@ -66,8 +66,10 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 
-/* Inserts or updates by id; *changed says whether the stored row differs now. */
-int store_upsert_transaction(struct store *s, const cJSON *tx, int64_t sync_no, bool *changed);
+/* Inserts or updates by id: raw is the transaction's JSON text as the API sent it, tx
+ * the same parsed.  *changed says whether the stored row differs now. */
+int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, const cJSON *tx, int64_t sync_no,
+			     bool *changed);
 /* Removes pending (not settled, not declined) transactions created at or after
  * since_sec that the sync numbered sync_no did not see again. */
 int store_remove_vanished_pending(struct store *s, const char *account, int64_t since_sec, int64_t sync_no,
@@ -82,10 +84,11 @@ void sync_state_release(struct sync_state *st);
 
 typedef int (*store_tx_fn)(void *ctx, const struct tx_row *row);
 /* Transactions of an account created in [from, to) (seconds), oldest first by
- * (created, id); from/to INT64_MIN/INT64_MAX for no bound.  Stops when fn returns
+ * (created, id); from/to INT64_MIN/INT64_MAX for no bound.  with_json: fill json (it
+ * is most of the bytes, so leave it out when not needed).  Stops when fn returns
  * non-zero and returns that value. */
-int store_each_transaction(struct store *s, const char *account, int64_t from, int64_t to, store_tx_fn fn,
-			   void *ctx);
+int store_each_transaction(struct store *s, const char *account, int64_t from, int64_t to, bool with_json,
+			   store_tx_fn fn, void *ctx);
 /* Sum of the non-declined amounts of an account created in [from, to). */
 int store_sum_amounts(struct store *s, const char *account, int64_t from, int64_t to, int64_t *sum);
 /* Every created second of an account, oldest first (for listing months). */

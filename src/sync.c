@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "jsonspan.h"
 #include "log.h"
 
 #define SYNC_DAY 86400
@@ -35,21 +36,28 @@ static void sync_page_path(const char *acc_q, const char *since, struct strbuf *
 	}
 }
 
-/* Stores one page; returns the number of items, -1 on a store error.  last_id and
- * last_created follow the newest item of the page. */
-static int sync_store_page(struct store *st, const cJSON *reply, int64_t sync_no, struct sync_result *res,
-			   char *last_id, size_t cap, int64_t *last_created)
+/* Stores one page; returns the number of items, -1 on a store error, -2 for a reply
+ * of the wrong shape.  Each transaction is parsed on its own (small trees, freed at
+ * once) and stored with its exact text.  last_id and last_created follow the newest
+ * item of the page. */
+static int sync_store_page(struct store *st, const struct monzo_reply *reply, int64_t sync_no,
+			   struct sync_result *res, char *last_id, size_t cap, int64_t *last_created)
 {
-	const cJSON *list = cJSON_GetObjectItemCaseSensitive(reply, "transactions");
-	if (!cJSON_IsArray(list))
+	struct jsonspan *spans;
+	long n = jsonspan_array(sb_str(&reply->body), reply->body.len, "transactions", &spans);
+	if (n < 0)
 		return -2;
-	int n = 0;
-	const cJSON *tx;
-	cJSON_ArrayForEach(tx, list) {
+	int rc = 0;
+	for (long i = 0; i < n && rc == 0; i++) {
+		cJSON *tx = cJSON_ParseWithLength(spans[i].p, spans[i].len);
+		if (!cJSON_IsObject(tx)) {
+			cJSON_Delete(tx);
+			rc = -2;
+			break;
+		}
 		bool changed;
-		int rc = store_upsert_transaction(st, tx, sync_no, &changed);
-		if (rc < 0)
-			return -1;
+		if (store_upsert_transaction(st, spans[i].p, spans[i].len, tx, sync_no, &changed) < 0)
+			rc = -1;
 		if (changed)
 			res->changed++;
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(tx, "id");
@@ -59,10 +67,13 @@ static int sync_store_page(struct store *st, const cJSON *reply, int64_t sync_no
 			snprintf(last_id, cap, "%s", id->valuestring);
 		if (cJSON_IsString(created) && timefmt_parse(created->valuestring, &t))
 			*last_created = t.sec;
-		n++;
+		cJSON_Delete(tx);
 	}
+	free(spans);
+	if (rc)
+		return rc;
 	res->fetched += n;
-	return n;
+	return (int)n;
 }
 
 int sync_account(struct monzo *api, struct store *st, const char *account, sync_progress_fn progress, void *ctx,
@@ -107,7 +118,7 @@ int sync_account(struct monzo *api, struct store *st, const char *account, sync_
 		struct monzo_reply reply;
 		monzo_reply_init(&reply);
 		sync_page_path(acc_q, since, &path);
-		int got = monzo_get(api, path.buf, &reply);
+		int got = monzo_get_raw(api, path.buf, &reply);
 		if (got < 0) {
 			if (full && sync_is_window_closed(&reply.err)) {
 				/* The 5-minute window has closed: take what Monzo still gives. */
@@ -130,10 +141,10 @@ int sync_account(struct monzo *api, struct store *st, const char *account, sync_
 			rc = got;
 			goto rollback;
 		}
-		int n = sync_store_page(st, reply.json, sync_no, res, last_id, sizeof last_id, &last_created);
+		int n = sync_store_page(st, &reply, sync_no, res, last_id, sizeof last_id, &last_created);
 		monzo_reply_release(&reply);
 		if (n == -2) {
-			snprintf(err->message, sizeof err->message, "the transactions reply has no \"transactions\" list");
+			snprintf(err->message, sizeof err->message, "the transactions reply is not the JSON expected");
 			goto rollback;
 		}
 		if (n < 0)

@@ -83,7 +83,7 @@ int view_render(enum view_kind kind, const struct view_input *in, struct strbuf 
 	} else {
 		sb_adds(out, "{\"transactions\": [");
 	}
-	if (store_each_transaction(in->store, in->account, from, to, view_row, &p) < 0)
+	if (store_each_transaction(in->store, in->account, from, to, json, view_row, &p) < 0)
 		return -1;
 	if (json)
 		sb_adds(out, p.first ? "]}\n" : "\n]}\n");
