@@ -1,0 +1,98 @@
+/* Unit tests of store: schema creation (0600, WAL), upsert by id with change
+ * detection, ordered iteration, sums, vanished pending rows, sync state, resources
+ * and file mtimes that survive reopening. */
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "store.h"
+
+static int upsert(struct store *s, const char *text, int64_t sync_no, bool *changed)
+{
+	cJSON *tx = cJSON_Parse(text);
+	int rc = store_upsert_transaction(s, text, strlen(text), tx, sync_no, changed);
+	cJSON_Delete(tx);
+	return rc;
+}
+
+struct collect {
+	struct strbuf ids;
+};
+
+static int collect_ids(void *ctx, const struct tx_row *r)
+{
+	struct collect *c = ctx;
+	sb_addf(&c->ids, "%s%s", c->ids.len ? "," : "", r->id);
+	return 0;
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/monzohfs-store-XXXXXX";
+	CHECK(mkdtemp(dir));
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+	sb_addf(&path, "%s/deep/history.sqlite3", dir);
+	struct store *s;
+	CHECK(store_open(path.buf, &s, &err) == 0);
+	struct stat st;
+	CHECK(stat(path.buf, &st) == 0 && (st.st_mode & 0777) == 0600);
+
+	bool changed;
+	CHECK(store_begin(s) == 0);
+	CHECK(upsert(s, "{\"id\":\"tx_b\",\"account_id\":\"acc\",\"created\":\"2024-01-01T00:00:00.5Z\",\"settled\":\"\","
+			"\"amount\":-100,\"currency\":\"GBP\"}", 1, &changed) == 0 && changed);
+	CHECK(upsert(s, "{\"id\":\"tx_a\",\"account_id\":\"acc\",\"created\":\"2024-01-01T00:00:00.5Z\","
+			"\"settled\":\"2024-01-02T00:00:00Z\",\"amount\":300,\"currency\":\"GBP\"}", 1, &changed) == 0 && changed);
+	CHECK(upsert(s, "{\"id\":\"tx_c\",\"account_id\":\"acc\",\"created\":\"2023-12-31T23:59:59.9Z\",\"settled\":\"\","
+			"\"decline_reason\":\"INSUFFICIENT_FUNDS\",\"amount\":-999,\"currency\":\"GBP\"}", 1, &changed) == 0);
+	CHECK(upsert(s, "{\"id\":\"tx_d\",\"account_id\":\"acc\",\"created\":\"not a time\"}", 1, &changed) == 1 && !changed);
+	CHECK(store_commit(s) == 0);
+	/* The same text again is no change; new text is. */
+	CHECK(upsert(s, "{\"id\":\"tx_a\",\"account_id\":\"acc\",\"created\":\"2024-01-01T00:00:00.5Z\","
+			"\"settled\":\"2024-01-02T00:00:00Z\",\"amount\":300,\"currency\":\"GBP\"}", 2, &changed) == 0 && !changed);
+
+	struct collect c = { STRBUF_INIT };
+	CHECK(store_each_transaction(s, "acc", INT64_MIN, INT64_MAX, false, collect_ids, &c) == 0);
+	CHECK_STR(c.ids.buf, "tx_c,tx_a,tx_b");
+	int64_t sum, count;
+	CHECK(store_sum_amounts(s, "acc", INT64_MIN, INT64_MAX, &sum) == 0 && sum == 200);
+	CHECK(store_count_transactions(s, "acc", &count) == 0 && count == 3);
+	int removed;
+	/* Sync 2 saw only tx_a: the pending tx_b goes, the declined tx_c stays. */
+	CHECK(store_remove_vanished_pending(s, "acc", 0, 2, &removed) == 0 && removed == 1);
+	sb_reset(&c.ids);
+	CHECK(store_each_transaction(s, "acc", INT64_MIN, INT64_MAX, true, collect_ids, &c) == 0);
+	CHECK_STR(c.ids.buf, "tx_c,tx_a");
+
+	struct sync_state ss = { .known = true, .history_start = 42, .last_sync = 99, .version = 3 };
+	ss.balance_json = strdup("{\"balance\":1}");
+	CHECK(store_put_sync_state(s, "acc", &ss) == 0);
+	sync_state_release(&ss);
+	CHECK(store_put_resource(s, "whoami", "{}", 2, (struct instant){ 5, 6 }, (struct instant){ 7, 8 }) == 0);
+	struct instant m1 = store_file_mtime(s, "a.csv", 111, 10, (struct instant){ 1000, 1 });
+	CHECK(m1.sec == 1000);
+	store_close(s);
+
+	CHECK(store_open(path.buf, &s, &err) == 0);
+	CHECK(store_get_sync_state(s, "acc", &ss) == 0 && ss.known && ss.history_start == 42 && ss.version == 3);
+	CHECK_STR(ss.balance_json, "{\"balance\":1}");
+	sync_state_release(&ss);
+	CHECK(store_get_sync_state(s, "other", &ss) == 0 && !ss.known);
+	char *raw;
+	size_t len;
+	struct instant fetched, chg;
+	CHECK(store_get_resource(s, "whoami", &raw, &len, &fetched, &chg) == 0 && len == 2 && fetched.sec == 5 &&
+	      chg.nsec == 8);
+	free(raw);
+	CHECK(store_get_resource(s, "nothing", &raw, &len, &fetched, &chg) < 0);
+	CHECK(store_file_mtime(s, "a.csv", 111, 10, (struct instant){ 2000, 0 }).sec == 1000);
+	CHECK(store_file_mtime(s, "a.csv", 112, 10, (struct instant){ 3000, 0 }).sec == 3000);
+	store_close(s);
+
+	sb_release(&c.ids);
+	sb_release(&path);
+	sb_release(&err);
+	CHECK(system("rm -rf /tmp/monzohfs-store-??????") == 0);
+	return CHECK_DONE();
+}
