@@ -3,20 +3,16 @@
 #ifndef MONZOHFS_MONZO_H
 #define MONZOHFS_MONZO_H
 
-#include <pthread.h>
 #include <stdbool.h>
 
 #include <cjson/cJSON.h>
 
+#include "auth.h"
+#include "monzo_error.h"
 #include "strbuf.h"
 #include "timefmt.h"
 #include "tokens.h"
 
-struct monzo_error {
-	long http_status;     /* 0 for a transport failure */
-	char code[128];       /* Monzo's dotted code, e.g. forbidden.verification_required */
-	char message[256];    /* Monzo's message, else the OAuth error, else the transport error */
-};
 
 struct monzo_reply {
 	long status;
@@ -27,13 +23,10 @@ struct monzo_reply {
 
 struct monzo {
 	char *base_url;
-	char *tokens_path;
-	pthread_mutex_t lock;  /* guards tokens */
-	struct tokens tokens;
-	bool login_refused;   /* the API rejected our token and no refresh can fix it */
+	struct auth *auth;     /* the access token; not owned */
 };
 
-int monzo_init(struct monzo *m, const char *base_url, const char *tokens_path, const struct tokens *t);
+int monzo_init(struct monzo *m, const char *base_url, struct auth *auth);
 void monzo_destroy(struct monzo *m);
 
 void monzo_reply_init(struct monzo_reply *r);
@@ -47,10 +40,6 @@ int monzo_get(struct monzo *m, const char *path_query, struct monzo_reply *r);
  * pieces; the body is then not checked to be JSON. */
 int monzo_get_raw(struct monzo *m, const char *path_query, struct monzo_reply *r);
 
-/* Reads a Monzo error body: code, then message, then the OAuth "error". */
-void monzo_error_parse(const char *body, size_t len, long status, struct monzo_error *e);
-/* One line for logs and messages: "HTTP 403 forbidden.verification_required: ..." */
-void monzo_error_describe(const struct monzo_error *e, struct strbuf *out);
 /* The errno a FUSE reader gets for an API outcome. */
 int monzo_errno_for_status(long status);
 

@@ -16,6 +16,7 @@
 #include "http.h"
 #include "localtime.h"
 #include "log.h"
+#include "auth.h"
 #include "monzo.h"
 #include "store.h"
 #include "tokens.h"
@@ -144,6 +145,7 @@ int main(int argc, char *argv[])
 	struct config cfg;
 	struct tokens tok = { 0 };
 	struct monzo api;
+	struct auth auth;
 	struct fs_ctx ctx = { 0 };
 	struct fuse *fuse = NULL;
 	struct strbuf err = STRBUF_INIT;
@@ -224,7 +226,15 @@ int main(int argc, char *argv[])
 		log_error("cannot initialise libcurl");
 		goto out;
 	}
-	monzo_init(&api, base, tokens_path, &tok);
+	const char *cid = config_get(&cfg, CFG_CLIENT_ID), *secret = config_get(&cfg, CFG_CLIENT_SECRET);
+	if (!o.offline && (!cid || !secret)) {
+		struct strbuf why = STRBUF_INIT;
+		config_explain_missing(&cfg, cid ? CFG_CLIENT_SECRET : CFG_CLIENT_ID, &why);
+		log_warn("the login cannot be refreshed when it expires: %s", sb_str(&why));
+		sb_release(&why);
+	}
+	auth_init(&auth, tokens_path, &tok, base, cid, secret);
+	monzo_init(&api, base, &auth);
 	api_ready = 1;
 	ctx.cache = cache_new(&api, &copts, tokens_path);
 	tree_init(&ctx.tree, ctx.cache);
@@ -273,6 +283,7 @@ out:
 	cache_free(ctx.cache);
 	if (api_ready) {
 		monzo_destroy(&api);
+		auth_destroy(&auth);
 		http_global_cleanup();
 	}
 	tokens_free(&tok);

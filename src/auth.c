@@ -1,0 +1,346 @@
+/* auth: refresh tokens are single-use, so two refreshes with the same one lose the
+ * login.  Inside the process a flag and condition variable let one thread refresh
+ * while the rest wait; across processes an exclusive flock on tokens.json.lock is
+ * held from re-reading the file to saving the new pair. */
+#include "auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "http.h"
+#include "log.h"
+
+static char *auth_dup(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+int auth_init(struct auth *a, const char *tokens_path, const struct tokens *t, const char *base_url,
+	      const char *client_id, const char *client_secret)
+{
+	memset(a, 0, sizeof *a);
+	a->tokens_path = strdup(tokens_path);
+	if (asprintf(&a->lock_path, "%s.lock", tokens_path) < 0)
+		a->lock_path = NULL;
+	size_t n = strlen(base_url);
+	while (n && base_url[n - 1] == '/')
+		n--;
+	if (asprintf(&a->token_url, "%.*s/oauth2/token", (int)n, base_url) < 0)
+		a->token_url = NULL;
+	a->client_id = auth_dup(client_id);
+	a->client_secret = auth_dup(client_secret);
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->done, NULL);
+	if (t)
+		tokens_copy(&a->tokens, t);
+	stat(tokens_path, &a->file_st);
+	return 0;
+}
+
+static void auth_wipe(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+}
+
+static void auth_tokens_clear(struct tokens *t)
+{
+	auth_wipe(t->access_token);
+	auth_wipe(t->refresh_token);
+	tokens_free(t);
+}
+
+void auth_destroy(struct auth *a)
+{
+	auth_tokens_clear(&a->tokens);
+	auth_wipe(a->client_secret);
+	free(a->client_secret);
+	free(a->client_id);
+	free(a->token_url);
+	free(a->lock_path);
+	free(a->tokens_path);
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->done);
+}
+
+void auth_info(struct auth *a, struct instant *expires_at, bool *refused)
+{
+	pthread_mutex_lock(&a->lock);
+	*expires_at = a->tokens.expires_at;
+	*refused = a->refused;
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Under a->lock: take new tokens as current. */
+static void auth_adopt(struct auth *a, struct tokens *t)
+{
+	auth_tokens_clear(&a->tokens);
+	a->tokens = *t;
+	memset(t, 0, sizeof *t);
+	a->gen++;
+	a->refused = false;
+	stat(a->tokens_path, &a->file_st);
+}
+
+static bool auth_same_file(const struct stat *x, const struct stat *y)
+{
+	return x->st_ino == y->st_ino && x->st_dev == y->st_dev && x->st_size == y->st_size &&
+	       x->st_mtim.tv_sec == y->st_mtim.tv_sec && x->st_mtim.tv_nsec == y->st_mtim.tv_nsec;
+}
+
+/* Under a->lock: adopts tokens.json when someone else (a login, monzoh, another
+ * mount) has written a different token into it. */
+static void auth_check_file(struct auth *a)
+{
+	struct stat st;
+	if (stat(a->tokens_path, &st) != 0 || auth_same_file(&st, &a->file_st))
+		return;
+	struct tokens t;
+	struct strbuf err = STRBUF_INIT;
+	int missing;
+	if (tokens_load(a->tokens_path, &t, &missing, &err) == 0) {
+		if (!a->tokens.access_token || strcmp(t.access_token, a->tokens.access_token)) {
+			log_info("%s changed: using the login it holds", a->tokens_path);
+			auth_adopt(a, &t);
+		} else {
+			a->file_st = st;
+			auth_tokens_clear(&t);
+		}
+	}
+	sb_release(&err);
+}
+
+char *auth_code_form(const char *client_id, const char *client_secret, const char *redirect_uri, const char *code)
+{
+	char *id = http_escape(client_id), *sec = http_escape(client_secret), *uri = http_escape(redirect_uri);
+	char *c = http_escape(code), *out;
+	if (asprintf(&out, "grant_type=authorization_code&client_id=%s&client_secret=%s&redirect_uri=%s&code=%s", id,
+		     sec, uri, c) < 0)
+		out = NULL;
+	auth_wipe(sec);
+	auth_wipe(c);
+	free(id);
+	free(sec);
+	free(uri);
+	free(c);
+	return out;
+}
+
+static char *auth_refresh_form(const char *client_id, const char *client_secret, const char *refresh_token)
+{
+	char *id = http_escape(client_id), *sec = http_escape(client_secret), *rt = http_escape(refresh_token);
+	char *out;
+	if (asprintf(&out, "grant_type=refresh_token&client_id=%s&client_secret=%s&refresh_token=%s", id, sec, rt) < 0)
+		out = NULL;
+	auth_wipe(sec);
+	auth_wipe(rt);
+	free(id);
+	free(sec);
+	free(rt);
+	return out;
+}
+
+static const char *auth_jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
+}
+
+int auth_token_request(const char *token_url, const char *form, struct tokens *out, struct monzo_error *err)
+{
+	struct http_response r;
+	http_response_init(&r);
+	memset(out, 0, sizeof *out);
+	memset(err, 0, sizeof *err);
+	struct http_request req = { .method = "POST", .url = token_url, .form = form };
+	int rc = -1;
+	if (!http_url_allows_bearer(token_url)) {
+		snprintf(err->message, sizeof err->message,
+			 "refusing to send credentials over plain http:// to a host that is not this machine");
+	} else if (http_perform(&req, &r) < 0) {
+		snprintf(err->message, sizeof err->message, "%s", r.error);
+	} else if (r.status != 200) {
+		monzo_error_parse(sb_str(&r.body), r.body.len, r.status, err);
+	} else {
+		cJSON *j = cJSON_ParseWithLength(sb_str(&r.body), r.body.len);
+		const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "expires_in");
+		const char *access = auth_jstr(j, "access_token");
+		if (!access || !cJSON_IsNumber(exp)) {
+			err->http_status = r.status;
+			snprintf(err->message, sizeof err->message, "the token reply has no access_token or expires_in");
+		} else {
+			struct instant now = timefmt_now();
+			out->access_token = strdup(access);
+			out->refresh_token = auth_dup(auth_jstr(j, "refresh_token"));
+			out->expires_at = (struct instant){ now.sec + (int64_t)exp->valuedouble, now.nsec };
+			out->user_id = auth_dup(auth_jstr(j, "user_id"));
+			out->client_id = auth_dup(auth_jstr(j, "client_id"));
+			rc = 0;
+		}
+		if (j) {
+			/* The parsed reply held the tokens: wipe its strings before freeing. */
+			cJSON *it;
+			cJSON_ArrayForEach(it, j) if (cJSON_IsString(it)) auth_wipe(it->valuestring);
+		}
+		cJSON_Delete(j);
+	}
+	explicit_bzero(r.body.buf ? r.body.buf : (char[1]){ 0 }, r.body.len);
+	http_response_release(&r);
+	return rc;
+}
+
+/* The refresh itself, with the cross-process lock held.  used: the access token we
+ * found wanting.  Returns 0 with *t filled (from the file or a refresh), -EACCES when
+ * the login is refused, -EIO when it could not be done now. */
+static int auth_refresh_locked(struct auth *a, const char *used, const char *refresh_token, struct tokens *t,
+			       struct monzo_error *err)
+{
+	struct strbuf why = STRBUF_INIT;
+	int missing;
+	/* Another process may have refreshed while we waited for the lock. */
+	if (tokens_load(a->tokens_path, t, &missing, &why) == 0) {
+		if (strcmp(t->access_token, used) &&
+		    t->expires_at.sec - AUTH_MARGIN_SECONDS > timefmt_now().sec) {
+			sb_release(&why);
+			return 0;
+		}
+		/* Prefer the file's refresh token: it is the newest one written. */
+		if (t->refresh_token)
+			refresh_token = t->refresh_token;
+	} else {
+		memset(t, 0, sizeof *t);
+	}
+	sb_release(&why);
+	if (!refresh_token || !a->client_id || !a->client_secret) {
+		snprintf(err->message, sizeof err->message, "%s",
+			 !refresh_token ? "the login has no refresh token"
+					: "MONZO_CLIENT_ID and MONZO_CLIENT_SECRET are needed to refresh the login");
+		auth_tokens_clear(t);
+		return -EACCES;
+	}
+	char *form = auth_refresh_form(a->client_id, a->client_secret, refresh_token);
+	struct tokens fresh;
+	int rc = auth_token_request(a->token_url, form, &fresh, err);
+	auth_wipe(form);
+	free(form);
+	if (rc < 0) {
+		auth_tokens_clear(t);
+		/* 400/401: the refresh token is spent or revoked: only a new login helps. */
+		return err->http_status == 400 || err->http_status == 401 || err->http_status == 403 ? -EACCES : -EIO;
+	}
+	if (!fresh.user_id && t->user_id)
+		fresh.user_id = strdup(t->user_id);
+	if (!fresh.client_id)
+		fresh.client_id = auth_dup(t->client_id ? t->client_id : a->client_id);
+	auth_tokens_clear(t);
+	struct strbuf serr = STRBUF_INIT;
+	if (tokens_save(a->tokens_path, &fresh, &serr) < 0)
+		log_error("the login was refreshed but not saved: %s", sb_str(&serr));
+	sb_release(&serr);
+	*t = fresh;
+	return 0;
+}
+
+/* Called with a->lock held by the thread that will refresh; returns with it held. */
+static int auth_refresh(struct auth *a, struct monzo_error *err)
+{
+	char *used = strdup(a->tokens.access_token ? a->tokens.access_token : "");
+	char *rt = a->tokens.refresh_token ? strdup(a->tokens.refresh_token) : NULL;
+	a->refreshing = true;
+	pthread_mutex_unlock(&a->lock);
+
+	struct tokens t;
+	int rc = -EIO;
+	int fd = a->lock_path ? open(a->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		snprintf(err->message, sizeof err->message, "cannot lock %s: %s", a->lock_path ? a->lock_path : "",
+			 strerror(errno));
+	} else {
+		rc = auth_refresh_locked(a, used, rt, &t, err);
+	}
+	if (fd >= 0)
+		close(fd); /* releases the flock */
+	auth_wipe(used);
+	auth_wipe(rt);
+	free(used);
+	free(rt);
+
+	pthread_mutex_lock(&a->lock);
+	if (rc == 0) {
+		auth_adopt(a, &t);
+		log_info("the login was refreshed; it now expires at %lld", (long long)a->tokens.expires_at.sec);
+	} else if (rc == -EACCES) {
+		a->refused = true;
+		a->refused_err = *err;
+		struct strbuf why = STRBUF_INIT;
+		monzo_error_describe(err, &why);
+		log_error("the login can no longer be refreshed (%s): run monzohfs-login", sb_str(&why));
+		sb_release(&why);
+	}
+	a->refreshing = false;
+	a->flight++;
+	pthread_cond_broadcast(&a->done);
+	return rc;
+}
+
+/* Under a->lock: wait for a refresh in flight, or run one. */
+static int auth_refresh_once(struct auth *a, struct monzo_error *err)
+{
+	if (a->refreshing) {
+		unsigned flight = a->flight;
+		while (a->flight == flight)
+			pthread_cond_wait(&a->done, &a->lock);
+		if (a->refused) {
+			*err = a->refused_err;
+			return -EACCES;
+		}
+		return 0;
+	}
+	return auth_refresh(a, err);
+}
+
+int auth_bearer(struct auth *a, char **token, uint64_t *gen, struct monzo_error *err)
+{
+	int rc = 0;
+	*token = NULL;
+	pthread_mutex_lock(&a->lock);
+	auth_check_file(a);
+	if (a->refused) {
+		*err = a->refused_err;
+		rc = -EACCES;
+	} else if (!a->tokens.access_token) {
+		snprintf(err->message, sizeof err->message, "no login: run monzohfs-login");
+		rc = -EACCES;
+	} else if (a->tokens.expires_at.sec - AUTH_MARGIN_SECONDS <= timefmt_now().sec) {
+		rc = auth_refresh_once(a, err);
+		/* A refresh that failed for now still leaves a token worth trying. */
+		if (rc == -EIO)
+			rc = 0;
+	}
+	if (rc == 0 && a->tokens.access_token) {
+		*token = strdup(a->tokens.access_token);
+		*gen = a->gen;
+	} else if (rc == 0) {
+		rc = -EACCES;
+	}
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+int auth_rejected(struct auth *a, uint64_t gen, struct monzo_error *err)
+{
+	pthread_mutex_lock(&a->lock);
+	auth_check_file(a);
+	int rc = 0;
+	if (a->gen == gen)
+		rc = a->refused ? (*err = a->refused_err, -EACCES) : auth_refresh_once(a, err);
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}

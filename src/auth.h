@@ -1,0 +1,54 @@
+/* auth: the access token behind every request.  Refreshes it before it expires and
+ * when the API rejects it: once per process (other threads wait for that refresh)
+ * and once across processes (flock beside tokens.json, then re-read the file).
+ * Picks up a tokens.json that a login or monzoh wrote while we run. */
+#ifndef MONZOHFS_AUTH_H
+#define MONZOHFS_AUTH_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "monzo_error.h"
+#include "tokens.h"
+
+#define AUTH_MARGIN_SECONDS 300
+
+struct auth {
+	char *tokens_path;
+	char *lock_path;
+	char *token_url;          /* base URL + /oauth2/token */
+	char *client_id;          /* NULL: refreshing is impossible */
+	char *client_secret;
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	struct tokens tokens;
+	uint64_t gen;             /* bumped whenever the token changes */
+	bool refreshing;
+	unsigned flight;
+	bool refused;             /* the login is no longer valid: run monzohfs-login */
+	struct monzo_error refused_err;
+	struct stat file_st;      /* tokens.json as last read or written */
+};
+
+int auth_init(struct auth *a, const char *tokens_path, const struct tokens *t, const char *base_url,
+	      const char *client_id, const char *client_secret);
+void auth_destroy(struct auth *a);
+
+/* A copy of the access token to send (malloc'd, wipe after use) and its generation;
+ * refreshes first when it is within the margin of expiry.  0, -EACCES when the login
+ * is refused, -EIO when a needed refresh failed for now. */
+int auth_bearer(struct auth *a, char **token, uint64_t *gen, struct monzo_error *err);
+/* The API answered 401 to the token of generation gen: get a new one (one refresh
+ * for every thread that saw it).  0 when a newer token is ready to retry with. */
+int auth_rejected(struct auth *a, uint64_t gen, struct monzo_error *err);
+void auth_info(struct auth *a, struct instant *expires_at, bool *refused);
+
+/* POSTs a token grant (form already encoded, secrets inside) and fills out from the
+ * reply, expires_at = now + expires_in.  0, or -1 with err (never a secret). */
+int auth_token_request(const char *token_url, const char *form, struct tokens *out, struct monzo_error *err);
+/* The form of an authorization_code grant (malloc'd; holds the secret: wipe it). */
+char *auth_code_form(const char *client_id, const char *client_secret, const char *redirect_uri, const char *code);
+
+#endif

@@ -1,0 +1,21 @@
+/* monzo_error: what went wrong with an API call, as Monzo said it (HTTP status,
+ * dotted code, message) or as the transport did.  Never holds a secret. */
+#ifndef MONZOHFS_MONZO_ERROR_H
+#define MONZOHFS_MONZO_ERROR_H
+
+#include <stddef.h>
+
+#include "strbuf.h"
+
+struct monzo_error {
+	long http_status;     /* 0 for a transport failure */
+	char code[128];       /* Monzo's dotted code, e.g. forbidden.verification_required */
+	char message[256];    /* Monzo's message, else the OAuth error, else the transport error */
+};
+
+/* Reads a Monzo error body: code, then message, then the OAuth "error". */
+void monzo_error_parse(const char *body, size_t len, long status, struct monzo_error *e);
+/* One line for logs and messages: "HTTP 403 forbidden.verification_required: ..." */
+void monzo_error_describe(const struct monzo_error *e, struct strbuf *out);
+
+#endif

@@ -1,0 +1,226 @@
+"""The CSV rules of DESIGN.md ("CSV layout"), implemented again in plain Python, so the
+tests can compute what the mount must show from the fake bank's ground truth.
+
+Independent of the daemon on purpose: timestamps are parsed here to integer
+nanoseconds, dates go through zoneinfo, money is integer minor units formatted with the
+currency's ISO 4217 exponent (no float anywhere), and the balance is counted back from
+the account's current balance.
+"""
+import calendar
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+HEADER = ["Transaction ID", "Date", "Time", "Type", "Name", "Emoji", "Category", "Amount",
+          "Currency", "Local amount", "Local currency", "Notes and #tags", "Address",
+          "Receipt", "Description", "Category split", "Money Out", "Money In", "Balance",
+          "Balance currency"]
+
+# ISO 4217 minor-unit exponents that are not 2 (the rest of the active codes use 2).
+_EXPONENTS = {
+    **{c: 0 for c in ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
+                      "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF")},
+    **{c: 3 for c in ("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND")},
+    **{c: 4 for c in ("CLF", "UYW")},
+}
+
+TYPES = {
+    "mastercard": "Card payment",
+    "payport_faster_payments": "Faster payment",
+    "uk_retail_pot": "Pot transfer",
+    "p2p_payment": "Monzo-to-Monzo",
+}
+
+_TS = re.compile(r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
+                 r"([Zz]|[+-]\d{2}:\d{2})\Z")
+_SNAKE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*\Z")
+
+
+def exponent(currency):
+    return _EXPONENTS.get(currency, 2)
+
+
+def money(minor, currency):
+    """Integer minor units -> signed decimal in major units (-1234 JPY -> "-1234",
+    -1234 KWD -> "-1.234", -5 GBP -> "-0.05")."""
+    minor = int(minor)
+    e = exponent(currency)
+    sign = "-" if minor < 0 else ""
+    whole, frac = divmod(abs(minor), 10 ** e)
+    return f"{sign}{whole}.{frac:0{e}d}" if e else f"{sign}{whole}"
+
+
+def instant_ns(ts):
+    """RFC 3339 text -> integer nanoseconds since the epoch (the instant, not the text)."""
+    m = _TS.match(ts)
+    if not m:
+        raise ValueError(f"not an RFC 3339 timestamp: {ts!r}")
+    y, mo, d, h, mi, s = (int(m.group(i)) for i in range(1, 7))
+    datetime(y, mo, d)  # validates the day of the month
+    secs = calendar.timegm((y, mo, d, h, mi, s, 0, 0, 0))
+    ns = secs * 10 ** 9 + int((m.group(7) or "0").ljust(9, "0"))
+    off = m.group(8)
+    if off not in ("Z", "z"):
+        sign = 1 if off[0] == "+" else -1
+        ns -= sign * (int(off[1:3]) * 3600 + int(off[4:6]) * 60) * 10 ** 9
+    return ns
+
+
+def local_time(ts, tz=LONDON):
+    """created -> aware datetime in tz, fractional seconds truncated (floor)."""
+    secs = instant_ns(ts) // 10 ** 9
+    return datetime.fromtimestamp(secs, tz)
+
+
+def date_time(ts, tz=LONDON):
+    t = local_time(ts, tz)
+    return t.strftime("%d/%m/%Y"), t.strftime("%H:%M:%S")
+
+
+def month(ts, tz=LONDON):
+    return local_time(ts, tz).strftime("%Y-%m")
+
+
+def order_key(tx):
+    return (instant_ns(tx["created"]), tx["id"])
+
+
+def is_declined(tx):
+    return bool(tx.get("decline_reason"))
+
+
+def is_settled(tx):
+    return bool(tx.get("settled"))
+
+
+def category_name(category):
+    if category and _SNAKE.match(category):
+        text = category.replace("_", " ")
+        return text[0].upper() + text[1:]
+    return category or ""
+
+
+def type_word(tx):
+    scheme = tx.get("scheme") or ""
+    if scheme == "bacs":
+        meta = tx.get("metadata") or {}
+        return "Direct Debit" if "bacs_direct_debit_instruction_id" in meta else "Bacs"
+    return TYPES.get(scheme, scheme)
+
+
+def _merchant(tx):
+    m = tx.get("merchant")
+    return m if isinstance(m, dict) else {}
+
+
+def name(tx, pots):
+    """pots: the account's pots as the API lists them, deleted ones included."""
+    cp = tx.get("counterparty") or {}
+    candidates = [_merchant(tx).get("name"), cp.get("name"), cp.get("preferred_name")]
+    if tx.get("scheme") == "uk_retail_pot":
+        pot_id = (tx.get("metadata") or {}).get("pot_id")
+        candidates += [p.get("name") for p in pots if p.get("id") == pot_id]
+    candidates.append(tx.get("description"))
+    return next((c for c in candidates if c), "")
+
+
+def address(tx):
+    addr = _merchant(tx).get("address")
+    return (addr or {}).get("short_formatted") or ""
+
+
+def category_split(tx):
+    cats = tx.get("categories") or {}
+    if len(cats) < 2:
+        return ""
+    return ",".join(f"{category_name(k)}:{money(v, tx['currency'])}" for k, v in cats.items())
+
+
+def running_balances(txs, balance):
+    """{tx id: balance after it}: balance minus every non-declined transaction after it
+    in (created instant, id) order."""
+    out = {}
+    running = int(balance)
+    for tx in sorted(txs, key=order_key, reverse=True):
+        out[tx["id"]] = running
+        if not is_declined(tx):
+            running -= int(tx["amount"])
+    return out
+
+
+def row(tx, pots, balance_after, account_currency, tz=LONDON):
+    """The 20 CSV fields of one transaction; balance_after None leaves Balance empty."""
+    d, t = date_time(tx["created"], tz)
+    cur = tx["currency"]
+    amount = int(tx["amount"])
+    return [
+        tx["id"], d, t, type_word(tx), name(tx, pots), _merchant(tx).get("emoji") or "",
+        category_name(tx.get("category")), money(amount, cur), cur,
+        money(tx["local_amount"], tx["local_currency"]), tx["local_currency"],
+        tx.get("notes") or "", address(tx), "", tx.get("description") or "",
+        category_split(tx),
+        money(amount, cur) if amount < 0 else "",
+        money(amount, cur) if amount > 0 else "",
+        "" if balance_after is None else money(balance_after, account_currency),
+        account_currency,
+    ]
+
+
+class Expected:
+    """What one account's CSV files must hold, from the bank's ground truth."""
+
+    def __init__(self, bank, acc, tz=LONDON):
+        self.acc = acc
+        self.tz = tz
+        self.txs = sorted(bank.transactions[acc], key=order_key)
+        self.pots = bank.pots.get(acc, [])
+        self.currency = bank.account(acc)["currency"]
+        self.balance = bank.balances[acc]["balance"]
+        self.balances = running_balances(self.txs, self.balance)
+
+    def row(self, tx, with_balance=True):
+        bal = self.balances[tx["id"]] if with_balance else None
+        return row(tx, self.pots, bal, self.currency, self.tz)
+
+    def settled(self):
+        return [t for t in self.txs if is_settled(t) and not is_declined(t)]
+
+    def pending(self):
+        return [t for t in self.txs if not is_settled(t) and not is_declined(t)]
+
+    def declined(self):
+        return [t for t in self.txs if is_declined(t)]
+
+    def transactions_csv(self):
+        return [HEADER] + [self.row(t) for t in self.settled()]
+
+    def pending_csv(self):
+        return [HEADER] + [self.row(t) for t in self.pending()]
+
+    def declined_csv(self):
+        return [HEADER] + [self.row(t, with_balance=False) for t in self.declined()]
+
+    def months(self):
+        return sorted({month(t["created"], self.tz) for t in self.txs})
+
+    def month_csv(self, m):
+        return [HEADER] + [self.row(t) for t in self.settled() if month(t["created"], self.tz) == m]
+
+    def month_transactions(self, m):
+        return [t for t in self.txs if month(t["created"], self.tz) == m]
+
+    def settled_total(self):
+        """Sum of the settled, non-declined amounts, exactly (minor units)."""
+        return sum(int(t["amount"]) for t in self.settled())
+
+
+def rfc4180(rows):
+    """rows -> the bytes DESIGN.md specifies: a field with , " CR or LF quoted with "
+    doubled, LF line ends, UTF-8 without BOM."""
+    def field(v):
+        if any(c in v for c in ',"\r\n'):
+            return '"' + v.replace('"', '""') + '"'
+        return v
+    return "".join(",".join(field(v) for v in r) + "\n" for r in rows).encode("utf-8")
