@@ -1,28 +1,480 @@
-/* monzohfs-login: logs in through the browser and captures the full history.  Until
- * the login flow lands it explains itself and where tokens go. */
+/* monzohfs-login: logs in through the browser and captures the full history while
+ * Monzo still allows it.  The authorisation URL is the only thing on stdout; every
+ * message goes to stderr.  No token or secret is ever printed or put in argv. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "callback.h"
+#include "config.h"
+#include "dirs.h"
+#include "http.h"
+#include "log.h"
+#include "monzo.h"
+#include "store.h"
+#include "sync.h"
+#include "tokens.h"
+
+#define LOGIN_CALLBACK_SECONDS 300
+#define LOGIN_APPROVAL_SECONDS 600
+
+extern char **environ;
+
+struct login_opts {
+	int port;           /* 0: the redirect URI's */
+	bool no_browser;
+	bool no_sync;
+};
 
 static void login_usage(FILE *f)
 {
-	fprintf(f, "usage: monzohfs-login [--port N] [--no-browser] [--no-sync]\n\n"
-		   "Logs in to Monzo through your browser and saves the tokens in\n"
-		   "$XDG_CACHE_HOME/monzoh/tokens.json (shared with monzoh).\n"
-		   "This build does not log in yet: write tokens.json with monzoh's monzoh-auth.\n");
+	fprintf(f,
+		"usage: monzohfs-login [--port N] [--no-browser] [--no-sync]\n"
+		"\n"
+		"Logs in to Monzo and saves the login where monzohfs and monzoh find it\n"
+		"($XDG_CACHE_HOME/monzoh/tokens.json, mode 0600). Then, while Monzo still allows it,\n"
+		"copies the full transaction history of every account into the history store\n"
+		"($XDG_DATA_HOME/monzohfs/history.sqlite3).\n"
+		"\n"
+		"  1. It prints a link (alone, on stdout) and opens it in your browser.\n"
+		"  2. Sign in with your email; Monzo sends you a magic link; open it. Monzo then\n"
+		"     redirects your browser to this program on 127.0.0.1.\n"
+		"  3. Approve access in the Monzo app when your phone asks. Until then the API\n"
+		"     refuses data, so this program waits (up to %d minutes).\n"
+		"  4. Monzo serves history older than 90 days only for about 5 minutes after that\n"
+		"     approval, so the whole history of every account is fetched at once.\n"
+		"\n"
+		"Options:\n"
+		"  --port N       listen on port N instead of MONZO_REDIRECT_URI's (the redirect URI\n"
+		"                 registered with Monzo must then use this port too)\n"
+		"  --no-browser   only print the link\n"
+		"  --no-sync      stop after the login; do not fetch the history\n"
+		"  -h, --help     this help\n"
+		"  -V, --version  the version\n"
+		"\n"
+		"Settings (environment, ./.env, or $XDG_CONFIG_HOME/monzohfs/config):\n"
+		"  MONZO_CLIENT_ID, MONZO_CLIENT_SECRET  your client at developers.monzo.com (asked\n"
+		"                 for when missing and run from a terminal)\n"
+		"  MONZO_REDIRECT_URI  default http://localhost:8080/callback; must match the client's\n"
+		"  MONZO_AUTH_URL, MONZO_BASE_URL  default https://auth.monzo.com, https://api.monzo.com\n"
+		"\n"
+		"The callback waits %d minutes. Exit status: 0 logged in, 1 failed, 2 usage.\n",
+		LOGIN_APPROVAL_SECONDS / 60, LOGIN_CALLBACK_SECONDS / 60);
+}
+
+static int login_parse(int argc, char **argv, struct login_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "no-browser", no_argument, NULL, 'b' },
+		{ "no-sync", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 65535) {
+				fprintf(stderr, "monzohfs-login: --port takes a port number from 1 to 65535\n");
+				return 2;
+			}
+			o->port = (int)v;
+			break;
+		}
+		case 'b': o->no_browser = true; break;
+		case 's': o->no_sync = true; break;
+		case 'h': login_usage(stdout); return 0;
+		case 'V': printf("monzohfs-login %s\n", MONZOHFS_VERSION); return 0;
+		default:
+			fprintf(stderr, "monzohfs-login: unknown option %s\n", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "monzohfs-login: unexpected argument %s\n", argv[optind]);
+		return 2;
+	}
+	return -1;
+}
+
+/* Reads one line from the terminal, without echo for secrets. */
+static char *login_ask(const char *prompt, bool secret)
+{
+	struct termios old, quiet;
+	bool restore = false;
+	fprintf(stderr, "%s", prompt);
+	fflush(stderr);
+	if (secret && tcgetattr(STDIN_FILENO, &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		restore = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, stdin);
+	if (restore) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	if (n <= 0) {
+		free(line);
+		return NULL;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	return line;
+}
+
+/* Appends the keys to the config file, creating it 0600. */
+static int login_save_config(const char *path, const char *id, const char *secret)
+{
+	if (dirs_make_parent(path) < 0)
+		return -1;
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	fchmod(fd, 0600);
+	FILE *f = fdopen(fd, "a");
+	if (!f) {
+		close(fd);
+		return -1;
+	}
+	fprintf(f, "MONZO_CLIENT_ID=%s\nMONZO_CLIENT_SECRET=%s\n", id, secret);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Client id and secret: from the settings, else asked for on a terminal. */
+static int login_credentials(struct config *cfg)
+{
+	const char *id = config_get(cfg, CFG_CLIENT_ID), *secret = config_get(cfg, CFG_CLIENT_SECRET);
+	if (id && secret)
+		return 0;
+	if (!isatty(STDIN_FILENO)) {
+		struct strbuf why = STRBUF_INIT;
+		config_explain_missing(cfg, id ? CFG_CLIENT_SECRET : CFG_CLIENT_ID, &why);
+		log_error("%s", why.buf);
+		sb_release(&why);
+		return -1;
+	}
+	fprintf(stderr, "Your Monzo API client (create one at https://developers.monzo.com, confidential,\n"
+			"with the redirect URL %s):\n",
+		config_get(cfg, CFG_REDIRECT_URI));
+	char *new_id = id ? NULL : login_ask("Client ID: ", false);
+	char *new_secret = secret ? NULL : login_ask("Client secret: ", true);
+	if ((!id && (!new_id || !*new_id)) || (!secret && (!new_secret || !*new_secret))) {
+		log_error("no client id or secret given");
+		free(new_id);
+		free(new_secret);
+		return -1;
+	}
+	if (new_id)
+		config_set_option(cfg, CFG_CLIENT_ID, new_id);
+	if (new_secret)
+		config_set_option(cfg, CFG_CLIENT_SECRET, new_secret);
+	struct strbuf q = STRBUF_INIT;
+	sb_addf(&q, "Save them to %s (mode 0600) for next time? [Y/n] ", cfg->file_path);
+	char *yes = login_ask(q.buf, false);
+	if (yes && (!*yes || *yes == 'y' || *yes == 'Y')) {
+		if (login_save_config(cfg->file_path, config_get(cfg, CFG_CLIENT_ID), config_get(cfg, CFG_CLIENT_SECRET)) < 0)
+			log_warn("could not save %s: %s", cfg->file_path, strerror(errno));
+		else
+			fprintf(stderr, "Saved to %s.\n", cfg->file_path);
+	}
+	free(yes);
+	sb_release(&q);
+	if (new_secret)
+		explicit_bzero(new_secret, strlen(new_secret));
+	free(new_id);
+	free(new_secret);
+	return 0;
+}
+
+static void login_open_browser(const char *url)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	char *argv[] = { "xdg-open", (char *)url, NULL };
+	pid_t pid;
+	if (posix_spawnp(&pid, "xdg-open", &fa, NULL, argv, environ) != 0)
+		fprintf(stderr, "Could not start a browser: open the link above yourself.\n");
+	posix_spawn_file_actions_destroy(&fa);
+}
+
+static char *login_auth_url(const struct config *cfg, const char *redirect, const char *state)
+{
+	const char *base = config_get(cfg, CFG_AUTH_URL);
+	size_t n = strlen(base);
+	while (n && base[n - 1] == '/')
+		n--;
+	char *id = http_escape(config_get(cfg, CFG_CLIENT_ID)), *uri = http_escape(redirect), *st = http_escape(state);
+	char *url;
+	if (asprintf(&url, "%.*s/?client_id=%s&redirect_uri=%s&response_type=code&state=%s", (int)n, base, id, uri,
+		     st) < 0)
+		url = NULL;
+	free(id);
+	free(uri);
+	free(st);
+	return url;
+}
+
+/* Polls GET /accounts until the user approves in the app; 0 with the reply. */
+static int login_wait_approval(struct monzo *api, struct monzo_reply *accounts)
+{
+	time_t until = time(NULL) + LOGIN_APPROVAL_SECONDS;
+	unsigned delay_ms = 1000;
+	bool asked = false;
+	for (;;) {
+		monzo_reply_init(accounts);
+		int rc = monzo_get(api, "/accounts", accounts);
+		if (rc == 0)
+			return 0;
+		if (!(accounts->err.http_status == 403 && !strcmp(accounts->err.code, "forbidden.insufficient_permissions"))) {
+			struct strbuf why = STRBUF_INIT;
+			monzo_error_describe(&accounts->err, &why);
+			log_error("cannot list the accounts: %s", why.buf);
+			sb_release(&why);
+			monzo_reply_release(accounts);
+			return -1;
+		}
+		monzo_reply_release(accounts);
+		if (!asked) {
+			fprintf(stderr, "Now approve access in the Monzo app (a notification on your phone). Waiting...\n");
+			asked = true;
+		}
+		if (time(NULL) >= until) {
+			log_error("access was not approved in the Monzo app within %d minutes: run monzohfs-login again",
+				  LOGIN_APPROVAL_SECONDS / 60);
+			return -1;
+		}
+		struct timespec ts = { delay_ms / 1000, (long)(delay_ms % 1000) * 1000000 };
+		nanosleep(&ts, NULL);
+		if (delay_ms < 5000)
+			delay_ms = delay_ms * 3 / 2;
+	}
+}
+
+struct login_progress {
+	bool tty;
+	const char *label;
+};
+
+static void login_progress(void *ctx, const char *account, int64_t fetched)
+{
+	const struct login_progress *p = ctx;
+	if (p->tty) {
+		fprintf(stderr, "\r  %s: %lld transactions", p->label, (long long)fetched);
+		fflush(stderr);
+	}
+}
+
+/* The full history of every account, into the store, while the window is open; the
+ * account list too, so a mount works offline straight away. */
+static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
+{
+	const cJSON *accounts_reply = accounts->json;
+	char *path = config_store_path();
+	struct store *st;
+	struct strbuf err = STRBUF_INIT;
+	if (!path || store_open(path, &st, &err) < 0) {
+		log_error("cannot open the history store %s: %s", path ? path : "", err.buf ? err.buf : "");
+		sb_release(&err);
+		free(path);
+		return -1;
+	}
+	struct instant now = timefmt_now();
+	store_put_resource(st, "accounts", accounts->body.buf, accounts->body.len, now, now);
+	fprintf(stderr, "Copying the full history into %s (Monzo allows it for about 5 minutes):\n", path);
+	int failures = 0;
+	int64_t total = 0;
+	const cJSON *a;
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(accounts_reply, "accounts")) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "id");
+		const cJSON *type = cJSON_GetObjectItemCaseSensitive(a, "type");
+		if (!cJSON_IsString(id))
+			continue;
+		char label[160];
+		snprintf(label, sizeof label, "%s (%s)", id->valuestring, cJSON_IsString(type) ? type->valuestring : "?");
+		struct login_progress p = { isatty(STDERR_FILENO), label };
+		struct sync_result res;
+		struct monzo_error e;
+		if (sync_account(api, st, id->valuestring, login_progress, &p, &res, &e) == 0) {
+			fprintf(stderr, "%s  %s: %lld transactions%s\n", p.tty ? "\r" : "", label, (long long)res.fetched,
+				res.fell_back ? " (the last 89 days only: the full-history window had closed)" : "");
+			total += res.fetched;
+		} else {
+			struct strbuf why = STRBUF_INIT;
+			monzo_error_describe(&e, &why);
+			fprintf(stderr, "%s  %s: failed: %s\n", p.tty ? "\r" : "", label, why.buf);
+			sb_release(&why);
+			failures++;
+		}
+		sync_result_release(&res);
+	}
+	fprintf(stderr, "%lld transactions stored.\n", (long long)total);
+	store_close(st);
+	free(path);
+	sb_release(&err);
+	return failures ? -1 : 0;
 }
 
 int main(int argc, char *argv[])
 {
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			login_usage(stdout);
-			return 0;
-		}
-		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
-			printf("monzohfs-login %s\n", MONZOHFS_VERSION);
-			return 0;
-		}
+	struct login_opts o = { 0 };
+	int r = login_parse(argc, argv, &o);
+	if (r >= 0) {
+		if (r == 2)
+			fprintf(stderr, "usage: monzohfs-login [--port N] [--no-browser] [--no-sync]   (see --help)\n");
+		return r;
 	}
-	login_usage(stderr);
-	return 2;
+	log_init("monzohfs-login", false);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct config cfg;
+	struct strbuf err = STRBUF_INIT;
+	struct callback *cb = NULL;
+	char *host = NULL, *path = NULL, *state = NULL, *url = NULL, *code = NULL, *tokens_path = NULL;
+	char *redirect = NULL;
+	int port, ret = 1;
+	config_init(&cfg);
+	if (config_load(&cfg, &err) < 0) {
+		log_error("%s", err.buf);
+		goto out;
+	}
+	if (login_credentials(&cfg) < 0)
+		goto out;
+	const char *uri = config_get(&cfg, CFG_REDIRECT_URI);
+	if (callback_parse_redirect(uri, &host, &port, &path) < 0) {
+		log_error("MONZO_REDIRECT_URI %s: it must be http:// on localhost or 127.0.0.1, with a path", uri);
+		goto out;
+	}
+	if (o.port && o.port != port) {
+		port = o.port;
+		if (asprintf(&redirect, "http://%s:%d%s", host, port, path) < 0)
+			goto out;
+	} else {
+		redirect = strdup(uri);
+	}
+	const char *base = config_get(&cfg, CFG_BASE_URL);
+	if (!http_url_allows_bearer(base) || !http_url_allows_bearer(config_get(&cfg, CFG_AUTH_URL))) {
+		log_error("MONZO_BASE_URL and MONZO_AUTH_URL must be https:// (or http:// on this machine)");
+		goto out;
+	}
+	tokens_path = config_tokens_path();
+	if (!tokens_path) {
+		log_error("cannot find the XDG cache directory: set HOME or XDG_CACHE_HOME");
+		goto out;
+	}
+	if (http_global_init() < 0) {
+		log_error("cannot initialise libcurl");
+		goto out;
+	}
+
+	state = callback_random_state();
+	bool in_use;
+	if (callback_start(port, path, state, &cb, &in_use, &err) < 0) {
+		if (in_use)
+			log_error("port %d is already in use (by another program, or an earlier monzohfs-login): stop "
+				  "it, or listen elsewhere with --port N and register http://%s:N%s as a redirect URL "
+				  "of your Monzo client",
+				  port, host, path);
+		else
+			log_error("%s", err.buf);
+		goto out_http;
+	}
+	url = login_auth_url(&cfg, redirect, state);
+	fprintf(stderr, "Open this link to log in to Monzo (waiting %d minutes for the callback on %s):\n",
+		LOGIN_CALLBACK_SECONDS / 60, redirect);
+	printf("%s\n", url);
+	fflush(stdout);
+	if (!o.no_browser)
+		login_open_browser(url);
+
+	sb_reset(&err);
+	if (callback_wait(cb, LOGIN_CALLBACK_SECONDS, &code, &err) < 0) {
+		log_error("%s: run monzohfs-login again", err.buf);
+		goto out_http;
+	}
+	callback_stop(cb);
+	cb = NULL;
+
+	char *token_url;
+	if (asprintf(&token_url, "%s/oauth2/token", base) < 0)
+		goto out_http;
+	char *form = auth_code_form(config_get(&cfg, CFG_CLIENT_ID), config_get(&cfg, CFG_CLIENT_SECRET), redirect,
+				    code);
+	struct tokens tok;
+	struct monzo_error e;
+	int xrc = auth_token_request(token_url, form, &tok, &e);
+	explicit_bzero(form, strlen(form));
+	free(form);
+	free(token_url);
+	if (xrc < 0) {
+		struct strbuf why = STRBUF_INIT;
+		monzo_error_describe(&e, &why);
+		log_error("Monzo did not accept the login code (%s)%s", why.buf,
+			  e.http_status == 400 || e.http_status == 401
+				  ? ": check MONZO_CLIENT_ID, MONZO_CLIENT_SECRET and that MONZO_REDIRECT_URI matches the "
+				    "client's redirect URL exactly"
+				  : "");
+		sb_release(&why);
+		goto out_http;
+	}
+	if (!tok.client_id)
+		tok.client_id = strdup(config_get(&cfg, CFG_CLIENT_ID));
+	sb_reset(&err);
+	if (tokens_save(tokens_path, &tok, &err) < 0) {
+		log_error("%s", err.buf);
+		tokens_free(&tok);
+		goto out_http;
+	}
+	fprintf(stderr, "Logged in%s%s. The login is saved in %s.\n", tok.user_id ? " as " : "",
+		tok.user_id ? tok.user_id : "", tokens_path);
+
+	struct auth auth;
+	struct monzo api;
+	auth_init(&auth, tokens_path, &tok, base, config_get(&cfg, CFG_CLIENT_ID), config_get(&cfg, CFG_CLIENT_SECRET));
+	tokens_free(&tok);
+	monzo_init(&api, base, &auth);
+	struct monzo_reply accounts;
+	if (login_wait_approval(&api, &accounts) == 0) {
+		fprintf(stderr, "Access approved.\n");
+		ret = o.no_sync ? 0 : (login_sync_all(&api, &accounts) == 0 ? 0 : 1);
+		monzo_reply_release(&accounts);
+		if (ret == 0)
+			fprintf(stderr, "Done: mount with  monzohfs ~/monzo\n");
+	}
+	monzo_destroy(&api);
+	auth_destroy(&auth);
+out_http:
+	callback_stop(cb);
+	http_global_cleanup();
+out:
+	if (code)
+		explicit_bzero(code, strlen(code));
+	free(code);
+	free(url);
+	free(state);
+	free(host);
+	free(path);
+	free(redirect);
+	free(tokens_path);
+	config_free(&cfg);
+	sb_release(&err);
+	return ret;
 }

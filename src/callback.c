@@ -1,0 +1,234 @@
+/* callback: a one-shot server.  A callback whose state is missing or wrong gets 400
+ * and is otherwise ignored (it is not ours); the first one with the right state and a
+ * code, or with an error from Monzo, ends the wait. */
+#include "callback.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <microhttpd.h>
+
+struct callback {
+	struct MHD_Daemon *mhd;
+	int fd;
+	char *path;
+	char *state;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+	char *code;
+	char *error;
+};
+
+void callback_html_escape(const char *s, struct strbuf *out)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': sb_adds(out, "&amp;"); break;
+		case '<': sb_adds(out, "&lt;"); break;
+		case '>': sb_adds(out, "&gt;"); break;
+		case '"': sb_adds(out, "&quot;"); break;
+		case '\'': sb_adds(out, "&#39;"); break;
+		default: sb_addch(out, *s);
+		}
+	}
+}
+
+char *callback_random_state(void)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char raw[33];
+	size_t got = 0;
+	while (got < sizeof raw) {
+		ssize_t n = getrandom(raw + got, sizeof raw - got, 0);
+		if (n < 0 && errno != EINTR)
+			abort(); /* no entropy: never fall back to a guessable state */
+		if (n > 0)
+			got += (size_t)n;
+	}
+	char *out = malloc(45);
+	size_t o = 0;
+	for (size_t i = 0; i < 33; i += 3) {
+		unsigned v = (unsigned)raw[i] << 16 | (unsigned)raw[i + 1] << 8 | raw[i + 2];
+		out[o++] = b64[v >> 18 & 63];
+		out[o++] = b64[v >> 12 & 63];
+		out[o++] = b64[v >> 6 & 63];
+		out[o++] = b64[v & 63];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int callback_parse_redirect(const char *uri, char **host, int *port, char **path)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *h = NULL, *p = NULL, *po = NULL;
+	int rc = -1;
+	*host = *path = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, uri, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK && !strcasecmp(scheme, "http") &&
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+	    (!strcasecmp(h, "localhost") || !strncmp(h, "127.", 4)) &&
+	    curl_url_get(u, CURLUPART_PATH, &p, 0) == CURLUE_OK) {
+		*port = curl_url_get(u, CURLUPART_PORT, &po, 0) == CURLUE_OK ? atoi(po) : 80;
+		*host = strdup(h);
+		*path = strdup(p);
+		rc = 0;
+	}
+	curl_free(scheme);
+	curl_free(h);
+	curl_free(p);
+	curl_free(po);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+static enum MHD_Result callback_reply(struct MHD_Connection *c, unsigned status, const char *title,
+				      const char *detail)
+{
+	struct strbuf page = STRBUF_INIT;
+	sb_adds(&page, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>monzohfs-login</title></head>"
+		       "<body style=\"font-family: sans-serif; margin: 3em\"><h1>");
+	callback_html_escape(title, &page);
+	sb_adds(&page, "</h1><p>");
+	callback_html_escape(detail, &page);
+	sb_adds(&page, "</p></body></html>\n");
+	struct MHD_Response *r = MHD_create_response_from_buffer(page.len, page.buf, MHD_RESPMEM_MUST_COPY);
+	MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	enum MHD_Result rc = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	sb_release(&page);
+	return rc;
+}
+
+static void callback_finish(struct callback *cb, const char *code, const char *error)
+{
+	pthread_mutex_lock(&cb->lock);
+	if (!cb->done) {
+		cb->done = true;
+		cb->code = code ? strdup(code) : NULL;
+		cb->error = error ? strdup(error) : NULL;
+		pthread_cond_broadcast(&cb->cond);
+	}
+	pthread_mutex_unlock(&cb->lock);
+}
+
+static enum MHD_Result callback_handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				       const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct callback *cb = cls;
+	if (strcmp(method, "GET"))
+		return callback_reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Not allowed", "Only GET is served here.");
+	if (strcmp(url, cb->path))
+		return callback_reply(c, MHD_HTTP_NOT_FOUND, "Not found", "This is not the login callback.");
+	const char *state = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state");
+	const char *code = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "code");
+	const char *error = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "error");
+	if (!state || strcmp(state, cb->state))
+		return callback_reply(c, MHD_HTTP_BAD_REQUEST, "Login failed",
+				      "The state of this request does not match the login that was started, so it "
+				      "was ignored. Use the link monzohfs-login printed.");
+	if (error) {
+		struct strbuf d = STRBUF_INIT;
+		sb_addf(&d, "Monzo said: %s. Run monzohfs-login to try again.", error);
+		enum MHD_Result rc = callback_reply(c, MHD_HTTP_BAD_REQUEST, "Login failed", d.buf);
+		callback_finish(cb, NULL, error);
+		sb_release(&d);
+		return rc;
+	}
+	if (!code || !*code)
+		return callback_reply(c, MHD_HTTP_BAD_REQUEST, "Login failed", "The callback has no code.");
+	enum MHD_Result rc = callback_reply(c, MHD_HTTP_OK, "Logged in",
+					    "You can close this tab. monzohfs-login carries on in the terminal: "
+					    "approve access in the Monzo app when it asks.");
+	callback_finish(cb, code, NULL);
+	return rc;
+}
+
+int callback_start(int port, const char *path, const char *state, struct callback **out, bool *in_use,
+		   struct strbuf *err)
+{
+	*out = NULL;
+	*in_use = false;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 16) < 0) {
+		*in_use = errno == EADDRINUSE;
+		sb_addf(err, "cannot listen on 127.0.0.1:%d: %s", port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	struct callback *cb = calloc(1, sizeof *cb);
+	cb->fd = fd;
+	cb->path = strdup(path);
+	cb->state = strdup(state);
+	pthread_mutex_init(&cb->lock, NULL);
+	pthread_cond_init(&cb->cond, NULL);
+	cb->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, callback_handle, cb,
+				   MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+	if (!cb->mhd) {
+		sb_addf(err, "cannot start the callback server on 127.0.0.1:%d", port);
+		callback_stop(cb);
+		return -1;
+	}
+	cb->fd = -1; /* the daemon owns the socket now and closes it when stopped */
+	*out = cb;
+	return 0;
+}
+
+int callback_wait(struct callback *cb, int timeout_s, char **code, struct strbuf *err)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_s;
+	*code = NULL;
+	pthread_mutex_lock(&cb->lock);
+	while (!cb->done)
+		if (pthread_cond_timedwait(&cb->cond, &cb->lock, &until) == ETIMEDOUT)
+			break;
+	int rc = -1;
+	if (cb->code) {
+		*code = strdup(cb->code);
+		rc = 0;
+	} else if (cb->error) {
+		sb_addf(err, "Monzo refused the login: %s", cb->error);
+	} else {
+		sb_addf(err, "no login arrived within %d minutes", timeout_s / 60);
+	}
+	pthread_mutex_unlock(&cb->lock);
+	return rc;
+}
+
+void callback_stop(struct callback *cb)
+{
+	if (!cb)
+		return;
+	if (cb->mhd)
+		MHD_stop_daemon(cb->mhd);
+	if (cb->fd >= 0)
+		close(cb->fd);
+	if (cb->code)
+		explicit_bzero(cb->code, strlen(cb->code));
+	free(cb->code);
+	free(cb->error);
+	free(cb->path);
+	free(cb->state);
+	pthread_mutex_destroy(&cb->lock);
+	pthread_cond_destroy(&cb->cond);
+	free(cb);
+}

@@ -1,0 +1,225 @@
+"""monzohfs-login against the fake bank, and the refresh of the login while mounted:
+expiry during use, one refresh for many readers, one refresh across two mounts."""
+import json
+import os
+import re
+import socket
+import stat
+import subprocess
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from conftest import LOGIN, wait_for
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_login(env, *args, port=None):
+    port = port or free_port()
+    vars = dict(env.vars, MONZO_CLIENT_ID=env.bank.client_id, MONZO_CLIENT_SECRET=env.bank.client_secret,
+                MONZO_REDIRECT_URI=f"http://127.0.0.1:{port}/callback")
+    proc = subprocess.Popen([str(LOGIN), "--no-browser", *args], env=vars, cwd=env.root, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = proc.stdout.readline().strip()
+    return proc, url, port
+
+
+def finish(proc):
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, out, err
+
+
+def test_full_login_saves_tokens_and_the_whole_history(bank, env, mounter):
+    bank.approve_after_polls = 2
+    proc, url, port = start_login(env)
+    assert url.startswith(bank.url + "/?client_id=")
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    assert list(urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)) == [
+        "client_id", "redirect_uri", "response_type", "state"]
+    assert q["redirect_uri"] == [f"http://127.0.0.1:{port}/callback"] and q["response_type"] == ["code"]
+    assert len(q["state"][0]) >= 32
+    with urllib.request.urlopen(url, timeout=10) as r:  # the fake page redirects to our callback
+        assert r.status == 200
+        assert b"Logged in" in r.read()
+    code, out, err = finish(proc)
+    assert code == 0, err
+    assert out == ""  # the link was the only line on stdout
+    assert "approve access in the Monzo app" in err
+    assert env.bank.client_secret not in err
+
+    st = os.stat(env.tokens)
+    assert stat.S_IMODE(st.st_mode) == 0o600
+    text = env.tokens.read_text()
+    saved = json.loads(text)
+    assert list(saved) == ["access_token", "refresh_token", "expires_at", "user_id", "client_id"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", saved["expires_at"])
+    assert text.startswith('{\n  "access_token": ')
+    assert saved["access_token"] not in err
+
+    # The store has every account's whole history: an offline mount shows it.
+    mnt = mounter("offline").path
+    for acc in bank.accounts:
+        got = json.loads((mnt / "accounts" / acc["id"] / "transactions.json").read_bytes())["transactions"]
+        assert got == bank.transactions[acc["id"]]
+    # ... and so does a live one, with the saved login.
+    live = mounter(name="live").path
+    assert json.loads((live / "whoami.json").read_bytes())["user_id"] == bank.user_id
+
+
+def test_callback_with_a_wrong_or_missing_state_is_refused(bank, env):
+    proc, url, port = start_login(env, "--no-sync")
+    try:
+        # Only loopback: the port is bound to 127.0.0.1, nothing else.
+        listening = [line.split()[1] for line in open("/proc/net/tcp").read().splitlines()[1:]
+                     if line.split()[3] == "0A"]
+        assert f"0100007F:{port:04X}" in listening
+        assert not any(a.endswith(f":{port:04X}") and a != f"0100007F:{port:04X}" for a in listening)
+        cb = f"http://127.0.0.1:{port}/callback"
+        for query in ("?code=abc&state=wrong", "?code=abc", "?state=&code=abc"):
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(cb + query, timeout=10)
+            assert e.value.code == 400
+        assert not env.tokens.exists()
+        assert proc.poll() is None, "a bad callback must not end the login"
+        # The real one still works afterwards.
+        with urllib.request.urlopen(url, timeout=10) as r:
+            assert r.status == 200
+        code, out, err = finish(proc)
+        assert code == 0, err
+        assert env.tokens.exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_port_in_use_is_explained(bank, env):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        proc, url, _ = start_login(env, port=port)
+        code, out, err = finish(proc)
+    assert code == 1
+    assert url == ""
+    assert f"port {port} is already in use" in err and "--port" in err
+
+
+def test_help_usage_and_version():
+    r = subprocess.run([str(LOGIN), "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "--no-browser" in r.stdout and "5 minutes" in r.stdout
+    r = subprocess.run([str(LOGIN), "--bogus"], capture_output=True, text=True)
+    assert r.returncode == 2 and "unknown option --bogus" in r.stderr and "usage:" in r.stderr
+    r = subprocess.run([str(LOGIN), "--version"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("monzohfs-login ")
+
+
+def test_missing_client_id_names_the_variable(env):
+    r = subprocess.run([str(LOGIN), "--no-browser"], env=env.vars, cwd=env.root, capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL, timeout=30)
+    assert r.returncode == 1
+    assert "MONZO_CLIENT_ID is not set" in r.stderr and ".env" in r.stderr
+
+
+def creds(env):
+    env.vars.update(MONZO_CLIENT_ID=env.bank.client_id, MONZO_CLIENT_SECRET=env.bank.client_secret)
+
+
+def test_a_token_expiring_during_use_is_refreshed(bank, env, mounter):
+    creds(env)
+    first = env.login(expires_in=3600)
+    mnt = mounter("balance_ttl=0").path
+    acc = bank.main_account_id
+    json.loads((mnt / "accounts" / acc / "balance.json").read_bytes())
+    bank.advance(3601)  # the bank now rejects the access token
+    assert json.loads((mnt / "accounts" / acc / "balance.json").read_bytes())["balance"] == \
+        bank.balances[acc]["balance"]
+    saved = json.loads(env.tokens.read_text())
+    assert saved["access_token"] != first["access_token"]
+    assert saved["refresh_token"] != first["refresh_token"]
+    assert bank.counts["token"] == 1
+
+
+def test_twenty_readers_after_expiry_cause_one_refresh(bank, env, mounter):
+    creds(env)
+    env.login(expires_in=3600)
+    mnt = mounter().path
+    os.listdir(mnt / "accounts")
+    bank.advance(3601)
+    paths = [mnt / "accounts" / a["id"] / f for a in bank.accounts for f in ("balance.json", "pots.json")]
+    paths = (paths * 2)[:20]
+    barrier = threading.Barrier(len(paths))
+    errors = []
+
+    def reader(p):
+        try:
+            barrier.wait()
+            p.read_bytes()
+        except Exception as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=reader, args=(p,)) for p in paths]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert bank.counts["token"] == 1
+
+
+def test_two_mounts_refreshing_at_once_cause_one_refresh(bank, env, mounter):
+    creds(env)
+    env.login(expires_in=3600)
+    a = mounter(name="a").path
+    b = mounter(name="b").path
+    acc = bank.main_account_id
+    bank.advance(3601)
+    results, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def reader(m):
+        try:
+            barrier.wait()
+            results.append(json.loads((m / "accounts" / acc / "balance.json").read_bytes()))
+        except Exception as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=reader, args=(m,)) for m in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 2
+    assert bank.counts["token"] == 1
+    # Both keep working with the one new login.
+    for m in (a, b):
+        assert json.loads((m / "accounts" / acc / "pots.json").read_bytes())["pots"]
+
+
+def test_a_refused_refresh_keeps_tokens_json_and_says_what_to_do(bank, env, mounter):
+    creds(env)
+    env.login(expires_in=3600)
+    mnt = mounter().path
+    acc = bank.main_account_id
+    before = env.tokens.read_bytes()
+    held = (mnt / "accounts" / acc / "account.json").read_bytes()
+    bank.mint_token()  # another login evicts ours: its refresh token is dead too
+    bank.advance(3601)
+    with pytest.raises(PermissionError):
+        (mnt / "accounts" / acc / "balance.json").read_bytes()
+    assert env.tokens.read_bytes() == before
+    status = json.loads((mnt / ".status.json").read_bytes())
+    assert status["login"]["state"] == "refused" and status["login"]["fix"] == "run monzohfs-login"
+    assert (mnt / "accounts" / acc / "account.json").read_bytes() == held  # what is held is still served
+    # A new login written while mounted is picked up without a remount.
+    env.login()
+    wait_for(lambda: json.loads((mnt / "accounts" / acc / "balance.json").read_bytes()), timeout=10,
+             what="reads to work with the new login")
