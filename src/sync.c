@@ -86,7 +86,7 @@ int sync_account(struct monzo *api, struct store *st, const char *account, sync_
 	int64_t sync_no = now.sec * 1000000 + now.nsec / 1000;
 	int64_t window_start = now.sec - (int64_t)SYNC_WINDOW_DAYS * SYNC_DAY;
 	int64_t resync_from = INT64_MIN;  /* where vanished pending ones are looked for */
-	char since[64] = "", last_id[128] = "";
+	char since[128] = "", last_id[128] = "";
 	int64_t last_created = INT64_MIN;
 	struct strbuf path = STRBUF_INIT;
 	char *acc_q = http_escape(account);
