@@ -3,6 +3,7 @@ FUSE mounts of the monzohfs daemon that must unmount and exit 0 at teardown."""
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -29,6 +30,29 @@ def wait_for(cond, timeout=10.0, interval=0.02, what="condition"):
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+def read_all_at_once(paths):
+    """Reads every path in its own thread, all released together; returns the bytes
+    in the order given and raises the first error any reader met."""
+    barrier = threading.Barrier(len(paths))
+    results, errors = [None] * len(paths), []
+
+    def reader(i):
+        try:
+            barrier.wait()
+            results[i] = Path(paths[i]).read_bytes()
+        except Exception as e:  # re-raised below, in the test's thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=reader, args=(i,)) for i in range(len(paths))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 def wait_until(t):

@@ -2,10 +2,9 @@
 readers, and the minimum number of API requests for a whole traversal."""
 import json
 import subprocess
-import threading
 import time
 
-from conftest import wait_for, wait_until
+from conftest import read_all_at_once, wait_for, wait_until
 
 
 def balance_of(path):
@@ -50,23 +49,8 @@ def test_concurrent_readers_after_the_ttl_share_one_fetch(bank, mounter):
     bank.inject(endpoint="balance", kind="delay", delay=0.5, count=None)
     wait_until(expired)
     before = bank.counts["balance"]
-    barrier = threading.Barrier(16)
-    results, errors = [], []
-
-    def reader():
-        try:
-            barrier.wait()
-            results.append(f.read_bytes())
-        except Exception as e:  # reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=reader) for _ in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = read_all_at_once([f] * 16)
     bank.clear_faults()
-    assert not errors
     assert len(set(results)) == 1
     assert bank.counts["balance"] - before == 1
 
@@ -76,23 +60,9 @@ def test_cold_readers_of_files_sharing_a_resource_cause_one_request(bank, mounte
     bank.inject(endpoint="accounts", kind="delay", delay=0.5, count=None)
     paths = [mnt / "accounts.json"] + [mnt / "accounts" / a["id"] / "account.json" for a in bank.accounts]
     paths = (paths * 3)[:16]
-    barrier = threading.Barrier(len(paths))
-    errors = []
-
-    def reader(p):
-        try:
-            barrier.wait()
-            json.loads(p.read_bytes())
-        except Exception as e:
-            errors.append(e)
-
-    threads = [threading.Thread(target=reader, args=(p,)) for p in paths]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    for data in read_all_at_once(paths):
+        json.loads(data)
     bank.clear_faults()
-    assert not errors
     assert bank.counts["accounts"] == 1
 
 

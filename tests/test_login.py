@@ -6,14 +6,13 @@ import re
 import socket
 import stat
 import subprocess
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
 
-from conftest import LOGIN, wait_for
+from conftest import LOGIN, read_all_at_once, wait_for
 
 
 def free_port():
@@ -156,22 +155,7 @@ def test_twenty_readers_after_expiry_cause_one_refresh(bank, env, mounter):
     bank.advance(3601)
     paths = [mnt / "accounts" / a["id"] / f for a in bank.accounts for f in ("balance.json", "pots.json")]
     paths = (paths * 2)[:20]
-    barrier = threading.Barrier(len(paths))
-    errors = []
-
-    def reader(p):
-        try:
-            barrier.wait()
-            p.read_bytes()
-        except Exception as e:
-            errors.append(e)
-
-    threads = [threading.Thread(target=reader, args=(p,)) for p in paths]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    read_all_at_once(paths)
     assert bank.counts["token"] == 1
 
 
@@ -182,22 +166,8 @@ def test_two_mounts_refreshing_at_once_cause_one_refresh(bank, env, mounter):
     b = mounter(name="b").path
     acc = bank.main_account_id
     bank.advance(3601)
-    results, errors = [], []
-    barrier = threading.Barrier(2)
-
-    def reader(m):
-        try:
-            barrier.wait()
-            results.append(json.loads((m / "accounts" / acc / "balance.json").read_bytes()))
-        except Exception as e:
-            errors.append(e)
-
-    threads = [threading.Thread(target=reader, args=(m,)) for m in (a, b)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors and len(results) == 2
+    results = [json.loads(d) for d in read_all_at_once([m / "accounts" / acc / "balance.json" for m in (a, b)])]
+    assert len(results) == 2
     assert bank.counts["token"] == 1
     # Both keep working with the one new login.
     for m in (a, b):
