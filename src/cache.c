@@ -27,6 +27,7 @@ struct res_entry {
 	struct instant fetched_at;
 	int64_t fresh_until;      /* CLOCK_MONOTONIC ns */
 	bool loaded;              /* the store's copy was looked for */
+	bool loading;             /* ... and is being read now */
 	bool fetching;
 	unsigned flight;          /* bumped when a fetch ends */
 	int last_rc;
@@ -408,12 +409,18 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, boo
 			pthread_mutex_unlock(&c->lock);
 			return 0;
 		}
+		if (e->loading) {
+			/* The store's copy is being read: wait for it, then look again. */
+			while (e->loading)
+				pthread_cond_wait(&c->flight_done, &c->lock);
+			continue;
+		}
 		if (e->fetching) {
 			/* Someone is already fetching: share its result, fresh or failed. */
 			unsigned flight = e->flight;
 			while (e->flight == flight)
 				pthread_cond_wait(&c->flight_done, &c->lock);
-			int rc = e->value ? 0 : e->last_rc;
+			int rc = e->value ? 0 : (e->last_rc ? e->last_rc : -EIO);
 			if (e->value)
 				*out = res_value_take(e->value);
 			pthread_mutex_unlock(&c->lock);
@@ -423,15 +430,14 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, boo
 			break;
 		/* First use in this mount: start from the store's copy, if any. */
 		e->loaded = true;
-		e->fetching = true;
+		e->loading = true;
 		pthread_mutex_unlock(&c->lock);
 		struct instant fetched, changed;
 		struct res_value *v = cache_load(c, kind, account, e->name, &fetched, &changed);
 		pthread_mutex_lock(&c->lock);
 		if (v)
 			cache_publish(c, e, v, fetched, changed);
-		e->fetching = false;
-		e->flight++;
+		e->loading = false;
 		pthread_cond_broadcast(&c->flight_done);
 	}
 	if (c->opts.offline) {
@@ -472,8 +478,9 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, boo
 		*out = res_value_take(e->value);
 		rc = 0;
 	}
+	bool fresh = *out && !e->failed;
 	pthread_mutex_unlock(&c->lock);
-	if (*out && !e->failed)
+	if (fresh)
 		cache_keep(c, e, *out);
 	return rc;
 }

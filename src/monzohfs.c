@@ -30,10 +30,12 @@ struct monzohfs_opts {
 	int offline;
 	int show_help;
 	int show_version;
+	char *first_arg;   /* the first non-option: the mountpoint, or fstab's source */
+	int nargs;
 };
 
 #define MOPT(t, p) { t, offsetof(struct monzohfs_opts, p), 1 }
-enum { KEY_HELP, KEY_VERSION };
+enum { KEY_HELP, KEY_VERSION, KEY_DROP };
 
 static const struct fuse_opt monzohfs_opt_spec[] = {
 	MOPT("ttl=%d", ttl),
@@ -50,13 +52,22 @@ static const struct fuse_opt monzohfs_opt_spec[] = {
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
 	FUSE_OPT_KEY("--version", KEY_VERSION),
+	/* Words that only mean something to mount(8) and fstab. */
+	FUSE_OPT_KEY("auto", KEY_DROP),
+	FUSE_OPT_KEY("noauto", KEY_DROP),
+	FUSE_OPT_KEY("user", KEY_DROP),
+	FUSE_OPT_KEY("users", KEY_DROP),
+	FUSE_OPT_KEY("nouser", KEY_DROP),
+	FUSE_OPT_KEY("nofail", KEY_DROP),
+	FUSE_OPT_KEY("_netdev", KEY_DROP),
 	FUSE_OPT_END
 };
 
 static void monzohfs_usage(const char *prog)
 {
-	printf("usage: %s [-f] [-d] [-o opt,...] MOUNTPOINT\n\n"
-	       "Mounts your Monzo account as read-only JSON and CSV files.\n\n"
+	printf("usage: %s [-f] [-d] [-o opt,...] [SOURCE] MOUNTPOINT\n\n"
+	       "Mounts your Monzo account as read-only JSON and CSV files.  SOURCE is ignored:\n"
+	       "it is there for mount(8) and /etc/fstab (type fuse.monzohfs, source none).\n\n"
 	       "monzohfs options:\n"
 	       "    -o ttl=N               seconds before any file is fetched again (sets all below)\n"
 	       "    -o whoami_ttl=N        whoami.json (default 3600)\n"
@@ -87,6 +98,16 @@ static int monzohfs_opt_proc(void *data, const char *arg, int key, struct fuse_a
 	case KEY_VERSION:
 		o->show_version = 1;
 		return 0;
+	case KEY_DROP:
+		return 0;
+	case FUSE_OPT_KEY_NONOPT:
+		/* mount(8) and mount.fuse3 call "monzohfs SOURCE MOUNTPOINT": hold the first
+		 * back until we know whether a second follows. */
+		if (++o->nargs == 1) {
+			o->first_arg = strdup(arg);
+			return 0;
+		}
+		return o->nargs == 2 ? 1 : -1;
 	default:
 		return 1;
 	}
@@ -157,8 +178,13 @@ int main(int argc, char *argv[])
 	config_init(&cfg);
 	log_init("monzohfs", false);
 
-	if (fuse_opt_parse(&args, &o, monzohfs_opt_spec, monzohfs_opt_proc) < 0)
+	if (fuse_opt_parse(&args, &o, monzohfs_opt_spec, monzohfs_opt_proc) < 0) {
+		if (o.nargs > 2)
+			fprintf(stderr, "monzohfs: too many arguments\n");
 		goto usage_error;
+	}
+	if (o.nargs == 1)
+		fuse_opt_add_arg(&args, o.first_arg);
 	if (o.show_version) {
 		printf("monzohfs %s\n", MONZOHFS_VERSION);
 		printf("FUSE library version %s\n", fuse_pkgversion());
@@ -275,7 +301,7 @@ int main(int argc, char *argv[])
 	goto out;
 
 usage_error:
-	fprintf(stderr, "usage: %s [-f] [-d] [-o opt,...] MOUNTPOINT   (see --help)\n", argv[0]);
+	fprintf(stderr, "usage: %s [-f] [-d] [-o opt,...] [SOURCE] MOUNTPOINT   (see --help)\n", argv[0]);
 	ret = 2;
 out:
 	if (fuse)
@@ -293,6 +319,7 @@ out:
 	free(store_path);
 	free(cl.mountpoint);
 	free(o.tokens);
+	free(o.first_arg);
 	free(o.store);
 	free(o.tz);
 	fuse_opt_free_args(&args);
