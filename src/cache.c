@@ -11,7 +11,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "export.h"
 #include "http.h"
+#include "links.h"
 #include "log.h"
 #include "render_json.h"
 #include "render_status.h"
@@ -40,7 +42,7 @@ struct res_entry {
 struct file_entry {
 	struct file_id id;
 	bool valid;               /* meta and sig describe a render */
-	uint64_t sig[2];          /* the resource generations it was rendered from */
+	uint64_t sig;             /* the resource generations it was rendered from */
 	uint64_t digest;
 	struct file_meta meta;
 	struct snapshot *snap;    /* its bytes, while kept */
@@ -487,56 +489,105 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, boo
 
 /* ---- files ---- */
 
-struct cache_deps {
-	struct res_value *v[2];
-	enum res_kind kind[2];
-	int n;
-	bool optional[2];
+/* The resources a file is rendered from, in order: for an account's files its own
+ * (and the account list); for the root TSV every account's. */
+struct cache_dep {
+	enum res_kind kind;
+	char account[64];
+	bool optional;           /* rendered without it when it cannot be had */
+	struct res_value *v;
 };
 
-/* Which resources a file is rendered from (the account's, or the global ones). */
-static void cache_file_deps(enum file_kind kind, struct cache_deps *d)
+struct cache_deps {
+	struct cache_dep *d;
+	size_t n, cap;
+};
+
+static void cache_deps_add(struct cache_deps *d, enum res_kind kind, const char *account, bool optional)
 {
-	memset(d, 0, sizeof *d);
-	switch (kind) {
-	case FILE_WHOAMI: d->kind[d->n++] = RES_WHOAMI; break;
-	case FILE_ACCOUNTS:
-	case FILE_ACCOUNT: d->kind[d->n++] = RES_ACCOUNTS; break;
-	case FILE_BALANCE: d->kind[d->n++] = RES_BALANCE; break;
-	case FILE_POTS: d->kind[d->n++] = RES_POTS; break;
-	case FILE_TX_JSON:
-	case FILE_MONTH_JSON: d->kind[d->n++] = RES_TRANSACTIONS; break;
-	case FILE_TX_CSV:
-	case FILE_PENDING_CSV:
-	case FILE_DECLINED_CSV:
-	case FILE_MONTH_CSV:
-		d->kind[d->n++] = RES_TRANSACTIONS;
-		/* Pot names only; without them a pot transfer is named by its description. */
-		d->optional[d->n] = true;
-		d->kind[d->n++] = RES_POTS;
-		break;
-	default: break;
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 4;
+		d->d = realloc(d->d, d->cap * sizeof *d->d);
 	}
+	struct cache_dep *x = &d->d[d->n++];
+	memset(x, 0, sizeof *x);
+	x->kind = kind;
+	x->optional = optional;
+	if (kind != RES_WHOAMI && kind != RES_ACCOUNTS && account)
+		snprintf(x->account, sizeof x->account, "%s", account);
 }
 
 static void cache_deps_release(struct cache_deps *d)
 {
-	for (int i = 0; i < d->n; i++)
-		res_value_put(d->v[i]);
+	for (size_t i = 0; i < d->n; i++)
+		res_value_put(d->d[i].v);
+	free(d->d);
+	memset(d, 0, sizeof *d);
 }
 
+static bool cache_is_export(enum file_kind kind)
+{
+	return kind == FILE_TX_OFX || kind == FILE_TX_QIF || kind == FILE_TX_JOURNAL || kind == FILE_TX_BEANCOUNT ||
+	       kind == FILE_TX_TSV;
+}
+
+/* Fetches (as needed) every resource of a file; for the root TSV, every account's. */
 static int cache_deps_get(struct cache *c, const struct file_id *id, bool refresh, struct cache_deps *d)
 {
-	cache_file_deps(id->kind, d);
-	for (int i = 0; i < d->n; i++) {
-		bool global = d->kind[i] == RES_WHOAMI || d->kind[i] == RES_ACCOUNTS;
-		int rc = cache_resource(c, d->kind[i], global ? NULL : id->account, refresh, &d->v[i]);
-		if (rc && !d->optional[i]) {
+	memset(d, 0, sizeof *d);
+	switch (id->kind) {
+	case FILE_WHOAMI: cache_deps_add(d, RES_WHOAMI, NULL, false); break;
+	case FILE_ACCOUNTS:
+	case FILE_ACCOUNT: cache_deps_add(d, RES_ACCOUNTS, NULL, false); break;
+	case FILE_BALANCE: cache_deps_add(d, RES_BALANCE, id->account, false); break;
+	case FILE_POTS: cache_deps_add(d, RES_POTS, id->account, false); break;
+	case FILE_TX_JSON:
+	case FILE_MONTH_JSON: cache_deps_add(d, RES_TRANSACTIONS, id->account, false); break;
+	case FILE_ROOT_TSV: cache_deps_add(d, RES_ACCOUNTS, NULL, false); break;
+	default:
+		cache_deps_add(d, RES_TRANSACTIONS, id->account, false);
+		/* Pot names only; without them a pot transfer is named by its description. */
+		cache_deps_add(d, RES_POTS, id->account, true);
+		if (cache_is_export(id->kind))
+			cache_deps_add(d, RES_ACCOUNTS, NULL, true);
+		break;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		struct cache_dep *x = &d->d[i];
+		int rc = cache_resource(c, x->kind, x->account[0] ? x->account : NULL, refresh, &x->v);
+		if (rc && !x->optional) {
 			cache_deps_release(d);
 			return rc;
 		}
+		if (id->kind == FILE_ROOT_TSV && i == 0) {
+			const cJSON *a;
+			cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(x->v->json, "accounts")) {
+				const cJSON *aid = cJSON_GetObjectItemCaseSensitive(a, "id");
+				if (!cJSON_IsString(aid) || strlen(aid->valuestring) >= sizeof x->account)
+					continue;
+				cache_deps_add(d, RES_TRANSACTIONS, aid->valuestring, false);
+				cache_deps_add(d, RES_POTS, aid->valuestring, true);
+				x = &d->d[i]; /* the array may have moved */
+			}
+		}
 	}
 	return 0;
+}
+
+static uint64_t cache_deps_sig(const struct cache_deps *d)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < d->n; i++)
+		h = (h ^ (d->d[i].v ? d->d[i].v->gen : 0)) * 0x100000001B3ULL;
+	return h;
+}
+
+static const struct res_value *cache_dep(const struct cache_deps *d, enum res_kind kind, const char *account)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->d[i].kind == kind && (!account || !strcmp(d->d[i].account, account)))
+			return d->d[i].v;
+	return NULL;
 }
 
 static void cache_file_path(const struct file_id *id, struct strbuf *out)
@@ -546,6 +597,9 @@ static void cache_file_path(const struct file_id *id, struct strbuf *out)
 		[FILE_ACCOUNT] = "account.json", [FILE_BALANCE] = "balance.json", [FILE_POTS] = "pots.json",
 		[FILE_TX_JSON] = "transactions.json", [FILE_TX_CSV] = "transactions.csv",
 		[FILE_PENDING_CSV] = "pending.csv", [FILE_DECLINED_CSV] = "declined.csv",
+		[FILE_TX_TSV] = "transactions.tsv", [FILE_TX_OFX] = "transactions.ofx",
+		[FILE_TX_QIF] = "transactions.qif", [FILE_TX_JOURNAL] = "transactions.journal",
+		[FILE_TX_BEANCOUNT] = "transactions.beancount", [FILE_ROOT_TSV] = "transactions.tsv",
 	};
 	if (id->account[0])
 		sb_addf(out, "accounts/%s/", id->account);
@@ -555,34 +609,68 @@ static void cache_file_path(const struct file_id *id, struct strbuf *out)
 		sb_adds(out, names[id->kind]);
 }
 
-static int cache_render_view(struct cache *c, const struct file_id *id, const struct cache_deps *d,
-			     struct strbuf *out)
+static const cJSON *cache_account_obj(const cJSON *accounts_reply, const char *id)
+{
+	const cJSON *a;
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(accounts_reply, "accounts")) {
+		const cJSON *aid = cJSON_GetObjectItemCaseSensitive(a, "id");
+		if (cJSON_IsString(aid) && !strcmp(aid->valuestring, id))
+			return a;
+	}
+	return NULL;
+}
+
+static int cache_render_view(struct cache *c, enum view_kind view, const char *account, const char *month,
+			     const struct cache_deps *d, struct strbuf *out)
+{
+	struct store *st = cache_store_get(c);
+	if (!st)
+		return -EIO;
+	const struct res_value *tx = cache_dep(d, RES_TRANSACTIONS, account);
+	const struct res_value *pots = cache_dep(d, RES_POTS, account);
+	const struct res_value *accounts = cache_dep(d, RES_ACCOUNTS, NULL);
+	char link[64];
+	if (accounts)
+		links_name_of(accounts->json, account, link);
+	struct view_input in = {
+		.store = st,
+		.account_id = account,
+		.pots = pots ? pots->json : NULL,
+		.have_balance = tx->have_balance,
+		.balance = tx->balance,
+		.month = month,
+		.account = accounts ? cache_account_obj(accounts->json, account) : NULL,
+		.link_name = accounts ? link : NULL,
+	};
+	int rc = view_render(view, &in, out) < 0 ? -EIO : 0;
+	cache_store_put(c, st);
+	return rc;
+}
+
+/* MOUNT/transactions.tsv: every account's rows under one header, in accounts.json's order. */
+static int cache_render_root_tsv(struct cache *c, const struct cache_deps *d, struct strbuf *out)
+{
+	tsv_header(out);
+	for (size_t i = 1; i < d->n; i++) {
+		if (d->d[i].kind != RES_TRANSACTIONS)
+			continue;
+		int rc = cache_render_view(c, VIEW_TSV_BODY, d->d[i].account, "", d, out);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int cache_render(struct cache *c, const struct file_id *id, const struct cache_deps *d, struct strbuf *out)
 {
 	static const enum view_kind views[FILE_KIND_COUNT] = {
 		[FILE_TX_JSON] = VIEW_TRANSACTIONS_JSON, [FILE_TX_CSV] = VIEW_TRANSACTIONS_CSV,
 		[FILE_PENDING_CSV] = VIEW_PENDING_CSV, [FILE_DECLINED_CSV] = VIEW_DECLINED_CSV,
 		[FILE_MONTH_CSV] = VIEW_MONTH_CSV, [FILE_MONTH_JSON] = VIEW_MONTH_JSON,
+		[FILE_TX_TSV] = VIEW_TSV, [FILE_TX_OFX] = VIEW_OFX, [FILE_TX_QIF] = VIEW_QIF,
+		[FILE_TX_JOURNAL] = VIEW_JOURNAL, [FILE_TX_BEANCOUNT] = VIEW_BEANCOUNT,
 	};
-	struct store *st = cache_store_get(c);
-	if (!st)
-		return -EIO;
-	const struct res_value *tx = d->v[0];
-	struct view_input in = {
-		.store = st,
-		.account = id->account,
-		.pots = d->n > 1 && d->v[1] ? d->v[1]->json : NULL,
-		.have_balance = tx->have_balance,
-		.balance = tx->balance,
-		.month = id->month,
-	};
-	int rc = view_render(views[id->kind], &in, out) < 0 ? -EIO : 0;
-	cache_store_put(c, st);
-	return rc;
-}
-
-static int cache_render(struct cache *c, const struct file_id *id, const struct cache_deps *d, struct strbuf *out)
-{
-	const cJSON *json = d->v[0]->json;
+	const cJSON *json = d->d[0].v->json;
 	switch (id->kind) {
 	case FILE_WHOAMI:
 	case FILE_ACCOUNTS:
@@ -594,8 +682,10 @@ static int cache_render(struct cache *c, const struct file_id *id, const struct 
 	case FILE_POTS:
 		render_json_pots(json, out);
 		return 0;
+	case FILE_ROOT_TSV:
+		return cache_render_root_tsv(c, d, out);
 	default:
-		return cache_render_view(c, id, d, out);
+		return cache_render_view(c, views[id->kind], id->account, id->month, d, out);
 	}
 }
 
@@ -740,20 +830,18 @@ int cache_file(struct cache *c, const struct file_id *id, bool refresh, struct f
 	pthread_mutex_unlock(&c->lock);
 
 	struct strbuf body = STRBUF_INIT;
-	struct cache_deps d = { .n = 0 };
-	uint64_t sig[2] = { 0, 0 };
+	struct cache_deps d = { NULL, 0, 0 };
+	uint64_t sig = 0;
 	int rc = 0;
 
 	if (id->kind == FILE_STATUS) {
-		sig[0] = cache_status_render(c, &body);
+		sig = cache_status_render(c, &body);
 	} else {
 		if ((rc = cache_deps_get(c, id, refresh, &d)))
 			return rc;
-		for (int i = 0; i < d.n; i++)
-			sig[i] = d.v[i] ? d.v[i]->gen : 0;
+		sig = cache_deps_sig(&d);
 		pthread_mutex_lock(&c->lock);
-		bool same = f->valid && f->sig[0] == sig[0] && f->sig[1] == sig[1] &&
-			    cache_file_answer(c, f, meta, snap);
+		bool same = f->valid && f->sig == sig && cache_file_answer(c, f, meta, snap);
 		pthread_mutex_unlock(&c->lock);
 		if (!same)
 			rc = cache_render(c, id, &d, &body);
@@ -788,8 +876,7 @@ int cache_file(struct cache *c, const struct file_id *id, bool refresh, struct f
 		f->digest = digest;
 	}
 	f->valid = true;
-	f->sig[0] = sig[0];
-	f->sig[1] = sig[1];
+	f->sig = sig;
 	if (!f->snap || f->snap->size != body.len || memcmp(f->snap->data, body.buf, body.len)) {
 		struct snapshot *s = calloc(1, sizeof *s);
 		s->refs = 1;

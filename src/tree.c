@@ -2,6 +2,8 @@
  * checks it against /accounts so unknown names get ENOENT, never an empty directory. */
 #include "tree.h"
 
+#include "links.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@ static const struct tree_file tree_root_files[] = {
 	{ "whoami.json", FILE_WHOAMI },
 	{ "accounts.json", FILE_ACCOUNTS },
 	{ ".status.json", FILE_STATUS },
+	{ "transactions.tsv", FILE_ROOT_TSV },
 };
 
 static const struct tree_file tree_account_files[] = {
@@ -26,6 +29,11 @@ static const struct tree_file tree_account_files[] = {
 	{ "transactions.csv", FILE_TX_CSV },
 	{ "pending.csv", FILE_PENDING_CSV },
 	{ "declined.csv", FILE_DECLINED_CSV },
+	{ "transactions.tsv", FILE_TX_TSV },
+	{ "transactions.ofx", FILE_TX_OFX },
+	{ "transactions.qif", FILE_TX_QIF },
+	{ "transactions.journal", FILE_TX_JOURNAL },
+	{ "transactions.beancount", FILE_TX_BEANCOUNT },
 };
 
 #define TREE_COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -71,46 +79,10 @@ static int tree_month_file(struct tree *t, struct node *out, const char *name)
 	return rc;
 }
 
-static const char *tree_link_base(const char *type)
-{
-	if (!strcmp(type, "uk_retail"))
-		return "current";
-	if (!strcmp(type, "uk_retail_joint"))
-		return "joint";
-	if (!strcmp(type, "uk_business"))
-		return "business";
-	return NULL;
-}
-
 static const char *tree_str(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-void tree_link_names(const cJSON *accounts_reply, char (*names)[32], size_t n)
-{
-	const cJSON *list = cJSON_GetObjectItemCaseSensitive(accounts_reply, "accounts");
-	size_t i = 0;
-	const cJSON *a;
-	cJSON_ArrayForEach(a, list) {
-		if (i >= n)
-			break;
-		names[i][0] = '\0';
-		const char *base = tree_link_base(tree_str(a, "type"));
-		if (base && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "closed"))) {
-			int seen = 1;
-			for (size_t j = 0; j < i; j++)
-				if (!strncmp(names[j], base, strlen(base)) &&
-				    (names[j][strlen(base)] == '\0' || names[j][strlen(base)] == '-'))
-					seen++;
-			if (seen == 1)
-				snprintf(names[i], 32, "%s", base);
-			else
-				snprintf(names[i], 32, "%s-%d", base, seen);
-		}
-		i++;
-	}
 }
 
 /* Iterates the accounts as (id, link name) pairs; cb returns non-zero to stop. */
@@ -125,7 +97,7 @@ static int tree_each_account(struct tree *t, struct instant *mtime, tree_account
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(v->json, "accounts");
 	size_t n = (size_t)cJSON_GetArraySize(list);
 	char (*names)[32] = calloc(n ? n : 1, sizeof *names);
-	tree_link_names(v->json, names, n);
+	links_names(v->json, names, n);
 	if (mtime)
 		*mtime = v->changed_at;
 	size_t i = 0;

@@ -33,8 +33,4 @@ typedef int (*tree_fill_fn)(void *ctx, const char *name, const struct node *n);
  * fill returns non-zero. */
 int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *ctx);
 
-/* The friendly link name of each open account ("current", "joint", "business",
- * "business-2"…), exposed for tests: fills names[i] for accounts[i], "" for none. */
-void tree_link_names(const cJSON *accounts_reply, char (*names)[32], size_t n);
-
 #endif

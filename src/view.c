@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "localtime.h"
+#include "export.h"
 #include "render_csv.h"
 
 struct view_pass {
@@ -18,6 +19,7 @@ struct view_pass {
 	int64_t total;      /* every non-declined amount of the account */
 	int64_t prefix;     /* non-declined amounts up to the current row */
 	bool first;
+	struct export *ex;  /* the import formats */
 };
 
 static bool view_wants(enum view_kind kind, const struct tx_row *r)
@@ -30,6 +32,12 @@ static bool view_wants(enum view_kind kind, const struct tx_row *r)
 		return !r->settled && !r->declined;
 	case VIEW_DECLINED_CSV:
 		return r->declined;
+	case VIEW_OFX:
+	case VIEW_QIF:
+		return r->settled && !r->declined && r->amount != 0;
+	case VIEW_JOURNAL:
+	case VIEW_BEANCOUNT:
+		return r->settled && !r->declined;
 	default:
 		return true;
 	}
@@ -54,6 +62,79 @@ static int view_row(void *ctx, const struct tx_row *r)
 	return 0;
 }
 
+/* First pass of the import formats: what their header needs to know. */
+static int view_stats(void *ctx, const struct tx_row *r)
+{
+	struct view_pass *p = ctx;
+	struct export *e = p->ex;
+	if (!r->settled && !r->declined)
+		e->pending += r->amount;
+	if (!view_wants(p->kind, r))
+		return 0;
+	if (!e->count++)
+		e->first_sec = r->created.sec;
+	e->last_sec = r->created.sec;
+	e->sum += r->amount;
+	return 0;
+}
+
+static int view_export_row(void *ctx, const struct tx_row *r)
+{
+	struct view_pass *p = ctx;
+	if (!view_wants(p->kind, r))
+		return 0;
+	switch (p->kind) {
+	case VIEW_TSV:
+	case VIEW_TSV_BODY: tsv_row(p->ex, r); break;
+	case VIEW_OFX: ofx_row(p->ex, r); break;
+	case VIEW_QIF: qif_row(p->ex, r); break;
+	case VIEW_JOURNAL: ledger_row(p->ex, r); break;
+	case VIEW_BEANCOUNT: beancount_row(p->ex, r); break;
+	default: break;
+	}
+	return 0;
+}
+
+static const char *view_account_str(const cJSON *account, const char *key, const char *fallback)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(account, key);
+	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : fallback;
+}
+
+static int view_export(enum view_kind kind, const struct view_input *in, struct strbuf *out)
+{
+	struct export e = {
+		.out = out,
+		.pots = in->pots,
+		.account = in->account,
+		.account_id = in->account_id,
+		.link_name = in->link_name ? in->link_name : in->account_id,
+		.currency = view_account_str(in->account, "currency", "GBP"),
+		.have_balance = in->have_balance,
+		.balance = in->balance,
+	};
+	struct view_pass p = { .kind = kind, .in = in, .out = out, .ex = &e };
+	if (kind != VIEW_TSV && kind != VIEW_TSV_BODY &&
+	    store_each_transaction(in->store, in->account_id, INT64_MIN, INT64_MAX, false, view_stats, &p) < 0)
+		return -1;
+	switch (kind) {
+	case VIEW_TSV: tsv_header(out); break;
+	case VIEW_OFX: ofx_begin(&e); break;
+	case VIEW_QIF: qif_begin(&e); break;
+	case VIEW_JOURNAL: ledger_begin(&e); break;
+	case VIEW_BEANCOUNT: beancount_begin(&e); break;
+	default: break;
+	}
+	int rc = store_each_transaction(in->store, in->account_id, INT64_MIN, INT64_MAX, false, view_export_row, &p);
+	switch (kind) {
+	case VIEW_OFX: ofx_end(&e); break;
+	case VIEW_JOURNAL: ledger_end(&e); break;
+	case VIEW_BEANCOUNT: beancount_end(&e); break;
+	default: break;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
 bool view_month_range(const char *month, int64_t *start, int64_t *end)
 {
 	int y, m;
@@ -68,6 +149,8 @@ bool view_month_range(const char *month, int64_t *start, int64_t *end)
 
 int view_render(enum view_kind kind, const struct view_input *in, struct strbuf *out)
 {
+	if (kind >= VIEW_TSV)
+		return view_export(kind, in, out);
 	struct view_pass p = { .kind = kind, .in = in, .out = out, .first = true };
 	int64_t from = INT64_MIN, to = INT64_MAX;
 	if (kind == VIEW_MONTH_CSV || kind == VIEW_MONTH_JSON) {
@@ -76,14 +159,14 @@ int view_render(enum view_kind kind, const struct view_input *in, struct strbuf 
 	}
 	bool json = kind == VIEW_TRANSACTIONS_JSON || kind == VIEW_MONTH_JSON;
 	if (!json) {
-		if (store_sum_amounts(in->store, in->account, INT64_MIN, INT64_MAX, &p.total) < 0 ||
-		    store_sum_amounts(in->store, in->account, INT64_MIN, from, &p.prefix) < 0)
+		if (store_sum_amounts(in->store, in->account_id, INT64_MIN, INT64_MAX, &p.total) < 0 ||
+		    store_sum_amounts(in->store, in->account_id, INT64_MIN, from, &p.prefix) < 0)
 			return -1;
 		render_csv_header(out);
 	} else {
 		sb_adds(out, "{\"transactions\": [");
 	}
-	if (store_each_transaction(in->store, in->account, from, to, json, view_row, &p) < 0)
+	if (store_each_transaction(in->store, in->account_id, from, to, json, view_row, &p) < 0)
 		return -1;
 	if (json)
 		sb_adds(out, p.first ? "]}\n" : "\n]}\n");

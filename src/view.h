@@ -20,15 +20,23 @@ enum view_kind {
 	VIEW_DECLINED_CSV,      /* declined */
 	VIEW_MONTH_CSV,         /* a month of transactions.csv */
 	VIEW_MONTH_JSON,        /* a month of every transaction */
+	VIEW_TSV,               /* every transaction, one escaped line each */
+	VIEW_TSV_BODY,          /* the same without the header (for the root file) */
+	VIEW_OFX,               /* settled, not declined, not zero */
+	VIEW_QIF,               /* the same rows */
+	VIEW_JOURNAL,           /* settled, not declined */
+	VIEW_BEANCOUNT,         /* the same rows */
 };
 
 struct view_input {
 	struct store *store;
-	const char *account;
+	const char *account_id;
 	const cJSON *pots;      /* /pots reply with deleted pots, for pot names; may be NULL */
 	bool have_balance;
 	int64_t balance;        /* the balance fetched by the same sync */
 	const char *month;      /* "YYYY-MM" for the month views */
+	const cJSON *account;   /* the account object (bank details, currency), or NULL */
+	const char *link_name;  /* its friendly name, else its id */
 };
 
 int view_render(enum view_kind kind, const struct view_input *in, struct strbuf *out);

@@ -29,8 +29,10 @@ def test_every_account_has_a_directory_with_its_files(bank, mnt):
     for acc in bank.accounts:
         assert acc["id"] in names
         d = mnt / "accounts" / acc["id"]
-        assert sorted(os.listdir(d)) == ["account.json", "balance.json", "declined.csv", "pending.csv",
-                                         "pots.json", "transactions", "transactions.csv", "transactions.json"]
+        assert sorted(os.listdir(d)) == [
+            "account.json", "balance.json", "declined.csv", "pending.csv", "pots.json", "transactions",
+            "transactions.beancount", "transactions.csv", "transactions.journal", "transactions.json",
+            "transactions.ofx", "transactions.qif", "transactions.tsv"]
         assert read_json(d / "account.json") == acc
         assert read_json(d / "balance.json") == bank.balances[acc["id"]]
         live = [p for p in bank.pots.get(acc["id"], []) if not p.get("deleted")]

@@ -1,7 +1,7 @@
-/* Unit tests of the friendly link names: open accounts only, by type, "-2" for the
+/* Unit tests of links: the friendly names: open accounts only, by type, "-2" for the
  * second of a type, none for types without a friendly name. */
 #include "check.h"
-#include "tree.h"
+#include "links.h"
 
 int main(void)
 {
@@ -15,7 +15,7 @@ int main(void)
 			       "{\"id\":\"a6\",\"type\":\"uk_monzo_flex\",\"closed\":false},"
 			       "{\"id\":\"a7\",\"type\":\"uk_business\",\"closed\":false}]}");
 	char names[8][32];
-	tree_link_names(j, names, 8);
+	links_names(j, names, 8);
 	CHECK_STR(names[0], "");
 	CHECK_STR(names[1], "current");
 	CHECK_STR(names[2], "");

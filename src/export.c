@@ -1,0 +1,61 @@
+/* export: helpers every import format shares. */
+#include "export.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "localtime.h"
+#include "txfields.h"
+
+int64_t export_settled_balance(const struct export *e)
+{
+	return e->balance - e->pending;
+}
+
+static void export_format_date(const struct tm *tm, char out[11])
+{
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(tm->tm_year + 1900) % 10000u, (unsigned)(tm->tm_mon + 1) % 100u,
+		 (unsigned)tm->tm_mday % 100u);
+}
+
+void export_iso_date(int64_t sec, char out[11])
+{
+	struct tm tm;
+	localtime_of(sec, &tm);
+	export_format_date(&tm, out);
+}
+
+void export_next_day(const char day[11], char out[11])
+{
+	struct tm tm = { 0 };
+	if (sscanf(day, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) {
+		snprintf(out, 11, "%s", day);
+		return;
+	}
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_hour = 12;
+	time_t t = timegm(&tm) + 86400;
+	gmtime_r(&t, &tm);
+	export_format_date(&tm, out);
+}
+
+void export_counter_name(const struct export *e, const struct tx_row *r, bool *is_pot, struct strbuf *out)
+{
+	*is_pot = false;
+	if (!strcmp(r->scheme, "uk_retail_pot") && *r->pot_id && e->pots) {
+		const cJSON *p;
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e->pots, "pots")) {
+			const cJSON *id = cJSON_GetObjectItemCaseSensitive(p, "id");
+			const cJSON *name = cJSON_GetObjectItemCaseSensitive(p, "name");
+			if (cJSON_IsString(id) && !strcmp(id->valuestring, r->pot_id) && cJSON_IsString(name) &&
+			    name->valuestring[0]) {
+				*is_pot = true;
+				sb_adds(out, name->valuestring);
+				return;
+			}
+		}
+	}
+	txfields_category(r->category, out);
+}

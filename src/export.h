@@ -1,0 +1,65 @@
+/* export: what every import format is rendered from — the rows view.c selects, the
+ * account they belong to, and totals gathered in a first pass (dates, balances) —
+ * and the begin/row/end functions each format implements in its render_*.c file. */
+#ifndef MONZOHFS_EXPORT_H
+#define MONZOHFS_EXPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "store.h"
+#include "strbuf.h"
+
+struct export {
+	struct strbuf *out;
+	const cJSON *pots;          /* /pots reply with deleted pots, or NULL */
+	const cJSON *account;       /* the account object, or NULL */
+	const char *account_id;
+	const char *link_name;      /* "current", …, else the account id */
+	const char *currency;       /* the account's */
+	bool have_balance;
+	int64_t balance;            /* the sync's balance */
+	/* From the first pass over the rows the format wants: */
+	int64_t count;
+	int64_t sum;                /* their amounts */
+	int64_t first_sec, last_sec;/* their first and last created */
+	int64_t pending;            /* pending, not declined, amounts */
+	/* The format's own running state. */
+	int64_t running;
+	char day[11];
+	struct strbuf held;
+	char **opened;              /* beancount: accounts already opened */
+	size_t nopened;
+};
+
+/* Settled balance: the balance less what is still pending. */
+int64_t export_settled_balance(const struct export *e);
+/* "YYYY-MM-DD" of an instant in the mount's zone. */
+void export_iso_date(int64_t sec, char out[11]);
+/* The day after an ISO date. */
+void export_next_day(const char day[11], char out[11]);
+/* The other side of a transaction: the pot's name for a pot transfer (when known),
+ * else the display category; "" when neither. */
+void export_counter_name(const struct export *e, const struct tx_row *r, bool *is_pot, struct strbuf *out);
+
+void tsv_header(struct strbuf *out);
+void tsv_row(struct export *e, const struct tx_row *r);
+
+void ofx_begin(struct export *e);
+void ofx_row(struct export *e, const struct tx_row *r);
+void ofx_end(struct export *e);
+
+void qif_begin(struct export *e);
+void qif_row(struct export *e, const struct tx_row *r);
+
+void ledger_begin(struct export *e);
+void ledger_row(struct export *e, const struct tx_row *r);
+void ledger_end(struct export *e);
+
+void beancount_begin(struct export *e);
+void beancount_row(struct export *e, const struct tx_row *r);
+void beancount_end(struct export *e);
+
+#endif

@@ -1,0 +1,120 @@
+/* render_ledger: an hledger/Ledger journal of the settled transactions.  An opening
+ * balance comes first so the running total ends at the settled balance, and the last
+ * posting of each day asserts that total; a transaction is held back until the next
+ * one shows whether its day has ended. */
+#include "export.h"
+
+#include <string.h>
+
+#include "money.h"
+#include "txfields.h"
+
+/* Journal syntax reserves ; (comments), | (payee | note), two spaces (end of an
+ * account name) and newlines; keep text clear of them. */
+static void ledger_text(const char *s, bool account, struct strbuf *out)
+{
+	size_t start = out->len;
+	for (; *s; s++) {
+		char c = *s;
+		if (c == '\n' || c == '\r' || c == '\t')
+			c = ' ';
+		else if (c == ';')
+			c = ',';
+		else if (c == '|')
+			c = '/';
+		else if (account && c == ':')
+			c = '-';
+		if (c == ' ' && (out->len == start || out->buf[out->len - 1] == ' '))
+			continue;
+		sb_addch(out, c);
+	}
+	while (out->len > start && out->buf[out->len - 1] == ' ')
+		out->len--;
+	if (out->buf)
+		out->buf[out->len] = '\0';
+}
+
+static void ledger_amount(int64_t v, const char *cur, struct strbuf *out)
+{
+	money_format(v, cur, out);
+	sb_addf(out, " %s", cur);
+}
+
+static void ledger_asset(const struct export *e, struct strbuf *out)
+{
+	sb_adds(out, "    assets:monzo:");
+	ledger_text(e->link_name, true, out);
+}
+
+void ledger_begin(struct export *e)
+{
+	sb_init(&e->held);
+	sb_addf(e->out, "; monzohfs: the settled transactions of %s, in %s\n\n", e->account_id, e->currency);
+	if (!e->count)
+		return;
+	char day[11];
+	export_iso_date(e->first_sec, day);
+	e->running = export_settled_balance(e) - e->sum;
+	sb_addf(e->out, "%s * opening balance\n", day);
+	ledger_asset(e, e->out);
+	sb_adds(e->out, "  ");
+	ledger_amount(e->running, e->currency, e->out);
+	sb_adds(e->out, "\n    equity:opening balances\n\n");
+}
+
+/* Writes the held transaction; with its day over, its last posting asserts the total. */
+static void ledger_flush(struct export *e, bool day_over)
+{
+	if (!e->held.len)
+		return;
+	sb_add(e->out, e->held.buf, e->held.len);
+	if (day_over) {
+		sb_adds(e->out, " = ");
+		ledger_amount(e->running, e->currency, e->out);
+	}
+	sb_adds(e->out, "\n\n");
+	sb_reset(&e->held);
+}
+
+void ledger_row(struct export *e, const struct tx_row *r)
+{
+	char day[11];
+	export_iso_date(r->created.sec, day);
+	ledger_flush(e, strcmp(day, e->day) != 0);
+	memcpy(e->day, day, sizeof day);
+	e->running += r->amount;
+
+	struct strbuf *h = &e->held, tmp = STRBUF_INIT;
+	bool pot;
+	sb_addf(h, "%s * ", day);
+	txfields_name(r, e->pots, &tmp);
+	ledger_text(sb_str(&tmp), false, h);
+	sb_adds(h, " | ");
+	ledger_text(txfields_type(r), false, h);
+	sb_addf(h, "  ; id:%s\n", r->id);
+	if (*r->notes) {
+		sb_adds(h, "    ; ");
+		ledger_text(r->notes, false, h);
+		sb_addch(h, '\n');
+	}
+	sb_reset(&tmp);
+	export_counter_name(e, r, &pot, &tmp);
+	sb_adds(h, pot ? "    assets:monzo:pots:" : r->amount > 0 ? "    income:" : "    expenses:");
+	size_t before = h->len;
+	ledger_text(sb_str(&tmp), true, h);
+	if (h->len == before)
+		sb_adds(h, "uncategorised");
+	sb_adds(h, "  ");
+	ledger_amount(-r->amount, r->currency, h);
+	sb_addch(h, '\n');
+	ledger_asset(e, h);
+	sb_adds(h, "  ");
+	ledger_amount(r->amount, r->currency, h);
+	sb_release(&tmp);
+}
+
+void ledger_end(struct export *e)
+{
+	ledger_flush(e, true);
+	sb_release(&e->held);
+}
