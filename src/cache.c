@@ -47,6 +47,8 @@ struct file_entry {
 	struct file_meta meta;
 	struct snapshot *snap;    /* its bytes, while kept */
 	uint64_t used;            /* for dropping the least recently used bytes */
+	uint64_t opened_digest;   /* the bytes the last open served */
+	bool opened;
 	struct file_entry *next;
 };
 
@@ -68,6 +70,8 @@ struct cache {
 	struct instant started;
 	bool unreachable;
 	struct monzo_error unreachable_err;
+	cache_invalidate_fn invalidate;
+	void *invalidate_ctx;
 };
 
 static const char *const res_names[RES_KIND_COUNT] = {
@@ -179,6 +183,12 @@ struct instant cache_started(const struct cache *c)
 	return c->started;
 }
 
+void cache_set_invalidator(struct cache *c, cache_invalidate_fn fn, void *ctx)
+{
+	c->invalidate = fn;
+	c->invalidate_ctx = ctx;
+}
+
 void cache_note_unreachable(struct cache *c, const struct monzo_error *err)
 {
 	pthread_mutex_lock(&c->lock);
@@ -216,6 +226,28 @@ static void cache_store_put(struct cache *c, struct store *s)
 	}
 	c->idle[c->nidle++] = s;
 	pthread_mutex_unlock(&c->lock);
+}
+
+static void cache_file_path(const struct file_id *id, struct strbuf *out);
+static bool cache_file_uses(const struct file_id *id, enum res_kind kind, const char *account);
+
+/* A resource changed: tell the kernel to drop what it holds of every file rendered
+ * from it, so the next read gets the new bytes (never a mix, never a cut-off). */
+static void cache_invalidate_users(struct cache *c, enum res_kind kind, const char *account)
+{
+	if (!c->invalidate)
+		return;
+	struct strbuf paths = STRBUF_INIT;
+	pthread_mutex_lock(&c->lock);
+	for (struct file_entry *f = c->files; f; f = f->next)
+		if (f->valid && cache_file_uses(&f->id, kind, account)) {
+			cache_file_path(&f->id, &paths);
+			sb_addch(&paths, '\0');
+		}
+	pthread_mutex_unlock(&c->lock);
+	for (size_t i = 0; i < paths.len; i += strlen(paths.buf + i) + 1)
+		c->invalidate(c->invalidate_ctx, paths.buf + i);
+	sb_release(&paths);
 }
 
 /* Under c->lock. */
@@ -270,12 +302,14 @@ static struct res_value *cache_value_new(struct cache *c, enum res_kind kind, co
 }
 
 /* Under c->lock: publish a fetched value, keeping the old one if nothing changed. */
-static void cache_publish(struct cache *c, struct res_entry *e, struct res_value *v, struct instant fetched,
+static bool cache_publish(struct cache *c, struct res_entry *e, struct res_value *v, struct instant fetched,
 			  struct instant changed)
 {
+	bool replaced = false;
 	if (e->value && e->value->raw_len == v->raw_len && !memcmp(e->value->raw, v->raw, v->raw_len)) {
 		res_value_free(v);
 	} else {
+		replaced = e->value != NULL;
 		v->gen = ++c->gen_counter;
 		v->changed_at = changed;
 		res_value_put(e->value);
@@ -287,6 +321,7 @@ static void cache_publish(struct cache *c, struct res_entry *e, struct res_value
 	e->fresh_until = cache_mono_ns() + (left > 0 ? left : 0) * 1000000000;
 	e->failed = false;
 	c->status_gen++;
+	return replaced;
 }
 
 /* The store's copy of a resource (the last one fetched, by this or an earlier mount). */
@@ -458,10 +493,11 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, boo
 		rc = -EIO;
 	}
 
+	bool changed = false;
 	pthread_mutex_lock(&c->lock);
 	if (rc == 0) {
 		struct instant now = timefmt_now();
-		cache_publish(c, e, v, now, now);
+		changed = cache_publish(c, e, v, now, now);
 	} else {
 		struct strbuf why = STRBUF_INIT;
 		monzo_error_describe(&err, &why);
@@ -484,6 +520,8 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, boo
 	pthread_mutex_unlock(&c->lock);
 	if (fresh)
 		cache_keep(c, e, *out);
+	if (changed)
+		cache_invalidate_users(c, kind, account);
 	return rc;
 }
 
@@ -529,6 +567,33 @@ static bool cache_is_export(enum file_kind kind)
 {
 	return kind == FILE_TX_OFX || kind == FILE_TX_QIF || kind == FILE_TX_JOURNAL || kind == FILE_TX_BEANCOUNT ||
 	       kind == FILE_TX_TSV;
+}
+
+static bool cache_file_uses(const struct file_id *id, enum res_kind kind, const char *account)
+{
+	switch (id->kind) {
+	case FILE_STATUS:
+		return false;
+	case FILE_WHOAMI:
+		return kind == RES_WHOAMI;
+	case FILE_ACCOUNTS:
+	case FILE_ACCOUNT:
+		return kind == RES_ACCOUNTS;
+	case FILE_ROOT_TSV:
+		return kind == RES_ACCOUNTS || kind == RES_TRANSACTIONS || kind == RES_POTS;
+	default:
+		if (kind == RES_ACCOUNTS)
+			return cache_is_export(id->kind);
+		if (!account || strcmp(id->account, account))
+			return false;
+		switch (id->kind) {
+		case FILE_BALANCE: return kind == RES_BALANCE;
+		case FILE_POTS: return kind == RES_POTS;
+		case FILE_TX_JSON:
+		case FILE_MONTH_JSON: return kind == RES_TRANSACTIONS;
+		default: return kind == RES_TRANSACTIONS || kind == RES_POTS;
+		}
+	}
 }
 
 /* Fetches (as needed) every resource of a file; for the root TSV, every account's. */
@@ -808,10 +873,14 @@ static bool cache_file_answer(struct cache *c, struct file_entry *f, struct file
 	if (!f->valid || (snap && !f->snap))
 		return false;
 	*meta = f->meta;
+	meta->same_as_last_open = false;
 	f->used = ++c->use_counter;
 	if (snap) {
 		snapshot_get(f->snap);
 		*snap = f->snap;
+		meta->same_as_last_open = f->opened && f->opened_digest == f->digest;
+		f->opened = true;
+		f->opened_digest = f->digest;
 	}
 	return true;
 }

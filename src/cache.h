@@ -80,7 +80,12 @@ struct file_id {
 struct file_meta {
 	size_t size;
 	struct instant mtime;
+	bool same_as_last_open;  /* open only: the bytes equal those of the previous open */
 };
+
+/* Called (outside every lock) with the path of a file whose bytes may have changed
+ * since the kernel last saw them, e.g. "accounts/acc_1/transactions.csv". */
+typedef void (*cache_invalidate_fn)(void *ctx, const char *path);
 
 struct cache;
 
@@ -106,6 +111,8 @@ void snapshot_put(struct snapshot *s);
 
 /* When the mount started: the mtime of directories that have no data of their own. */
 struct instant cache_started(const struct cache *c);
+void cache_set_invalidator(struct cache *c, cache_invalidate_fn fn, void *ctx);
+
 /* Recorded at mount when the API could not be reached; shown in .status.json. */
 void cache_note_unreachable(struct cache *c, const struct monzo_error *err);
 

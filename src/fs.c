@@ -3,7 +3,11 @@
  * open file sees the same bytes. */
 #include "fs.h"
 
+#include "log.h"
+
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +16,77 @@
 static struct fs_ctx *fs_ctx(void)
 {
 	return fuse_get_context()->private_data;
+}
+
+/* Kernel cache invalidation runs on a thread of its own: a notification sent from
+ * inside a request handler can deadlock the kernel connection.  Paths are queued
+ * (once each) and sent in order. */
+struct fs_invalidator {
+	struct fuse *fuse;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct strbuf queue;      /* NUL-separated paths */
+	bool stop;
+};
+
+static void fs_invalidate_queue(void *ctx, const char *path)
+{
+	struct fs_invalidator *iv = ctx;
+	pthread_mutex_lock(&iv->lock);
+	bool queued = false;
+	for (size_t i = 0; i < iv->queue.len && !queued; i += strlen(iv->queue.buf + i) + 1)
+		queued = !strcmp(iv->queue.buf + i + 1, path);
+	if (!queued) {
+		sb_addch(&iv->queue, '/');
+		sb_add(&iv->queue, path, strlen(path) + 1);
+		pthread_cond_signal(&iv->wake);
+	}
+	pthread_mutex_unlock(&iv->lock);
+}
+
+static void *fs_invalidate_loop(void *arg)
+{
+	struct fs_invalidator *iv = arg;
+	pthread_mutex_lock(&iv->lock);
+	for (;;) {
+		while (!iv->queue.len && !iv->stop)
+			pthread_cond_wait(&iv->wake, &iv->lock);
+		if (iv->stop)
+			break;
+		struct strbuf batch = iv->queue;
+		sb_init(&iv->queue);
+		pthread_mutex_unlock(&iv->lock);
+		for (size_t i = 0; i < batch.len; i += strlen(batch.buf + i) + 1) {
+			/* -ENOENT: the kernel never looked the path up; nothing to drop. */
+			int rc = fuse_invalidate_path(iv->fuse, batch.buf + i);
+			if (rc && rc != -ENOENT)
+				log_debug("invalidating %s: %s", batch.buf + i, strerror(-rc));
+		}
+		sb_release(&batch);
+		pthread_mutex_lock(&iv->lock);
+	}
+	pthread_mutex_unlock(&iv->lock);
+	return NULL;
+}
+
+static void fs_destroy(void *private_data)
+{
+	struct fs_ctx *ctx = private_data;
+	struct fs_invalidator *iv = ctx->inval;
+	if (!iv)
+		return;
+	cache_set_invalidator(ctx->cache, NULL, NULL);
+	pthread_mutex_lock(&iv->lock);
+	iv->stop = true;
+	pthread_cond_signal(&iv->wake);
+	pthread_mutex_unlock(&iv->lock);
+	pthread_join(iv->thread, NULL);
+	sb_release(&iv->queue);
+	pthread_mutex_destroy(&iv->lock);
+	pthread_cond_destroy(&iv->wake);
+	free(iv);
+	ctx->inval = NULL;
 }
 
 static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
@@ -24,7 +99,18 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	/* The kernel drops its pages when mtime changes: our mtime moves with the bytes. */
 	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
 		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
-	return fs_ctx();
+	struct fs_ctx *ctx = fs_ctx();
+	struct fs_invalidator *iv = calloc(1, sizeof *iv);
+	iv->fuse = fuse_get_context()->fuse;
+	pthread_mutex_init(&iv->lock, NULL);
+	pthread_cond_init(&iv->wake, NULL);
+	if (pthread_create(&iv->thread, NULL, fs_invalidate_loop, iv) == 0) {
+		ctx->inval = iv;
+		cache_set_invalidator(ctx->cache, fs_invalidate_queue, iv);
+	} else {
+		free(iv);
+	}
+	return ctx;
 }
 
 static void fs_fill_stat(const struct fs_ctx *ctx, const struct node *n, const struct file_meta *m,
@@ -63,7 +149,7 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	if (fi && fi->fh) {
 		const struct snapshot *s = (const struct snapshot *)(uintptr_t)fi->fh;
 		struct node n = { .type = NODE_FILE };
-		struct file_meta meta = { s->size, s->mtime };
+		struct file_meta meta = { s->size, s->mtime, false };
 		fs_fill_stat(ctx, &n, &meta, st);
 		return 0;
 	}
@@ -71,7 +157,7 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	int rc = tree_lookup(&ctx->tree, path, &n);
 	if (rc)
 		return rc;
-	struct file_meta meta = { 0, n.mtime };
+	struct file_meta meta = { 0, n.mtime, false };
 	if (n.type == NODE_FILE) {
 		struct file_id id;
 		tree_file_id(&n, &id);
@@ -113,6 +199,8 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	if ((rc = cache_file(ctx->cache, &id, false, &meta, &s)))
 		return rc;
 	fi->fh = (uint64_t)(uintptr_t)s;
+	/* Unchanged since the last open: the kernel may keep the pages it has. */
+	fi->keep_cache = meta.same_as_last_open;
 	return 0;
 }
 
@@ -207,6 +295,7 @@ static int fs_removexattr(const char *p, const char *n) { return fs_erofs_path(p
 
 static const struct fuse_operations fs_ops = {
 	.init = fs_init,
+	.destroy = fs_destroy,
 	.getattr = fs_getattr,
 	.readlink = fs_readlink,
 	.open = fs_open,

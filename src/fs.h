@@ -9,11 +9,14 @@
 #include "cache.h"
 #include "tree.h"
 
+struct fs_invalidator;
+
 struct fs_ctx {
 	struct cache *cache;
 	struct tree tree;
 	uid_t uid;
 	gid_t gid;
+	struct fs_invalidator *inval;  /* started by init, stopped by destroy */
 };
 
 const struct fuse_operations *fs_operations(void);

@@ -3,6 +3,8 @@
 #include "http.h"
 
 #include <pthread.h>
+#include <stdint.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -168,4 +170,54 @@ int http_perform(const struct http_request *req, struct http_response *r)
 	sb_release(&auth);
 	curl_easy_cleanup(h);
 	return rc == CURLE_OK ? 0 : -1;
+}
+
+bool http_is_transient(long status)
+{
+	return status == 0 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+long http_backoff_ms(int attempt, long retry_after_s, long left_ms, unsigned rnd)
+{
+	long ms;
+	if (retry_after_s >= 0) {
+		ms = retry_after_s * 1000;
+	} else {
+		ms = 250L << (attempt - 1);
+		ms += (long)(rnd % (unsigned)(ms / 2 + 1));
+	}
+	return ms < left_ms ? ms : left_ms;
+}
+
+static long http_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+int http_perform_retry(const struct http_request *req, struct http_response *r)
+{
+	long deadline = http_now_ms() + HTTP_BUDGET_MS;
+	struct http_request attempt = *req;
+	unsigned seed = (unsigned)http_now_ms() ^ (unsigned)(uintptr_t)r;
+	for (int n = 1;; n++) {
+		long left = deadline - http_now_ms();
+		attempt.timeout_ms = left > 1000 ? left : 1000;
+		attempt.connect_timeout_ms = attempt.timeout_ms < 5000 ? attempt.timeout_ms : 5000;
+		int rc = http_perform(&attempt, r);
+		if (rc < 0 && !r->status && r->error[0] && strstr(r->error, "refusing"))
+			return rc; /* a refusal of ours, not the network's */
+		if (!http_is_transient(r->status) || n >= HTTP_ATTEMPTS)
+			return rc;
+		left = deadline - http_now_ms();
+		long pause = http_backoff_ms(n, r->status == 429 || r->status == 503 ? r->retry_after : -1, left,
+					     (unsigned)rand_r(&seed));
+		if (left <= pause + 200)
+			return rc;
+		struct timespec ts = { pause / 1000, (pause % 1000) * 1000000 };
+		nanosleep(&ts, NULL);
+		http_response_release(r);
+		http_response_init(r);
+	}
 }

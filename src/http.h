@@ -31,6 +31,21 @@ void http_response_release(struct http_response *r);
 /* 0 when a response arrived (any status); -1 on a transport failure or a refused
  * request, with the reason in r->error. */
 int http_perform(const struct http_request *req, struct http_response *r);
+/* Retries: what a transient failure is, and how long to wait before trying again. */
+#define HTTP_ATTEMPTS 3
+#define HTTP_BUDGET_MS 10000L
+
+/* 429, 500, 502, 503, 504 and transport failures (status 0) are worth another try. */
+bool http_is_transient(long status);
+/* The pause before attempt n+1 (n counts from 1): Retry-After when the server gave
+ * one, else 250 ms doubled per attempt, plus up to half again of jitter; never more
+ * than left_ms.  rnd: a random number. */
+long http_backoff_ms(int attempt, long retry_after_s, long left_ms, unsigned rnd);
+/* http_perform with up to HTTP_ATTEMPTS attempts within HTTP_BUDGET_MS for transient
+ * failures; each attempt's timeout is what is left of the budget.  The result is the
+ * last attempt's. */
+int http_perform_retry(const struct http_request *req, struct http_response *r);
+
 /* A bearer token may go to https:// anywhere, and to http:// only on loopback. */
 bool http_url_allows_bearer(const char *url);
 /* Percent-encodes s for a query string or form body (malloc'd). */

@@ -68,7 +68,7 @@ static int monzo_once(struct monzo *m, const char *url, const char *path_query, 
 		return rc;
 	http_response_init(&resp);
 	struct http_request req = { .method = "GET", .url = url, .bearer = bearer };
-	if (http_perform(&req, &resp) < 0) {
+	if (http_perform_retry(&req, &resp) < 0) {
 		memset(&r->err, 0, sizeof r->err);
 		snprintf(r->err.message, sizeof r->err.message, "%s", resp.error);
 		log_debug("GET %s: %s", path_query, resp.error);
