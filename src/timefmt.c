@@ -93,24 +93,28 @@ struct instant timefmt_now(void)
 	return (struct instant){ ts.tv_sec, (int32_t)ts.tv_nsec };
 }
 
-static void timefmt_tm(int64_t sec, struct tm *tm)
+/* "YYYY-MM-DDTHH:MM:SS" (no zone); years below 1000 keep four digits, as RFC 3339
+ * and Python's isoformat want. */
+static void timefmt_base(int64_t sec, char out[24])
 {
+	struct tm tm;
 	time_t t = (time_t)sec;
-	gmtime_r(&t, tm);
+	gmtime_r(&t, &tm);
+	snprintf(out, 24, "%04u-%02u-%02uT%02u:%02u:%02u", (unsigned)(tm.tm_year + 1900) % 10000u,
+		 (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
+		 (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
 }
 
 void timefmt_utc_z(int64_t sec, char out[32])
 {
-	struct tm tm;
-	timefmt_tm(sec, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char base[24];
+	timefmt_base(sec, base);
+	snprintf(out, 32, "%sZ", base);
 }
 
 void timefmt_utc_micro(struct instant t, char out[40])
 {
-	struct tm tm;
 	char base[24];
-	timefmt_tm(t.sec, &tm);
-	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+	timefmt_base(t.sec, base);
 	snprintf(out, 40, "%s.%06d+00:00", base, (int)(t.nsec / 1000));
 }
