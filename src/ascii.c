@@ -1,5 +1,6 @@
 /* ascii: a table for Latin-1 Supplement and Latin Extended-A (the letters of
- * European names), a few punctuation marks, and nothing else: emoji have no ASCII. */
+ * European names), a few punctuation marks, and nothing else: emoji have no ASCII.
+ * Spaces are folded so that what was dropped leaves no trace. */
 #include "ascii.h"
 
 #include <string.h>
@@ -72,8 +73,13 @@ void ascii_append(const char *utf8, size_t max, struct strbuf *out)
 			rep = ascii_symbol(cp);
 		if (!rep)
 			continue;
+		/* A dropped emoji must not leave a double space or a space at either end. */
+		if (!strcmp(rep, " ") && (out->len == start || out->buf[out->len - 1] == ' '))
+			continue;
 		if (max && out->len - start + strlen(rep) > max)
 			break;
 		sb_adds(out, rep);
 	}
+	while (out->len > start && out->buf[out->len - 1] == ' ')
+		out->buf[--out->len] = '\0';
 }

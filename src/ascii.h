@@ -8,7 +8,8 @@
 
 #include "strbuf.h"
 
-/* Appends at most max bytes (0: no limit), never cutting a replacement in two. */
+/* Appends at most max bytes (0: no limit), never cutting a replacement in two; runs
+ * of spaces become one, and the text appended starts and ends with no space. */
 void ascii_append(const char *utf8, size_t max, struct strbuf *out);
 
 #endif
