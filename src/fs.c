@@ -18,6 +18,23 @@ static struct fs_ctx *fs_ctx(void)
 	return fuse_get_context()->private_data;
 }
 
+/* What an open file holds: its bytes, pinned.  Handles are listed so that those the
+ * kernel never releases (a lazy unmount with files open) are freed at destroy. */
+struct fs_handle {
+	struct snapshot *snap;
+	struct fs_handle *prev, *next;
+};
+
+static void fs_handle_unlink(struct fs_ctx *ctx, struct fs_handle *h)
+{
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		ctx->handles = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+}
+
 /* Kernel cache invalidation runs on a thread of its own: a notification sent from
  * inside a request handler can deadlock the kernel connection.  Paths are queued
  * (once each) and sent in order. */
@@ -73,6 +90,14 @@ static void *fs_invalidate_loop(void *arg)
 static void fs_destroy(void *private_data)
 {
 	struct fs_ctx *ctx = private_data;
+	pthread_mutex_lock(&ctx->handles_lock);
+	while (ctx->handles) {
+		struct fs_handle *h = ctx->handles;
+		fs_handle_unlink(ctx, h);
+		snapshot_put(h->snap);
+		free(h);
+	}
+	pthread_mutex_unlock(&ctx->handles_lock);
 	struct fs_invalidator *iv = ctx->inval;
 	if (!iv)
 		return;
@@ -147,7 +172,7 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 {
 	struct fs_ctx *ctx = fs_ctx();
 	if (fi && fi->fh) {
-		const struct snapshot *s = (const struct snapshot *)(uintptr_t)fi->fh;
+		const struct snapshot *s = ((const struct fs_handle *)(uintptr_t)fi->fh)->snap;
 		struct node n = { .type = NODE_FILE };
 		struct file_meta meta = { s->size, s->mtime, false };
 		fs_fill_stat(ctx, &n, &meta, st);
@@ -198,7 +223,19 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	tree_file_id(&n, &id);
 	if ((rc = cache_file(ctx->cache, &id, false, &meta, &s)))
 		return rc;
-	fi->fh = (uint64_t)(uintptr_t)s;
+	struct fs_handle *h = calloc(1, sizeof *h);
+	if (!h) {
+		snapshot_put(s);
+		return -ENOMEM;
+	}
+	h->snap = s;
+	pthread_mutex_lock(&ctx->handles_lock);
+	h->next = ctx->handles;
+	if (h->next)
+		h->next->prev = h;
+	ctx->handles = h;
+	pthread_mutex_unlock(&ctx->handles_lock);
+	fi->fh = (uint64_t)(uintptr_t)h;
 	/* Unchanged since the last open: the kernel may keep the pages it has. */
 	fi->keep_cache = meta.same_as_last_open;
 	return 0;
@@ -206,7 +243,7 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 
 static int fs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
-	const struct snapshot *s = (const struct snapshot *)(uintptr_t)fi->fh;
+	const struct snapshot *s = ((const struct fs_handle *)(uintptr_t)fi->fh)->snap;
 	if (off < 0)
 		return -EINVAL;
 	if ((size_t)off >= s->size)
@@ -220,7 +257,13 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off, struct f
 
 static int fs_release(const char *path, struct fuse_file_info *fi)
 {
-	snapshot_put((struct snapshot *)(uintptr_t)fi->fh);
+	struct fs_ctx *ctx = fs_ctx();
+	struct fs_handle *h = (struct fs_handle *)(uintptr_t)fi->fh;
+	pthread_mutex_lock(&ctx->handles_lock);
+	fs_handle_unlink(ctx, h);
+	pthread_mutex_unlock(&ctx->handles_lock);
+	snapshot_put(h->snap);
+	free(h);
 	return 0;
 }
 

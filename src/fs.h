@@ -6,10 +6,13 @@
 #define FUSE_USE_VERSION 35
 #include <fuse.h>
 
+#include <pthread.h>
+
 #include "cache.h"
 #include "tree.h"
 
 struct fs_invalidator;
+struct fs_handle;
 
 struct fs_ctx {
 	struct cache *cache;
@@ -17,6 +20,8 @@ struct fs_ctx {
 	uid_t uid;
 	gid_t gid;
 	struct fs_invalidator *inval;  /* started by init, stopped by destroy */
+	pthread_mutex_t handles_lock;
+	struct fs_handle *handles;     /* open files, freed by destroy if never released */
 };
 
 const struct fuse_operations *fs_operations(void);

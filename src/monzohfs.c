@@ -167,7 +167,7 @@ int main(int argc, char *argv[])
 	struct tokens tok = { 0 };
 	struct monzo api;
 	struct auth auth;
-	struct fs_ctx ctx = { 0 };
+	struct fs_ctx ctx = { .handles_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct fuse *fuse = NULL;
 	struct strbuf err = STRBUF_INIT;
 	char *tokens_path = NULL, *store_path = NULL;
@@ -297,7 +297,8 @@ int main(int argc, char *argv[])
 	}
 	fuse_remove_signal_handlers(se);
 	fuse_unmount(fuse);
-	ret = loop ? 1 : 0;
+	/* A positive value is the signal that stopped the loop: a clean stop too. */
+	ret = loop < 0 ? 1 : 0;
 	goto out;
 
 usage_error:
