@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pwd.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <basedir.h>
 
@@ -177,7 +179,7 @@ int config_load(struct config *cfg, struct strbuf *err)
 		return -1;
 	if (!cfg->file_path)
 		cfg->file_path = config_file_path();
-	if (config_read_file(cfg, cfg->file_path, cfg->file_path, err) < 0)
+	if (cfg->file_path && config_read_file(cfg, cfg->file_path, cfg->file_path, err) < 0)
 		return -1;
 	for (int i = 0; i < CFG_COUNT; i++)
 		if (config_defaults[i])
@@ -191,9 +193,22 @@ void config_explain_missing(const struct config *cfg, enum config_key key, struc
 		config_names[key], cfg->file_path ? cfg->file_path : "$XDG_CONFIG_HOME/monzohfs/config");
 }
 
+/* mount(8) runs helpers without HOME: find it the way login does, from the password
+ * database, so the XDG defaults still point into the user's home. */
+static void config_ensure_home(void)
+{
+	const char *h = getenv("HOME");
+	if (h && *h)
+		return;
+	struct passwd *pw = getpwuid(getuid());
+	if (pw && pw->pw_dir && *pw->pw_dir)
+		setenv("HOME", pw->pw_dir, 1);
+}
+
 static char *config_xdg_join(const char *(*home)(xdgHandle *), const char *rel)
 {
 	xdgHandle h;
+	config_ensure_home();
 	char *out = NULL;
 	if (!xdgInitHandle(&h))
 		return NULL;

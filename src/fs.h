@@ -3,7 +3,7 @@
 #ifndef MONZOHFS_FS_H
 #define MONZOHFS_FS_H
 
-#define FUSE_USE_VERSION 35
+#define FUSE_USE_VERSION 312
 #include <fuse.h>
 
 #include <pthread.h>

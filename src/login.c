@@ -84,7 +84,7 @@ static int login_parse(int argc, char **argv, struct login_opts *o)
 	};
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': {
 			char *end;
@@ -100,6 +100,9 @@ static int login_parse(int argc, char **argv, struct login_opts *o)
 		case 's': o->no_sync = true; break;
 		case 'h': login_usage(stdout); return 0;
 		case 'V': printf("monzohfs-login %s\n", MONZOHFS_VERSION); return 0;
+		case ':':
+			fprintf(stderr, "monzohfs-login: %s needs a value\n", argv[optind - 1]);
+			return 2;
 		default:
 			fprintf(stderr, "monzohfs-login: unknown option %s\n", argv[optind - 1]);
 			return 2;

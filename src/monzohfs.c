@@ -2,6 +2,7 @@
  * the terminal before detaching (so a bad login fails where the user can see it),
  * then mounts and runs the FUSE loop. */
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,10 +118,11 @@ static int monzohfs_opt_proc(void *data, const char *arg, int key, struct fuse_a
 static int monzohfs_ttls(const struct monzohfs_opts *o, struct cache_options *co)
 {
 	cache_options_default(co);
-	if (o->ttl < -1)
+	/* INT_MIN marks "not given", so that any negative number given is an error. */
+	if (o->ttl < 0 && o->ttl != INT_MIN)
 		return -1;
 	for (int k = 0; k < RES_KIND_COUNT; k++) {
-		if (o->kind_ttl[k] < -1)
+		if (o->kind_ttl[k] < 0 && o->kind_ttl[k] != INT_MIN)
 			return -1;
 		if (o->kind_ttl[k] >= 0)
 			co->ttl[k] = (unsigned)o->kind_ttl[k];
@@ -161,7 +163,7 @@ static int monzohfs_check_login(struct monzo *api, const char *tokens_path, stru
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-	struct monzohfs_opts o = { .ttl = -1 };
+	struct monzohfs_opts o = { .ttl = INT_MIN };
 	struct fuse_cmdline_opts cl = { 0 };
 	struct config cfg;
 	struct tokens tok = { 0 };
@@ -173,8 +175,10 @@ int main(int argc, char *argv[])
 	char *tokens_path = NULL, *store_path = NULL;
 	int ret = 1, api_ready = 0;
 
+	/* Called through mount.monzohfs, the usage should still name the program. */
+	const char *prog = "monzohfs";
 	for (int k = 0; k < RES_KIND_COUNT; k++)
-		o.kind_ttl[k] = -1;
+		o.kind_ttl[k] = INT_MIN;
 	config_init(&cfg);
 	log_init("monzohfs", false);
 
@@ -194,12 +198,18 @@ int main(int argc, char *argv[])
 	if (fuse_parse_cmdline(&args, &cl) != 0)
 		goto usage_error;
 	if (o.show_help || cl.show_help) {
-		monzohfs_usage(argv[0]);
+		monzohfs_usage(prog);
 		fuse_cmdline_help();
 		fuse_lib_help(&args);
 		ret = 0;
 		goto out;
 	}
+	/* fuse_new checks the FUSE options (ctx is filled in before the mount needs it):
+	 * a mistake there is a usage error, found before anything else is read or fetched. */
+	fuse_opt_add_arg(&args, "-osubtype=monzohfs,fsname=monzohfs");
+	fuse = fuse_new(&args, fs_operations(), sizeof(struct fuse_operations), &ctx);
+	if (!fuse)
+		goto usage_error;
 	if (!cl.mountpoint) {
 		fprintf(stderr, "monzohfs: no mountpoint given\n");
 		goto usage_error;
@@ -271,10 +281,6 @@ int main(int argc, char *argv[])
 	else if (monzohfs_check_login(&api, tokens_path, ctx.cache, store_path))
 		goto out;
 
-	fuse_opt_add_arg(&args, "-osubtype=monzohfs,fsname=monzohfs");
-	fuse = fuse_new(&args, fs_operations(), sizeof(struct fuse_operations), &ctx);
-	if (!fuse)
-		goto out;
 	if (fuse_mount(fuse, cl.mountpoint) != 0)
 		goto out;
 	if (fuse_daemonize(cl.foreground) != 0) {
@@ -292,8 +298,12 @@ int main(int argc, char *argv[])
 	if (cl.singlethread) {
 		loop = fuse_loop(fuse);
 	} else {
-		struct fuse_loop_config lc = { .clone_fd = cl.clone_fd, .max_idle_threads = cl.max_idle_threads };
-		loop = fuse_loop_mt(fuse, &lc);
+		struct fuse_loop_config *lc = fuse_loop_cfg_create();
+		fuse_loop_cfg_set_clone_fd(lc, (unsigned)cl.clone_fd);
+		fuse_loop_cfg_set_idle_threads(lc, cl.max_idle_threads);
+		fuse_loop_cfg_set_max_threads(lc, cl.max_threads);
+		loop = fuse_loop_mt(fuse, lc);
+		fuse_loop_cfg_destroy(lc);
 	}
 	fuse_remove_signal_handlers(se);
 	fuse_unmount(fuse);
@@ -302,7 +312,7 @@ int main(int argc, char *argv[])
 	goto out;
 
 usage_error:
-	fprintf(stderr, "usage: %s [-f] [-d] [-o opt,...] [SOURCE] MOUNTPOINT   (see --help)\n", argv[0]);
+	fprintf(stderr, "usage: %s [-f] [-d] [-o opt,...] [SOURCE] MOUNTPOINT   (see --help)\n", prog);
 	ret = 2;
 out:
 	if (fuse)
