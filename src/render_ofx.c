@@ -74,15 +74,7 @@ void ofx_row(struct export *e, const struct tx_row *r)
 	sb_adds(out, "\r\n<NAME>");
 	ofx_text(sb_str(&tmp), 32, out);
 	sb_reset(&tmp);
-	/* MEMO: the description, the notes, and the amount spent abroad. */
-	sb_adds(&tmp, r->description);
-	if (*r->notes)
-		sb_addf(&tmp, "; %s", r->notes);
-	if (strcmp(r->local_currency, r->currency) && *r->local_currency) {
-		sb_adds(&tmp, "; ");
-		money_format(r->local_amount, r->local_currency, &tmp);
-		sb_addf(&tmp, " %s", r->local_currency);
-	}
+	txfields_memo(r, true, &tmp);
 	if (tmp.len) {
 		sb_adds(out, "\r\n<MEMO>");
 		ofx_text(tmp.buf, 255, out);

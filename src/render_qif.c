@@ -23,9 +23,7 @@ void qif_row(struct export *e, const struct tx_row *r)
 	sb_adds(out, "\nP");
 	ascii_append(sb_str(&tmp), 0, out);
 	sb_reset(&tmp);
-	sb_adds(&tmp, r->description);
-	if (*r->notes)
-		sb_addf(&tmp, "; %s", r->notes);
+	txfields_memo(r, false, &tmp);
 	sb_adds(out, "\nM");
 	ascii_append(sb_str(&tmp), 0, out);
 	sb_adds(out, "\nN");

@@ -2,6 +2,8 @@
  * names a transaction the same way. */
 #include "txfields.h"
 
+#include "money.h"
+
 #include <ctype.h>
 #include <string.h>
 
@@ -78,4 +80,16 @@ void txfields_category(const char *category, struct strbuf *out)
 	for (const char *p = category; *p; p++)
 		sb_addch(out, *p == '_' ? ' ' : *p);
 	out->buf[start] = (char)toupper((unsigned char)out->buf[start]);
+}
+
+void txfields_memo(const struct tx_row *r, bool foreign, struct strbuf *out)
+{
+	sb_adds(out, r->description);
+	if (*r->notes)
+		sb_addf(out, "; %s", r->notes);
+	if (foreign && *r->local_currency && strcmp(r->local_currency, r->currency)) {
+		sb_adds(out, "; ");
+		money_format(r->local_amount, r->local_currency, out);
+		sb_addf(out, " %s", r->local_currency);
+	}
 }

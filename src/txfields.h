@@ -13,6 +13,9 @@ const char *txfields_type(const struct tx_row *r);
 /* Merchant name, counterparty name, preferred name, the pot's name for a pot transfer
  * (pots_reply: the /pots reply, deleted pots included; may be NULL), description. */
 void txfields_name(const struct tx_row *r, const cJSON *pots_reply, struct strbuf *out);
+/* A one-line memo: the description, then the notes, then (with foreign) the amount in
+ * the currency spent when it is not the account's, joined by "; ". */
+void txfields_memo(const struct tx_row *r, bool foreign, struct strbuf *out);
 /* eating_out → "Eating out"; anything not snake_case is shown as sent. */
 void txfields_category(const char *category, struct strbuf *out);
 
