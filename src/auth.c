@@ -223,7 +223,7 @@ static int auth_refresh_locked(struct auth *a, const char *used, const char *ref
 			 !refresh_token ? "the login has no refresh token"
 					: "MONZO_CLIENT_ID and MONZO_CLIENT_SECRET are needed to refresh the login");
 		auth_tokens_clear(t);
-		return -EACCES;
+		return -ENOKEY;
 	}
 	char *form = auth_refresh_form(a->client_id, a->client_secret, refresh_token);
 	struct tokens fresh;
@@ -273,6 +273,15 @@ static int auth_refresh(struct auth *a, struct monzo_error *err)
 	free(rt);
 
 	pthread_mutex_lock(&a->lock);
+	if (rc == -ENOKEY) {
+		/* Nothing here can refresh it; while it has not expired it still works. */
+		bool expired = a->tokens.expires_at.sec <= timefmt_now().sec;
+		if (!a->warned || expired)
+			log_warn("the login cannot be refreshed: %s%s", err->message,
+				 expired ? "" : "; using it until it expires");
+		a->warned = true;
+		rc = expired ? -EACCES : -EIO;
+	}
 	if (rc == 0) {
 		auth_adopt(a, &t);
 		log_info("the login was refreshed; it now expires at %lld", (long long)a->tokens.expires_at.sec);

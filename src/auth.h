@@ -28,6 +28,7 @@ struct auth {
 	bool refreshing;
 	unsigned flight;
 	bool refused;             /* the login is no longer valid: run monzohfs-login */
+	bool warned;              /* said once that it cannot be refreshed here */
 	struct monzo_error refused_err;
 	struct stat file_st;      /* tokens.json as last read or written */
 };

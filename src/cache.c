@@ -284,20 +284,8 @@ static struct res_value *cache_value_new(struct cache *c, enum res_kind kind, co
 	memcpy(v->raw, raw, len);
 	v->raw[len] = '\0';
 	v->raw_len = len;
-	if (kind == RES_TRANSACTIONS && st) {
-		struct sync_state s;
+	if (kind == RES_TRANSACTIONS && st)
 		view_months(st, account, &v->months, &v->nmonths);
-		if (store_get_sync_state(st, account, &s) == 0 && s.balance_json) {
-			cJSON *b = cJSON_Parse(s.balance_json);
-			const cJSON *bal = cJSON_GetObjectItemCaseSensitive(b, "balance");
-			if (cJSON_IsNumber(bal)) {
-				v->have_balance = true;
-				v->balance = (int64_t)bal->valuedouble;
-			}
-			cJSON_Delete(b);
-		}
-		sync_state_release(&s);
-	}
 	return v;
 }
 
@@ -378,7 +366,7 @@ static int cache_fetch(struct cache *c, enum res_kind kind, const char *account,
 			return -EIO;
 		}
 		struct sync_result res;
-		int rc = sync_account(c->api, st, account, NULL, NULL, &res, err);
+		int rc = sync_account(c->api, st, account, false, NULL, NULL, &res, err);
 		if (rc == 0) {
 			char raw[32];
 			int n = snprintf(raw, sizeof raw, "v%lld", (long long)res.version);
@@ -508,6 +496,12 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, boo
 		e->err = err;
 		e->last_rc = rc;
 		c->status_gen++;
+		/* With an older copy to serve, do not make every stat wait for a failing API
+		 * again: try again after a while (the TTL, at most 30 s, at least 1 s). */
+		if (e->value) {
+			int64_t wait = c->opts.ttl[kind] < 30 ? c->opts.ttl[kind] : 30;
+			e->fresh_until = cache_mono_ns() + (wait > 1 ? wait : 1) * 1000000000;
+		}
 	}
 	e->fetching = false;
 	e->flight++;
@@ -691,7 +685,6 @@ static int cache_render_view(struct cache *c, enum view_kind view, const char *a
 	struct store *st = cache_store_get(c);
 	if (!st)
 		return -EIO;
-	const struct res_value *tx = cache_dep(d, RES_TRANSACTIONS, account);
 	const struct res_value *pots = cache_dep(d, RES_POTS, account);
 	const struct res_value *accounts = cache_dep(d, RES_ACCOUNTS, NULL);
 	char link[64];
@@ -701,13 +694,27 @@ static int cache_render_view(struct cache *c, enum view_kind view, const char *a
 		.store = st,
 		.account_id = account,
 		.pots = pots ? pots->json : NULL,
-		.have_balance = tx->have_balance,
-		.balance = tx->balance,
 		.month = month,
 		.account = accounts ? cache_account_obj(accounts->json, account) : NULL,
 		.link_name = accounts ? link : NULL,
 	};
-	int rc = view_render(view, &in, out) < 0 ? -EIO : 0;
+	/* One read snapshot for the rows, their sums and the balance synced with them,
+	 * even when another sync (or monzohfs-login) commits meanwhile. */
+	int rc = store_begin_read(st) < 0 ? -EIO : 0;
+	struct sync_state ss = { 0 };
+	if (!rc && store_get_sync_state(st, account, &ss) == 0 && ss.balance_json) {
+		cJSON *b = cJSON_Parse(ss.balance_json);
+		const cJSON *bal = cJSON_GetObjectItemCaseSensitive(b, "balance");
+		if (cJSON_IsNumber(bal)) {
+			in.have_balance = true;
+			in.balance = (int64_t)bal->valuedouble;
+		}
+		cJSON_Delete(b);
+	}
+	sync_state_release(&ss);
+	if (!rc && view_render(view, &in, out) < 0)
+		rc = -EIO;
+	store_rollback(st);
 	cache_store_put(c, st);
 	return rc;
 }

@@ -34,11 +34,9 @@ struct res_value {
 	size_t raw_len;
 	uint64_t gen;            /* moves when the content changes */
 	struct instant changed_at;
-	/* RES_TRANSACTIONS only: what the store holds after the sync. */
-	char (*months)[8];       /* local months with transactions, oldest first */
+	/* RES_TRANSACTIONS only: the local months with transactions, oldest first. */
+	char (*months)[8];
 	size_t nmonths;
-	bool have_balance;
-	int64_t balance;         /* the balance fetched by the same sync */
 };
 
 /* A rendered file: immutable bytes, shared by reference with open files. */

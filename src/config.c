@@ -149,13 +149,18 @@ static int config_read_file(struct config *cfg, const char *path, const char *so
 		char *k, *v;
 		int r = config_parse_line(line, &k, &v);
 		if (r < 0) {
+			/* ./.env may belong to another project: only our own lines must parse. */
+			const char *p = line + strspn(line, " \t");
+			if (strncmp(p, "MONZO_", 6) && strncmp(p, "export MONZO_", 13))
+				continue;
 			sb_addf(err, "%s:%d: not a KEY=value line", path, lineno);
 			rc = -1;
 			break;
 		}
 		if (r == 0)
 			continue;
-		for (int i = 0; i < CFG_COUNT; i++)
+		/* An empty value sets nothing, so a later source can still provide one. */
+		for (int i = 0; i < CFG_COUNT && *v; i++)
 			if (!strcmp(k, config_names[i]))
 				config_put(cfg, (enum config_key)i, v, source);
 		free(k);

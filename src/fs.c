@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct fs_ctx *fs_ctx(void)
 {
@@ -299,6 +300,16 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	return tree_list(&ctx->tree, &n, fs_fill_entry, &f);
 }
 
+static int fs_access(const char *path, int mask)
+{
+	struct node n;
+	int rc = tree_lookup(&fs_ctx()->tree, path, &n);
+	if (rc)
+		return rc;
+	/* Even for root: nothing here can be written, so "test -w" should say so. */
+	return mask & W_OK ? -EROFS : 0;
+}
+
 static int fs_statfs(const char *path, struct statvfs *sv)
 {
 	memset(sv, 0, sizeof *sv);
@@ -346,6 +357,7 @@ static const struct fuse_operations fs_ops = {
 	.release = fs_release,
 	.readdir = fs_readdir,
 	.statfs = fs_statfs,
+	.access = fs_access,
 	.mknod = fs_mknod,
 	.mkdir = fs_mkdir,
 	.unlink = fs_unlink,

@@ -61,9 +61,15 @@ void http_response_release(struct http_response *r)
 	sb_release(&r->body);
 }
 
+/* No reply of the API comes near this; a larger one is a fault, not data. */
+#define HTTP_MAX_BODY (64u << 20)
+
 static size_t http_on_body(char *data, size_t size, size_t n, void *user)
 {
-	sb_add(user, data, size * n);
+	struct strbuf *body = user;
+	if (body->len + size * n > HTTP_MAX_BODY)
+		return 0; /* libcurl ends the transfer with a write error */
+	sb_add(body, data, size * n);
 	return size * n;
 }
 

@@ -316,7 +316,7 @@ static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 		struct login_progress p = { isatty(STDERR_FILENO), label };
 		struct sync_result res;
 		struct monzo_error e;
-		if (sync_account(api, st, id->valuestring, login_progress, &p, &res, &e) == 0) {
+		if (sync_account(api, st, id->valuestring, true, login_progress, &p, &res, &e) == 0) {
 			fprintf(stderr, "%s  %s: %lld transactions%s\n", p.tty ? "\r" : "", label, (long long)res.fetched,
 				res.fell_back ? " (the last 89 days only: the full-history window had closed)" : "");
 			total += res.fetched;
@@ -417,7 +417,10 @@ int main(int argc, char *argv[])
 	cb = NULL;
 
 	char *token_url;
-	if (asprintf(&token_url, "%s/oauth2/token", base) < 0)
+	size_t blen = strlen(base);
+	while (blen && base[blen - 1] == '/')
+		blen--;
+	if (asprintf(&token_url, "%.*s/oauth2/token", (int)blen, base) < 0)
 		goto out_http;
 	char *form = auth_code_form(config_get(&cfg, CFG_CLIENT_ID), config_get(&cfg, CFG_CLIENT_SECRET), redirect,
 				    code);

@@ -301,7 +301,8 @@ int main(int argc, char *argv[])
 		struct fuse_loop_config *lc = fuse_loop_cfg_create();
 		fuse_loop_cfg_set_clone_fd(lc, (unsigned)cl.clone_fd);
 		fuse_loop_cfg_set_idle_threads(lc, cl.max_idle_threads);
-		fuse_loop_cfg_set_max_threads(lc, cl.max_threads);
+		if (cl.max_threads > 0 && cl.max_threads != UINT_MAX)
+			fuse_loop_cfg_set_max_threads(lc, cl.max_threads);
 		loop = fuse_loop_mt(fuse, lc);
 		fuse_loop_cfg_destroy(lc);
 	}

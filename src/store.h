@@ -63,6 +63,8 @@ const char *store_errmsg(struct store *s);
 /* Milliseconds a statement waits for another writer; 0 for best-effort writes. */
 void store_busy_timeout(struct store *s, int ms);
 int store_begin(struct store *s);
+/* A read snapshot: every query until store_commit sees the same committed state. */
+int store_begin_read(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 

@@ -3,6 +3,7 @@
 #ifndef MONZOHFS_SYNC_H
 #define MONZOHFS_SYNC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "monzo.h"
@@ -20,9 +21,12 @@ struct sync_result {
 /* Called after every page with the running count of transactions received. */
 typedef void (*sync_progress_fn)(void *ctx, const char *account, int64_t fetched);
 
-/* 0, or a negative errno with err filled; on failure nothing is written. */
-int sync_account(struct monzo *api, struct store *st, const char *account, sync_progress_fn progress, void *ctx,
-		 struct sync_result *res, struct monzo_error *err);
+/* 0, or a negative errno with err filled; on failure nothing is written.  full: ask
+ * for all history even when the store knows the account (a new login's window).
+ * The pages are fetched first and written afterwards in one short SQLite
+ * transaction, so no database lock is held across a network call. */
+int sync_account(struct monzo *api, struct store *st, const char *account, bool full, sync_progress_fn progress,
+		 void *ctx, struct sync_result *res, struct monzo_error *err);
 void sync_result_release(struct sync_result *res);
 
 #define SYNC_PAGE 100

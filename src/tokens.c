@@ -120,6 +120,9 @@ static void tokens_json_string(struct strbuf *out, const char *s)
 	cJSON *str = cJSON_CreateString(s);
 	char *p = cJSON_PrintUnformatted(str);
 	sb_adds(out, p);
+	/* Both copies may hold a token. */
+	explicit_bzero(p, strlen(p));
+	explicit_bzero(str->valuestring, strlen(str->valuestring));
 	cJSON_free(p);
 	cJSON_Delete(str);
 }
@@ -172,11 +175,10 @@ int tokens_save(const char *path, const struct tokens *t, struct strbuf *err)
 		p += w;
 		left -= (size_t)w;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		goto io_error;
-	}
+	int synced = fsync(fd), closed = close(fd);
 	fd = -1;
+	if (synced < 0 || closed < 0)
+		goto io_error;
 	if (rename(tmp.buf, path) < 0)
 		goto io_error;
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -193,6 +195,9 @@ io_error:
 	unlink(tmp.buf);
 out:
 	sb_release(&tmp);
+	/* The body held both tokens. */
+	if (body.buf)
+		explicit_bzero(body.buf, body.len);
 	sb_release(&body);
 	free(dir);
 	return rc;

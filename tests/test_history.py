@@ -175,3 +175,20 @@ def test_unreachable_api_at_mount_still_mounts_and_serves_the_store(bank, mounte
     status = json.loads((m2.path / ".status.json").read_bytes())
     assert "mount_warning" in status
     assert every_file(m2.path) == online
+
+
+def test_slow_syncs_of_two_accounts_at_once_both_succeed(bank, mounter):
+    """A sync holds no database lock while it waits for the API, so a second sync
+    (another account) is not turned away with "database is locked"."""
+    from conftest import read_all_at_once
+    small = sorted(bank.accounts, key=lambda a: len(bank.transactions[a["id"]]))
+    a, b = [x["id"] for x in small if len(bank.transactions[x["id"]]) < 100][:2]
+    m = mounter()
+    bank.inject(endpoint="transactions", kind="delay", delay=5.5, count=None)
+    try:
+        data = read_all_at_once([m.path / "accounts" / a / "transactions.json",
+                                 m.path / "accounts" / b / "transactions.json"])
+    finally:
+        bank.clear_faults()
+    assert json.loads(data[0])["transactions"] == bank.transactions[a]
+    assert json.loads(data[1])["transactions"] == bank.transactions[b]

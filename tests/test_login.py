@@ -193,3 +193,25 @@ def test_a_refused_refresh_keeps_tokens_json_and_says_what_to_do(bank, env, moun
     env.login()
     wait_for(lambda: json.loads((mnt / "accounts" / acc / "balance.json").read_bytes()), timeout=10,
              what="reads to work with the new login")
+
+
+def test_a_new_login_captures_the_history_an_earlier_sync_could_not(bank, env, mounter):
+    """Mounted first, after Monzo's window had closed: 89 days only.  A login later
+    opens the window again, and monzohfs-login fills in everything older."""
+    from datetime import timedelta
+    acc = bank.main_account_id
+    env.login(approved_at=bank.now() - timedelta(hours=1))
+    m = mounter("transactions_ttl=3600")
+    first = json.loads((m.path / "accounts" / acc / "transactions.json").read_bytes())["transactions"]
+    assert len(first) < len(bank.transactions[acc])
+    m.umount()
+    bank.approve_after_polls = 1
+    proc, url, _ = start_login(env)
+    with urllib.request.urlopen(url, timeout=10) as r:
+        assert r.status == 200
+    code, out, err = finish(proc)
+    assert code == 0, err
+    offline = mounter("offline", name="offline").path
+    got = json.loads((offline / "accounts" / acc / "transactions.json").read_bytes())["transactions"]
+    assert got == bank.transactions[acc]
+    assert json.loads((offline / ".status.json").read_bytes())["history"].get(acc, {"complete": True})["complete"]

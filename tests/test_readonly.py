@@ -30,6 +30,8 @@ def test_changes_fail_with_erofs(bank, mnt):
     expect_errno(errno.EROFS, os.symlink, "x", d / "link")
     expect_errno(errno.EROFS, os.link, f, d / "hard")
     expect_errno(errno.EROFS, os.unlink, mnt / "accounts" / "current")
+    assert os.access(f, os.R_OK) and not os.access(f, os.W_OK)
+    assert not os.access(d, os.W_OK)
 
 
 def test_unknown_names_fail_with_enoent(bank, mnt):

@@ -65,8 +65,20 @@ int main(void)
 	CHECK_STR(config_get(&cfg, CFG_REDIRECT_URI), "http://localhost:8080/callback");
 	config_free(&cfg);
 
+	/* Another project's lines are not ours to judge; an empty value sets nothing. */
 	f = fopen(".env", "w");
-	fputs("MONZO_CLIENT_ID=ok\nthis line is wrong\n", f);
+	fputs("MONZO_CLIENT_ID=ok\nthis line is someone else's\nMONZO_CLIENT_SECRET=\n", f);
+	fclose(f);
+	unsetenv("MONZO_CLIENT_ID");
+	config_init(&cfg);
+	cfg.file_path = strdup("config");
+	CHECK(config_load(&cfg, &err) == 0);
+	CHECK_STR(config_get(&cfg, CFG_CLIENT_ID), "ok");
+	CHECK_STR(config_get(&cfg, CFG_CLIENT_SECRET), "from-file");
+	config_free(&cfg);
+
+	f = fopen(".env", "w");
+	fputs("MONZO_CLIENT_ID=ok\nMONZO_CLIENT_SECRET=\"unterminated\n", f);
 	fclose(f);
 	config_init(&cfg);
 	cfg.file_path = strdup("config");
