@@ -1,0 +1,33 @@
+/* Unit tests of the parts of http that need no network: what is retried, how long
+ * the pauses are, and where a bearer token may be sent. */
+#include "check.h"
+#include "http.h"
+
+int main(void)
+{
+	CHECK(http_is_transient(0) && http_is_transient(429) && http_is_transient(500));
+	CHECK(http_is_transient(502) && http_is_transient(503) && http_is_transient(504));
+	CHECK(!http_is_transient(200) && !http_is_transient(400) && !http_is_transient(401));
+	CHECK(!http_is_transient(403) && !http_is_transient(404) && !http_is_transient(501));
+
+	/* Doubling from 250 ms with up to half again of jitter. */
+	for (unsigned r = 0; r < 1000; r += 37) {
+		long a = http_backoff_ms(1, -1, 10000, r), b = http_backoff_ms(2, -1, 10000, r);
+		CHECK(a >= 250 && a <= 375);
+		CHECK(b >= 500 && b <= 750);
+	}
+	/* Retry-After wins, but never beyond what is left of the budget. */
+	CHECK(http_backoff_ms(1, 2, 10000, 7) == 2000);
+	CHECK(http_backoff_ms(1, 30, 4000, 7) == 4000);
+	CHECK(http_backoff_ms(3, -1, 100, 7) == 100);
+
+	CHECK(http_url_allows_bearer("https://api.monzo.com/accounts"));
+	CHECK(http_url_allows_bearer("http://127.0.0.1:8080/x"));
+	CHECK(http_url_allows_bearer("http://localhost/x"));
+	CHECK(http_url_allows_bearer("http://[::1]:9/x"));
+	CHECK(!http_url_allows_bearer("http://api.monzo.com/accounts"));
+	CHECK(!http_url_allows_bearer("http://10.0.0.1/x"));
+	CHECK(!http_url_allows_bearer("ftp://127.0.0.1/x"));
+	CHECK(!http_url_allows_bearer("not a url"));
+	return CHECK_DONE();
+}
