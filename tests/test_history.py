@@ -192,3 +192,19 @@ def test_slow_syncs_of_two_accounts_at_once_both_succeed(bank, mounter):
         bank.clear_faults()
     assert json.loads(data[0])["transactions"] == bank.transactions[a]
     assert json.loads(data[1])["transactions"] == bank.transactions[b]
+
+
+def test_mtimes_survive_a_remount_when_nothing_changed(bank, mounter):
+    """rsync compares size and mtime: a remount (after a reboot, say) with the same
+    data must not make every file look new."""
+    acc = bank.main_account_id
+    m1 = mounter()
+    d1 = m1.path / "accounts" / acc
+    names = ["transactions.csv", "transactions.json", "balance.json", "transactions.ofx"] + \
+        [f"transactions/{n}" for n in sorted(os.listdir(d1 / "transactions"))[:3]]
+    before = {n: (os.stat(d1 / n).st_mtime_ns, (d1 / n).read_bytes()) for n in names}
+    m1.umount()
+    m2 = mounter("ttl=0", name="mnt2")  # fetch and sync everything again
+    d2 = m2.path / "accounts" / acc
+    after = {n: (os.stat(d2 / n).st_mtime_ns, (d2 / n).read_bytes()) for n in names}
+    assert after == before
