@@ -126,6 +126,7 @@ static void res_value_free(struct res_value *v)
 	cJSON_Delete(v->json);
 	free(v->raw);
 	free(v->months);
+	free(v->links);
 	free(v);
 }
 
@@ -286,6 +287,11 @@ static struct res_value *cache_value_new(struct cache *c, enum res_kind kind, co
 	v->raw_len = len;
 	if (kind == RES_TRANSACTIONS && st)
 		view_months(st, account, &v->months, &v->nmonths);
+	if (kind == RES_ACCOUNTS) {
+		v->nlinks = (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(json, "accounts"));
+		v->links = calloc(v->nlinks ? v->nlinks : 1, sizeof *v->links);
+		links_names(json, v->links, v->nlinks);
+	}
 	return v;
 }
 

@@ -37,6 +37,10 @@ struct res_value {
 	/* RES_TRANSACTIONS only: the local months with transactions, oldest first. */
 	char (*months)[8];
 	size_t nmonths;
+	/* RES_ACCOUNTS only: each account's friendly link name ("" for none), worked out
+	 * once here rather than on every lookup. */
+	char (*links)[32];
+	size_t nlinks;
 };
 
 /* A rendered file: immutable bytes, shared by reference with open files. */

@@ -2,7 +2,6 @@
  * checks it against /accounts so unknown names get ENOENT, never an empty directory. */
 #include "tree.h"
 
-#include "links.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -95,9 +94,6 @@ static int tree_each_account(struct tree *t, struct instant *mtime, tree_account
 	if (rc)
 		return rc;
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(v->json, "accounts");
-	size_t n = (size_t)cJSON_GetArraySize(list);
-	char (*names)[32] = calloc(n ? n : 1, sizeof *names);
-	links_names(v->json, names, n);
 	if (mtime)
 		*mtime = v->changed_at;
 	size_t i = 0;
@@ -105,11 +101,10 @@ static int tree_each_account(struct tree *t, struct instant *mtime, tree_account
 	cJSON_ArrayForEach(a, list) {
 		const char *id = tree_str(a, "id");
 		if (*id && strlen(id) < sizeof((struct node *)0)->account && !strchr(id, '/') &&
-		    (rc = cb(ctx, id, names[i])))
+		    (rc = cb(ctx, id, i < v->nlinks ? v->links[i] : "")))
 			break;
 		i++;
 	}
-	free(names);
 	res_value_put(v);
 	return rc > 0 ? 0 : rc;
 }
