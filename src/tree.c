@@ -2,7 +2,6 @@
  * checks it against /accounts so unknown names get ENOENT, never an empty directory. */
 #include "tree.h"
 
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
