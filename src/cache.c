@@ -82,11 +82,6 @@ static const char *const res_names[RES_KIND_COUNT] = {
 	[RES_TRANSACTIONS] = "transactions",
 };
 
-const char *cache_res_name(enum res_kind kind)
-{
-	return res_names[kind];
-}
-
 void cache_options_default(struct cache_options *o)
 {
 	memset(o, 0, sizeof *o);
@@ -674,13 +669,20 @@ static void cache_file_path(const struct file_id *id, struct strbuf *out)
 		sb_adds(out, names[id->kind]);
 }
 
-static const cJSON *cache_account_obj(const cJSON *accounts_reply, const char *id)
+/* The account object and its friendly link name (NULL for none) from the list. */
+static const cJSON *cache_account_obj(const struct res_value *accounts, const char *id, const char **link)
 {
 	const cJSON *a;
-	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(accounts_reply, "accounts")) {
+	size_t i = 0;
+	*link = NULL;
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(accounts->json, "accounts")) {
 		const cJSON *aid = cJSON_GetObjectItemCaseSensitive(a, "id");
-		if (cJSON_IsString(aid) && !strcmp(aid->valuestring, id))
+		if (cJSON_IsString(aid) && !strcmp(aid->valuestring, id)) {
+			if (i < accounts->nlinks && accounts->links[i][0])
+				*link = accounts->links[i];
 			return a;
+		}
+		i++;
 	}
 	return NULL;
 }
@@ -693,17 +695,15 @@ static int cache_render_view(struct cache *c, enum view_kind view, const char *a
 		return -EIO;
 	const struct res_value *pots = cache_dep(d, RES_POTS, account);
 	const struct res_value *accounts = cache_dep(d, RES_ACCOUNTS, NULL);
-	char link[64];
-	if (accounts)
-		links_name_of(accounts->json, account, link);
+	const char *link = NULL;
 	struct view_input in = {
 		.store = st,
 		.account_id = account,
 		.pots = pots ? pots->json : NULL,
 		.month = month,
-		.account = accounts ? cache_account_obj(accounts->json, account) : NULL,
-		.link_name = accounts ? link : NULL,
+		.account = accounts ? cache_account_obj(accounts, account, &link) : NULL,
 	};
+	in.link_name = link;
 	/* One read snapshot for the rows, their sums and the balance synced with them,
 	 * even when another sync (or monzohfs-login) commits meanwhile. */
 	int rc = store_begin_read(st) < 0 ? -EIO : 0;

@@ -24,7 +24,6 @@ struct cache_options {
 
 /* The default TTLs of DESIGN.md. */
 void cache_options_default(struct cache_options *o);
-const char *cache_res_name(enum res_kind kind);
 
 /* A resource as last fetched: immutable, shared by reference. */
 struct res_value {

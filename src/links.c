@@ -3,7 +3,6 @@
 #include "links.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static const char *links_base(const char *type)
@@ -42,21 +41,4 @@ void links_names(const cJSON *accounts_reply, char (*names)[32], size_t n)
 		}
 		i++;
 	}
-}
-
-void links_name_of(const cJSON *accounts_reply, const char *account, char out[64])
-{
-	const cJSON *list = cJSON_GetObjectItemCaseSensitive(accounts_reply, "accounts");
-	size_t n = (size_t)cJSON_GetArraySize(list);
-	char (*names)[32] = calloc(n ? n : 1, sizeof *names);
-	links_names(accounts_reply, names, n);
-	snprintf(out, 64, "%s", account);
-	size_t i = 0;
-	const cJSON *a;
-	cJSON_ArrayForEach(a, list) {
-		if (i < n && !strcmp(links_str(a, "id"), account) && names[i][0])
-			snprintf(out, 64, "%s", names[i]);
-		i++;
-	}
-	free(names);
 }

@@ -9,7 +9,5 @@
 
 /* Fills names[i] for the i-th account of an /accounts reply, "" for none. */
 void links_names(const cJSON *accounts_reply, char (*names)[32], size_t n);
-/* The friendly name of one account (out), or its id when it has none. */
-void links_name_of(const cJSON *accounts_reply, const char *account, char out[64]);
 
 #endif

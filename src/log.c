@@ -24,11 +24,6 @@ void log_to_syslog(void)
 	log_syslog = true;
 }
 
-bool log_debug_enabled(void)
-{
-	return log_debug_on;
-}
-
 static void log_v(int prio, const char *fmt, va_list ap)
 {
 	if (log_syslog) {

@@ -7,7 +7,6 @@
 
 void log_init(const char *progname, bool debug);
 void log_to_syslog(void);
-bool log_debug_enabled(void);
 
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

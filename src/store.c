@@ -21,7 +21,6 @@ enum store_stmt {
 	ST_UPSERT,
 	ST_VANISH,
 	ST_NEWEST,
-	ST_COUNT,
 	ST_SYNC_GET,
 	ST_SYNC_PUT,
 	ST_EACH,
@@ -57,7 +56,6 @@ static const char *const store_sql[ST_COUNT_STMTS] = {
 	[ST_VANISH] = "DELETE FROM transactions WHERE account_id = ?1 AND created_sec >= ?2 AND settled = 0"
 		      " AND declined = 0 AND seen_sync != ?3",
 	[ST_NEWEST] = "SELECT MAX(created_sec) FROM transactions WHERE account_id = ?1",
-	[ST_COUNT] = "SELECT COUNT(*) FROM transactions WHERE account_id = ?1",
 	[ST_SYNC_GET] = "SELECT history_complete, history_start, last_sync, gap_from, gap_to, version, balance_json"
 			" FROM sync_state WHERE account_id = ?1",
 	[ST_SYNC_PUT] = "INSERT OR REPLACE INTO sync_state (account_id, history_complete, history_start, last_sync,"
@@ -371,12 +369,6 @@ static int store_account_int(struct store *s, enum store_stmt which, const char 
 int store_newest_created(struct store *s, const char *account, int64_t *sec, bool *found)
 {
 	return store_account_int(s, ST_NEWEST, account, sec, found);
-}
-
-int store_count_transactions(struct store *s, const char *account, int64_t *count)
-{
-	bool found;
-	return store_account_int(s, ST_COUNT, account, count, &found);
 }
 
 void sync_state_release(struct sync_state *st)

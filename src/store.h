@@ -78,7 +78,6 @@ int store_remove_vanished_pending(struct store *s, const char *account, int64_t 
 				  int *removed);
 /* 0 with *found false when the account has no transactions. */
 int store_newest_created(struct store *s, const char *account, int64_t *sec, bool *found);
-int store_count_transactions(struct store *s, const char *account, int64_t *count);
 
 int store_get_sync_state(struct store *s, const char *account, struct sync_state *st);
 int store_put_sync_state(struct store *s, const char *account, const struct sync_state *st);
