@@ -47,8 +47,6 @@ struct file_entry {
 	struct file_meta meta;
 	struct snapshot *snap;    /* its bytes, while kept */
 	uint64_t used;            /* for dropping the least recently used bytes */
-	uint64_t opened_digest;   /* the bytes the last open served */
-	bool opened;
 	struct file_entry *next;
 };
 
@@ -886,14 +884,10 @@ static bool cache_file_answer(struct cache *c, struct file_entry *f, struct file
 	if (!f->valid || (snap && !f->snap))
 		return false;
 	*meta = f->meta;
-	meta->same_as_last_open = false;
 	f->used = ++c->use_counter;
 	if (snap) {
 		snapshot_get(f->snap);
 		*snap = f->snap;
-		meta->same_as_last_open = f->opened && f->opened_digest == f->digest;
-		f->opened = true;
-		f->opened_digest = f->digest;
 	}
 	return true;
 }
@@ -965,6 +959,7 @@ int cache_file(struct cache *c, const struct file_id *id, bool refresh, struct f
 		s->size = body.len;
 		s->data = sb_detach(&body, NULL);
 		s->mtime = f->meta.mtime;
+		s->digest = digest;
 		if (f->snap) {
 			c->kept_bytes -= f->snap->size;
 			snapshot_put(f->snap);

@@ -42,12 +42,13 @@ struct res_value {
 	size_t nlinks;
 };
 
-/* A rendered file: immutable bytes, shared by reference with open files. */
+/* A rendered file: immutable bytes, shared by reference with the inodes serving them. */
 struct snapshot {
 	int refs;
 	char *data;
 	size_t size;
 	struct instant mtime;
+	uint64_t digest;         /* of data: equal digests and sizes mean the same bytes */
 };
 
 enum file_kind {
@@ -81,7 +82,6 @@ struct file_id {
 struct file_meta {
 	size_t size;
 	struct instant mtime;
-	bool same_as_last_open;  /* open only: the bytes equal those of the previous open */
 };
 
 /* Called (outside every lock) with the path of a file whose bytes may have changed
@@ -103,8 +103,8 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, boo
 void res_value_put(struct res_value *v);
 
 /* A file's size and mtime, and with snap non-NULL its bytes.  refresh: bring its
- * resources up to their TTL first (getattr); without it the data getattr last saw is
- * used, so open serves the size getattr reported. */
+ * resources up to their TTL first; without it the last render is used when there is
+ * one. */
 int cache_file(struct cache *c, const struct file_id *id, bool refresh, struct file_meta *meta,
 	       struct snapshot **snap);
 void snapshot_get(struct snapshot *s);

@@ -1,66 +1,64 @@
-/* fs: maps FUSE requests onto tree and cache.  getattr is where freshness is decided
- * (it renders, so st_size is exact); open pins that snapshot, so every read of one
- * open file sees the same bytes. */
+/* fs: maps FUSE requests onto tree, cache and inodes.  A lookup is where freshness is
+ * decided (it renders, so st_size is exact); its answer is an inode whose bytes never
+ * change, so the kernel opens, reads and closes files without asking us. */
 #include "fs.h"
 
 #include "log.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdlib.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
-static struct fs_ctx *fs_ctx(void)
+static struct fs_ctx *fs_ctx(fuse_req_t req)
 {
-	return fuse_get_context()->private_data;
+	return fuse_req_userdata(req);
 }
 
-/* What an open file holds: its bytes, pinned.  Handles are listed so that those the
- * kernel never releases (a lazy unmount with files open) are freed at destroy. */
-struct fs_handle {
-	struct snapshot *snap;
-	struct fs_handle *prev, *next;
-};
-
-static void fs_handle_unlink(struct fs_ctx *ctx, struct fs_handle *h)
-{
-	if (h->prev)
-		h->prev->next = h->next;
-	else
-		ctx->handles = h->next;
-	if (h->next)
-		h->next->prev = h->prev;
-}
-
-/* Kernel cache invalidation runs on a thread of its own: a notification sent from
- * inside a request handler can deadlock the kernel connection.  Paths are queued
- * (once each) and sent in order. */
+/* Kernel notifications run on a thread of their own: one sent from inside a request
+ * handler can deadlock the connection.  Paths are queued (once each) and sent in
+ * order; each drops the kernel's name for the file, so the next lookup finds the
+ * new version while open files keep the old one. */
 struct fs_invalidator {
-	struct fuse *fuse;
+	struct fs_ctx *ctx;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct strbuf queue;      /* NUL-separated paths */
+	struct strbuf queue;      /* NUL-separated absolute paths */
 	bool stop;
 };
 
-static void fs_invalidate_queue(void *ctx, const char *path)
+static void fs_invalidate_queue(void *arg, const char *path)
 {
-	struct fs_invalidator *iv = ctx;
+	struct fs_invalidator *iv = arg;
 	pthread_mutex_lock(&iv->lock);
 	bool queued = false;
+	const char *rel = path[0] == '/' ? path + 1 : path;
 	for (size_t i = 0; i < iv->queue.len && !queued; i += strlen(iv->queue.buf + i) + 1)
-		queued = !strcmp(iv->queue.buf + i + 1, path);
+		queued = !strcmp(iv->queue.buf + i + 1, rel);
 	if (!queued) {
 		sb_addch(&iv->queue, '/');
-		sb_add(&iv->queue, path, strlen(path) + 1);
+		sb_add(&iv->queue, rel, strlen(rel) + 1);
 		pthread_cond_signal(&iv->wake);
 	}
 	pthread_mutex_unlock(&iv->lock);
+}
+
+static void fs_invalidate_one(struct fs_ctx *ctx, const char *path)
+{
+	uint64_t parent;
+	struct strbuf name = STRBUF_INIT;
+	if (inodes_entry(&ctx->inodes, path, &parent, &name)) {
+		int rc = fuse_lowlevel_notify_inval_entry(ctx->se, parent, name.buf, name.len);
+		/* -ENOENT: the kernel had already let go; -EBADF, -ENODEV: unmounting. */
+		if (rc && rc != -ENOENT && rc != -EBADF && rc != -ENODEV)
+			log_debug("invalidating %s: %s", path, strerror(-rc));
+	}
+	sb_release(&name);
 }
 
 static void *fs_invalidate_loop(void *arg)
@@ -75,12 +73,8 @@ static void *fs_invalidate_loop(void *arg)
 		struct strbuf batch = iv->queue;
 		sb_init(&iv->queue);
 		pthread_mutex_unlock(&iv->lock);
-		for (size_t i = 0; i < batch.len; i += strlen(batch.buf + i) + 1) {
-			/* -ENOENT: the kernel never looked the path up; nothing to drop. */
-			int rc = fuse_invalidate_path(iv->fuse, batch.buf + i);
-			if (rc && rc != -ENOENT)
-				log_debug("invalidating %s: %s", batch.buf + i, strerror(-rc));
-		}
+		for (size_t i = 0; i < batch.len; i += strlen(batch.buf + i) + 1)
+			fs_invalidate_one(iv->ctx, batch.buf + i);
 		sb_release(&batch);
 		pthread_mutex_lock(&iv->lock);
 	}
@@ -88,17 +82,65 @@ static void *fs_invalidate_loop(void *arg)
 	return NULL;
 }
 
-static void fs_destroy(void *private_data)
+/* Files the kernel knows pin their bytes; past the budget, the least recently used
+ * are handed back (their names dropped, so the kernel forgets them once closed). */
+static void fs_check_budget(struct fs_ctx *ctx)
 {
-	struct fs_ctx *ctx = private_data;
-	pthread_mutex_lock(&ctx->handles_lock);
-	while (ctx->handles) {
-		struct fs_handle *h = ctx->handles;
-		fs_handle_unlink(ctx, h);
-		snapshot_put(h->snap);
-		free(h);
+	if (!ctx->inval)
+		return;
+	struct strbuf paths = STRBUF_INIT;
+	inodes_over_budget(&ctx->inodes, &paths);
+	for (size_t i = 0; i < paths.len; i += strlen(paths.buf + i) + 1)
+		fs_invalidate_queue(ctx->inval, paths.buf + i);
+	sb_release(&paths);
+}
+
+void fs_setup(struct fs_ctx *ctx, struct cache *c, const struct cache_options *o)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->cache = c;
+	tree_init(&ctx->tree, c);
+	inodes_init(&ctx->inodes, o->keep_bytes, getuid(), getgid(), cache_started(c));
+	ctx->timeout = 1.0;
+	for (int k = 0; k < RES_KIND_COUNT; k++)
+		if (o->ttl[k] < ctx->timeout)
+			ctx->timeout = o->ttl[k];
+}
+
+void fs_teardown(struct fs_ctx *ctx)
+{
+	inodes_destroy(&ctx->inodes);
+}
+
+static void fs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct fs_ctx *ctx = userdata;
+	/* Opens and closes need no word from us: the inode says everything. */
+	if (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) {
+		conn->want |= FUSE_CAP_NO_OPEN_SUPPORT;
+		ctx->no_open = true;
 	}
-	pthread_mutex_unlock(&ctx->handles_lock);
+	/* An inode's bytes never change, so there is nothing to check before a read. */
+	conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+	struct fs_invalidator *iv = calloc(1, sizeof *iv);
+	if (!iv)
+		return;
+	iv->ctx = ctx;
+	pthread_mutex_init(&iv->lock, NULL);
+	pthread_cond_init(&iv->wake, NULL);
+	if (pthread_create(&iv->thread, NULL, fs_invalidate_loop, iv) == 0) {
+		ctx->inval = iv;
+		cache_set_invalidator(ctx->cache, fs_invalidate_queue, iv);
+	} else {
+		pthread_mutex_destroy(&iv->lock);
+		pthread_cond_destroy(&iv->wake);
+		free(iv);
+	}
+}
+
+static void fs_destroy(void *userdata)
+{
+	struct fs_ctx *ctx = userdata;
 	struct fs_invalidator *iv = ctx->inval;
 	if (!iv)
 		return;
@@ -115,249 +157,269 @@ static void fs_destroy(void *private_data)
 	ctx->inval = NULL;
 }
 
-static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+static void fs_child_path(const struct inode *parent, const char *name, struct strbuf *out)
 {
-	cfg->entry_timeout = 1.0;
-	cfg->attr_timeout = 1.0;
-	cfg->negative_timeout = 0;
-	cfg->use_ino = 0;
-	cfg->hard_remove = 0;
-	/* The kernel drops its pages when mtime changes: our mtime moves with the bytes. */
-	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
-		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
-	struct fs_ctx *ctx = fs_ctx();
-	struct fs_invalidator *iv = calloc(1, sizeof *iv);
-	iv->fuse = fuse_get_context()->fuse;
-	pthread_mutex_init(&iv->lock, NULL);
-	pthread_cond_init(&iv->wake, NULL);
-	if (pthread_create(&iv->thread, NULL, fs_invalidate_loop, iv) == 0) {
-		ctx->inval = iv;
-		cache_set_invalidator(ctx->cache, fs_invalidate_queue, iv);
-	} else {
-		free(iv);
-	}
-	return ctx;
+	sb_adds(out, parent->path);
+	if (strcmp(parent->path, "/"))
+		sb_addch(out, '/');
+	sb_adds(out, name);
 }
 
-static void fs_fill_stat(const struct fs_ctx *ctx, const struct node *n, const struct file_meta *m,
-			 struct stat *st)
+static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	memset(st, 0, sizeof *st);
-	st->st_uid = ctx->uid;
-	st->st_gid = ctx->gid;
-	struct instant t = m->mtime;
-	switch (n->type) {
-	case NODE_DIR:
-		st->st_mode = S_IFDIR | 0555;
-		st->st_nlink = 2;
-		break;
-	case NODE_FILE:
-		st->st_mode = S_IFREG | 0444;
-		st->st_nlink = 1;
-		st->st_size = (off_t)m->size;
-		st->st_blocks = (st->st_size + 511) / 512;
-		break;
-	case NODE_LINK:
-		st->st_mode = S_IFLNK | 0777;
-		st->st_nlink = 1;
-		st->st_size = (off_t)strlen(n->account);
-		break;
+	struct fs_ctx *ctx = fs_ctx(req);
+	struct inode *p = inodes_get(&ctx->inodes, parent);
+	if (p->type != NODE_DIR) {
+		fuse_reply_err(req, ENOTDIR);
+		return;
 	}
-	st->st_mtim.tv_sec = t.sec;
-	st->st_mtim.tv_nsec = t.nsec;
-	st->st_ctim = st->st_mtim;
-	st->st_atim = st->st_mtim;
-}
-
-static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
-{
-	struct fs_ctx *ctx = fs_ctx();
-	if (fi && fi->fh) {
-		const struct snapshot *s = ((const struct fs_handle *)(uintptr_t)fi->fh)->snap;
-		struct node n = { .type = NODE_FILE };
-		struct file_meta meta = { s->size, s->mtime, false };
-		fs_fill_stat(ctx, &n, &meta, st);
-		return 0;
-	}
+	struct strbuf path = STRBUF_INIT;
+	fs_child_path(p, name, &path);
 	struct node n;
-	int rc = tree_lookup(&ctx->tree, path, &n);
-	if (rc)
-		return rc;
-	struct file_meta meta = { 0, n.mtime, false };
-	if (n.type == NODE_FILE) {
+	struct snapshot *snap = NULL;
+	int rc = tree_lookup(&ctx->tree, path.buf, &n);
+	if (!rc && n.type == NODE_FILE) {
 		struct file_id id;
+		struct file_meta meta;
 		tree_file_id(&n, &id);
-		if ((rc = cache_file(ctx->cache, &id, true, &meta, NULL)))
-			return rc;
+		rc = cache_file(ctx->cache, &id, true, &meta, &snap);
 	}
-	fs_fill_stat(ctx, &n, &meta, st);
-	return 0;
-}
-
-static int fs_readlink(const char *path, char *buf, size_t size)
-{
-	struct node n;
-	int rc = tree_lookup(&fs_ctx()->tree, path, &n);
-	if (rc)
-		return rc;
-	if (n.type != NODE_LINK)
-		return -EINVAL;
-	/* Relative, so the link still works when the mount is reached by another path. */
-	snprintf(buf, size, "%s", n.account);
-	return 0;
-}
-
-static int fs_open(const char *path, struct fuse_file_info *fi)
-{
-	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC))
-		return -EROFS;
-	struct fs_ctx *ctx = fs_ctx();
-	struct node n;
-	int rc = tree_lookup(&ctx->tree, path, &n);
-	if (rc)
-		return rc;
-	if (n.type != NODE_FILE)
-		return -EISDIR;
-	struct snapshot *s;
-	struct file_id id;
-	struct file_meta meta;
-	tree_file_id(&n, &id);
-	if ((rc = cache_file(ctx->cache, &id, false, &meta, &s)))
-		return rc;
-	struct fs_handle *h = calloc(1, sizeof *h);
-	if (!h) {
-		snapshot_put(s);
-		return -ENOMEM;
+	struct fuse_entry_param e;
+	memset(&e, 0, sizeof e);
+	if (!rc && !(e.ino = inodes_lookup(&ctx->inodes, path.buf, &n, snap, &e.attr)))
+		rc = -ENOMEM;
+	if (snap)
+		snapshot_put(snap);
+	sb_release(&path);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
 	}
-	h->snap = s;
-	pthread_mutex_lock(&ctx->handles_lock);
-	h->next = ctx->handles;
-	if (h->next)
-		h->next->prev = h;
-	ctx->handles = h;
-	pthread_mutex_unlock(&ctx->handles_lock);
-	fi->fh = (uint64_t)(uintptr_t)h;
-	/* Unchanged since the last open: the kernel may keep the pages it has. */
-	fi->keep_cache = meta.same_as_last_open;
-	return 0;
+	e.attr_timeout = ctx->timeout;
+	e.entry_timeout = ctx->timeout;
+	/* A reply the kernel never took (an interrupted lookup) is a reference it does not hold. */
+	if (fuse_reply_entry(req, &e) != 0)
+		inodes_forget(&ctx->inodes, e.ino, 1);
+	if (n.type == NODE_FILE)
+		fs_check_budget(ctx);
 }
 
-static int fs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+static void fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	const struct snapshot *s = ((const struct fs_handle *)(uintptr_t)fi->fh)->snap;
-	if (off < 0)
-		return -EINVAL;
-	if ((size_t)off >= s->size)
-		return 0;
+	inodes_forget(&fs_ctx(req)->inodes, ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void fs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	struct fs_ctx *ctx = fs_ctx(req);
+	for (size_t i = 0; i < count; i++)
+		inodes_forget(&ctx->inodes, forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs_ctx *ctx = fs_ctx(req);
+	struct inode *i = inodes_get(&ctx->inodes, ino);
+	struct node n;
+	bool have = tree_lookup(&ctx->tree, i->path, &n) == 0;
+	if (have && i->type == NODE_FILE && n.type == NODE_FILE) {
+		/* The inode's own attributes are the answer whatever happens; this only lets
+		 * a TTL that ran out fetch again, and drop the name if the bytes moved on. */
+		struct file_id id;
+		struct file_meta meta;
+		tree_file_id(&n, &id);
+		cache_file(ctx->cache, &id, true, &meta, NULL);
+	}
+	struct stat st;
+	inodes_stat(&ctx->inodes, i, have ? &n : NULL, &st);
+	fuse_reply_attr(req, &st, ctx->timeout);
+}
+
+static void fs_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct inode *i = inodes_get(&fs_ctx(req)->inodes, ino);
+	if (i->type != NODE_LINK)
+		fuse_reply_err(req, EINVAL);
+	else
+		/* Relative, so the link still works when the mount is reached by another path. */
+		fuse_reply_readlink(req, i->target);
+}
+
+static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	/* ENOSYS tells a kernel that can do without opens never to send another. */
+	if (fs_ctx(req)->no_open) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	fi->keep_cache = 1;
+	fi->noflush = 1;
+	fuse_reply_open(req, fi);
+}
+
+static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct fs_ctx *ctx = fs_ctx(req);
+	struct inode *i = inodes_get(&ctx->inodes, ino);
+	if (i->type != NODE_FILE) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	if (off < 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	inodes_touch(&ctx->inodes, i);
+	const struct snapshot *s = i->snap;
+	if ((size_t)off >= s->size) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
 	size_t n = s->size - (size_t)off;
-	if (n > size)
-		n = size;
-	memcpy(buf, s->data + off, n);
-	return (int)n;
+	fuse_reply_buf(req, s->data + off, n < size ? n : size);
 }
 
-static int fs_release(const char *path, struct fuse_file_info *fi)
-{
-	struct fs_ctx *ctx = fs_ctx();
-	struct fs_handle *h = (struct fs_handle *)(uintptr_t)fi->fh;
-	pthread_mutex_lock(&ctx->handles_lock);
-	fs_handle_unlink(ctx, h);
-	pthread_mutex_unlock(&ctx->handles_lock);
-	snapshot_put(h->snap);
-	free(h);
-	return 0;
-}
-
-struct fs_fill {
-	void *buf;
-	fuse_fill_dir_t filler;
+/* A directory's listing, built whole at opendir so a listing read in several parts
+ * is one listing. */
+struct fs_dir {
+	fuse_req_t req;
+	char *buf;
+	size_t len, cap;
 };
 
-static int fs_fill_entry(void *ctx, const char *name, const struct node *n)
+static int fs_dir_add(void *arg, const char *name, const struct node *n)
 {
-	struct fs_fill *f = ctx;
+	struct fs_dir *d = arg;
 	struct stat st;
 	/* Type bits only: a full stat would mean rendering (and fetching) every file,
 	 * and a listing must not fetch what nobody looked up. */
 	memset(&st, 0, sizeof st);
-	st.st_mode = n->type == NODE_DIR ? S_IFDIR | 0555 : n->type == NODE_LINK ? S_IFLNK | 0777 : S_IFREG | 0444;
-	return f->filler(f->buf, name, &st, 0, 0);
-}
-
-static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off, struct fuse_file_info *fi,
-		      enum fuse_readdir_flags flags)
-{
-	struct fs_ctx *ctx = fs_ctx();
-	struct node n;
-	int rc = tree_lookup(&ctx->tree, path, &n);
-	if (rc)
-		return rc;
-	if (n.type != NODE_DIR)
-		return -ENOTDIR;
-	filler(buf, ".", NULL, 0, 0);
-	filler(buf, "..", NULL, 0, 0);
-	struct fs_fill f = { buf, filler };
-	return tree_list(&ctx->tree, &n, fs_fill_entry, &f);
-}
-
-static int fs_access(const char *path, int mask)
-{
-	struct node n;
-	int rc = tree_lookup(&fs_ctx()->tree, path, &n);
-	if (rc)
-		return rc;
-	/* Even for root: nothing here can be written, so "test -w" should say so. */
-	return mask & W_OK ? -EROFS : 0;
-}
-
-static int fs_statfs(const char *path, struct statvfs *sv)
-{
-	memset(sv, 0, sizeof *sv);
-	sv->f_bsize = 4096;
-	sv->f_frsize = 4096;
-	sv->f_namemax = 255;
-	sv->f_flag = ST_RDONLY | ST_NOSUID | ST_NODEV;
+	st.st_ino = 0xffffffff;
+	st.st_mode = n->type == NODE_DIR ? S_IFDIR : n->type == NODE_LINK ? S_IFLNK : S_IFREG;
+	size_t need = fuse_add_direntry(d->req, NULL, 0, name, NULL, 0);
+	if (d->len + need > d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 4096;
+		while (cap < d->len + need)
+			cap *= 2;
+		char *b = realloc(d->buf, cap);
+		if (!b)
+			return -ENOMEM;
+		d->buf = b;
+		d->cap = cap;
+	}
+	fuse_add_direntry(d->req, d->buf + d->len, need, name, &st, (off_t)(d->len + need));
+	d->len += need;
 	return 0;
 }
 
-/* Every kind of change is refused the same way: this is a read-only view of a bank. */
-static int fs_erofs_path(const char *path)
+static void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	return -EROFS;
+	struct fs_ctx *ctx = fs_ctx(req);
+	struct inode *i = inodes_get(&ctx->inodes, ino);
+	struct node n;
+	int rc = i->type != NODE_DIR ? -ENOTDIR : tree_lookup(&ctx->tree, i->path, &n);
+	struct fs_dir *d = calloc(1, sizeof *d);
+	if (!rc && !d)
+		rc = -ENOMEM;
+	if (!rc) {
+		d->req = req;
+		struct node dot = { .type = NODE_DIR };
+		if (!(rc = fs_dir_add(d, ".", &dot)) && !(rc = fs_dir_add(d, "..", &dot)))
+			rc = tree_list(&ctx->tree, &n, fs_dir_add, d);
+		d->req = NULL;
+	}
+	if (rc) {
+		if (d)
+			free(d->buf);
+		free(d);
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fi->fh = (uint64_t)(uintptr_t)d;
+	if (fuse_reply_open(req, fi) != 0) {
+		free(d->buf);
+		free(d);
+	}
 }
-static int fs_mknod(const char *p, mode_t m, dev_t d) { return fs_erofs_path(p); }
-static int fs_mkdir(const char *p, mode_t m) { return fs_erofs_path(p); }
-static int fs_unlink(const char *p) { return fs_erofs_path(p); }
-static int fs_rmdir(const char *p) { return fs_erofs_path(p); }
-static int fs_symlink(const char *t, const char *p) { return fs_erofs_path(p); }
-static int fs_rename(const char *a, const char *b, unsigned int f) { return fs_erofs_path(a); }
-static int fs_link(const char *a, const char *b) { return fs_erofs_path(b); }
-static int fs_chmod(const char *p, mode_t m, struct fuse_file_info *fi) { return fs_erofs_path(p); }
-static int fs_chown(const char *p, uid_t u, gid_t g, struct fuse_file_info *fi) { return fs_erofs_path(p); }
-static int fs_truncate(const char *p, off_t o, struct fuse_file_info *fi) { return fs_erofs_path(p); }
-static int fs_write(const char *p, const char *b, size_t s, off_t o, struct fuse_file_info *fi)
-{
-	return fs_erofs_path(p);
-}
-static int fs_create(const char *p, mode_t m, struct fuse_file_info *fi) { return fs_erofs_path(p); }
-static int fs_utimens(const char *p, const struct timespec tv[2], struct fuse_file_info *fi)
-{
-	return fs_erofs_path(p);
-}
-static int fs_setxattr(const char *p, const char *n, const char *v, size_t s, int f) { return fs_erofs_path(p); }
-static int fs_removexattr(const char *p, const char *n) { return fs_erofs_path(p); }
 
-static const struct fuse_operations fs_ops = {
+static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	const struct fs_dir *d = (const struct fs_dir *)(uintptr_t)fi->fh;
+	if (off < 0 || (size_t)off >= d->len) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	/* A cut through the last entry is fine: the kernel takes whole entries and asks
+	 * again from the offset after the last one it took. */
+	size_t n = d->len - (size_t)off;
+	fuse_reply_buf(req, d->buf + off, n < size ? n : size);
+}
+
+static void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs_dir *d = (struct fs_dir *)(uintptr_t)fi->fh;
+	free(d->buf);
+	free(d);
+	fuse_reply_err(req, 0);
+}
+
+static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs sv;
+	memset(&sv, 0, sizeof sv);
+	sv.f_bsize = 4096;
+	sv.f_frsize = 4096;
+	sv.f_namemax = 255;
+	sv.f_flag = ST_RDONLY | ST_NOSUID | ST_NODEV;
+	fuse_reply_statfs(req, &sv);
+}
+
+/* Every kind of change is refused the same way: this is a read-only view of a bank.
+ * The mount is read-only, so the kernel refuses first; these answer if it ever asks. */
+static void fs_erofs(fuse_req_t req)
+{
+	fuse_reply_err(req, EROFS);
+}
+static void fs_setattr(fuse_req_t r, fuse_ino_t i, struct stat *a, int s, struct fuse_file_info *f) { fs_erofs(r); }
+static void fs_mknod(fuse_req_t r, fuse_ino_t p, const char *n, mode_t m, dev_t d) { fs_erofs(r); }
+static void fs_mkdir(fuse_req_t r, fuse_ino_t p, const char *n, mode_t m) { fs_erofs(r); }
+static void fs_unlink(fuse_req_t r, fuse_ino_t p, const char *n) { fs_erofs(r); }
+static void fs_rmdir(fuse_req_t r, fuse_ino_t p, const char *n) { fs_erofs(r); }
+static void fs_symlink(fuse_req_t r, const char *l, fuse_ino_t p, const char *n) { fs_erofs(r); }
+static void fs_rename(fuse_req_t r, fuse_ino_t p, const char *n, fuse_ino_t np, const char *nn, unsigned int f)
+{
+	fs_erofs(r);
+}
+static void fs_link(fuse_req_t r, fuse_ino_t i, fuse_ino_t np, const char *nn) { fs_erofs(r); }
+static void fs_write(fuse_req_t r, fuse_ino_t i, const char *b, size_t s, off_t o, struct fuse_file_info *f)
+{
+	fs_erofs(r);
+}
+static void fs_create(fuse_req_t r, fuse_ino_t p, const char *n, mode_t m, struct fuse_file_info *f) { fs_erofs(r); }
+static void fs_setxattr(fuse_req_t r, fuse_ino_t i, const char *n, const char *v, size_t s, int f) { fs_erofs(r); }
+static void fs_removexattr(fuse_req_t r, fuse_ino_t i, const char *n) { fs_erofs(r); }
+
+static const struct fuse_lowlevel_ops fs_ops = {
 	.init = fs_init,
 	.destroy = fs_destroy,
+	.lookup = fs_lookup,
+	.forget = fs_forget,
+	.forget_multi = fs_forget_multi,
 	.getattr = fs_getattr,
 	.readlink = fs_readlink,
 	.open = fs_open,
 	.read = fs_read,
-	.release = fs_release,
+	.opendir = fs_opendir,
 	.readdir = fs_readdir,
+	.releasedir = fs_releasedir,
 	.statfs = fs_statfs,
-	.access = fs_access,
+	.setattr = fs_setattr,
 	.mknod = fs_mknod,
 	.mkdir = fs_mkdir,
 	.unlink = fs_unlink,
@@ -365,17 +427,13 @@ static const struct fuse_operations fs_ops = {
 	.symlink = fs_symlink,
 	.rename = fs_rename,
 	.link = fs_link,
-	.chmod = fs_chmod,
-	.chown = fs_chown,
-	.truncate = fs_truncate,
 	.write = fs_write,
 	.create = fs_create,
-	.utimens = fs_utimens,
 	.setxattr = fs_setxattr,
 	.removexattr = fs_removexattr,
 };
 
-const struct fuse_operations *fs_operations(void)
+const struct fuse_lowlevel_ops *fs_operations(void)
 {
 	return &fs_ops;
 }

@@ -4,26 +4,29 @@
 #define MONZOHFS_FS_H
 
 #define FUSE_USE_VERSION 312
-#include <fuse.h>
-
-#include <pthread.h>
+#include <fuse_lowlevel.h>
 
 #include "cache.h"
+#include "inodes.h"
 #include "tree.h"
 
 struct fs_invalidator;
-struct fs_handle;
 
 struct fs_ctx {
 	struct cache *cache;
 	struct tree tree;
-	uid_t uid;
-	gid_t gid;
+	struct inodes inodes;
+	double timeout;                /* how long the kernel may trust names and attributes */
+	struct fuse_session *se;       /* set by the main once the session exists */
+	bool no_open;                  /* the kernel opens files without asking */
 	struct fs_invalidator *inval;  /* started by init, stopped by destroy */
-	pthread_mutex_t handles_lock;
-	struct fs_handle *handles;     /* open files, freed by destroy if never released */
 };
 
-const struct fuse_operations *fs_operations(void);
+/* Ready to serve c: the kernel trusts what it was told for at most a second, and never
+ * longer than the shortest TTL, so a TTL still decides when bytes are fetched again. */
+void fs_setup(struct fs_ctx *ctx, struct cache *c, const struct cache_options *o);
+void fs_teardown(struct fs_ctx *ctx);
+
+const struct fuse_lowlevel_ops *fs_operations(void);
 
 #endif

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "fs.h"
-#include <fuse_lowlevel.h>
 
 #include "cache.h"
 #include "config.h"
@@ -169,8 +168,9 @@ int main(int argc, char *argv[])
 	struct tokens tok = { 0 };
 	struct monzo api;
 	struct auth auth;
-	struct fs_ctx ctx = { .handles_lock = PTHREAD_MUTEX_INITIALIZER };
-	struct fuse *fuse = NULL;
+	struct fs_ctx ctx = { 0 };
+	struct cache *cache = NULL;
+	struct fuse_session *se = NULL;
 	struct strbuf err = STRBUF_INIT;
 	char *tokens_path = NULL, *store_path = NULL;
 	int ret = 1, api_ready = 0;
@@ -200,15 +200,16 @@ int main(int argc, char *argv[])
 	if (o.show_help || cl.show_help) {
 		monzohfs_usage(prog);
 		fuse_cmdline_help();
-		fuse_lib_help(&args);
+		fuse_lowlevel_help();
 		ret = 0;
 		goto out;
 	}
-	/* fuse_new checks the FUSE options (ctx is filled in before the mount needs it):
-	 * a mistake there is a usage error, found before anything else is read or fetched. */
-	fuse_opt_add_arg(&args, "-osubtype=monzohfs,fsname=monzohfs");
-	fuse = fuse_new(&args, fs_operations(), sizeof(struct fuse_operations), &ctx);
-	if (!fuse)
+	/* fuse_session_new checks the FUSE options (ctx is filled in before the mount needs
+	 * it): a mistake there is a usage error, found before anything is read or fetched.
+	 * Read-only last, so that it wins over a "rw" from mount(8). */
+	fuse_opt_add_arg(&args, "-osubtype=monzohfs,fsname=monzohfs,ro");
+	se = fuse_session_new(&args, fs_operations(), sizeof(struct fuse_lowlevel_ops), &ctx);
+	if (!se)
 		goto usage_error;
 	if (!cl.mountpoint) {
 		fprintf(stderr, "monzohfs: no mountpoint given\n");
@@ -272,42 +273,40 @@ int main(int argc, char *argv[])
 	auth_init(&auth, tokens_path, &tok, base, cid, secret);
 	monzo_init(&api, base, &auth);
 	api_ready = 1;
-	ctx.cache = cache_new(&api, &copts, tokens_path);
-	tree_init(&ctx.tree, ctx.cache);
-	ctx.uid = getuid();
-	ctx.gid = getgid();
+	cache = cache_new(&api, &copts, tokens_path);
+	fs_setup(&ctx, cache, &copts);
+	ctx.se = se;
 	if (o.offline)
 		log_info("offline: serving %s without contacting the API", store_path);
-	else if (monzohfs_check_login(&api, tokens_path, ctx.cache, store_path))
+	else if (monzohfs_check_login(&api, tokens_path, cache, store_path))
 		goto out;
 
-	if (fuse_mount(fuse, cl.mountpoint) != 0)
+	if (fuse_session_mount(se, cl.mountpoint) != 0)
 		goto out;
 	if (fuse_daemonize(cl.foreground) != 0) {
-		fuse_unmount(fuse);
+		fuse_session_unmount(se);
 		goto out;
 	}
 	if (!cl.foreground)
 		log_to_syslog();
-	struct fuse_session *se = fuse_get_session(fuse);
 	if (fuse_set_signal_handlers(se) != 0) {
-		fuse_unmount(fuse);
+		fuse_session_unmount(se);
 		goto out;
 	}
 	int loop;
 	if (cl.singlethread) {
-		loop = fuse_loop(fuse);
+		loop = fuse_session_loop(se);
 	} else {
 		struct fuse_loop_config *lc = fuse_loop_cfg_create();
 		fuse_loop_cfg_set_clone_fd(lc, (unsigned)cl.clone_fd);
 		fuse_loop_cfg_set_idle_threads(lc, cl.max_idle_threads);
 		if (cl.max_threads > 0 && cl.max_threads != UINT_MAX)
 			fuse_loop_cfg_set_max_threads(lc, cl.max_threads);
-		loop = fuse_loop_mt(fuse, lc);
+		loop = fuse_session_loop_mt(se, lc);
 		fuse_loop_cfg_destroy(lc);
 	}
 	fuse_remove_signal_handlers(se);
-	fuse_unmount(fuse);
+	fuse_session_unmount(se);
 	/* A positive value is the signal that stopped the loop: a clean stop too. */
 	ret = loop < 0 ? 1 : 0;
 	goto out;
@@ -316,9 +315,11 @@ usage_error:
 	fprintf(stderr, "usage: %s [-f] [-d] [-o opt,...] [SOURCE] MOUNTPOINT   (see --help)\n", prog);
 	ret = 2;
 out:
-	if (fuse)
-		fuse_destroy(fuse);
-	cache_free(ctx.cache);
+	if (se)
+		fuse_session_destroy(se);
+	if (cache)
+		fs_teardown(&ctx);
+	cache_free(cache);
 	if (api_ready) {
 		monzo_destroy(&api);
 		auth_destroy(&auth);

@@ -1,0 +1,80 @@
+"""The kernel's cache, done right: unchanged files are read again from the page cache
+without a word to the daemon; a change makes a new version of the file, so the next
+reader sees all of the new bytes and nothing else, while a reader that already had the
+file open keeps reading the bytes it opened."""
+import json
+import os
+import re
+import subprocess
+
+from conftest import wait_for
+
+
+def requests_seen(m, opcode):
+    """How many requests of this kind the daemon's debug log (-d) shows."""
+    return len(re.findall(rf"opcode: {opcode} ", m.output()))
+
+
+def test_unchanged_files_are_read_again_without_asking_the_daemon(bank, mounter):
+    m = mounter(extra_args=("-d",))
+    acc = bank.main_account_id
+    files = [m.path / "accounts" / acc / "transactions.csv", m.path / "accounts" / acc / "balance.json",
+             m.path / "accounts" / acc / "transactions" / sorted(os.listdir(m.path / "accounts" / acc /
+                                                                            "transactions"))[-1],
+             m.path / "whoami.json"]
+    first = [f.read_bytes() for f in files]
+    ops = ("OPEN", "READ", "FLUSH", "RELEASE", "GETATTR")
+    before = {op: requests_seen(m, op) for op in ops}
+    assert requests_seen(m, "LOOKUP") > 0 and before["READ"] > 0, "no requests in the debug log"
+    assert before["OPEN"] <= 1, "the kernel should stop sending opens after the first"
+    for _ in range(20):
+        for f, data in zip(files, first):
+            assert subprocess.run(["cat", str(f)], capture_output=True, check=True).stdout == data
+    after = {op: requests_seen(m, op) for op in ops}
+    assert after == before, f"repeated reads of unchanged files reached the daemon: {before} -> {after}"
+
+
+def test_after_a_change_the_next_reader_sees_all_the_new_bytes(bank, mounter):
+    m = mounter("ttl=1")
+    acc = bank.main_account_id
+    csv = m.path / "accounts" / acc / "transactions.csv"
+    bal = m.path / "accounts" / acc / "balance.json"
+    old_csv = csv.read_bytes()
+    assert json.loads(bal.read_bytes())["balance"] != 5
+    # The CSV grows by one row; balance.json shrinks.  A size the kernel held on to
+    # would cut the first short or leave old bytes at the end of the second.
+    tx = bank.add_transaction(acc, amount=-777)
+    wait_for(lambda: tx["id"].encode() in csv.read_bytes(), timeout=10, what="the new transaction")
+    new_csv = csv.read_bytes()
+    assert new_csv.startswith(old_csv)
+    added = new_csv[len(old_csv):].decode()
+    assert added.count("\n") == 1 and added.startswith(tx["id"] + ",") and added.endswith("\n")
+    assert os.stat(csv).st_size == len(new_csv)
+    assert subprocess.run(["cat", str(csv)], capture_output=True, check=True).stdout == new_csv
+    bal.read_bytes()
+    bank.set_balance(acc, balance=5)
+    wait_for(lambda: json.loads(bal.read_bytes())["balance"] == 5, timeout=10, what="the new balance")
+    assert bal.read_bytes().endswith(b"}\n") and os.stat(bal).st_size == len(bal.read_bytes())
+
+
+def test_an_open_file_keeps_the_bytes_it_opened(bank, mounter):
+    m = mounter("ttl=1")
+    acc = bank.main_account_id
+    csv = m.path / "accounts" / acc / "transactions.csv"
+    old = csv.read_bytes()
+    fd = os.open(csv, os.O_RDONLY)
+    try:
+        head = os.read(fd, 100)
+        tx = bank.add_transaction(acc, amount=-777)
+        wait_for(lambda: tx["id"].encode() in csv.read_bytes(), timeout=10, what="the new transaction")
+        # Drop the pages the kernel holds of the old version, so the rest comes from
+        # the daemon, which must still serve the version this descriptor opened.
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        rest = b""
+        while chunk := os.read(fd, 4096):
+            rest += chunk
+        assert head + rest == old
+        assert os.fstat(fd).st_size == len(old)
+    finally:
+        os.close(fd)
+    assert tx["id"].encode() in csv.read_bytes()
