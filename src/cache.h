@@ -19,7 +19,7 @@ struct cache_options {
 	unsigned ttl[RES_KIND_COUNT]; /* seconds */
 	bool offline;                 /* never contact the API: serve the store */
 	const char *store_path;       /* the history store, or NULL for none */
-	size_t keep_bytes;            /* rendered bytes kept for files nobody has open */
+	size_t keep_bytes;            /* rendered bytes kept in memory (and by the kernel's files) */
 };
 
 /* The default TTLs of DESIGN.md. */

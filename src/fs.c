@@ -20,40 +20,57 @@ static struct fs_ctx *fs_ctx(fuse_req_t req)
 }
 
 /* Kernel notifications run on a thread of their own: one sent from inside a request
- * handler can deadlock the connection.  Paths are queued (once each) and sent in
- * order; each drops the kernel's name for the file, so the next lookup finds the
- * new version while open files keep the old one. */
+ * handler can deadlock the connection.  Each queued item (once each, sent in order) is
+ * a path and what to do with the kernel's name for it:
+ *   FS_RECHECK  the bytes may have changed: the next use of the name asks us again,
+ *               finding the new version, or the same inode (pages kept) if unchanged;
+ *   FS_DROP     hand the file back: the kernel forgets it once nobody has it open. */
+enum { FS_RECHECK = 'r', FS_DROP = 'd' };
+
 struct fs_invalidator {
 	struct fs_ctx *ctx;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct strbuf queue;      /* NUL-separated absolute paths */
+	struct strbuf queue;      /* NUL-separated: the kind, then an absolute path */
 	bool stop;
 };
 
-static void fs_invalidate_queue(void *arg, const char *path)
+static void fs_notify_queue(struct fs_invalidator *iv, char kind, const char *path)
 {
-	struct fs_invalidator *iv = arg;
+	struct strbuf item = STRBUF_INIT;
+	sb_addch(&item, kind);
+	if (path[0] != '/')
+		sb_addch(&item, '/');
+	sb_adds(&item, path);
 	pthread_mutex_lock(&iv->lock);
 	bool queued = false;
-	const char *rel = path[0] == '/' ? path + 1 : path;
 	for (size_t i = 0; i < iv->queue.len && !queued; i += strlen(iv->queue.buf + i) + 1)
-		queued = !strcmp(iv->queue.buf + i + 1, rel);
+		queued = !strcmp(iv->queue.buf + i, item.buf);
 	if (!queued) {
-		sb_addch(&iv->queue, '/');
-		sb_add(&iv->queue, rel, strlen(rel) + 1);
+		sb_add(&iv->queue, item.buf, item.len + 1);
 		pthread_cond_signal(&iv->wake);
 	}
 	pthread_mutex_unlock(&iv->lock);
+	sb_release(&item);
 }
 
-static void fs_invalidate_one(struct fs_ctx *ctx, const char *path)
+/* The cache's callback: path ("accounts/acc_1/balance.json") may have new bytes. */
+static void fs_invalidate_queue(void *arg, const char *path)
+{
+	fs_notify_queue(arg, FS_RECHECK, path);
+}
+
+static void fs_notify_one(struct fs_ctx *ctx, const char *item)
 {
 	uint64_t parent;
 	struct strbuf name = STRBUF_INIT;
+	const char *path = item + 1;
 	if (inodes_entry(&ctx->inodes, path, &parent, &name)) {
-		int rc = fuse_lowlevel_notify_inval_entry(ctx->se, parent, name.buf, name.len);
+		int rc = item[0] == FS_RECHECK && ctx->expire_only
+				 ? fuse_lowlevel_notify_expire_entry(ctx->se, parent, name.buf, name.len,
+								     FUSE_LL_EXPIRE_ONLY)
+				 : fuse_lowlevel_notify_inval_entry(ctx->se, parent, name.buf, name.len);
 		/* -ENOENT: the kernel had already let go; -EBADF, -ENODEV: unmounting. */
 		if (rc && rc != -ENOENT && rc != -EBADF && rc != -ENODEV)
 			log_debug("invalidating %s: %s", path, strerror(-rc));
@@ -74,7 +91,7 @@ static void *fs_invalidate_loop(void *arg)
 		sb_init(&iv->queue);
 		pthread_mutex_unlock(&iv->lock);
 		for (size_t i = 0; i < batch.len; i += strlen(batch.buf + i) + 1)
-			fs_invalidate_one(iv->ctx, batch.buf + i);
+			fs_notify_one(iv->ctx, batch.buf + i);
 		sb_release(&batch);
 		pthread_mutex_lock(&iv->lock);
 	}
@@ -91,7 +108,7 @@ static void fs_check_budget(struct fs_ctx *ctx)
 	struct strbuf paths = STRBUF_INIT;
 	inodes_over_budget(&ctx->inodes, &paths);
 	for (size_t i = 0; i < paths.len; i += strlen(paths.buf + i) + 1)
-		fs_invalidate_queue(ctx->inval, paths.buf + i);
+		fs_notify_queue(ctx->inval, FS_DROP, paths.buf + i);
 	sb_release(&paths);
 }
 
@@ -119,6 +136,11 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	if (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) {
 		conn->want |= FUSE_CAP_NO_OPEN_SUPPORT;
 		ctx->no_open = true;
+	}
+	/* Changes can then keep the kernel's inode (and pages) for files whose bytes held. */
+	if (conn->capable & FUSE_CAP_EXPIRE_ONLY) {
+		conn->want |= FUSE_CAP_EXPIRE_ONLY;
+		ctx->expire_only = true;
 	}
 	/* An inode's bytes never change, so there is nothing to check before a read. */
 	conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
@@ -240,11 +262,18 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void fs_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	struct inode *i = inodes_get(&fs_ctx(req)->inodes, ino);
-	if (i->type != NODE_LINK)
+	if (i->type != NODE_LINK) {
 		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	/* A copy: the kernel may forget the inode as soon as it has the reply. */
+	char *target = strdup(i->target);
+	if (!target)
+		fuse_reply_err(req, ENOMEM);
 	else
 		/* Relative, so the link still works when the mount is reached by another path. */
-		fuse_reply_readlink(req, i->target);
+		fuse_reply_readlink(req, target);
+	free(target);
 }
 
 static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -276,22 +305,35 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 		return;
 	}
 	inodes_touch(&ctx->inodes, i);
-	const struct snapshot *s = i->snap;
+	/* Held until the reply is written: once the kernel has it, the reader may close
+	 * and the kernel forget the inode, from another thread, before we return. */
+	struct snapshot *s = i->snap;
+	snapshot_get(s);
 	if ((size_t)off >= s->size) {
 		fuse_reply_buf(req, NULL, 0);
-		return;
+	} else {
+		size_t n = s->size - (size_t)off;
+		fuse_reply_buf(req, s->data + off, n < size ? n : size);
 	}
-	size_t n = s->size - (size_t)off;
-	fuse_reply_buf(req, s->data + off, n < size ? n : size);
+	snapshot_put(s);
 }
 
 /* A directory's listing, built whole at opendir so a listing read in several parts
  * is one listing. */
 struct fs_dir {
+	int refs;               /* the open directory, and each reply being written */
 	fuse_req_t req;
 	char *buf;
 	size_t len, cap;
 };
+
+static void fs_dir_put(struct fs_dir *d)
+{
+	if (__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	free(d->buf);
+	free(d);
+}
 
 static int fs_dir_add(void *arg, const char *name, const struct node *n)
 {
@@ -328,6 +370,7 @@ static void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	if (!rc && !d)
 		rc = -ENOMEM;
 	if (!rc) {
+		d->refs = 1;
 		d->req = req;
 		struct node dot = { .type = NODE_DIR };
 		if (!(rc = fs_dir_add(d, ".", &dot)) && !(rc = fs_dir_add(d, "..", &dot)))
@@ -342,30 +385,30 @@ static void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	fi->fh = (uint64_t)(uintptr_t)d;
-	if (fuse_reply_open(req, fi) != 0) {
-		free(d->buf);
-		free(d);
-	}
+	if (fuse_reply_open(req, fi) != 0)
+		fs_dir_put(d);
 }
 
 static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
-	const struct fs_dir *d = (const struct fs_dir *)(uintptr_t)fi->fh;
+	struct fs_dir *d = (struct fs_dir *)(uintptr_t)fi->fh;
+	/* Held until the reply is written: the releasedir that follows it may already
+	 * be running on another thread. */
+	__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
 	if (off < 0 || (size_t)off >= d->len) {
 		fuse_reply_buf(req, NULL, 0);
-		return;
+	} else {
+		/* A cut through the last entry is fine: the kernel takes whole entries and
+		 * asks again from the offset after the last one it took. */
+		size_t n = d->len - (size_t)off;
+		fuse_reply_buf(req, d->buf + off, n < size ? n : size);
 	}
-	/* A cut through the last entry is fine: the kernel takes whole entries and asks
-	 * again from the offset after the last one it took. */
-	size_t n = d->len - (size_t)off;
-	fuse_reply_buf(req, d->buf + off, n < size ? n : size);
+	fs_dir_put(d);
 }
 
 static void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct fs_dir *d = (struct fs_dir *)(uintptr_t)fi->fh;
-	free(d->buf);
-	free(d);
+	fs_dir_put((struct fs_dir *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }
 

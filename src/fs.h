@@ -19,6 +19,7 @@ struct fs_ctx {
 	double timeout;                /* how long the kernel may trust names and attributes */
 	struct fuse_session *se;       /* set by the main once the session exists */
 	bool no_open;                  /* the kernel opens files without asking */
+	bool expire_only;              /* names can be marked for a recheck, not only dropped */
 	struct fs_invalidator *inval;  /* started by init, stopped by destroy */
 };
 

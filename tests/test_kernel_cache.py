@@ -78,3 +78,19 @@ def test_an_open_file_keeps_the_bytes_it_opened(bank, mounter):
     finally:
         os.close(fd)
     assert tx["id"].encode() in csv.read_bytes()
+
+
+def test_only_the_files_a_change_touched_become_new_versions(bank, mounter):
+    m = mounter("ttl=1")
+    acc = bank.main_account_id
+    months = m.path / "accounts" / acc / "transactions"
+    oldest = months / sorted(n for n in os.listdir(months) if n.endswith(".csv"))[0]
+    csv = m.path / "accounts" / acc / "transactions.csv"
+    ino = {p: os.stat(p).st_ino for p in (oldest, csv)}
+    oldest_bytes = oldest.read_bytes()
+    tx = bank.add_transaction(acc, amount=-777)
+    wait_for(lambda: tx["id"].encode() in csv.read_bytes(), timeout=10, what="the new transaction")
+    assert os.stat(csv).st_ino != ino[csv]
+    # An older month keeps its inode, so the kernel keeps its pages and backups skip it.
+    assert os.stat(oldest).st_ino == ino[oldest]
+    assert oldest.read_bytes() == oldest_bytes
