@@ -248,7 +248,8 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	bool have = tree_lookup(&ctx->tree, i->path, &n) == 0;
 	if (have && i->type == NODE_FILE && n.type == NODE_FILE) {
 		/* The inode's own attributes are the answer whatever happens; this only lets
-		 * a TTL that ran out fetch again, and drop the name if the bytes moved on. */
+		 * a TTL that ran out fetch again, and have the name rechecked if the bytes
+		 * moved on. */
 		struct file_id id;
 		struct file_meta meta;
 		tree_file_id(&n, &id);

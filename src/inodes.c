@@ -270,6 +270,10 @@ bool inodes_entry(struct inodes *t, const char *path, uint64_t *parent, struct s
 void inodes_over_budget(struct inodes *t, struct strbuf *paths)
 {
 	pthread_mutex_lock(&t->lock);
+	if (t->pinned_bytes <= t->keep_bytes) {
+		pthread_mutex_unlock(&t->lock);
+		return;
+	}
 	size_t going = 0;
 	for (struct inode *i = t->all; i; i = i->next)
 		if (i->evicting && i->snap)
