@@ -299,7 +299,9 @@ int main(int argc, char *argv[])
 	} else {
 		struct fuse_loop_config *lc = fuse_loop_cfg_create();
 		fuse_loop_cfg_set_clone_fd(lc, (unsigned)cl.clone_fd);
-		fuse_loop_cfg_set_idle_threads(lc, cl.max_idle_threads);
+		/* UINT_MAX is "not given": passing it on makes libfuse log a warning. */
+		if (cl.max_idle_threads != UINT_MAX)
+			fuse_loop_cfg_set_idle_threads(lc, cl.max_idle_threads);
 		if (cl.max_threads > 0 && cl.max_threads != UINT_MAX)
 			fuse_loop_cfg_set_max_threads(lc, cl.max_threads);
 		loop = fuse_session_loop_mt(se, lc);
