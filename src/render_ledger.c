@@ -10,8 +10,11 @@
 #include "txfields.h"
 
 /* Journal syntax reserves ; (comments), | (payee | note), two spaces (end of an
- * account name) and newlines; keep text clear of them. */
-static void ledger_text(const char *s, bool account, struct strbuf *out)
+ * account name) and newlines; keep text clear of them.  In an account name : is a
+ * separator; in a comment, a word and : make a tag, so the : is set apart. */
+enum ledger_where { LEDGER_PAYEE, LEDGER_ACCOUNT, LEDGER_COMMENT };
+
+static void ledger_text(const char *s, enum ledger_where where, struct strbuf *out)
 {
 	size_t start = out->len;
 	for (; *s; s++) {
@@ -22,10 +25,12 @@ static void ledger_text(const char *s, bool account, struct strbuf *out)
 			c = ',';
 		else if (c == '|')
 			c = '/';
-		else if (account && c == ':')
+		else if (where == LEDGER_ACCOUNT && c == ':')
 			c = '-';
 		if (c == ' ' && (out->len == start || out->buf[out->len - 1] == ' '))
 			continue;
+		if (where == LEDGER_COMMENT && c == ':' && out->len > start && out->buf[out->len - 1] != ' ')
+			sb_addch(out, ' ');
 		sb_addch(out, c);
 	}
 	while (out->len > start && out->buf[out->len - 1] == ' ')
@@ -43,7 +48,7 @@ static void ledger_amount(int64_t v, const char *cur, struct strbuf *out)
 static void ledger_asset(const struct export *e, struct strbuf *out)
 {
 	sb_adds(out, "    assets:monzo:");
-	ledger_text(e->link_name, true, out);
+	ledger_text(e->link_name, LEDGER_ACCOUNT, out);
 }
 
 void ledger_begin(struct export *e)
@@ -88,20 +93,20 @@ void ledger_row(struct export *e, const struct tx_row *r)
 	bool pot;
 	sb_addf(h, "%s * ", day);
 	txfields_name(r, e->pots, &tmp);
-	ledger_text(sb_str(&tmp), false, h);
+	ledger_text(sb_str(&tmp), LEDGER_PAYEE, h);
 	sb_adds(h, " | ");
-	ledger_text(txfields_type(r), false, h);
+	ledger_text(txfields_type(r), LEDGER_PAYEE, h);
 	sb_addf(h, "  ; id:%s\n", r->id);
 	if (*r->notes) {
 		sb_adds(h, "    ; ");
-		ledger_text(r->notes, false, h);
+		ledger_text(r->notes, LEDGER_COMMENT, h);
 		sb_addch(h, '\n');
 	}
 	sb_reset(&tmp);
 	export_counter_name(e, r, &pot, &tmp);
 	sb_adds(h, pot ? "    assets:monzo:pots:" : r->amount > 0 ? "    income:" : "    expenses:");
 	size_t before = h->len;
-	ledger_text(sb_str(&tmp), true, h);
+	ledger_text(sb_str(&tmp), LEDGER_ACCOUNT, h);
 	if (h->len == before)
 		sb_adds(h, "uncategorised");
 	sb_adds(h, "  ");

@@ -698,6 +698,21 @@ def test_long_names_and_markup_characters(bank, mounter):
     assert e.payee == long_name
 
 
+def test_a_note_that_looks_like_a_tag_stays_text_in_the_journal(bank, mounter):
+    """hledger reads "word:" in a comment as a tag (and date: as a date); a note is
+    the user's text, so it must come through as text and make no tags."""
+    acc = bank.main_account_id
+    tx = bank.add_transaction(acc, created="2024-04-03T11:00:00Z", amount=-1234,
+                              notes="date:2024-99-99 Dinner: with Sam, back\\slash:x")
+    d = account_dir(mounter().path, acc)
+    journal = str(d / "transactions.journal")
+    hledger("-f", journal, "check")
+    assert hledger("-f", journal, "tags").split() == ["id"]
+    t = next(t for t in json.loads(hledger("-f", journal, "print", "-O", "json"))
+             if any(v == tx["id"] for _, v in t["ttags"]))
+    assert "Dinner : with Sam" in t["tcomment"] and "2024-99-99" in t["tcomment"]
+
+
 # --------------------------------------------------------------------------- time zones
 
 def dates_shown(d):
