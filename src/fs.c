@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,17 +33,15 @@ struct fs_invalidator {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct strbuf queue;      /* NUL-separated: the kind, then an absolute path */
+	struct strbuf queue;      /* NUL-separated "KIND SERIAL /PATH" */
 	bool stop;
 };
 
-static void fs_notify_queue(struct fs_invalidator *iv, char kind, const char *path)
+/* serial: the version to hand back (FS_DROP), 0 for whatever is current. */
+static void fs_notify_queue(struct fs_invalidator *iv, char kind, uint64_t serial, const char *path)
 {
 	struct strbuf item = STRBUF_INIT;
-	sb_addch(&item, kind);
-	if (path[0] != '/')
-		sb_addch(&item, '/');
-	sb_adds(&item, path);
+	sb_addf(&item, "%c %" PRIu64 " %s%s", kind, serial, path[0] == '/' ? "" : "/", path);
 	pthread_mutex_lock(&iv->lock);
 	bool queued = false;
 	for (size_t i = 0; i < iv->queue.len && !queued; i += strlen(iv->queue.buf + i) + 1)
@@ -58,15 +57,17 @@ static void fs_notify_queue(struct fs_invalidator *iv, char kind, const char *pa
 /* The cache's callback: path ("accounts/acc_1/balance.json") may have new bytes. */
 static void fs_invalidate_queue(void *arg, const char *path)
 {
-	fs_notify_queue(arg, FS_RECHECK, path);
+	fs_notify_queue(arg, FS_RECHECK, 0, path);
 }
 
 static void fs_notify_one(struct fs_ctx *ctx, const char *item)
 {
 	uint64_t parent;
 	struct strbuf name = STRBUF_INIT;
-	const char *path = item + 1;
-	if (inodes_entry(&ctx->inodes, path, &parent, &name)) {
+	char *path;
+	uint64_t serial = strtoull(item + 2, &path, 10);
+	path++;
+	if (inodes_entry(&ctx->inodes, path, serial, &parent, &name)) {
 		int rc = item[0] == FS_RECHECK && ctx->expire_only
 				 ? fuse_lowlevel_notify_expire_entry(ctx->se, parent, name.buf, name.len,
 								     FUSE_LL_EXPIRE_ONLY)
@@ -90,7 +91,10 @@ static void *fs_invalidate_loop(void *arg)
 		struct strbuf batch = iv->queue;
 		sb_init(&iv->queue);
 		pthread_mutex_unlock(&iv->lock);
-		for (size_t i = 0; i < batch.len; i += strlen(batch.buf + i) + 1)
+		/* Checked between items: once the loop has ended nobody answers the lookups
+		 * a notification may have to wait for. */
+		for (size_t i = 0; i < batch.len && !__atomic_load_n(&iv->stop, __ATOMIC_ACQUIRE);
+		     i += strlen(batch.buf + i) + 1)
 			fs_notify_one(iv->ctx, batch.buf + i);
 		sb_release(&batch);
 		pthread_mutex_lock(&iv->lock);
@@ -105,16 +109,20 @@ static void fs_check_budget(struct fs_ctx *ctx)
 {
 	if (!ctx->inval)
 		return;
-	struct strbuf paths = STRBUF_INIT;
-	inodes_over_budget(&ctx->inodes, &paths);
-	for (size_t i = 0; i < paths.len; i += strlen(paths.buf + i) + 1)
-		fs_notify_queue(ctx->inval, FS_DROP, paths.buf + i);
-	sb_release(&paths);
+	struct strbuf out = STRBUF_INIT;
+	inodes_over_budget(&ctx->inodes, &out);
+	for (size_t i = 0; i < out.len; i += strlen(out.buf + i) + 1) {
+		char *path;
+		uint64_t serial = strtoull(out.buf + i, &path, 10);
+		fs_notify_queue(ctx->inval, FS_DROP, serial, path + 1);
+	}
+	sb_release(&out);
 }
 
 void fs_setup(struct fs_ctx *ctx, struct cache *c, const struct cache_options *o)
 {
 	memset(ctx, 0, sizeof *ctx);
+	pthread_mutex_init(&ctx->dirs_lock, NULL);
 	ctx->cache = c;
 	tree_init(&ctx->tree, c);
 	inodes_init(&ctx->inodes, o->keep_bytes, getuid(), getgid(), cache_started(c));
@@ -127,6 +135,7 @@ void fs_setup(struct fs_ctx *ctx, struct cache *c, const struct cache_options *o
 void fs_teardown(struct fs_ctx *ctx)
 {
 	inodes_destroy(&ctx->inodes);
+	pthread_mutex_destroy(&ctx->dirs_lock);
 }
 
 static void fs_init(void *userdata, struct fuse_conn_info *conn)
@@ -160,15 +169,14 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	}
 }
 
-static void fs_destroy(void *userdata)
+void fs_stop_notifications(struct fs_ctx *ctx)
 {
-	struct fs_ctx *ctx = userdata;
 	struct fs_invalidator *iv = ctx->inval;
 	if (!iv)
 		return;
 	cache_set_invalidator(ctx->cache, NULL, NULL);
 	pthread_mutex_lock(&iv->lock);
-	iv->stop = true;
+	__atomic_store_n(&iv->stop, true, __ATOMIC_RELEASE);
 	pthread_cond_signal(&iv->wake);
 	pthread_mutex_unlock(&iv->lock);
 	pthread_join(iv->thread, NULL);
@@ -319,98 +327,163 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 	snapshot_put(s);
 }
 
-/* A directory's listing, built whole at opendir so a listing read in several parts
- * is one listing. */
-struct fs_dir {
-	int refs;               /* the open directory, and each reply being written */
-	fuse_req_t req;
-	char *buf;
-	size_t len, cap;
+/* An open directory: its listing, built whole when read from the start (opendir,
+ * rewinddir), so a listing read in several parts is one listing.  Offsets are entry
+ * numbers, so a seek to any offset the kernel was given lands on an entry. */
+struct fs_dir_entry {
+	char *name;
+	mode_t type;
 };
 
-static void fs_dir_put(struct fs_dir *d)
+struct fs_dir {
+	struct fs_dir_entry *ents;
+	size_t n, cap;
+	pthread_mutex_t lock;   /* readdir of one handle may run on two threads */
+	bool read_once;
+	struct fs_dir *prev, *next;
+};
+
+static void fs_dir_clear(struct fs_dir *d)
 {
-	if (__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL))
-		return;
-	free(d->buf);
+	for (size_t k = 0; k < d->n; k++)
+		free(d->ents[k].name);
+	d->n = 0;
+}
+
+static void fs_dir_free(struct fs_dir *d)
+{
+	fs_dir_clear(d);
+	free(d->ents);
+	pthread_mutex_destroy(&d->lock);
 	free(d);
 }
 
 static int fs_dir_add(void *arg, const char *name, const struct node *n)
 {
 	struct fs_dir *d = arg;
-	struct stat st;
-	/* Type bits only: a full stat would mean rendering (and fetching) every file,
-	 * and a listing must not fetch what nobody looked up. */
-	memset(&st, 0, sizeof st);
-	st.st_ino = 0xffffffff;
-	st.st_mode = n->type == NODE_DIR ? S_IFDIR : n->type == NODE_LINK ? S_IFLNK : S_IFREG;
-	size_t need = fuse_add_direntry(d->req, NULL, 0, name, NULL, 0);
-	if (d->len + need > d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 4096;
-		while (cap < d->len + need)
-			cap *= 2;
-		char *b = realloc(d->buf, cap);
-		if (!b)
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 32;
+		struct fs_dir_entry *e = realloc(d->ents, cap * sizeof *e);
+		if (!e)
 			return -ENOMEM;
-		d->buf = b;
+		d->ents = e;
 		d->cap = cap;
 	}
-	fuse_add_direntry(d->req, d->buf + d->len, need, name, &st, (off_t)(d->len + need));
-	d->len += need;
+	char *copy = strdup(name);
+	if (!copy)
+		return -ENOMEM;
+	/* Type bits only: a full stat would mean rendering (and fetching) every file,
+	 * and a listing must not fetch what nobody looked up. */
+	d->ents[d->n].name = copy;
+	d->ents[d->n].type = n->type == NODE_DIR ? S_IFDIR : n->type == NODE_LINK ? S_IFLNK : S_IFREG;
+	d->n++;
 	return 0;
+}
+
+static int fs_dir_build(struct fs_ctx *ctx, const struct inode *i, struct fs_dir *d)
+{
+	struct node n, dot = { .type = NODE_DIR };
+	fs_dir_clear(d);
+	int rc = tree_lookup(&ctx->tree, i->path, &n);
+	if (!rc && !(rc = fs_dir_add(d, ".", &dot)) && !(rc = fs_dir_add(d, "..", &dot)))
+		rc = tree_list(&ctx->tree, &n, fs_dir_add, d);
+	return rc;
+}
+
+static void fs_dir_unlist(struct fs_ctx *ctx, struct fs_dir *d)
+{
+	pthread_mutex_lock(&ctx->dirs_lock);
+	if (d->prev)
+		d->prev->next = d->next;
+	else
+		ctx->dirs = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
+	pthread_mutex_unlock(&ctx->dirs_lock);
 }
 
 static void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs_ctx *ctx = fs_ctx(req);
 	struct inode *i = inodes_get(&ctx->inodes, ino);
-	struct node n;
-	int rc = i->type != NODE_DIR ? -ENOTDIR : tree_lookup(&ctx->tree, i->path, &n);
-	struct fs_dir *d = calloc(1, sizeof *d);
-	if (!rc && !d)
-		rc = -ENOMEM;
-	if (!rc) {
-		d->refs = 1;
-		d->req = req;
-		struct node dot = { .type = NODE_DIR };
-		if (!(rc = fs_dir_add(d, ".", &dot)) && !(rc = fs_dir_add(d, "..", &dot)))
-			rc = tree_list(&ctx->tree, &n, fs_dir_add, d);
-		d->req = NULL;
+	struct fs_dir *d = i->type == NODE_DIR ? calloc(1, sizeof *d) : NULL;
+	if (!d) {
+		fuse_reply_err(req, i->type == NODE_DIR ? ENOMEM : ENOTDIR);
+		return;
 	}
+	pthread_mutex_init(&d->lock, NULL);
+	int rc = fs_dir_build(ctx, i, d);
 	if (rc) {
-		if (d)
-			free(d->buf);
-		free(d);
+		fs_dir_free(d);
 		fuse_reply_err(req, -rc);
 		return;
 	}
+	/* Listed, so that those still open at a lazy unmount are freed at destroy. */
+	pthread_mutex_lock(&ctx->dirs_lock);
+	d->next = ctx->dirs;
+	if (d->next)
+		d->next->prev = d;
+	ctx->dirs = d;
+	pthread_mutex_unlock(&ctx->dirs_lock);
 	fi->fh = (uint64_t)(uintptr_t)d;
-	if (fuse_reply_open(req, fi) != 0)
-		fs_dir_put(d);
+	if (fuse_reply_open(req, fi) != 0) {
+		fs_dir_unlist(ctx, d);
+		fs_dir_free(d);
+	}
 }
 
 static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
+	struct fs_ctx *ctx = fs_ctx(req);
 	struct fs_dir *d = (struct fs_dir *)(uintptr_t)fi->fh;
-	/* Held until the reply is written: the releasedir that follows it may already
-	 * be running on another thread. */
-	__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
-	if (off < 0 || (size_t)off >= d->len) {
-		fuse_reply_buf(req, NULL, 0);
-	} else {
-		/* A cut through the last entry is fine: the kernel takes whole entries and
-		 * asks again from the offset after the last one it took. */
-		size_t n = d->len - (size_t)off;
-		fuse_reply_buf(req, d->buf + off, n < size ? n : size);
+	char *buf = malloc(size);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
 	}
-	fs_dir_put(d);
+	pthread_mutex_lock(&d->lock);
+	/* Reading from the start again (rewinddir) sees the directory as it is now;
+	 * the first read after opendir uses the listing opendir just made. */
+	int rc = 0;
+	if (off == 0 && d->read_once)
+		rc = fs_dir_build(ctx, inodes_get(&ctx->inodes, ino), d);
+	d->read_once = true;
+	size_t len = 0;
+	for (size_t k = off < 0 ? d->n : (size_t)off; !rc && k < d->n; k++) {
+		struct stat st;
+		memset(&st, 0, sizeof st);
+		st.st_ino = 0xffffffff;
+		st.st_mode = d->ents[k].type;
+		size_t need = fuse_add_direntry(req, buf + len, size - len, d->ents[k].name, &st, (off_t)(k + 1));
+		if (need > size - len)
+			break;
+		len += need;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_buf(req, buf, len);
+	free(buf);
 }
 
 static void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	fs_dir_put((struct fs_dir *)(uintptr_t)fi->fh);
+	struct fs_dir *d = (struct fs_dir *)(uintptr_t)fi->fh;
+	fs_dir_unlist(fs_ctx(req), d);
+	fs_dir_free(d);
 	fuse_reply_err(req, 0);
+}
+
+static void fs_destroy(void *userdata)
+{
+	struct fs_ctx *ctx = userdata;
+	fs_stop_notifications(ctx);
+	while (ctx->dirs) {
+		struct fs_dir *d = ctx->dirs;
+		ctx->dirs = d->next;
+		fs_dir_free(d);
+	}
 }
 
 static void fs_statfs(fuse_req_t req, fuse_ino_t ino)

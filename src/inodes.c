@@ -3,6 +3,7 @@
  * it, which is when no open file or cached name can reach its bytes any more. */
 #include "inodes.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,7 +248,7 @@ void inodes_forget(struct inodes *t, uint64_t id, uint64_t n)
 	inodes_free_one(i);
 }
 
-bool inodes_entry(struct inodes *t, const char *path, uint64_t *parent, struct strbuf *name)
+bool inodes_entry(struct inodes *t, const char *path, uint64_t serial, uint64_t *parent, struct strbuf *name)
 {
 	const char *slash = strrchr(path, '/');
 	if (!slash || !slash[1])
@@ -256,7 +257,10 @@ bool inodes_entry(struct inodes *t, const char *path, uint64_t *parent, struct s
 	sb_add(&dir, path, slash == path ? 1 : (size_t)(slash - path));
 	pthread_mutex_lock(&t->lock);
 	struct inode *i = inodes_current(t, path), *p = inodes_current(t, sb_str(&dir));
-	bool known = i && p && (i->nlookup || i == &t->root);
+	bool known = i && p && i->nlookup;
+	/* A hand-back is for the version chosen, and only while nobody used it since. */
+	if (known && serial)
+		known = i->serial == serial && i->evicting;
 	if (known) {
 		*parent = inodes_id(t, p);
 		sb_reset(name);
@@ -267,18 +271,20 @@ bool inodes_entry(struct inodes *t, const char *path, uint64_t *parent, struct s
 	return known;
 }
 
-void inodes_over_budget(struct inodes *t, struct strbuf *paths)
+void inodes_over_budget(struct inodes *t, struct strbuf *out)
 {
 	pthread_mutex_lock(&t->lock);
 	if (t->pinned_bytes <= t->keep_bytes) {
 		pthread_mutex_unlock(&t->lock);
 		return;
 	}
-	size_t going = 0;
+	/* Only current versions nobody was asked about yet can be handed back; old
+	 * versions stay while open, whatever the budget. */
+	size_t held = 0;
 	for (struct inode *i = t->all; i; i = i->next)
-		if (i->evicting && i->snap)
-			going += i->snap->size;
-	while (t->pinned_bytes - going > t->keep_bytes) {
+		if (i->snap && i->current && !i->evicting)
+			held += i->snap->size;
+	while (held > t->keep_bytes) {
 		struct inode *victim = NULL;
 		for (struct inode *i = t->all; i; i = i->next)
 			if (i->snap && i->current && !i->evicting && (!victim || i->used < victim->used))
@@ -287,9 +293,9 @@ void inodes_over_budget(struct inodes *t, struct strbuf *paths)
 		if (!victim || victim->used == t->use_counter)
 			break;
 		victim->evicting = true;
-		going += victim->snap->size;
-		sb_adds(paths, victim->path);
-		sb_addch(paths, '\0');
+		held -= victim->snap->size;
+		sb_addf(out, "%" PRIu64 " %s", victim->serial, victim->path);
+		sb_addch(out, '\0');
 	}
 	pthread_mutex_unlock(&t->lock);
 }

@@ -63,11 +63,14 @@ void inodes_touch(struct inodes *t, struct inode *i);
 /* Drops n kernel references of id. */
 void inodes_forget(struct inodes *t, uint64_t id, uint64_t n);
 
-/* For an entry invalidation of path: the id of its parent directory and its name,
- * when the kernel holds an inode for it.  Returns false otherwise. */
-bool inodes_entry(struct inodes *t, const char *path, uint64_t *parent, struct strbuf *name);
-/* Appends (NUL-terminated) the paths of the least recently used files whose kernel
- * entries should be dropped to bring pinned bytes back under keep_bytes. */
-void inodes_over_budget(struct inodes *t, struct strbuf *paths);
+/* For an entry notification about path: the id of its parent directory and its
+ * name, when the kernel holds an inode for it (and, with serial non-zero, when that
+ * inode is still the version of that serial, waiting to be handed back).  Returns
+ * false otherwise. */
+bool inodes_entry(struct inodes *t, const char *path, uint64_t serial, uint64_t *parent, struct strbuf *name);
+/* Appends "SERIAL PATH\0" for each least recently used file to hand back to bring the
+ * bytes of current versions under keep_bytes, and marks them as being handed back
+ * (a lookup takes that back). */
+void inodes_over_budget(struct inodes *t, struct strbuf *out);
 
 #endif

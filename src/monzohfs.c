@@ -308,6 +308,7 @@ int main(int argc, char *argv[])
 		fuse_loop_cfg_destroy(lc);
 	}
 	fuse_remove_signal_handlers(se);
+	fs_stop_notifications(&ctx);
 	fuse_session_unmount(se);
 	/* A positive value is the signal that stopped the loop: a clean stop too. */
 	ret = loop < 0 ? 1 : 0;

@@ -4,10 +4,17 @@ reader sees all of the new bytes and nothing else, while a reader that already h
 file open keeps reading the bytes it opened."""
 import json
 import os
+import platform
 import re
 import subprocess
 
+import pytest
+
 from conftest import wait_for
+
+# Before Linux 6.2 a change can only drop the kernel's name for a file, not mark it
+# for a recheck, so unchanged files come back as new inodes (still correct bytes).
+KERNEL = tuple(int(x) for x in re.findall(r"\d+", platform.release())[:2])
 
 
 def requests_seen(m, opcode):
@@ -23,7 +30,8 @@ def test_unchanged_files_are_read_again_without_asking_the_daemon(bank, mounter)
                                                                             "transactions"))[-1],
              m.path / "whoami.json"]
     first = [f.read_bytes() for f in files]
-    ops = ("OPEN", "READ", "FLUSH", "RELEASE", "GETATTR")
+    # (A GETATTR may come when the attribute timeout runs out between two reads.)
+    ops = ("OPEN", "READ", "FLUSH", "RELEASE")
     before = {op: requests_seen(m, op) for op in ops}
     assert requests_seen(m, "LOOKUP") > 0 and before["READ"] > 0, "no requests in the debug log"
     assert before["OPEN"] <= 1, "the kernel should stop sending opens after the first"
@@ -80,6 +88,7 @@ def test_an_open_file_keeps_the_bytes_it_opened(bank, mounter):
     assert tx["id"].encode() in csv.read_bytes()
 
 
+@pytest.mark.skipif(KERNEL < (6, 2), reason="needs the kernel's entry expiry (Linux 6.2)")
 def test_only_the_files_a_change_touched_become_new_versions(bank, mounter):
     m = mounter("ttl=1")
     acc = bank.main_account_id

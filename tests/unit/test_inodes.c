@@ -50,15 +50,16 @@ static void test_versions(void)
 	struct inode *old = inodes_get(&t, a), *cur = inodes_get(&t, b);
 	CHECK(old->snap->size == 8 && !memcmp(old->snap->data, "{\"a\":1}\n", 8));
 	CHECK(!old->current && cur->current);
-	CHECK(inodes_get(&t, a)->serial != inodes_get(&t, b)->serial);
 
 	/* Entry invalidations name the current version through its parent. */
 	uint64_t parent;
 	struct strbuf name = STRBUF_INIT;
-	CHECK(inodes_entry(&t, "/accounts/b.json", &parent, &name) && parent == acc);
+	CHECK(inodes_entry(&t, "/accounts/b.json", 0, &parent, &name) && parent == acc);
 	CHECK_STR(sb_str(&name), "b.json");
-	CHECK(!inodes_entry(&t, "/accounts/none.json", &parent, &name));
-	CHECK(inodes_entry(&t, "/accounts", &parent, &name) && parent == INODES_ROOT_ID);
+	CHECK(!inodes_entry(&t, "/accounts/none.json", 0, &parent, &name));
+	CHECK(inodes_entry(&t, "/accounts", 0, &parent, &name) && parent == INODES_ROOT_ID);
+	/* A hand-back names one version, and only while it waits to be handed back. */
+	CHECK(!inodes_entry(&t, "/accounts/b.json", cur->serial, &parent, &name));
 	sb_release(&name);
 
 	/* Two lookups of a, two forgets: then it is gone (ASan checks the frees). */
@@ -80,28 +81,63 @@ static void test_versions(void)
 	inodes_destroy(&t);
 }
 
+/* The "SERIAL PATH" items of one budget check, as paths. */
+static void budget_paths(struct inodes *t, struct strbuf *paths, uint64_t *serial)
+{
+	struct strbuf out = STRBUF_INIT;
+	sb_reset(paths);
+	inodes_over_budget(t, &out);
+	for (size_t i = 0; i < out.len; i += strlen(out.buf + i) + 1) {
+		char *path;
+		*serial = strtoull(out.buf + i, &path, 10);
+		sb_adds(paths, path + 1);
+		sb_addch(paths, ' ');
+	}
+	sb_release(&out);
+}
+
 static void test_budget(void)
 {
 	struct inodes t;
-	struct instant t1 = { 1000, 0 };
+	struct instant t1 = { 1000, 0 }, t2 = { 2000, 0 };
 	struct stat st;
 	inodes_init(&t, 20, 0, 0, t1);
-	struct strbuf paths = STRBUF_INIT;
+	struct strbuf paths = STRBUF_INIT, name = STRBUF_INIT;
+	uint64_t serial = 0, parent;
 
-	look_file(&t, "/a", snap_of("0123456789", t1), &st);
+	uint64_t a = look_file(&t, "/a", snap_of("0123456789", t1), &st);
 	look_file(&t, "/b", snap_of("0123456789", t1), &st);
-	inodes_over_budget(&t, &paths);
-	CHECK(paths.len == 0);   /* 20 bytes: at the budget, not over it */
+	budget_paths(&t, &paths, &serial);
+	CHECK_STR(sb_str(&paths), "");   /* 20 bytes: at the budget, not over it */
 
 	look_file(&t, "/c", snap_of("0123456789", t1), &st);
-	inodes_over_budget(&t, &paths);
-	CHECK(paths.len == 3 && !strcmp(paths.buf, "/a"));   /* the least recently used */
+	budget_paths(&t, &paths, &serial);
+	CHECK_STR(sb_str(&paths), "/a ");   /* the least recently used */
+	CHECK(serial == inodes_get(&t, a)->serial);
+	CHECK(inodes_entry(&t, "/a", serial, &parent, &name) && parent == INODES_ROOT_ID);
 	/* Asked once: the kernel may keep it while it is open, and is not asked again. */
-	sb_reset(&paths);
-	inodes_over_budget(&t, &paths);
-	CHECK(paths.len == 0);
-	sb_release(&paths);
+	budget_paths(&t, &paths, &serial);
+	CHECK_STR(sb_str(&paths), "");
+	/* Used again before the hand-back went out: it stays, and b goes instead. */
+	CHECK(look_file(&t, "/a", snap_of("0123456789", t1), &st) == a);
+	CHECK(!inodes_entry(&t, "/a", serial, &parent, &name));
+	budget_paths(&t, &paths, &serial);
+	CHECK_STR(sb_str(&paths), "/b ");
+
+	/* Old versions held by open files are not the budget's to hand back, and the
+	 * file just asked for is never handed back, even alone over the budget. */
 	inodes_destroy(&t);
+	inodes_init(&t, 20, 0, 0, t1);
+	uint64_t big = look_file(&t, "/big", snap_of("0123456789012345678901234", t1), &st);
+	budget_paths(&t, &paths, &serial);
+	CHECK_STR(sb_str(&paths), "");
+	look_file(&t, "/big", snap_of("012345678901234567890123456789", t2), &st);
+	CHECK(!inodes_get(&t, big)->current);
+	budget_paths(&t, &paths, &serial);
+	CHECK_STR(sb_str(&paths), "");
+	inodes_destroy(&t);
+	sb_release(&paths);
+	sb_release(&name);
 }
 
 int main(void)
