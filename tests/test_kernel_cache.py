@@ -103,3 +103,21 @@ def test_only_the_files_a_change_touched_become_new_versions(bank, mounter):
     # An older month keeps its inode, so the kernel keeps its pages and backups skip it.
     assert os.stat(oldest).st_ino == ino[oldest]
     assert oldest.read_bytes() == oldest_bytes
+
+
+def test_a_listing_longer_than_one_kernel_request_comes_whole(bank, mounter):
+    """A directory read in several parts (each READDIR holds about 100 entries) lists
+    every entry once, and a second reader of the same directory sees the same."""
+    acc = bank.main_account_id
+    for year in range(2012, 2018):
+        for month in range(1, 13):
+            bank.add_transaction(acc, created=f"{year}-{month:02d}-15T12:00:00Z", amount=-100)
+    months = mounter().path / "accounts" / acc / "transactions"
+    names = os.listdir(months)
+    assert len(names) == len(set(names)) > 150
+    for year in range(2012, 2018):
+        for month in range(1, 13):
+            assert f"{year}-{month:02d}.csv" in names and f"{year}-{month:02d}.json" in names
+    assert sorted(os.listdir(months)) == sorted(names)
+    ls = subprocess.run(["ls", "-1", str(months)], capture_output=True, text=True, check=True).stdout.split()
+    assert sorted(ls) == sorted(names)
