@@ -39,6 +39,11 @@ struct res_entry {
 	struct res_entry *next;
 };
 
+struct file_meta {
+	size_t size;
+	struct instant mtime;
+};
+
 struct file_entry {
 	struct file_id id;
 	bool valid;               /* meta and sig describe a render */
@@ -62,7 +67,6 @@ struct cache {
 	struct store **idle;      /* open store connections not in use */
 	size_t nidle, idle_cap;
 	uint64_t gen_counter;
-	uint64_t status_gen;
 	uint64_t use_counter;
 	size_t kept_bytes;
 	struct instant started;
@@ -188,7 +192,6 @@ void cache_note_unreachable(struct cache *c, const struct monzo_error *err)
 	pthread_mutex_lock(&c->lock);
 	c->unreachable = true;
 	c->unreachable_err = *err;
-	c->status_gen++;
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -265,7 +268,7 @@ static struct res_entry *cache_res_entry(struct cache *c, enum res_kind kind, co
 }
 
 /* A value not yet published; for transactions, what the store now holds. */
-static struct res_value *cache_value_new(struct cache *c, enum res_kind kind, const char *account,
+static struct res_value *cache_value_new(enum res_kind kind, const char *account,
 					 const char *raw, size_t len, struct store *st)
 {
 	cJSON *json = NULL;
@@ -307,7 +310,6 @@ static bool cache_publish(struct cache *c, struct res_entry *e, struct res_value
 	int64_t left = (int64_t)c->opts.ttl[e->kind] - (age > 0 ? age : 0);
 	e->fresh_until = cache_mono_ns() + (left > 0 ? left : 0) * 1000000000;
 	e->failed = false;
-	c->status_gen++;
 	return replaced;
 }
 
@@ -324,7 +326,7 @@ static struct res_value *cache_load(struct cache *c, enum res_kind kind, const c
 		if (store_get_sync_state(st, account, &s) == 0 && s.known) {
 			char raw[32];
 			int n = snprintf(raw, sizeof raw, "v%lld", (long long)s.version);
-			v = cache_value_new(c, kind, account, raw, (size_t)n, st);
+			v = cache_value_new(kind, account, raw, (size_t)n, st);
 			*fetched = *changed = (struct instant){ s.last_sync, 0 };
 		}
 		sync_state_release(&s);
@@ -332,7 +334,7 @@ static struct res_value *cache_load(struct cache *c, enum res_kind kind, const c
 		char *raw;
 		size_t len;
 		if (store_get_resource(st, name, &raw, &len, fetched, changed) == 0) {
-			v = cache_value_new(c, kind, account, raw, len, NULL);
+			v = cache_value_new(kind, account, raw, len, NULL);
 			free(raw);
 		}
 	}
@@ -369,7 +371,7 @@ static int cache_fetch(struct cache *c, enum res_kind kind, const char *account,
 		if (rc == 0) {
 			char raw[32];
 			int n = snprintf(raw, sizeof raw, "v%lld", (long long)res.version);
-			*v = cache_value_new(c, kind, account, raw, (size_t)n, st);
+			*v = cache_value_new(kind, account, raw, (size_t)n, st);
 			log_debug("synced %s: %lld received, %lld changed, %d removed", account, (long long)res.fetched,
 				  (long long)res.changed, res.removed);
 		}
@@ -383,7 +385,7 @@ static int cache_fetch(struct cache *c, enum res_kind kind, const char *account,
 	monzo_reply_init(&reply);
 	int rc = monzo_get(c->api, path.buf, &reply);
 	if (rc == 0)
-		*v = cache_value_new(c, kind, account, reply.body.buf, reply.body.len, NULL);
+		*v = cache_value_new(kind, account, reply.body.buf, reply.body.len, NULL);
 	else
 		*err = reply.err;
 	monzo_reply_release(&reply);
@@ -407,7 +409,7 @@ static void cache_keep(struct cache *c, const struct res_entry *e, const struct 
 
 void cache_seed(struct cache *c, enum res_kind kind, const char *account, const char *raw, size_t len)
 {
-	struct res_value *v = cache_value_new(c, kind, account, raw, len, NULL);
+	struct res_value *v = cache_value_new(kind, account, raw, len, NULL);
 	if (!v)
 		return;
 	struct instant now = timefmt_now();
@@ -421,14 +423,13 @@ void cache_seed(struct cache *c, enum res_kind kind, const char *account, const 
 	res_value_put(kept);
 }
 
-int cache_resource(struct cache *c, enum res_kind kind, const char *account, bool refresh,
-		   struct res_value **out)
+int cache_resource(struct cache *c, enum res_kind kind, const char *account, struct res_value **out)
 {
 	*out = NULL;
 	pthread_mutex_lock(&c->lock);
 	struct res_entry *e = cache_res_entry(c, kind, account);
 	for (;;) {
-		if (e->value && (!refresh || c->opts.offline || cache_mono_ns() < e->fresh_until)) {
+		if (e->value && (c->opts.offline || cache_mono_ns() < e->fresh_until)) {
 			*out = res_value_take(e->value);
 			pthread_mutex_unlock(&c->lock);
 			return 0;
@@ -494,7 +495,6 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, boo
 		e->error_at = timefmt_now();
 		e->err = err;
 		e->last_rc = rc;
-		c->status_gen++;
 		/* With an older copy to serve, do not make every stat wait for a failing API
 		 * again: try again after a while (the TTL, at most 30 s, at least 1 s). */
 		if (e->value) {
@@ -590,7 +590,7 @@ static bool cache_file_uses(const struct file_id *id, enum res_kind kind, const 
 }
 
 /* Fetches (as needed) every resource of a file; for the root TSV, every account's. */
-static int cache_deps_get(struct cache *c, const struct file_id *id, bool refresh, struct cache_deps *d)
+static int cache_deps_get(struct cache *c, const struct file_id *id, struct cache_deps *d)
 {
 	memset(d, 0, sizeof *d);
 	switch (id->kind) {
@@ -612,7 +612,7 @@ static int cache_deps_get(struct cache *c, const struct file_id *id, bool refres
 	}
 	for (size_t i = 0; i < d->n; i++) {
 		struct cache_dep *x = &d->d[i];
-		int rc = cache_resource(c, x->kind, x->account[0] ? x->account : NULL, refresh, &x->v);
+		int rc = cache_resource(c, x->kind, x->account[0] ? x->account : NULL, &x->v);
 		if (rc && !x->optional) {
 			cache_deps_release(d);
 			return rc;
@@ -811,7 +811,7 @@ static void cache_status_history(struct cache *c, struct status_info *s)
 	cache_store_put(c, st);
 }
 
-static uint64_t cache_status_render(struct cache *c, struct strbuf *out)
+static void cache_status_render(struct cache *c, struct strbuf *out)
 {
 	struct status_info s = {
 		.api = c->api->base_url,
@@ -821,7 +821,6 @@ static uint64_t cache_status_render(struct cache *c, struct strbuf *out)
 	};
 	monzo_login_info(c->api, &s.token_expires_at, &s.login_refused);
 	pthread_mutex_lock(&c->lock);
-	uint64_t sig = c->status_gen;
 	s.api_unreachable_at_mount = c->unreachable;
 	s.res = cache_status_copy(c, &s.nres);
 	pthread_mutex_unlock(&c->lock);
@@ -829,8 +828,6 @@ static uint64_t cache_status_render(struct cache *c, struct strbuf *out)
 	render_status(&s, out);
 	free(s.res);
 	free(s.hist);
-	/* The login part changes without a fetch; fold it into the signature. */
-	return sig ^ ((uint64_t)s.token_expires_at.sec << 20) ^ (s.login_refused ? 1ULL << 63 : 0);
 }
 
 static struct file_entry *cache_file_entry(struct cache *c, const struct file_id *id)
@@ -879,11 +876,10 @@ static void cache_trim(struct cache *c, const struct file_entry *keep)
 }
 
 /* Under c->lock: the answer from what the entry holds, when it is enough. */
-static bool cache_file_answer(struct cache *c, struct file_entry *f, struct file_meta *meta, struct snapshot **snap)
+static bool cache_file_answer(struct cache *c, struct file_entry *f, struct snapshot **snap)
 {
 	if (!f->valid || (snap && !f->snap))
 		return false;
-	*meta = f->meta;
 	f->used = ++c->use_counter;
 	if (snap) {
 		snapshot_get(f->snap);
@@ -892,17 +888,12 @@ static bool cache_file_answer(struct cache *c, struct file_entry *f, struct file
 	return true;
 }
 
-int cache_file(struct cache *c, const struct file_id *id, bool refresh, struct file_meta *meta,
-	       struct snapshot **snap)
+int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap)
 {
 	if (snap)
 		*snap = NULL;
 	pthread_mutex_lock(&c->lock);
 	struct file_entry *f = cache_file_entry(c, id);
-	if (!refresh && cache_file_answer(c, f, meta, snap)) {
-		pthread_mutex_unlock(&c->lock);
-		return 0;
-	}
 	pthread_mutex_unlock(&c->lock);
 
 	struct strbuf body = STRBUF_INIT;
@@ -911,13 +902,13 @@ int cache_file(struct cache *c, const struct file_id *id, bool refresh, struct f
 	int rc = 0;
 
 	if (id->kind == FILE_STATUS) {
-		sig = cache_status_render(c, &body);
+		cache_status_render(c, &body);
 	} else {
-		if ((rc = cache_deps_get(c, id, refresh, &d)))
+		if ((rc = cache_deps_get(c, id, &d)))
 			return rc;
 		sig = cache_deps_sig(&d);
 		pthread_mutex_lock(&c->lock);
-		bool same = f->valid && f->sig == sig && cache_file_answer(c, f, meta, snap);
+		bool same = f->valid && f->sig == sig && cache_file_answer(c, f, snap);
 		pthread_mutex_unlock(&c->lock);
 		if (!same)
 			rc = cache_render(c, id, &d, &body);
@@ -967,7 +958,7 @@ int cache_file(struct cache *c, const struct file_id *id, bool refresh, struct f
 		f->snap = s;
 		c->kept_bytes += s->size;
 	}
-	cache_file_answer(c, f, meta, snap);
+	cache_file_answer(c, f, snap);
 	cache_trim(c, f);
 	pthread_mutex_unlock(&c->lock);
 out:

@@ -79,11 +79,6 @@ struct file_id {
 	char month[8];           /* "YYYY-MM" for the month files */
 };
 
-struct file_meta {
-	size_t size;
-	struct instant mtime;
-};
-
 /* Called (outside every lock) with the path of a file whose bytes may have changed
  * since the kernel last saw them, e.g. "accounts/acc_1/transactions.csv". */
 typedef void (*cache_invalidate_fn)(void *ctx, const char *path);
@@ -96,17 +91,15 @@ void cache_free(struct cache *c);
 /* Seeds a resource with a reply already fetched (the mount-time whoami check). */
 void cache_seed(struct cache *c, enum res_kind kind, const char *account, const char *raw, size_t len);
 
-/* A resource, fetched if absent or (with refresh) past its TTL.  When a refresh fails
- * the older value is returned.  0 or a negative errno; release with res_value_put. */
-int cache_resource(struct cache *c, enum res_kind kind, const char *account, bool refresh,
-		   struct res_value **out);
+/* A resource, fetched if absent or past its TTL.  When a refresh fails the older
+ * value is returned.  0 or a negative errno; release with res_value_put. */
+int cache_resource(struct cache *c, enum res_kind kind, const char *account, struct res_value **out);
 void res_value_put(struct res_value *v);
 
-/* A file's size and mtime, and with snap non-NULL its bytes.  refresh: bring its
- * resources up to their TTL first; without it the last render is used when there is
- * one. */
-int cache_file(struct cache *c, const struct file_id *id, bool refresh, struct file_meta *meta,
-	       struct snapshot **snap);
+/* A file's bytes as of now: its resources are brought up to their TTL first and it is
+ * rendered again only if they changed.  snap may be NULL when only the refresh is
+ * wanted.  0 or a negative errno; release the snapshot with snapshot_put. */
+int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap);
 void snapshot_get(struct snapshot *s);
 void snapshot_put(struct snapshot *s);
 

@@ -210,9 +210,8 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int rc = tree_lookup(&ctx->tree, path.buf, &n);
 	if (!rc && n.type == NODE_FILE) {
 		struct file_id id;
-		struct file_meta meta;
 		tree_file_id(&n, &id);
-		rc = cache_file(ctx->cache, &id, true, &meta, &snap);
+		rc = cache_file(ctx->cache, &id, &snap);
 	}
 	struct fuse_entry_param e;
 	memset(&e, 0, sizeof e);
@@ -253,18 +252,13 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct fs_ctx *ctx = fs_ctx(req);
 	struct inode *i = inodes_get(&ctx->inodes, ino);
 	struct node n;
-	bool have = tree_lookup(&ctx->tree, i->path, &n) == 0;
-	if (have && i->type == NODE_FILE && n.type == NODE_FILE) {
-		/* The inode's own attributes are the answer whatever happens; this only lets
-		 * a TTL that ran out fetch again, and have the name rechecked if the bytes
-		 * moved on. */
-		struct file_id id;
-		struct file_meta meta;
-		tree_file_id(&n, &id);
-		cache_file(ctx->cache, &id, true, &meta, NULL);
-	}
+	bool dir = i->type == NODE_DIR && tree_lookup(&ctx->tree, i->path, &n) == 0 && n.type == NODE_DIR;
+	/* A file's own attributes are the answer whatever happens; this only lets a TTL
+	 * that ran out fetch again, and have the name rechecked if the bytes moved on. */
+	if (i->type == NODE_FILE)
+		cache_file(ctx->cache, &i->id, NULL);
 	struct stat st;
-	inodes_stat(&ctx->inodes, i, have ? &n : NULL, &st);
+	inodes_stat(&ctx->inodes, i, dir ? &n : NULL, &st);
 	fuse_reply_attr(req, &st, ctx->timeout);
 }
 

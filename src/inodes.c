@@ -184,6 +184,7 @@ uint64_t inodes_lookup(struct inodes *t, const char *path, const struct node *n,
 		if (n->type == NODE_FILE) {
 			snapshot_get(snap);
 			i->snap = snap;
+			tree_file_id(n, &i->id);
 			t->pinned_bytes += snap->size;
 		} else if (n->type == NODE_LINK) {
 			i->target = strdup(n->account);

@@ -20,6 +20,7 @@ struct inode {
 	enum node_type type;
 	char *path;               /* "/" or "/accounts/acc_1/balance.json" */
 	struct snapshot *snap;    /* files: the bytes this inode always serves */
+	struct file_id id;        /* files: the cache's name for them */
 	char *target;             /* links */
 	struct instant mtime;     /* directories and links */
 	bool current;             /* what a lookup of path answers while the content holds */

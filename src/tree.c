@@ -52,7 +52,7 @@ void tree_file_id(const struct node *n, struct file_id *id)
 /* The months of an account's transactions/ directory, after its sync. */
 static int tree_months(struct tree *t, const char *account, struct res_value **v)
 {
-	return cache_resource(t->cache, RES_TRANSACTIONS, account, true, v);
+	return cache_resource(t->cache, RES_TRANSACTIONS, account, v);
 }
 
 static int tree_month_file(struct tree *t, struct node *out, const char *name)
@@ -86,16 +86,11 @@ static const char *tree_str(const cJSON *obj, const char *key)
 /* Iterates the accounts as (id, link name) pairs; cb returns non-zero to stop. */
 typedef int (*tree_account_fn)(void *ctx, const char *id, const char *link);
 
-static int tree_each_account(struct tree *t, struct instant *mtime, tree_account_fn cb, void *ctx)
+static int tree_walk_accounts(const struct res_value *v, tree_account_fn cb, void *ctx)
 {
-	struct res_value *v;
-	int rc = cache_resource(t->cache, RES_ACCOUNTS, NULL, true, &v);
-	if (rc)
-		return rc;
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(v->json, "accounts");
-	if (mtime)
-		*mtime = v->changed_at;
 	size_t i = 0;
+	int rc = 0;
 	const cJSON *a;
 	cJSON_ArrayForEach(a, list) {
 		const char *id = tree_str(a, "id");
@@ -104,8 +99,20 @@ static int tree_each_account(struct tree *t, struct instant *mtime, tree_account
 			break;
 		i++;
 	}
-	res_value_put(v);
 	return rc > 0 ? 0 : rc;
+}
+
+static int tree_each_account(struct tree *t, struct instant *mtime, tree_account_fn cb, void *ctx)
+{
+	struct res_value *v;
+	int rc = cache_resource(t->cache, RES_ACCOUNTS, NULL, &v);
+	if (rc)
+		return rc;
+	if (mtime)
+		*mtime = v->changed_at;
+	rc = tree_walk_accounts(v, cb, ctx);
+	res_value_put(v);
+	return rc;
 }
 
 struct tree_find {
@@ -243,17 +250,19 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 		return tree_list_files(tree_root_files, TREE_COUNT(tree_root_files), NULL, fill, ctx);
 	}
 	case DIR_ACCOUNTS: {
+		/* Links first, then directories, from one copy of the list. */
 		struct tree_list_ctx l = { fill, ctx, { 0, 0 }, true };
 		struct res_value *v;
-		int rc = cache_resource(t->cache, RES_ACCOUNTS, NULL, true, &v);
+		int rc = cache_resource(t->cache, RES_ACCOUNTS, NULL, &v);
 		if (rc)
 			return rc;
 		l.mtime = v->changed_at;
+		if (!(rc = tree_walk_accounts(v, tree_list_cb, &l))) {
+			l.links = false;
+			rc = tree_walk_accounts(v, tree_list_cb, &l);
+		}
 		res_value_put(v);
-		if ((rc = tree_each_account(t, NULL, tree_list_cb, &l)))
-			return rc;
-		l.links = false;
-		return tree_each_account(t, NULL, tree_list_cb, &l);
+		return rc;
 	}
 	case DIR_ACCOUNT: {
 		struct node n = { .type = NODE_DIR, .dir = DIR_MONTHS, .mtime = dir->mtime };
