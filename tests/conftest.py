@@ -1,6 +1,7 @@
 """Shared fixtures: a fake Monzo bank on loopback, private XDG directories, and real
 FUSE mounts of the monzohfs daemon that must unmount and exit 0 at teardown."""
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -18,6 +19,23 @@ from fakebank import FakeBank  # noqa: E402
 BUILD = Path(os.environ.get("MONZOHFS_BUILD", ROOT / "build"))
 DAEMON = BUILD / "monzohfs"
 LOGIN = BUILD / "monzohfs-login"
+
+
+def is_mounted(path):
+    """Whether something is mounted at path, from the kernel's mount table: unlike
+    os.path.ismount it says yes for a mount whose daemon has died (ENOTCONN)."""
+    target = os.path.abspath(str(path))
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
+            if point == target:
+                return True
+    return False
+
+
+def live_pots(bank, acc):
+    """What pots.json shows: the account's pots as the API sends them, deleted ones left out."""
+    return {"pots": [p for p in bank.pots.get(acc, []) if not p.get("deleted")]}
 
 
 def wait_for(cond, timeout=10.0, interval=0.02, what="condition"):
@@ -110,7 +128,7 @@ class Mount:
         def ready():
             if self.proc.poll() is not None:
                 pytest.fail(f"monzohfs exited with {self.proc.returncode} before mounting:\n{self.output()}")
-            return os.path.ismount(self.path)
+            return is_mounted(self.path)
         wait_for(ready, timeout, what=f"the mount at {self.path}")
         self.mounted = True
         return self
@@ -134,7 +152,7 @@ class Mount:
         assert code == 0, f"monzohfs exited {code}:\n{self.output()}"
 
     def cleanup(self):
-        if self.mounted or os.path.ismount(self.path):
+        if self.mounted or is_mounted(self.path):
             subprocess.run(["fusermount3", "-u", "-z", str(self.path)], stderr=subprocess.DEVNULL)
         if self.proc.poll() is None:
             self.proc.terminate()

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import wait_for, wait_until
+from conftest import is_mounted, live_pots, wait_for, wait_until
 
 KERNEL_ATTR_CACHE = 1.2  # the kernel's 1 s attribute cache, plus a margin
 
@@ -23,10 +23,6 @@ KERNEL_ATTR_CACHE = 1.2  # the kernel's 1 s attribute cache, plus a margin
 def pretty(obj):
     """The bytes the mount shows for an API object: two-space JSON and a newline."""
     return (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def live_pots(bank, acc):
-    return {"pots": [p for p in bank.pots.get(acc, []) if not p.get("deleted")]}
 
 
 def read_json_file(path):
@@ -322,8 +318,12 @@ def test_sigterm_with_a_fetch_in_flight_stops_cleanly(bank, mounter):
     m.proc.send_signal(signal.SIGTERM)
     assert m.proc.wait(timeout=20) == 0, m.output()
     reader.join(20)
+    assert not reader.is_alive(), "the reader hangs after the daemon stopped"
     m.mounted = False
-    assert not os.path.ismount(m.path)
+    assert not is_mounted(m.path)
+    # The reader got the whole file or an error, never part of one.
+    cat = errors[0]
+    assert cat.returncode != 0 or cat.stdout == pretty(live_pots(bank, acc)), cat
 
 
 def test_sigterm_with_a_file_and_a_directory_open_exits_0(bank, mounter):
@@ -346,4 +346,4 @@ def test_sigterm_with_a_file_and_a_directory_open_exits_0(bank, mounter):
                 close()
             except OSError:
                 pass
-    assert not os.path.ismount(m.path)
+    assert not is_mounted(m.path)

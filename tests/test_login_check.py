@@ -3,7 +3,7 @@ terminal, with exit status 1 and a message naming the file and the fix."""
 import os
 import subprocess
 
-from conftest import DAEMON
+from conftest import DAEMON, is_mounted
 
 
 def run_daemon(env, mnt):
@@ -20,7 +20,7 @@ def check_refused(env, tmp_path, *needles):
     assert "monzohfs-login" in r.stderr
     for n in needles:
         assert n in r.stderr
-    assert not os.path.ismount(mnt)
+    assert not is_mounted(mnt)
     return r
 
 

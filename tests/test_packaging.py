@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, DAEMON, LOGIN, ROOT, wait_for
+from conftest import BUILD, DAEMON, LOGIN, ROOT, is_mounted, wait_for
 
 PACKAGING = ROOT / "packaging"
 MAN_PAGES = ["monzohfs", "monzohfs-login"]
@@ -218,7 +218,7 @@ def test_monzohfs_unknown_option_is_a_usage_error(env, bank, tmp_path, args):
     try:
         r = run([DAEMON, "-f"] + args, cwd=env.root, env=env.vars, timeout=20)
     finally:
-        if os.path.ismount(mnt):
+        if is_mounted(mnt):
             subprocess.run(["fusermount3", "-u", "-z", str(mnt)])
     assert bank.counts["whoami"] == 0, "the API was contacted before the command line was checked"
     assert_usage_error(r, "monzohfs", r"-x|bogus")
@@ -479,7 +479,7 @@ class UnitRun:
         self.main = subprocess.Popen(self.argv(unit_get(self.entries, "Service", "ExecStart")[0]), env=self.vars,
                                      cwd=self.home, stdin=subprocess.DEVNULL, stdout=self.log,
                                      stderr=subprocess.STDOUT)
-        wait_for(lambda: self.main.poll() is not None or os.path.ismount(self.mnt), what="the unit's mount")
+        wait_for(lambda: self.main.poll() is not None or is_mounted(self.mnt), what="the unit's mount")
         assert self.main.poll() is None, f"monzohfs exited {self.main.returncode}:\n{self.output()}"
 
     def output(self):
@@ -488,7 +488,7 @@ class UnitRun:
         return self.log.read()
 
     def cleanup(self):
-        if os.path.ismount(self.mnt):
+        if is_mounted(self.mnt):
             subprocess.run(["fusermount3", "-u", "-z", str(self.mnt)])
         if self.main and self.main.poll() is None:
             self.main.kill()
@@ -509,7 +509,7 @@ def test_systemd_unit_commands_mount_and_unmount(env, bank, tmp_path):
         assert json.loads((u.mnt / "whoami.json").read_text())["user_id"] == bank.user_id
         u.run_all("ExecStop")
         assert u.main.wait(timeout=15) == 0, u.output()
-        assert not os.path.ismount(u.mnt)
+        assert not is_mounted(u.mnt)
         assert u.run_all("ExecStopPost", SERVICE_RESULT="success") == [0]
     finally:
         u.cleanup()
@@ -530,9 +530,9 @@ def test_systemd_unit_recovers_from_a_crash(env, bank, tmp_path):
         with pytest.raises(OSError):  # "Transport endpoint is not connected"
             (u.mnt / "whoami.json").read_text()
         u.run_all("ExecStopPost", SERVICE_RESULT="exit-code")
-        assert os.path.ismount(u.mnt), "ExecStopPost detached a mount after a mere exit-code failure"
+        assert is_mounted(u.mnt), "ExecStopPost detached a mount after a mere exit-code failure"
         u.run_all("ExecStopPost", SERVICE_RESULT="signal")
-        assert not os.path.ismount(u.mnt)
+        assert not is_mounted(u.mnt)
         u.start()  # Restart=on-abnormal
         assert json.loads((u.mnt / "whoami.json").read_text())["user_id"] == bank.user_id
         u.run_all("ExecStop")

@@ -87,11 +87,19 @@ int main(void)
 	CHECK(store_get_resource(s, "nothing", &raw, &len, &fetched, &chg) < 0);
 	CHECK(store_file_mtime(s, "a.csv", 111, 10, (struct instant){ 2000, 0 }).sec == 1000);
 	CHECK(store_file_mtime(s, "a.csv", 112, 10, (struct instant){ 3000, 0 }).sec == 3000);
+	/* Write-ahead logging: writers never block the mount's readers. */
+	struct strbuf wal = STRBUF_INIT;
+	sb_addf(&wal, "%s-wal", path.buf);
+	CHECK(stat(wal.buf, &st) == 0 && (st.st_mode & 0777) == 0600);
+	sb_release(&wal);
 	store_close(s);
 
 	sb_release(&c.ids);
 	sb_release(&path);
 	sb_release(&err);
-	CHECK(system("rm -rf /tmp/monzohfs-store-??????") == 0);
+	struct strbuf rm = STRBUF_INIT;
+	sb_addf(&rm, "rm -rf '%s'", dir);
+	CHECK(system(rm.buf) == 0);
+	sb_release(&rm);
 	return CHECK_DONE();
 }
