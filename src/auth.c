@@ -29,11 +29,7 @@ int auth_init(struct auth *a, const char *tokens_path, const struct tokens *t, c
 	a->tokens_path = strdup(tokens_path);
 	if (asprintf(&a->lock_path, "%s.lock", tokens_path) < 0)
 		a->lock_path = NULL;
-	size_t n = strlen(base_url);
-	while (n && base_url[n - 1] == '/')
-		n--;
-	if (asprintf(&a->token_url, "%.*s/oauth2/token", (int)n, base_url) < 0)
-		a->token_url = NULL;
+	a->token_url = http_url_join(base_url, "/oauth2/token");
 	a->client_id = auth_dup(client_id);
 	a->client_secret = auth_dup(client_secret);
 	pthread_mutex_init(&a->lock, NULL);
@@ -50,16 +46,9 @@ static void auth_wipe(char *s)
 		explicit_bzero(s, strlen(s));
 }
 
-static void auth_tokens_clear(struct tokens *t)
-{
-	auth_wipe(t->access_token);
-	auth_wipe(t->refresh_token);
-	tokens_free(t);
-}
-
 void auth_destroy(struct auth *a)
 {
-	auth_tokens_clear(&a->tokens);
+	tokens_free(&a->tokens);
 	auth_wipe(a->client_secret);
 	free(a->client_secret);
 	free(a->client_id);
@@ -81,7 +70,7 @@ void auth_info(struct auth *a, struct instant *expires_at, bool *refused)
 /* Under a->lock: take new tokens as current. */
 static void auth_adopt(struct auth *a, struct tokens *t)
 {
-	auth_tokens_clear(&a->tokens);
+	tokens_free(&a->tokens);
 	a->tokens = *t;
 	memset(t, 0, sizeof *t);
 	a->gen++;
@@ -111,7 +100,7 @@ static void auth_check_file(struct auth *a)
 			auth_adopt(a, &t);
 		} else {
 			a->file_st = st;
-			auth_tokens_clear(&t);
+			tokens_free(&t);
 		}
 	}
 	sb_release(&err);
@@ -222,7 +211,7 @@ static int auth_refresh_locked(struct auth *a, const char *used, const char *ref
 		snprintf(err->message, sizeof err->message, "%s",
 			 !refresh_token ? "the login has no refresh token"
 					: "MONZO_CLIENT_ID and MONZO_CLIENT_SECRET are needed to refresh the login");
-		auth_tokens_clear(t);
+		tokens_free(t);
 		return -ENOKEY;
 	}
 	char *form = auth_refresh_form(a->client_id, a->client_secret, refresh_token);
@@ -231,7 +220,7 @@ static int auth_refresh_locked(struct auth *a, const char *used, const char *ref
 	auth_wipe(form);
 	free(form);
 	if (rc < 0) {
-		auth_tokens_clear(t);
+		tokens_free(t);
 		/* 400/401: the refresh token is spent or revoked: only a new login helps. */
 		return err->http_status == 400 || err->http_status == 401 || err->http_status == 403 ? -EACCES : -EIO;
 	}
@@ -239,7 +228,7 @@ static int auth_refresh_locked(struct auth *a, const char *used, const char *ref
 		fresh.user_id = strdup(t->user_id);
 	if (!fresh.client_id)
 		fresh.client_id = auth_dup(t->client_id ? t->client_id : a->client_id);
-	auth_tokens_clear(t);
+	tokens_free(t);
 	struct strbuf serr = STRBUF_INIT;
 	if (tokens_save(a->tokens_path, &fresh, &serr) < 0)
 		log_error("the login was refreshed but not saved: %s", sb_str(&serr));

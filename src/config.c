@@ -40,11 +40,6 @@ void config_free(struct config *cfg)
 	config_init(cfg);
 }
 
-const char *config_name(enum config_key key)
-{
-	return config_names[key];
-}
-
 static void config_put(struct config *cfg, enum config_key key, const char *value, const char *source)
 {
 	if (cfg->val[key])

@@ -31,7 +31,6 @@ void config_set_option(struct config *cfg, enum config_key key, const char *valu
 /* Fills what options left unset; a malformed file is reported in err and fails. */
 int config_load(struct config *cfg, struct strbuf *err);
 const char *config_get(const struct config *cfg, enum config_key key);
-const char *config_name(enum config_key key);
 /* Says which sources could hold the missing key, naming the config file. */
 void config_explain_missing(const struct config *cfg, enum config_key key, struct strbuf *out);
 

@@ -44,18 +44,11 @@ void export_next_day(const char day[11], char out[11])
 void export_counter_name(const struct export *e, const struct tx_row *r, bool *is_pot, struct strbuf *out)
 {
 	*is_pot = false;
-	if (!strcmp(r->scheme, "uk_retail_pot") && *r->pot_id && e->pots) {
-		const cJSON *p;
-		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(e->pots, "pots")) {
-			const cJSON *id = cJSON_GetObjectItemCaseSensitive(p, "id");
-			const cJSON *name = cJSON_GetObjectItemCaseSensitive(p, "name");
-			if (cJSON_IsString(id) && !strcmp(id->valuestring, r->pot_id) && cJSON_IsString(name) &&
-			    name->valuestring[0]) {
-				*is_pot = true;
-				sb_adds(out, name->valuestring);
-				return;
-			}
-		}
+	const char *pot = strcmp(r->scheme, "uk_retail_pot") ? "" : txfields_pot_name(e->pots, r->pot_id);
+	if (*pot) {
+		*is_pot = true;
+		sb_adds(out, pot);
+		return;
 	}
 	txfields_category(r->category, out);
 }

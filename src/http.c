@@ -108,6 +108,15 @@ bool http_url_allows_bearer(const char *url)
 	return ok;
 }
 
+char *http_url_join(const char *base, const char *path)
+{
+	size_t n = strlen(base);
+	while (n && base[n - 1] == '/')
+		n--;
+	char *url;
+	return asprintf(&url, "%.*s%s", (int)n, base, path) < 0 ? NULL : url;
+}
+
 char *http_escape(const char *s)
 {
 	char *e = curl_easy_escape(NULL, s, 0);

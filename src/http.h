@@ -48,6 +48,8 @@ int http_perform_retry(const struct http_request *req, struct http_response *r);
 
 /* A bearer token may go to https:// anywhere, and to http:// only on loopback. */
 bool http_url_allows_bearer(const char *url);
+/* base without its trailing slashes, then path (malloc'd; NULL if out of memory). */
+char *http_url_join(const char *base, const char *path);
 /* Percent-encodes s for a query string or form body (malloc'd). */
 char *http_escape(const char *s);
 

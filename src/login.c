@@ -221,15 +221,12 @@ static void login_open_browser(const char *url)
 
 static char *login_auth_url(const struct config *cfg, const char *redirect, const char *state)
 {
-	const char *base = config_get(cfg, CFG_AUTH_URL);
-	size_t n = strlen(base);
-	while (n && base[n - 1] == '/')
-		n--;
 	char *id = http_escape(config_get(cfg, CFG_CLIENT_ID)), *uri = http_escape(redirect), *st = http_escape(state);
-	char *url;
-	if (asprintf(&url, "%.*s/?client_id=%s&redirect_uri=%s&response_type=code&state=%s", (int)n, base, id, uri,
-		     st) < 0)
-		url = NULL;
+	char *query, *url = NULL;
+	if (asprintf(&query, "/?client_id=%s&redirect_uri=%s&response_type=code&state=%s", id, uri, st) >= 0) {
+		url = http_url_join(config_get(cfg, CFG_AUTH_URL), query);
+		free(query);
+	}
 	free(id);
 	free(uri);
 	free(st);
@@ -416,11 +413,8 @@ int main(int argc, char *argv[])
 	callback_stop(cb);
 	cb = NULL;
 
-	char *token_url;
-	size_t blen = strlen(base);
-	while (blen && base[blen - 1] == '/')
-		blen--;
-	if (asprintf(&token_url, "%.*s/oauth2/token", (int)blen, base) < 0)
+	char *token_url = http_url_join(base, "/oauth2/token");
+	if (!token_url)
 		goto out_http;
 	char *form = auth_code_form(config_get(&cfg, CFG_CLIENT_ID), config_get(&cfg, CFG_CLIENT_SECRET), redirect,
 				    code);

@@ -13,10 +13,7 @@
 int monzo_init(struct monzo *m, const char *base_url, struct auth *auth)
 {
 	memset(m, 0, sizeof *m);
-	size_t n = strlen(base_url);
-	while (n && base_url[n - 1] == '/')
-		n--;
-	m->base_url = strndup(base_url, n);
+	m->base_url = http_url_join(base_url, "");
 	m->auth = auth;
 	return 0;
 }

@@ -15,10 +15,19 @@
 
 #include "dirs.h"
 
+/* Secrets are wiped before their memory goes back to the allocator. */
+static void tokens_wipe(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
 void tokens_free(struct tokens *t)
 {
-	free(t->access_token);
-	free(t->refresh_token);
+	tokens_wipe(t->access_token);
+	tokens_wipe(t->refresh_token);
 	free(t->user_id);
 	free(t->client_id);
 	memset(t, 0, sizeof *t);

@@ -23,6 +23,7 @@ void tokens_format(const struct tokens *t, struct strbuf *out);
 /* Atomic: temp file in the same directory, fsync, rename, fsync of the directory;
  * file 0600, directory created 0700. */
 int tokens_save(const char *path, const struct tokens *t, struct strbuf *err);
+/* Frees t's strings, wiping the tokens first, and zeroes t. */
 void tokens_free(struct tokens *t);
 int tokens_copy(struct tokens *dst, const struct tokens *src);
 

@@ -29,7 +29,7 @@ const char *txfields_type(const struct tx_row *r)
 	return r->scheme;
 }
 
-static const char *txfields_pot_name(const cJSON *pots_reply, const char *pot_id)
+const char *txfields_pot_name(const cJSON *pots_reply, const char *pot_id)
 {
 	const cJSON *p;
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(pots_reply, "pots")) {

@@ -12,6 +12,8 @@
 const char *txfields_type(const struct tx_row *r);
 /* Merchant name, counterparty name, preferred name, the pot's name for a pot transfer
  * (pots_reply: the /pots reply, deleted pots included; may be NULL), description. */
+/* The name of the pot pot_id in a pots reply (deleted ones included), or "". */
+const char *txfields_pot_name(const cJSON *pots_reply, const char *pot_id);
 void txfields_name(const struct tx_row *r, const cJSON *pots_reply, struct strbuf *out);
 /* A one-line memo: the description, then the notes, then (with foreign) the amount in
  * the currency spent when it is not the account's, joined by "; ". */

@@ -1,10 +1,22 @@
 /* Unit tests of the parts of http that need no network: what is retried, how long
  * the pauses are, and where a bearer token may be sent. */
+#include <stdlib.h>
+
 #include "check.h"
 #include "http.h"
 
+static void check_join(const char *base, const char *path, const char *want)
+{
+	char *got = http_url_join(base, path);
+	CHECK_STR(got, want);
+	free(got);
+}
+
 int main(void)
 {
+	check_join("https://api.monzo.com", "/ping/whoami", "https://api.monzo.com/ping/whoami");
+	check_join("http://127.0.0.1:8080//", "/oauth2/token", "http://127.0.0.1:8080/oauth2/token");
+	check_join("https://auth.monzo.com/", "", "https://auth.monzo.com");
 	CHECK(http_is_transient(0) && http_is_transient(429) && http_is_transient(500));
 	CHECK(http_is_transient(502) && http_is_transient(503) && http_is_transient(504));
 	CHECK(!http_is_transient(200) && !http_is_transient(400) && !http_is_transient(401));
