@@ -1,5 +1,5 @@
 /* export: what every import format is rendered from — the rows view.c selects, the
- * account they belong to, and totals gathered in a first pass (dates, balances) —
+ * account they belong to, and (for the journals) totals gathered in a first pass —
  * and the begin/row/end functions each format implements in its render_*.c file. */
 #ifndef MONZOHFS_EXPORT_H
 #define MONZOHFS_EXPORT_H
@@ -21,7 +21,8 @@ struct export {
 	const char *currency;       /* the account's */
 	bool have_balance;
 	int64_t balance;            /* the sync's balance */
-	/* From the first pass over the rows the format wants: */
+	/* From the journals' first pass over the rows the format wants (OFX counts its
+	 * rows and dates itself as it holds them): */
 	int64_t count;
 	int64_t sum;                /* their amounts */
 	int64_t first_sec, last_sec;/* their first and last created */

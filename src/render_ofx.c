@@ -64,6 +64,10 @@ void ofx_begin(struct export *e)
 void ofx_row(struct export *e, const struct tx_row *r)
 {
 	struct strbuf *out = &e->held, tmp = STRBUF_INIT;
+	/* The statement's dates come from the rows it holds back until ofx_end. */
+	if (!e->count++)
+		e->first_sec = r->created.sec;
+	e->last_sec = r->created.sec;
 	sb_addf(out, "<STMTTRN>\r\n<TRNTYPE>%s\r\n<DTPOSTED>", ofx_trntype(r));
 	ofx_date(r->created.sec, out);
 	sb_adds(out, "120000\r\n<TRNAMT>");
@@ -87,7 +91,7 @@ void ofx_end(struct export *e)
 {
 	struct strbuf *out = e->out;
 	const char *sort = ofx_str(e->account, "sort_code"), *number = ofx_str(e->account, "account_number");
-	int64_t first = e->count ? e->first_sec : 0, last = e->count ? e->last_sec : 0;
+	int64_t first = e->first_sec, last = e->last_sec;   /* 0 with no rows */
 	sb_adds(out, "OFXHEADER:100\r\nDATA:OFXSGML\r\nVERSION:102\r\nSECURITY:NONE\r\nENCODING:USASCII\r\n"
 		     "CHARSET:1252\r\nCOMPRESSION:NONE\r\nOLDFILEUID:NONE\r\nNEWFILEUID:NONE\r\n\r\n");
 	/* DTSERVER and DTASOF: the last transaction's day, so the same data gives the same

@@ -62,7 +62,7 @@ static int view_row(void *ctx, const struct tx_row *r)
 	return 0;
 }
 
-/* First pass of the import formats: what their header needs to know. */
+/* First pass of the journals: what their opening needs to know. */
 static int view_stats(void *ctx, const struct tx_row *r)
 {
 	struct view_pass *p = ctx;
@@ -114,7 +114,8 @@ static int view_export(enum view_kind kind, const struct view_input *in, struct 
 		.balance = in->balance,
 	};
 	struct view_pass p = { .kind = kind, .in = in, .out = out, .ex = &e };
-	if (kind != VIEW_TSV && kind != VIEW_TSV_BODY &&
+	/* Journals open with a balance and its date, so they need the totals first. */
+	if ((kind == VIEW_JOURNAL || kind == VIEW_BEANCOUNT) &&
 	    store_each_transaction(in->store, in->account_id, INT64_MIN, INT64_MAX, false, view_stats, &p) < 0)
 		return -1;
 	switch (kind) {
