@@ -16,6 +16,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "json.h"
 
 static char *auth_dup(const char *s)
 {
@@ -136,12 +137,6 @@ static char *auth_refresh_form(const char *client_id, const char *client_secret,
 	return out;
 }
 
-static const char *auth_jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
-}
-
 int auth_token_request(const char *token_url, const char *form, struct tokens *out, struct monzo_error *err)
 {
 	struct http_response r;
@@ -160,17 +155,17 @@ int auth_token_request(const char *token_url, const char *form, struct tokens *o
 	} else {
 		cJSON *j = cJSON_ParseWithLength(sb_str(&r.body), r.body.len);
 		const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "expires_in");
-		const char *access = auth_jstr(j, "access_token");
+		const char *access = json_str(j, "access_token", NULL);
 		if (!access || !cJSON_IsNumber(exp)) {
 			err->http_status = r.status;
 			snprintf(err->message, sizeof err->message, "the token reply has no access_token or expires_in");
 		} else {
 			struct instant now = timefmt_now();
 			out->access_token = strdup(access);
-			out->refresh_token = auth_dup(auth_jstr(j, "refresh_token"));
+			out->refresh_token = auth_dup(json_str(j, "refresh_token", NULL));
 			out->expires_at = (struct instant){ now.sec + (int64_t)exp->valuedouble, now.nsec };
-			out->user_id = auth_dup(auth_jstr(j, "user_id"));
-			out->client_id = auth_dup(auth_jstr(j, "client_id"));
+			out->user_id = auth_dup(json_str(j, "user_id", NULL));
+			out->client_id = auth_dup(json_str(j, "client_id", NULL));
 			rc = 0;
 		}
 		if (j) {

@@ -2,6 +2,8 @@
  * type is "-2", in the order the API lists them, so names are stable. */
 #include "links.h"
 
+#include "json.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -16,12 +18,6 @@ static const char *links_base(const char *type)
 	return NULL;
 }
 
-static const char *links_str(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 void links_names(const cJSON *accounts_reply, char (*names)[32], size_t n)
 {
 	int seen[3] = { 0, 0, 0 };
@@ -31,7 +27,7 @@ void links_names(const cJSON *accounts_reply, char (*names)[32], size_t n)
 		if (i >= n)
 			break;
 		names[i][0] = '\0';
-		const char *base = links_base(links_str(a, "type"));
+		const char *base = links_base(json_str(a, "type", ""));
 		if (base && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "closed"))) {
 			int k = !strcmp(base, "current") ? 0 : !strcmp(base, "joint") ? 1 : 2;
 			if (++seen[k] == 1)

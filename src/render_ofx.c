@@ -8,6 +8,7 @@
 #include "localtime.h"
 #include "money.h"
 #include "txfields.h"
+#include "json.h"
 
 /* ASCII, & < > escaped, at most max characters. */
 static void ofx_text(const char *s, size_t max, struct strbuf *out)
@@ -50,12 +51,6 @@ static const char *ofx_trntype(const struct tx_row *r)
 	return in ? "CREDIT" : "DEBIT";
 }
 
-static const char *ofx_str(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
-}
-
 void ofx_begin(struct export *e)
 {
 	sb_init(&e->held);
@@ -90,7 +85,7 @@ void ofx_row(struct export *e, const struct tx_row *r)
 void ofx_end(struct export *e)
 {
 	struct strbuf *out = e->out;
-	const char *sort = ofx_str(e->account, "sort_code"), *number = ofx_str(e->account, "account_number");
+	const char *sort = json_str(e->account, "sort_code", NULL), *number = json_str(e->account, "account_number", NULL);
 	int64_t first = e->first_sec, last = e->last_sec;   /* 0 with no rows */
 	sb_adds(out, "OFXHEADER:100\r\nDATA:OFXSGML\r\nVERSION:102\r\nSECURITY:NONE\r\nENCODING:USASCII\r\n"
 		     "CHARSET:1252\r\nCOMPRESSION:NONE\r\nOLDFILEUID:NONE\r\nNEWFILEUID:NONE\r\n\r\n");

@@ -14,6 +14,7 @@
 
 #include "dirs.h"
 #include "log.h"
+#include "json.h"
 
 enum store_stmt {
 	ST_TOUCH,
@@ -243,12 +244,6 @@ void store_rollback(struct store *s)
 		store_exec(s, "ROLLBACK");
 }
 
-static const char *store_jstr(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 static int64_t store_jint(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -270,9 +265,9 @@ int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, c
 			     bool *changed)
 {
 	*changed = false;
-	const char *id = store_jstr(tx, "id");
+	const char *id = json_str(tx, "id", "");
 	struct instant created;
-	if (!*id || !timefmt_parse(store_jstr(tx, "created"), &created)) {
+	if (!*id || !timefmt_parse(json_str(tx, "created", ""), &created)) {
 		log_warn("store: skipping a transaction without an id or a valid created time");
 		return 1;
 	}
@@ -304,26 +299,26 @@ int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, c
 	}
 	int i = 1;
 	sqlite3_bind_text(q, i++, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, store_jstr(tx, "account_id"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, json_str(tx, "account_id", ""), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, i++, created.sec);
 	sqlite3_bind_int(q, i++, created.nsec);
-	sqlite3_bind_int(q, i++, store_jstr(tx, "settled")[0] != '\0');
+	sqlite3_bind_int(q, i++, json_str(tx, "settled", "")[0] != '\0');
 	sqlite3_bind_int(q, i++, decline && !cJSON_IsNull(decline) && !(cJSON_IsString(decline) && !decline->valuestring[0]));
 	sqlite3_bind_int64(q, i++, store_jint(tx, "amount"));
-	sqlite3_bind_text(q, i++, store_jstr(tx, "currency"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, json_str(tx, "currency", ""), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, i++, store_jint(tx, "local_amount"));
-	sqlite3_bind_text(q, i++, store_jstr(tx, "local_currency"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, store_jstr(tx, "scheme"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, store_jstr(tx, "category"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, json_str(tx, "local_currency", ""), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, json_str(tx, "scheme", ""), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, json_str(tx, "category", ""), -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, i++, cats_text ? cats_text : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, store_jstr(merchant, "name"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, store_jstr(merchant, "emoji"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, store_jstr(address, "short_formatted"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, store_jstr(cp, "name"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, store_jstr(cp, "preferred_name"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, store_jstr(meta, "pot_id"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, store_jstr(tx, "description"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, store_jstr(tx, "notes"), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, json_str(merchant, "name", ""), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, json_str(merchant, "emoji", ""), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, json_str(address, "short_formatted", ""), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, json_str(cp, "name", ""), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, json_str(cp, "preferred_name", ""), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, json_str(meta, "pot_id", ""), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, json_str(tx, "description", ""), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, i++, json_str(tx, "notes", ""), -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, i++, dd != NULL && !cJSON_IsNull(dd));
 	sqlite3_bind_int64(q, i++, sync_no);
 	sqlite3_bind_int64(q, i++, timefmt_now().sec);

@@ -2,6 +2,8 @@
  * checks it against /accounts so unknown names get ENOENT, never an empty directory. */
 #include "tree.h"
 
+#include "json.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,12 +79,6 @@ static int tree_month_file(struct tree *t, struct node *out, const char *name)
 	return rc;
 }
 
-static const char *tree_str(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 /* Iterates the accounts as (id, link name) pairs; cb returns non-zero to stop. */
 typedef int (*tree_account_fn)(void *ctx, const char *id, const char *link);
 
@@ -93,7 +89,7 @@ static int tree_walk_accounts(const struct res_value *v, tree_account_fn cb, voi
 	int rc = 0;
 	const cJSON *a;
 	cJSON_ArrayForEach(a, list) {
-		const char *id = tree_str(a, "id");
+		const char *id = json_str(a, "id", "");
 		if (*id && strlen(id) < sizeof((struct node *)0)->account && !strchr(id, '/') &&
 		    (rc = cb(ctx, id, i < v->nlinks ? v->links[i] : "")))
 			break;

@@ -11,6 +11,7 @@
 #include "localtime.h"
 #include "export.h"
 #include "render_csv.h"
+#include "json.h"
 
 struct view_pass {
 	enum view_kind kind;
@@ -95,12 +96,6 @@ static int view_export_row(void *ctx, const struct tx_row *r)
 	return 0;
 }
 
-static const char *view_account_str(const cJSON *account, const char *key, const char *fallback)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(account, key);
-	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : fallback;
-}
-
 static int view_export(enum view_kind kind, const struct view_input *in, struct strbuf *out)
 {
 	struct export e = {
@@ -109,7 +104,7 @@ static int view_export(enum view_kind kind, const struct view_input *in, struct 
 		.account = in->account,
 		.account_id = in->account_id,
 		.link_name = in->link_name ? in->link_name : in->account_id,
-		.currency = view_account_str(in->account, "currency", "GBP"),
+		.currency = json_str(in->account, "currency", "GBP"),
 		.have_balance = in->have_balance,
 		.balance = in->balance,
 	};
