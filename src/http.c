@@ -213,6 +213,9 @@ static long http_now_ms(void)
 
 int http_perform_retry(const struct http_request *req, struct http_response *r)
 {
+	/* A refusal of ours, not the network's: nothing to try again. */
+	if (req->bearer && !http_url_allows_bearer(req->url))
+		return http_perform(req, r);
 	long deadline = http_now_ms() + HTTP_BUDGET_MS;
 	struct http_request attempt = *req;
 	unsigned seed = (unsigned)http_now_ms() ^ (unsigned)(uintptr_t)r;
@@ -221,8 +224,6 @@ int http_perform_retry(const struct http_request *req, struct http_response *r)
 		attempt.timeout_ms = left > 1000 ? left : 1000;
 		attempt.connect_timeout_ms = attempt.timeout_ms < 5000 ? attempt.timeout_ms : 5000;
 		int rc = http_perform(&attempt, r);
-		if (rc < 0 && !r->status && r->error[0] && strstr(r->error, "refusing"))
-			return rc; /* a refusal of ours, not the network's */
 		if (!http_is_transient(r->status) || n >= HTTP_ATTEMPTS)
 			return rc;
 		left = deadline - http_now_ms();

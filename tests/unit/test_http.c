@@ -1,6 +1,7 @@
 /* Unit tests of the parts of http that need no network: what is retried, how long
  * the pauses are, and where a bearer token may be sent. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "http.h"
@@ -17,6 +18,13 @@ int main(void)
 	check_join("https://api.monzo.com", "/ping/whoami", "https://api.monzo.com/ping/whoami");
 	check_join("http://127.0.0.1:8080//", "/oauth2/token", "http://127.0.0.1:8080/oauth2/token");
 	check_join("https://auth.monzo.com/", "", "https://auth.monzo.com");
+
+	/* A token is never sent in the clear off this machine: refused before any network. */
+	struct http_request req = { .method = "GET", .url = "http://example.invalid/ping/whoami", .bearer = "t" };
+	struct http_response resp;
+	http_response_init(&resp);
+	CHECK(http_perform_retry(&req, &resp) < 0 && resp.status == 0 && strstr(resp.error, "access token"));
+	http_response_release(&resp);
 	CHECK(http_is_transient(0) && http_is_transient(429) && http_is_transient(500));
 	CHECK(http_is_transient(502) && http_is_transient(503) && http_is_transient(504));
 	CHECK(!http_is_transient(200) && !http_is_transient(400) && !http_is_transient(401));
