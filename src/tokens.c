@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "dirs.h"
+#include "render_json.h"
 
 /* Secrets are wiped before their memory goes back to the allocator. */
 static void tokens_wipe(char *s)
@@ -126,14 +127,7 @@ static void tokens_json_string(struct strbuf *out, const char *s)
 		sb_adds(out, "null");
 		return;
 	}
-	cJSON *str = cJSON_CreateString(s);
-	char *p = cJSON_PrintUnformatted(str);
-	sb_adds(out, p);
-	/* Both copies may hold a token. */
-	explicit_bzero(p, strlen(p));
-	explicit_bzero(str->valuestring, strlen(str->valuestring));
-	cJSON_free(p);
-	cJSON_Delete(str);
+	render_json_string(s, out);
 }
 
 void tokens_format(const struct tokens *t, struct strbuf *out)
