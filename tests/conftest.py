@@ -39,14 +39,21 @@ def live_pots(bank, acc):
 
 
 def wait_for(cond, timeout=10.0, interval=0.02, what="condition"):
-    """Polls cond() until it is truthy; fails the test after timeout seconds."""
+    """Polls cond() until it is truthy; fails the test after timeout seconds.  An
+    OSError from cond() (a file that does not exist yet, a mount still coming up) is
+    one more "not yet": the last one is reported only if the timeout passes."""
     deadline = time.monotonic() + timeout
+    last_error = None
     while True:
-        value = cond()
+        try:
+            value = cond()
+        except OSError as e:
+            value, last_error = None, e
         if value:
             return value
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+            why = f" (last error: {last_error!r})" if last_error else ""
+            pytest.fail(f"timed out after {timeout}s waiting for {what}{why}")
         time.sleep(interval)
 
 
