@@ -1,7 +1,8 @@
 /* cache: resources and rendered files behind one mutex that is never held across a
  * network call or a render.  A resource being fetched is marked "fetching"; other
  * readers wait on the condition variable for that one flight (single flight).
- * Resources also live in the store, so a remount or an offline mount starts warm. */
+ * Resources also live in the store: an offline mount serves them, and a mount whose
+ * fetch fails serves the last copy with its fetch time. */
 #include "cache.h"
 
 #include <errno.h>
@@ -306,9 +307,7 @@ static bool cache_publish(struct cache *c, struct res_entry *e, struct res_value
 		e->value = v;
 	}
 	e->fetched_at = fetched;
-	int64_t age = timefmt_now().sec - fetched.sec;
-	int64_t left = (int64_t)c->opts.ttl[e->kind] - (age > 0 ? age : 0);
-	e->fresh_until = cache_mono_ns() + (left > 0 ? left : 0) * 1000000000;
+	e->fresh_until = cache_mono_ns() + (int64_t)c->opts.ttl[e->kind] * 1000000000;
 	e->failed = false;
 	return replaced;
 }
@@ -460,8 +459,13 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, str
 		struct instant fetched, changed;
 		struct res_value *v = cache_load(c, kind, account, e->name, &fetched, &changed);
 		pthread_mutex_lock(&c->lock);
-		if (v)
+		if (v) {
 			cache_publish(c, e, v, fetched, changed);
+			/* Stale at once: a mount's TTL counts from its own fetch (remounting is
+			 * how a user asks for fresh data).  The copy serves offline mounts and
+			 * stands in when that fetch fails. */
+			e->fresh_until = 0;
+		}
 		e->loading = false;
 		pthread_cond_broadcast(&c->flight_done);
 	}

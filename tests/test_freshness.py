@@ -85,3 +85,30 @@ def test_cold_traversal_makes_the_minimum_requests_and_a_warm_one_none(bank, mou
 def test_mounting_fetches_nothing_but_whoami(bank, mounter):
     mounter()
     assert {k: v for k, v in bank.counts.items() if v} == {"whoami": 1}
+
+
+def test_a_new_mount_fetches_at_its_first_look_not_an_earlier_mounts_copy(bank, mounter):
+    """The TTL counts from this mount's own fetch: remounting is how a user asks for
+    fresh data, and the store's copies are for offline and failures only."""
+    acc = bank.main_account_id
+    m1 = mounter()
+    d1 = m1.path / "accounts" / acc
+    json.loads((d1 / "transactions.json").read_bytes())
+    old_balance = balance_of(d1 / "balance.json")
+    (d1 / "pots.json").read_bytes()
+    m1.umount()
+
+    added = [bank.add_transaction(acc, description=f"AFTER REMOUNT {i}") for i in range(2)]
+    bank.set_balance(acc, balance=old_balance + 1234)
+    m2 = mounter(name="mnt2")  # default TTLs: 300 s for transactions, 60 s for balances
+    d2 = m2.path / "accounts" / acc
+    assert json.loads((d2 / "transactions.json").read_bytes())["transactions"] == bank.transactions[acc]
+    assert balance_of(d2 / "balance.json") == old_balance + 1234
+    m2.umount()
+
+    # The offline mount after it serves what the second mount fetched.
+    m3 = mounter("offline", name="mnt3")
+    d3 = m3.path / "accounts" / acc
+    ids = {t["id"] for t in json.loads((d3 / "transactions.json").read_bytes())["transactions"]}
+    assert {t["id"] for t in added} <= ids
+    assert balance_of(d3 / "balance.json") == old_balance + 1234
