@@ -28,6 +28,7 @@ struct res_entry {
 	char name[96];
 	struct res_value *value;
 	struct instant fetched_at;
+	struct instant asked_at;  /* when this mount's last good fetch of it began */
 	int64_t fresh_until;      /* CLOCK_MONOTONIC ns */
 	bool loaded;              /* the store's copy was looked for */
 	bool loading;             /* ... and is being read now */
@@ -227,6 +228,9 @@ static void cache_store_put(struct cache *c, struct store *s)
 }
 
 static void cache_file_path(const struct file_id *id, struct strbuf *out);
+static void cache_offer(struct cache *c, enum res_kind kind, const char *account, const char *raw, size_t len,
+			struct instant asked);
+static bool cache_fresh_reply(struct cache *c, enum res_kind kind, const char *account, struct sync_balance *out);
 static bool cache_file_uses(const struct file_id *id, enum res_kind kind, const char *account);
 
 /* A resource changed: tell the kernel to drop what it holds of every file rendered
@@ -365,8 +369,19 @@ static int cache_fetch(struct cache *c, enum res_kind kind, const char *account,
 			snprintf(err->message, sizeof err->message, "no history store");
 			return -EIO;
 		}
+		/* balance.json's reply, when this mount just fetched one, is this sync's
+		 * balance; the one a sync fetches serves balance.json.  Either way an
+		 * account's balance is asked for once. */
+		struct sync_balance balance;
+		pthread_mutex_lock(&c->lock);
+		bool anchored = cache_fresh_reply(c, RES_BALANCE, account, &balance);
+		pthread_mutex_unlock(&c->lock);
 		struct sync_result res;
-		int rc = sync_account(c->api, st, account, false, NULL, NULL, &res, err);
+		int rc = sync_account(c->api, st, account, false, anchored ? &balance : NULL, NULL, NULL, &res, err);
+		if (anchored)
+			free((char *)balance.json);
+		if (rc == 0 && res.balance_fetched)
+			cache_offer(c, RES_BALANCE, account, res.balance_json, strlen(res.balance_json), res.balance_asked);
 		if (rc == 0) {
 			char raw[32];
 			int n = snprintf(raw, sizeof raw, "v%lld", (long long)res.version);
@@ -406,15 +421,80 @@ static void cache_keep(struct cache *c, const struct res_entry *e, const struct 
 	cache_store_put(c, st);
 }
 
+/* Under c->lock, which it drops while reading: the first use of a resource in this
+ * mount starts from the store's copy, if any, so what did not change keeps its
+ * change time across mounts. */
+static void cache_load_once(struct cache *c, struct res_entry *e)
+{
+	while (e->loading)
+		pthread_cond_wait(&c->flight_done, &c->lock);
+	if (e->loaded)
+		return;
+	e->loaded = true;
+	e->loading = true;
+	pthread_mutex_unlock(&c->lock);
+	struct instant fetched, changed;
+	struct res_value *v = cache_load(c, e->kind, e->account[0] ? e->account : NULL, e->name, &fetched, &changed);
+	pthread_mutex_lock(&c->lock);
+	if (v) {
+		cache_publish(c, e, v, fetched, changed);
+		/* Stale at once: a mount's TTL counts from its own fetch (remounting is how
+		 * a user asks for fresh data).  The copy serves offline mounts and stands in
+		 * when that fetch fails. */
+		e->fresh_until = 0;
+	}
+	e->loading = false;
+	pthread_cond_broadcast(&c->flight_done);
+}
+
+/* Publishes a reply fetched on another resource's behalf (the balance a sync took) as
+ * if fetched for this one, unless this one's own fetch is under way. */
+static void cache_offer(struct cache *c, enum res_kind kind, const char *account, const char *raw, size_t len,
+			struct instant asked)
+{
+	struct res_value *v = cache_value_new(kind, account, raw, len, NULL);
+	if (!v)
+		return;
+	pthread_mutex_lock(&c->lock);
+	struct res_entry *e = cache_res_entry(c, kind, account);
+	cache_load_once(c, e);
+	if (e->fetching) {
+		pthread_mutex_unlock(&c->lock);
+		res_value_free(v);
+		return;
+	}
+	struct instant now = timefmt_now();
+	bool changed = cache_publish(c, e, v, now, now);
+	e->asked_at = asked;
+	struct res_value *kept = res_value_take(e->value);
+	pthread_mutex_unlock(&c->lock);
+	cache_keep(c, e, kept);
+	res_value_put(kept);
+	if (changed)
+		cache_invalidate_users(c, kind, account);
+}
+
+/* Under c->lock: the reply (malloc'd) of a resource this mount fetched within its
+ * TTL, with when it was asked for; false when there is none. */
+static bool cache_fresh_reply(struct cache *c, enum res_kind kind, const char *account, struct sync_balance *out)
+{
+	struct res_entry *e = cache_res_entry(c, kind, account);
+	if (!e->value || e->failed || e->fetching || cache_mono_ns() >= e->fresh_until)
+		return false;
+	out->json = strdup(e->value->raw);
+	out->asked_at = e->asked_at;
+	return out->json != NULL;
+}
+
 void cache_seed(struct cache *c, enum res_kind kind, const char *account, const char *raw, size_t len)
 {
 	struct res_value *v = cache_value_new(kind, account, raw, len, NULL);
 	if (!v)
 		return;
-	struct instant now = timefmt_now();
 	pthread_mutex_lock(&c->lock);
 	struct res_entry *e = cache_res_entry(c, kind, account);
-	e->loaded = true;
+	cache_load_once(c, e);
+	struct instant now = timefmt_now();
 	cache_publish(c, e, v, now, now);
 	struct res_value *kept = res_value_take(e->value);
 	pthread_mutex_unlock(&c->lock);
@@ -452,22 +532,7 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, str
 		}
 		if (e->loaded)
 			break;
-		/* First use in this mount: start from the store's copy, if any. */
-		e->loaded = true;
-		e->loading = true;
-		pthread_mutex_unlock(&c->lock);
-		struct instant fetched, changed;
-		struct res_value *v = cache_load(c, kind, account, e->name, &fetched, &changed);
-		pthread_mutex_lock(&c->lock);
-		if (v) {
-			cache_publish(c, e, v, fetched, changed);
-			/* Stale at once: a mount's TTL counts from its own fetch (remounting is
-			 * how a user asks for fresh data).  The copy serves offline mounts and
-			 * stands in when that fetch fails. */
-			e->fresh_until = 0;
-		}
-		e->loading = false;
-		pthread_cond_broadcast(&c->flight_done);
+		cache_load_once(c, e);
 	}
 	if (c->opts.offline) {
 		pthread_mutex_unlock(&c->lock);
@@ -479,6 +544,7 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, str
 	struct res_value *v;
 	struct monzo_error err;
 	memset(&err, 0, sizeof err);
+	struct instant asked = timefmt_now();
 	int rc = cache_fetch(c, kind, account, &v, &err);
 	if (rc == 0 && !v) {
 		snprintf(err.message, sizeof err.message, "the reply is not valid JSON");
@@ -490,6 +556,7 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, str
 	if (rc == 0) {
 		struct instant now = timefmt_now();
 		changed = cache_publish(c, e, v, now, now);
+		e->asked_at = asked;
 	} else {
 		struct strbuf why = STRBUF_INIT;
 		monzo_error_describe(&err, &why);

@@ -224,8 +224,11 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	e.attr_timeout = ctx->timeout;
-	e.entry_timeout = ctx->timeout;
+	/* .status.json says what is true when it is opened: every open asks us again
+	 * (and gets the same inode, pages and all, while nothing changed). */
+	double timeout = n.type == NODE_FILE && n.file == FILE_STATUS ? 0 : ctx->timeout;
+	e.attr_timeout = timeout;
+	e.entry_timeout = timeout;
 	/* A reply the kernel never took (an interrupted lookup) is a reference it does not hold. */
 	if (fuse_reply_entry(req, &e) != 0)
 		inodes_forget(&ctx->inodes, e.ino, 1);
@@ -255,11 +258,12 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	bool dir = i->type == NODE_DIR && tree_lookup(&ctx->tree, i->path, &n) == 0 && n.type == NODE_DIR;
 	/* A file's own attributes are the answer whatever happens; this only lets a TTL
 	 * that ran out fetch again, and have the name rechecked if the bytes moved on. */
-	if (i->type == NODE_FILE)
+	bool status = i->type == NODE_FILE && i->id.kind == FILE_STATUS;
+	if (i->type == NODE_FILE && !status)
 		cache_file(ctx->cache, &i->id, NULL);
 	struct stat st;
 	inodes_stat(&ctx->inodes, i, dir ? &n : NULL, &st);
-	fuse_reply_attr(req, &st, ctx->timeout);
+	fuse_reply_attr(req, &st, status ? 0 : ctx->timeout);
 }
 
 static void fs_readlink(fuse_req_t req, fuse_ino_t ino)

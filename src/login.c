@@ -313,7 +313,7 @@ static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 		struct login_progress p = { isatty(STDERR_FILENO), label };
 		struct sync_result res;
 		struct monzo_error e;
-		if (sync_account(api, st, id->valuestring, true, login_progress, &p, &res, &e) == 0) {
+		if (sync_account(api, st, id->valuestring, true, NULL, login_progress, &p, &res, &e) == 0) {
 			fprintf(stderr, "%s  %s: %lld transactions%s\n", p.tty ? "\r" : "", label, (long long)res.fetched,
 				res.fell_back ? " (the last 89 days only: the full-history window had closed)" : "");
 			total += res.fetched;

@@ -15,22 +15,35 @@ struct sync_result {
 	int removed;           /* vanished pending ones */
 	int64_t version;       /* the account's data version afterwards */
 	bool fell_back;        /* full history was refused: only the last 89 days */
-	char *balance_json;    /* the balance fetched by this sync (malloc'd), or NULL */
+	char *balance_json;    /* the balance the rows were synced with (malloc'd), or NULL */
+	bool balance_fetched;  /* ... fetched by this sync, not the one it was given */
+	struct instant balance_asked; /* when it was asked for */
 };
 
 /* Called after every page with the running count of transactions received. */
 typedef void (*sync_progress_fn)(void *ctx, const char *account, int64_t fetched);
 
+/* A /balance reply fetched moments ago, and when it was asked for. */
+struct sync_balance {
+	const char *json;
+	struct instant asked_at;
+};
+
 /* 0, or a negative errno with err filled; on failure nothing is written.  full: ask
  * for all history even when the store knows the account (a new login's window).
- * The pages are fetched first and written afterwards in one short SQLite
- * transaction, so no database lock is held across a network call. */
-int sync_account(struct monzo *api, struct store *st, const char *account, bool full, sync_progress_fn progress,
-		 void *ctx, struct sync_result *res, struct monzo_error *err);
+ * balance: a /balance reply fetched moments ago, taken as this sync's balance instead
+ * of asking again; NULL to fetch one.  The balance is taken before the pages,
+ * which are fetched next and written afterwards in one short SQLite transaction, so
+ * no database lock is held across a network call. */
+int sync_account(struct monzo *api, struct store *st, const char *account, bool full,
+		 const struct sync_balance *balance, sync_progress_fn progress, void *ctx, struct sync_result *res,
+		 struct monzo_error *err);
 void sync_result_release(struct sync_result *res);
 
 #define SYNC_PAGE 100
 #define SYNC_RESYNC_DAYS 14
 #define SYNC_WINDOW_DAYS 89
+#define SYNC_PASSES 3           /* at most, when the account moves while it syncs */
+#define SYNC_CLOCK_SLACK 5      /* seconds the API's clock and ours may disagree by */
 
 #endif

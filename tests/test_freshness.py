@@ -4,6 +4,7 @@ import json
 import subprocess
 import time
 
+import expected as E
 from conftest import read_all_at_once, wait_for, wait_until
 
 
@@ -73,10 +74,10 @@ def test_cold_traversal_makes_the_minimum_requests_and_a_warm_one_none(bank, mou
                    stdout=subprocess.DEVNULL)
     counts = {k: v for k, v in bank.counts.items() if v}
     # whoami: the one check at mount time, reused for whoami.json.  Per account: pots,
-    # balance.json's balance and the sync's own, and the pages of one full sync (100
-    # a page, until a short one).
+    # one balance (the sync's serves balance.json too), and the pages of one full sync
+    # (100 a page, until a short one).
     pages = sum(len(bank.transactions[a["id"]]) // 100 + 1 for a in bank.accounts)
-    assert counts == {"whoami": 1, "accounts": 1, "balance": 2 * n, "pots": n, "transactions": pages}
+    assert counts == {"whoami": 1, "accounts": 1, "balance": n, "pots": n, "transactions": pages}
     subprocess.run(["find", str(mnt), "-type", "f", "-exec", "cat", "{}", "+"], check=True,
                    stdout=subprocess.DEVNULL)
     assert {k: v for k, v in bank.counts.items() if v} == counts
@@ -112,3 +113,49 @@ def test_a_new_mount_fetches_at_its_first_look_not_an_earlier_mounts_copy(bank, 
     ids = {t["id"] for t in json.loads((d3 / "transactions.json").read_bytes())["transactions"]}
     assert {t["id"] for t in added} <= ids
     assert balance_of(d3 / "balance.json") == old_balance + 1234
+
+
+def test_an_account_balance_is_asked_once_whichever_file_comes_first(bank, mounter):
+    """A sync takes the balance with its pages: a balance.json just fetched serves as
+    the sync's, and the sync's serves balance.json."""
+    mnt = mounter().path
+    first, second = bank.main_account_id, bank.account_ids["joint"]
+    for acc, order in ((first, ("balance.json", "transactions.csv")),
+                       (second, ("transactions.csv", "balance.json"))):
+        before = bank.counts["balance"]
+        for name in order:
+            (mnt / "accounts" / acc / name).read_bytes()
+        assert bank.counts["balance"] - before == 1, order
+    # The Balance column is counted back from that same reply.
+    for acc in (first, second):
+        assert (mnt / "accounts" / acc / "transactions.csv").read_bytes() == \
+            E.rfc4180(E.Expected(bank, acc).transactions_csv())
+
+
+def status_of(mnt):
+    return (mnt / ".status.json").read_bytes()
+
+
+def test_status_says_what_is_true_when_opened_and_stays_put_while_idle(bank, mounter):
+    ttl = 2
+    mnt = mounter(f"balance_ttl={ttl}").path
+    balances = [mnt / "accounts" / a["id"] / "balance.json" for a in bank.accounts]
+    for f in balances:
+        f.read_bytes()
+    wait_until(time.monotonic() + ttl + 0.2)
+    before = json.loads(status_of(mnt))["resources"]
+    for f in balances:  # past the TTL: every balance is fetched again, seconds later
+        f.read_bytes()
+    after = json.loads(status_of(mnt))["resources"]
+    for a in bank.accounts:
+        name = f"balance/{a['id']}"
+        assert after[name]["fetched_at"] > before[name]["fetched_at"], name
+
+    # Idle: no request, and the same bytes on every read, however long it waits.
+    counts = bank.counts
+    first = status_of(mnt)
+    wait_until(time.monotonic() + 1.3)
+    assert status_of(mnt) == first
+    wait_until(time.monotonic() + ttl + 1)
+    assert status_of(mnt) == first
+    assert bank.counts == counts
