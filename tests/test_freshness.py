@@ -1,6 +1,7 @@
 """Freshness and request economy: lazy fetches, TTLs, one shared fetch for concurrent
 readers, and the minimum number of API requests for a whole traversal."""
 import json
+import os
 import subprocess
 import time
 
@@ -159,3 +160,20 @@ def test_status_says_what_is_true_when_opened_and_stays_put_while_idle(bank, mou
     wait_until(time.monotonic() + ttl + 1)
     assert status_of(mnt) == first
     assert bank.counts == counts
+
+
+def test_a_name_missing_at_its_first_look_appears_within_its_ttl(bank, mounter):
+    """A lookup that found nothing is not remembered past the TTL of what it was
+    looked up in: an account opened later shows once accounts_ttl has passed."""
+    ttl = 2
+    mnt = mounter(f"accounts_ttl={ttl}").path
+    assert not (mnt / "accounts" / "acc_0000NotOpenedYet").exists()
+    acc = bank.add_account()
+    new_dir = mnt / "accounts" / acc["id"]
+    assert not new_dir.exists()
+    added = time.monotonic()
+    wait_for(lambda: (new_dir / "balance.json").exists(), timeout=ttl + 5, what="the new account")
+    # Its TTL, the kernel's one second, and the time a lookup takes.
+    assert time.monotonic() - added <= ttl + 1 + 0.5
+    assert json.loads((new_dir / "account.json").read_bytes()) == acc
+    assert acc["id"] in os.listdir(mnt / "accounts")

@@ -1454,6 +1454,28 @@ class FakeBank:
 
     # ------------------------------------------------------------------ mutation API
 
+    def add_account(self, typ: str = "uk_retail", closed: bool = False) -> dict:
+        """Open a new account (no transactions, balance 0, no pots), created now on the
+        fake clock; returns it (the bank's own dict)."""
+        with self._lock:
+            acc_id = self._rid("acc_")
+            a = {"id": acc_id, "closed": closed,
+                 "created": format_ts(_truncate_frac(self._now_ns(), 3)),
+                 "description": self.user_id, "type": typ, "owner_type": "personal",
+                 "is_flex": False, "product_type": "standard",
+                 "closed_account_app_access": closed, "currency": "GBP",
+                 "legal_entity": "monzo_uk", "country_code": "GB", "country_code_alpha3": "GBR",
+                 "owners": [dict(self.owners[0])]}
+            self.accounts.append(a)
+            self._txs[acc_id] = []
+            self._keys[acc_id] = []
+            self.pots[acc_id] = []
+            self.balances[acc_id] = {
+                "balance": 0, "total_balance": 0, "balance_including_flexible_savings": 0,
+                "currency": "GBP", "spend_today": 0, "local_currency": "",
+                "local_exchange_rate": 0, "local_spend": []}
+            return a
+
     def set_balance(self, acc_id: str, balance: int | None = None,
                     total_balance: int | None = None, **other_fields) -> dict:
         """Change the balance object /balance returns. Given only balance, total_balance
