@@ -1,11 +1,13 @@
 """Shared fixtures: a fake Monzo bank on loopback, private XDG directories, and real
 FUSE mounts of the monzohfs daemon that must unmount and exit 0 at teardown."""
+import glob
 import os
 import re
 import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -112,6 +114,35 @@ class Env:
         """Writes tokens.json for a freshly minted token; returns the token dict."""
         token = self.bank.mint_token(**kw)
         self.bank.write_tokens_file(str(self.tokens), token)
+        return token
+
+
+def faketime_library():
+    """libfaketime's thread-safe build (Debian package faketime)."""
+    found = sorted(glob.glob("/usr/lib/*/faketime/libfaketimeMT.so.1"))
+    if not found:
+        pytest.fail("libfaketime is missing: install the Debian package faketime (scripts/test does)")
+    return found[0]
+
+
+class PinnedEnv(Env):
+    """An Env whose daemons run on the fake bank's clock, through libfaketime: the
+    calendar is a test input.  The daemon's own TZ is set far from London on purpose:
+    months and dates must follow the mount's zone, not the machine's."""
+
+    def __init__(self, root: Path, bank: FakeBank):
+        super().__init__(root, bank)
+        self.vars.update(LD_PRELOAD=faketime_library(), FAKETIME=bank.clock_offset,
+                         FAKETIME_DONT_FAKE_MONOTONIC="1", TZ="America/Los_Angeles")
+        if "ASAN_OPTIONS" in self.vars:  # libfaketime is preloaded ahead of ASan's runtime
+            self.vars["ASAN_OPTIONS"] += ":verify_asan_link_order=0"
+
+    def login(self, **kw):
+        """tokens.json with expires_at on the fake clock, as the daemon will read it."""
+        token = self.bank.mint_token(**kw)
+        life = token.get("expires_in", self.bank.token_lifetime)
+        self.bank.write_tokens_file(str(self.tokens), token,
+                                    expires_at=self.bank.now() + timedelta(seconds=life))
         return token
 
 

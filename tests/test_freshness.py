@@ -177,3 +177,19 @@ def test_a_name_missing_at_its_first_look_appears_within_its_ttl(bank, mounter):
     assert time.monotonic() - added <= ttl + 1 + 0.5
     assert json.loads((new_dir / "account.json").read_bytes()) == acc
     assert acc["id"] in os.listdir(mnt / "accounts")
+
+
+def test_an_idle_mount_makes_no_requests_however_long_it_stays(bank, mounter):
+    """Nothing is fetched unless a reader looked: not at TTL ends, not for the kernel,
+    not for the status file."""
+    mnt = mounter("ttl=1").path
+    subprocess.run(["find", str(mnt), "-type", "f", "-exec", "cat", "{}", "+"], check=True,
+                   stdout=subprocess.DEVNULL)
+    counts = bank.counts
+    wait_until(time.monotonic() + 3.5)  # several TTLs
+    assert bank.counts == counts
+    status_of(mnt)
+    assert bank.counts == counts
+    # ... and a reader who looks gets fresh data again.
+    (mnt / "accounts" / bank.main_account_id / "balance.json").read_bytes()
+    assert bank.counts["balance"] == counts["balance"] + 1

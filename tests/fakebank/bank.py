@@ -383,6 +383,21 @@ class FakeBank:
             self._offset_ns += int(round(float(seconds) * NS))
         return self.now()
 
+    def pin(self, moment) -> datetime:
+        """Set the fake clock to moment (datetime, RFC 3339 or ns); it ticks on from there."""
+        with self._lock:
+            self._offset_ns += _to_ns(moment) - self._now_ns()
+        return self.now()
+
+    @property
+    def clock_offset(self) -> str:
+        """How far the fake clock is from the real one, in seconds, as libfaketime's
+        FAKETIME wants it ("+86400.250000000"), so a daemon can share the clock."""
+        with self._lock:
+            ns = self._offset_ns
+        sign = "-" if ns < 0 else "+"
+        return f"{sign}{abs(ns) // NS}.{abs(ns) % NS:09d}"
+
     # ------------------------------------------------------------------ ids
 
     def _rid(self, prefix: str, k: int = 18) -> str:
