@@ -212,3 +212,27 @@ def test_mtimes_survive_a_remount_when_nothing_changed(bank, mounter):
     d2 = m2.path / "accounts" / acc
     after = {n: (os.stat(d2 / n).st_mtime_ns, (d2 / n).read_bytes()) for n in names}
     assert after == before
+
+
+def test_balance_and_rows_agree_when_a_payment_lands_during_the_sync(bank, mounter, tmp_path):
+    """The Balance column counts back from a balance that saw exactly the rows stored:
+    a payment arriving between the sync's requests shows in both or in neither."""
+    import expected as E
+    acc = bank.main_account_id
+    assert len(bank.transactions[acc]) > 300  # a first sync takes several pages
+    for endpoint, after, what in (("balance", 0, "before the pages"),
+                                  ("transactions", 1, "between two pages")):
+        name = endpoint
+        m = mounter(f"store={tmp_path / name}.sqlite3", name=name)
+        d = m.path / "accounts" / acc
+        hold = bank.hold(endpoint, after=after)
+        out = []
+        reader = threading.Thread(target=lambda: out.append((d / "transactions.csv").read_bytes()))
+        reader.start()
+        hold.wait_arrived()
+        new = bank.add_transaction(acc, amount=-4321, description=f"LANDS {what.upper()}")
+        hold.release()
+        reader.join(30)
+        # The reader got rows and balances of one moment: the sync saw the payment
+        # land, so it is in the rows and in the balance they count back from.
+        assert out == [E.rfc4180(E.Expected(bank, acc).transactions_csv())], what

@@ -308,6 +308,33 @@ class _Token:
         self.state = "live"          # live | evicted | revoked | used (refresh tokens)
 
 
+# --------------------------------------------------------------------------- holds
+
+class Hold:
+    """A request held by FakeBank.hold(): arrived is set once it waits; release() lets
+    it be answered.  A hold never released lets go by itself after `limit` seconds,
+    so a failing test cannot hang the server."""
+
+    def __init__(self, endpoint: str, skip: int, limit: float = 60.0):
+        self.endpoint = endpoint
+        self.skip = skip
+        self.limit = limit
+        self.arrived = threading.Event()
+        self._released = threading.Event()
+
+    def wait(self) -> None:
+        """Called by the server in the request's thread."""
+        self.arrived.set()
+        self._released.wait(self.limit)
+
+    def release(self) -> None:
+        self._released.set()
+
+    def wait_arrived(self, timeout: float = 10.0) -> None:
+        if not self.arrived.wait(timeout):
+            raise AssertionError("no %s request arrived within %ss" % (self.endpoint, timeout))
+
+
 # --------------------------------------------------------------------------- the bank
 
 class FakeBank:
@@ -344,6 +371,7 @@ class FakeBank:
 
         self._counts = {name: 0 for name in ENDPOINTS}
         self._faults = []
+        self._holds = []
         self._sessions = {}               # (client_id, user_id) -> live _Session
         self._access = {}                 # access token -> _Token
         self._refresh = {}                # refresh token -> _Token
@@ -1685,6 +1713,29 @@ class FakeBank:
                 "endpoint": endpoint, "kind": kind, "status": int(status),
                 "remaining": None if count is None else int(count), "delay": float(delay),
                 "retry_after": retry_after, "code": code, "message": message})
+
+    def hold(self, endpoint: str, after: int = 0) -> "Hold":
+        """Hold one request to `endpoint` (the one after `after` others) before it is
+        answered, until the Hold is released: a test can then change the bank exactly
+        between two requests of a client.  Answered as usual once released."""
+        if endpoint not in ENDPOINTS:
+            raise ValueError("unknown endpoint %r (one of %s)" % (endpoint, ", ".join(ENDPOINTS)))
+        h = Hold(endpoint, int(after))
+        with self._lock:
+            self._holds.append(h)
+        return h
+
+    def take_hold(self, endpoint: str):
+        """The Hold this request must wait on, if any (used by the server)."""
+        with self._lock:
+            for h in self._holds:
+                if h.endpoint == endpoint:
+                    if h.skip > 0:
+                        h.skip -= 1
+                        return None
+                    self._holds.remove(h)
+                    return h
+        return None
 
     def clear_faults(self) -> None:
         with self._lock:

@@ -170,6 +170,9 @@ class _Handler(BaseHTTPRequestHandler):
 
         endpoint, allowed = _route(method, path)
         bank.count(endpoint)
+        hold = bank.take_hold(endpoint)
+        if hold is not None:
+            hold.wait()
         fault = bank.take_fault(endpoint)
         if fault is not None:
             if fault["delay"] > 0:
