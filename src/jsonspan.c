@@ -52,11 +52,10 @@ const char *jsonspan_value_end(const char *p, const char *end)
 	return NULL;
 }
 
-long jsonspan_array(const char *text, size_t len, const char *key, struct jsonspan **out)
+int jsonspan_member(const char *text, size_t len, const char *key, struct jsonspan *out)
 {
 	const char *p = text, *end = text + len;
 	size_t klen = strlen(key);
-	*out = NULL;
 	p = jsonspan_ws(p, end);
 	if (p >= end || *p++ != '{')
 		return -1;
@@ -72,14 +71,37 @@ long jsonspan_array(const char *text, size_t len, const char *key, struct jsonsp
 		if (p >= end || *p++ != ':')
 			return -1;
 		p = jsonspan_ws(p, end);
-		if (match)
-			break;
-		if (!(p = jsonspan_value_end(p, end)))
+		const char *vend = jsonspan_value_end(p, end);
+		if (!vend)
 			return -1;
-		p = jsonspan_ws(p, end);
+		if (match) {
+			*out = (struct jsonspan){ p, (size_t)(vend - p) };
+			return 0;
+		}
+		p = jsonspan_ws(vend, end);
 		if (p >= end || *p++ != ',')
 			return -1;
 	}
+}
+
+int jsonspan_string(const char *text, size_t len, const char *key, char *buf, size_t cap)
+{
+	struct jsonspan v;
+	if (jsonspan_member(text, len, key, &v) < 0 || v.len < 2 || v.p[0] != '"' || v.len - 2 >= cap ||
+	    memchr(v.p + 1, '\\', v.len - 2))
+		return -1;
+	memcpy(buf, v.p + 1, v.len - 2);
+	buf[v.len - 2] = '\0';
+	return 0;
+}
+
+long jsonspan_array(const char *text, size_t len, const char *key, struct jsonspan **out)
+{
+	struct jsonspan arr;
+	*out = NULL;
+	if (jsonspan_member(text, len, key, &arr) < 0)
+		return -1;
+	const char *p = arr.p, *end = arr.p + arr.len;
 	if (p >= end || *p++ != '[')
 		return -1;
 	size_t n = 0, cap = 0;

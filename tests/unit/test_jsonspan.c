@@ -1,5 +1,6 @@
 /* Unit tests of jsonspan: element boundaries with nesting, strings holding brackets
- * and escaped quotes, other keys first, empty arrays and malformed text. */
+ * and escaped quotes, other keys first, empty arrays and malformed text; members of
+ * one object. */
 #include <stdlib.h>
 
 #include "check.h"
@@ -29,5 +30,20 @@ int main(void)
 	CHECK(spans("[1,2]", "transactions", &s) == -1);
 	CHECK(spans("", "transactions", &s) == -1);
 	CHECK(spans("{\"transactions\": [1 2]}", "transactions", &s) == -1);
+
+	/* Members of one object, found without building a tree. */
+	const char *tx = "{\"merchant\": {\"id\": \"merch_1\", \"created\": \"2016\"}, \"id\" : \"tx_1\","
+			 " \"created\":\"2024-06-01T12:20:18.503Z\", \"notes\": \"a \\\"q\\\"\", \"n\": 5}";
+	struct jsonspan v;
+	CHECK(jsonspan_member(tx, strlen(tx), "n", &v) == 0 && v.len == 1 && v.p[0] == '5');
+	CHECK(jsonspan_member(tx, strlen(tx), "absent", &v) == -1);
+	char buf[32];
+	CHECK(jsonspan_string(tx, strlen(tx), "id", buf, sizeof buf) == 0 && !strcmp(buf, "tx_1"));
+	CHECK(jsonspan_string(tx, strlen(tx), "created", buf, sizeof buf) == 0 &&
+	      !strcmp(buf, "2024-06-01T12:20:18.503Z"));
+	CHECK(jsonspan_string(tx, strlen(tx), "notes", buf, sizeof buf) == -1);   /* escapes */
+	CHECK(jsonspan_string(tx, strlen(tx), "n", buf, sizeof buf) == -1);       /* not a string */
+	CHECK(jsonspan_string(tx, strlen(tx), "created", buf, 8) == -1);          /* too long */
+	CHECK(jsonspan_member("{\"a\": [1, {\"b\"", 14, "b", &v) == -1);
 	return CHECK_DONE();
 }
