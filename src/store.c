@@ -20,7 +20,9 @@ enum store_stmt {
 	ST_TOUCH,
 	ST_JSON_PUT,
 	ST_UPSERT,
-	ST_VANISH,
+	ST_SEEN,
+	ST_PENDING_IDS,
+	ST_FORGET,
 	ST_NEWEST,
 	ST_SYNC_GET,
 	ST_SYNC_PUT,
@@ -36,15 +38,15 @@ enum store_stmt {
 };
 
 static const char *const store_sql[ST_COUNT_STMTS] = {
-	[ST_TOUCH] = "UPDATE transactions SET seen_sync = ?2 WHERE id = ?1"
+	[ST_TOUCH] = "UPDATE transactions SET seen_sync = MAX(seen_sync, ?2) WHERE id = ?1"
 		     " AND (SELECT json FROM transaction_json WHERE id = ?1) = ?3",
 	[ST_JSON_PUT] = "INSERT OR REPLACE INTO transaction_json (id, json) VALUES (?1, ?2)",
 	[ST_UPSERT] =
 		"INSERT INTO transactions (id, account_id, created_sec, created_nsec, settled, declined, amount,"
 		" currency, local_amount, local_currency, scheme, category, categories, merchant_name,"
 		" merchant_emoji, merchant_address, cp_name, cp_preferred_name, pot_id, description, notes,"
-		" bacs_dd, seen_sync, changed_at)"
-		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)"
+		" bacs_dd, seen_sync, changed_at, updated_sec, updated_nsec)"
+		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)"
 		" ON CONFLICT(id) DO UPDATE SET account_id=excluded.account_id, created_sec=excluded.created_sec,"
 		" created_nsec=excluded.created_nsec, settled=excluded.settled, declined=excluded.declined,"
 		" amount=excluded.amount, currency=excluded.currency, local_amount=excluded.local_amount,"
@@ -53,14 +55,22 @@ static const char *const store_sql[ST_COUNT_STMTS] = {
 		" merchant_emoji=excluded.merchant_emoji, merchant_address=excluded.merchant_address,"
 		" cp_name=excluded.cp_name, cp_preferred_name=excluded.cp_preferred_name, pot_id=excluded.pot_id,"
 		" description=excluded.description, notes=excluded.notes, bacs_dd=excluded.bacs_dd,"
-		" seen_sync=excluded.seen_sync, changed_at=excluded.changed_at",
-	[ST_VANISH] = "DELETE FROM transactions WHERE account_id = ?1 AND created_sec >= ?2 AND settled = 0"
-		      " AND declined = 0 AND seen_sync != ?3",
+		" seen_sync=MAX(seen_sync, excluded.seen_sync), changed_at=excluded.changed_at,"
+		" updated_sec=excluded.updated_sec, updated_nsec=excluded.updated_nsec"
+		/* Never back to an older state: another sync may have stored a newer one
+		 * while this one waited for its pages.  Without "updated", settled stays. */
+		" WHERE (excluded.updated_sec, excluded.updated_nsec) >= (updated_sec, updated_nsec)"
+		" AND NOT (settled = 1 AND excluded.settled = 0 AND excluded.updated_sec = 0)",
+	[ST_SEEN] = "UPDATE transactions SET seen_sync = MAX(seen_sync, ?2) WHERE id = ?1",
+	[ST_PENDING_IDS] = "SELECT id FROM transactions WHERE account_id = ?1 AND created_sec >= ?2 AND settled = 0"
+			   " AND declined = 0 ORDER BY id",
+	[ST_FORGET] = "DELETE FROM transactions WHERE id = ?1 AND settled = 0 AND declined = 0 AND seen_sync < ?2",
 	[ST_NEWEST] = "SELECT MAX(created_sec) FROM transactions WHERE account_id = ?1",
-	[ST_SYNC_GET] = "SELECT history_complete, history_start, last_sync, gap_from, gap_to, version, balance_json"
+	[ST_SYNC_GET] = "SELECT history_complete, history_start, last_sync, gap_from, gap_to, version, balance_json,"
+			" balance_asked"
 			" FROM sync_state WHERE account_id = ?1",
 	[ST_SYNC_PUT] = "INSERT OR REPLACE INTO sync_state (account_id, history_complete, history_start, last_sync,"
-			" gap_from, gap_to, version, balance_json) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+			" gap_from, gap_to, version, balance_json, balance_asked) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
 #define STORE_EACH_COLUMNS                                                                           \
 	"SELECT id, account_id, created_sec, created_nsec, settled, declined, amount, currency,"          \
 	" local_amount, local_currency, scheme, category, categories, merchant_name, merchant_emoji,"     \
@@ -107,6 +117,11 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	" fetched_nsec INTEGER NOT NULL, changed_sec INTEGER NOT NULL, changed_nsec INTEGER NOT NULL);"
 	"CREATE TABLE file_mtimes (path TEXT PRIMARY KEY, digest INTEGER NOT NULL, size INTEGER NOT NULL,"
 	" mtime_sec INTEGER NOT NULL, mtime_nsec INTEGER NOT NULL);",
+	/* 2: syncs that overlap (two mounts, a login beside a mount) keep the newest of
+	 * each transaction and of the balance. */
+	"ALTER TABLE transactions ADD COLUMN updated_sec INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE transactions ADD COLUMN updated_nsec INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sync_state ADD COLUMN balance_asked INTEGER NOT NULL DEFAULT 0;",
 };
 
 struct store {
@@ -322,9 +337,23 @@ int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, c
 	sqlite3_bind_int(q, i++, dd != NULL && !cJSON_IsNull(dd));
 	sqlite3_bind_int64(q, i++, sync_no);
 	sqlite3_bind_int64(q, i++, timefmt_now().sec);
+	struct instant updated = { 0, 0 };
+	timefmt_parse(json_str(tx, "updated", ""), &updated);
+	sqlite3_bind_int64(q, i++, updated.sec);
+	sqlite3_bind_int(q, i++, updated.nsec);
 	rc = store_step_done(s, q);
 	cJSON_free(cats_text);
-	if (rc < 0 || !(q = store_stmt(s, ST_JSON_PUT)))
+	if (rc < 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 0) {
+		/* A newer state is stored: keep it, but the API still has the transaction. */
+		if (!(q = store_stmt(s, ST_SEEN)))
+			return -1;
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, sync_no);
+		return store_step_done(s, q);
+	}
+	if (!(q = store_stmt(s, ST_JSON_PUT)))
 		return -1;
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, raw, (int)raw_len, SQLITE_STATIC);
@@ -333,17 +362,32 @@ int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, c
 	return rc;
 }
 
-int store_remove_vanished_pending(struct store *s, const char *account, int64_t since_sec, int64_t sync_no,
-				  int *removed)
+int store_pending_ids(struct store *s, const char *account, int64_t since_sec, struct strbuf *ids)
 {
-	sqlite3_stmt *q = store_stmt(s, ST_VANISH);
+	sqlite3_stmt *q = store_stmt(s, ST_PENDING_IDS);
 	if (!q)
 		return -1;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, since_sec);
-	sqlite3_bind_int64(q, 3, sync_no);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		sb_adds(ids, (const char *)sqlite3_column_text(q, 0));
+		sb_addch(ids, '\0');
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_forget_pending(struct store *s, const char *id, int64_t sync_no, bool *removed)
+{
+	*removed = false;
+	sqlite3_stmt *q = store_stmt(s, ST_FORGET);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, sync_no);
 	int rc = store_step_done(s, q);
-	*removed = rc == 0 ? sqlite3_changes(s->db) : 0;
+	*removed = rc == 0 && sqlite3_changes(s->db) == 1;
 	return rc;
 }
 
@@ -390,6 +434,7 @@ int store_get_sync_state(struct store *s, const char *account, struct sync_state
 		st->version = sqlite3_column_int64(q, 5);
 		const unsigned char *b = sqlite3_column_text(q, 6);
 		st->balance_json = b ? strdup((const char *)b) : NULL;
+		st->balance_asked = sqlite3_column_int64(q, 7);
 	}
 	sqlite3_reset(q);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
@@ -409,6 +454,7 @@ int store_put_sync_state(struct store *s, const char *account, const struct sync
 	sqlite3_bind_int64(q, 7, st->version);
 	if (st->balance_json)
 		sqlite3_bind_text(q, 8, st->balance_json, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 9, st->balance_asked);
 	return store_step_done(s, q);
 }
 

@@ -13,7 +13,7 @@
 #include "strbuf.h"
 #include "timefmt.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -52,7 +52,8 @@ struct sync_state {
 	int64_t last_sync;
 	int64_t gap_from, gap_to;/* history the API could no longer give (0, 0: none) */
 	int64_t version;         /* bumped by every sync that changed the account's data */
-	char *balance_json;      /* the balance fetched by the last sync, or NULL */
+	char *balance_json;      /* the newest balance a sync took, or NULL */
+	int64_t balance_asked;   /* when it was asked for, in microseconds since the epoch */
 };
 
 /* Opens (creating the file 0600 and its directory 0700, migrating the schema). */
@@ -69,13 +70,17 @@ int store_commit(struct store *s);
 void store_rollback(struct store *s);
 
 /* Inserts or updates by id: raw is the transaction's JSON text as the API sent it, tx
- * the same parsed.  *changed says whether the stored row differs now. */
+ * the same parsed.  A stored state with a later "updated" (or settled, without one)
+ * is kept.  Either way the row counts as seen by sync_no.  *changed says whether the
+ * stored row differs now. */
 int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, const cJSON *tx, int64_t sync_no,
 			     bool *changed);
-/* Removes pending (not settled, not declined) transactions created at or after
- * since_sec that the sync numbered sync_no did not see again. */
-int store_remove_vanished_pending(struct store *s, const char *account, int64_t since_sec, int64_t sync_no,
-				  int *removed);
+/* Appends "ID\0" for each pending (not settled, not declined) transaction of the
+ * account created at or after since_sec. */
+int store_pending_ids(struct store *s, const char *account, int64_t since_sec, struct strbuf *ids);
+/* Removes a transaction the API no longer has, if it is still pending and no sync
+ * newer than sync_no has seen it. */
+int store_forget_pending(struct store *s, const char *id, int64_t sync_no, bool *removed);
 /* 0 with *found false when the account has no transactions. */
 int store_newest_created(struct store *s, const char *account, int64_t *sec, bool *found);
 

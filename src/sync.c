@@ -1,6 +1,8 @@
 /* sync: the first sync asks for all history and falls back to the last 89 days when
  * Monzo's 5-minute window has closed; later syncs re-read from 14 days before the
- * newest known transaction (where pending ones settle or vanish), then page by id. */
+ * newest known transaction (where pending ones settle or vanish), then page by id.
+ * Each pass takes the balance first, fetches every page, asks after stored pending
+ * transactions the pages left out, then writes in one short SQLite transaction. */
 #include "sync.h"
 
 #include <errno.h>
@@ -13,8 +15,13 @@
 #include "json.h"
 #include "jsonspan.h"
 #include "log.h"
+#include "sync_pages.h"
+#include "sync_state.h"
 
 #define SYNC_DAY 86400
+/* Refused "since" times moved on at most this often, a day then twice as far each time:
+ * a clock two months slow still syncs. */
+#define SYNC_CLOCK_STEPS 6
 
 void sync_result_release(struct sync_result *res)
 {
@@ -27,105 +34,9 @@ static bool sync_is_window_closed(const struct monzo_error *e)
 	return e->http_status == 403 && !strcmp(e->code, "forbidden.verification_required");
 }
 
-static void sync_page_path(const char *acc_q, const char *since, struct strbuf *out)
+static int64_t sync_micros(struct instant t)
 {
-	sb_reset(out);
-	sb_addf(out, "/transactions?account_id=%s&expand%%5B%%5D=merchant&limit=%d", acc_q, SYNC_PAGE);
-	if (since && *since) {
-		char *q = http_escape(since);
-		sb_addf(out, "&since=%s", q);
-		free(q);
-	}
-}
-
-/* Raises *newest to the transaction's created or updated time, if later. */
-static void sync_note_change(const cJSON *tx, int64_t *newest)
-{
-	static const char *const keys[] = { "created", "updated" };
-	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-		struct instant t;
-		if (timefmt_parse(json_str(tx, keys[k], ""), &t) && t.sec > *newest)
-			*newest = t.sec;
-	}
-}
-
-/* Stores one page; returns the number of items, -1 on a store error, -2 for a reply
- * of the wrong shape.  Each transaction is parsed on its own (small trees, freed at
- * once) and stored with its exact text. */
-static int sync_store_page(struct store *st, const char *body, size_t len, int64_t sync_no, struct sync_result *res,
-			   int64_t *newest_change)
-{
-	struct jsonspan *spans;
-	long n = jsonspan_array(body, len, "transactions", &spans);
-	if (n < 0)
-		return -2;
-	int rc = 0;
-	for (long i = 0; i < n && rc == 0; i++) {
-		cJSON *tx = cJSON_ParseWithLength(spans[i].p, spans[i].len);
-		bool changed = false;
-		if (!cJSON_IsObject(tx))
-			rc = -2;
-		else if (store_upsert_transaction(st, spans[i].p, spans[i].len, tx, sync_no, &changed) < 0)
-			rc = -1;
-		if (changed) {
-			res->changed++;
-			sync_note_change(tx, newest_change);
-		}
-		cJSON_Delete(tx);
-	}
-	free(spans);
-	return rc ? rc : (int)n;
-}
-
-/* Checks a fetched page and reads its size and first and last items, without storing
- * anything.  -1 when it is not a transactions page. */
-static long sync_scan_page(const struct strbuf *body, char *last_id, size_t cap, int64_t *first_created,
-			   int64_t *last_created)
-{
-	struct jsonspan *spans;
-	long n = jsonspan_array(sb_str(body), body->len, "transactions", &spans);
-	for (long i = 0; i < n; i += (n - 1 > i ? n - 1 - i : 1)) {
-		cJSON *tx = cJSON_ParseWithLength(spans[i].p, spans[i].len);
-		const cJSON *id = cJSON_GetObjectItemCaseSensitive(tx, "id");
-		const cJSON *created = cJSON_GetObjectItemCaseSensitive(tx, "created");
-		struct instant t;
-		bool ok = cJSON_IsString(id) && cJSON_IsString(created) && timefmt_parse(created->valuestring, &t);
-		if (ok && i == n - 1) {
-			snprintf(last_id, cap, "%s", id->valuestring);
-			*last_created = t.sec;
-		}
-		if (ok && i == 0 && *first_created == INT64_MIN)
-			*first_created = t.sec;
-		cJSON_Delete(tx);
-		if (!ok) {
-			n = -1;
-			break;
-		}
-	}
-	free(spans);
-	return n;
-}
-
-/* Pages wait in an unlinked file of our own (0600) between fetching and writing, so
- * years of history need neither memory nor a database lock held over the network. */
-static int sync_spool(FILE *f, const struct strbuf *body)
-{
-	uint64_t len = body->len;
-	return fwrite(&len, sizeof len, 1, f) == 1 && fwrite(sb_str(body), 1, body->len, f) == body->len ? 0 : -1;
-}
-
-static int sync_unspool(FILE *f, struct strbuf *body)
-{
-	uint64_t len;
-	sb_reset(body);
-	if (fread(&len, sizeof len, 1, f) != 1)
-		return 0;
-	sb_grow(body, (size_t)len);
-	if (fread(body->buf, 1, (size_t)len, f) != len)
-		return -1;
-	body->len = (size_t)len;
-	body->buf[len] = '\0';
-	return 1;
+	return t.sec * 1000000 + t.nsec / 1000;
 }
 
 /* What one call of sync_account shares between its passes. */
@@ -141,20 +52,36 @@ struct sync_run {
 	struct strbuf path;
 };
 
-/* The balance a pass is synced with, and when it was asked for. */
-static int sync_balance(struct sync_run *r, const struct sync_balance *given, struct instant *asked)
+/* What one pass does, from its start to its write. */
+struct sync_pass {
+	struct instant now;
+	int64_t sync_no;          /* marks the rows this pass saw: its start, in microseconds */
+	int64_t window_start;     /* the oldest time the API gives once the window has closed */
+	bool full;                /* asking for all history */
+	int64_t since;            /* else the first page's "since" time */
+	int64_t newest;           /* the newest created time stored when the pass began */
+	bool have_newest;
+	struct instant asked;     /* when the balance was asked for */
+	struct sync_outcome out;
+	struct sync_seen seen;
+	struct strbuf gone;       /* "ID\0..." of pending ones the API no longer has */
+	FILE *spool;
+};
+
+/* The balance a pass is synced with. */
+static int sync_balance(struct sync_run *r, struct sync_pass *p, const struct sync_balance *given)
 {
 	free(r->res->balance_json);
 	r->res->balance_json = NULL;
 	if (given) {
 		r->res->balance_json = strdup(given->json);
-		*asked = given->asked_at;
+		p->asked = given->asked_at;
 	} else {
 		struct monzo_reply bal;
 		monzo_reply_init(&bal);
 		sb_reset(&r->path);
 		sb_addf(&r->path, "/balance?account_id=%s", r->acc_q);
-		*asked = timefmt_now();
+		p->asked = timefmt_now();
 		int got = monzo_get(r->api, r->path.buf, &bal);
 		if (got < 0) {
 			*r->err = bal.err;
@@ -165,7 +92,7 @@ static int sync_balance(struct sync_run *r, const struct sync_balance *given, st
 		monzo_reply_release(&bal);
 	}
 	r->res->balance_fetched = !given;
-	r->res->balance_asked = *asked;
+	r->res->balance_asked = p->asked;
 	if (!r->res->balance_json) {
 		snprintf(r->err->message, sizeof r->err->message, "out of memory");
 		return -ENOMEM;
@@ -173,159 +100,279 @@ static int sync_balance(struct sync_run *r, const struct sync_balance *given, st
 	return 0;
 }
 
-/* One pass: the balance, then every page from where the store's knowledge needs it,
- * then one write transaction.  *newest_change: the latest created or updated time
- * of a transaction this pass changed in the store (INT64_MIN for none). */
-static int sync_pass(struct sync_run *r, bool want_full, const struct sync_balance *given, struct instant *asked,
-		     int64_t *newest_change)
+/* History between what the store knows and `from` that the API will not give. */
+static void sync_note_gap(struct sync_pass *p, int64_t from)
 {
-	struct store *st = r->st;
-	struct sync_result *res = r->res;
-	struct monzo_error *err = r->err;
-	struct sync_state state = { 0 };
-	struct instant now = timefmt_now();
-	int64_t sync_no = now.sec * 1000000 + now.nsec / 1000;
-	int64_t window_start = now.sec - (int64_t)SYNC_WINDOW_DAYS * SYNC_DAY;
-	int64_t resync_from = INT64_MIN;  /* where vanished pending ones are looked for */
-	char since[128] = "", last_id[128] = "";
-	int64_t first_created = INT64_MIN, last_created = INT64_MIN;
-	struct strbuf page = STRBUF_INIT;
-	FILE *spool = tmpfile();
-	bool in_tx = false;
-	int rc = -EIO;
-
-	*newest_change = INT64_MIN;
-	if (!spool) {
-		snprintf(err->message, sizeof err->message, "cannot create a temporary file: %s", strerror(errno));
-		goto out_free;
+	if (p->have_newest && p->newest < from) {
+		p->out.gap_from = p->newest;
+		p->out.gap_to = from;
 	}
-	if (store_get_sync_state(st, r->account, &state) < 0)
-		goto store_error;
-	bool full = !state.known || want_full;
-	if (!full) {
-		int64_t newest;
-		bool found;
-		if (store_newest_created(st, r->account, &newest, &found) < 0)
-			goto store_error;
-		resync_from = found ? newest - (int64_t)SYNC_RESYNC_DAYS * SYNC_DAY : window_start;
-		if (resync_from < window_start) {
-			if (found && newest < window_start) {
-				/* Days between what we know and what the API still gives: lost. */
-				state.gap_from = newest;
-				state.gap_to = window_start;
-			}
-			resync_from = window_start;
-		}
-		timefmt_utc_z(resync_from, since);
+}
+
+/* A page request was refused as outside the 90 days.  Returns true when the pass can
+ * go on: from the last 89 days, when it asked for all history; from later, when its
+ * own clock must be slow (the API measures the 90 days by its clock). */
+static bool sync_refused(struct sync_run *r, struct sync_pass *p, bool paged, int *steps)
+{
+	if (p->full) {
+		p->full = false;
+		p->out.fell_back = true;
+		r->res->fell_back = true;
+		p->since = p->window_start;
+		p->out.history_start = p->window_start;
+		sync_note_gap(p, p->window_start);
+		log_info("%s: full history is no longer available; syncing the last %d days", r->account,
+			 SYNC_WINDOW_DAYS);
+		return true;
 	}
+	if (paged || *steps >= SYNC_CLOCK_STEPS)
+		return false;
+	p->since += (int64_t)SYNC_DAY << (*steps)++;
+	if (p->out.fell_back)
+		p->out.history_start = p->since;
+	sync_note_gap(p, p->since);
+	log_info("%s: the API refused the last %d days by its clock; this machine's clock may be slow", r->account,
+		 SYNC_WINDOW_DAYS);
+	return true;
+}
 
-	/* 1. The balance first: whatever changes while the pages come shows in them as a
-	 *    transaction created or updated after it was asked for (see sync_account). */
-	if ((rc = sync_balance(r, given, asked)) < 0)
-		goto out_free;
-	rc = -EIO;
-
-	/* 2. Fetch every page. */
+/* 2. Every page, into the spool. */
+static int sync_fetch_pages(struct sync_run *r, struct sync_pass *p)
+{
+	char since[128] = "";
+	bool paged = false;
+	int steps = 0;
+	if (!p->full)
+		timefmt_utc_z(p->since, since);
 	for (;;) {
 		struct monzo_reply reply;
 		monzo_reply_init(&reply);
-		sync_page_path(r->acc_q, since, &r->path);
+		sb_reset(&r->path);
+		sb_addf(&r->path, "/transactions?account_id=%s&expand%%5B%%5D=merchant&limit=%d", r->acc_q, SYNC_PAGE);
+		if (*since) {
+			char *q = http_escape(since);
+			sb_addf(&r->path, "&since=%s", q);
+			free(q);
+		}
 		int got = monzo_get_raw(r->api, r->path.buf, &reply);
 		if (got < 0) {
-			if (full && sync_is_window_closed(&reply.err)) {
-				/* The 5-minute window has closed: take what Monzo still gives. */
-				monzo_reply_release(&reply);
-				full = false;
-				res->fell_back = true;
-				if (last_created != INT64_MIN && last_created < window_start) {
-					state.gap_from = last_created;
-					state.gap_to = window_start;
-				}
-				if (!state.known || !state.history_complete) {
-					state.history_complete = false;
-					state.history_start = first_created != INT64_MIN ? first_created : window_start;
-				}
-				resync_from = window_start;
-				timefmt_utc_z(window_start, since);
-				log_info("%s: full history is no longer available; syncing the last %d days", r->account,
-					 SYNC_WINDOW_DAYS);
-				continue;
-			}
-			*err = reply.err;
+			bool again = sync_is_window_closed(&reply.err) && sync_refused(r, p, paged, &steps);
+			if (!again)
+				*r->err = reply.err;
 			monzo_reply_release(&reply);
-			rc = got;
-			goto out_free;
+			if (!again)
+				return got;
+			timefmt_utc_z(p->since, since);
+			continue;
 		}
-		long n = sync_scan_page(&reply.body, last_id, sizeof last_id, &first_created, &last_created);
-		if (n < 0 || sync_spool(spool, &reply.body) < 0) {
-			snprintf(err->message, sizeof err->message, n < 0 ? "the transactions reply is not the JSON expected"
-									   : "cannot write a temporary file");
+		struct sync_page_info info;
+		if (sync_page_scan(sb_str(&reply.body), reply.body.len, &p->seen, &info) < 0 ||
+		    sync_spool_put(p->spool, sb_str(&reply.body), reply.body.len) < 0) {
+			snprintf(r->err->message, sizeof r->err->message, "%s",
+				 info.count < 0 ? "the transactions reply is not the JSON expected"
+						: "cannot write a temporary file");
 			monzo_reply_release(&reply);
-			goto out_free;
+			return -EIO;
 		}
 		monzo_reply_release(&reply);
-		res->fetched += n;
+		paged = true;
+		r->res->fetched += info.count;
 		if (r->progress)
-			r->progress(r->ctx, r->account, res->fetched);
-		if (n < SYNC_PAGE)
-			break;
-		snprintf(since, sizeof since, "%s", last_id);
+			r->progress(r->ctx, r->account, r->res->fetched);
+		if (info.count < SYNC_PAGE)
+			return 0;
+		snprintf(since, sizeof since, "%s", info.last_id);
 	}
+}
 
-	/* 3. Write it all in one short transaction. */
-	rewind(spool);
-	if (store_begin(st) < 0)
-		goto store_error;
-	in_tx = true;
-	int64_t changed_before = res->changed;
-	int more;
-	while ((more = sync_unspool(spool, &page)) > 0) {
-		int n = sync_store_page(st, page.buf, page.len, sync_no, res, newest_change);
-		if (n == -2) {
-			snprintf(err->message, sizeof err->message, "the transactions reply is not the JSON expected");
-			goto out_free;
+/* 3. Stored pending transactions the pages left out: settled with an earlier created
+ *    time (out of the window read), or gone.  Only the API can say which. */
+static int sync_ask_after_missing(struct sync_run *r, struct sync_pass *p)
+{
+	struct strbuf pending = STRBUF_INIT;
+	int64_t from = p->full ? INT64_MIN + 1 : p->since;
+	if (store_pending_ids(r->st, r->account, from, &pending) < 0) {
+		snprintf(r->err->message, sizeof r->err->message, "the history store: %s", store_errmsg(r->st));
+		sb_release(&pending);
+		return -EIO;
+	}
+	sync_seen_sort(&p->seen);
+	int rc = 0;
+	for (size_t i = 0; i < pending.len && !rc; i += strlen(pending.buf + i) + 1) {
+		const char *id = pending.buf + i;
+		if (sync_seen_has(&p->seen, id))
+			continue;
+		struct monzo_reply reply;
+		monzo_reply_init(&reply);
+		char *q = http_escape(id);
+		sb_reset(&r->path);
+		sb_addf(&r->path, "/transactions/%s?expand%%5B%%5D=merchant", q);
+		free(q);
+		int got = monzo_get_raw(r->api, r->path.buf, &reply);
+		struct jsonspan tx;
+		if (got == -ENOENT) {
+			sb_add(&p->gone, id, strlen(id) + 1);
+		} else if (got < 0) {
+			/* Kept until an answer says otherwise. */
+			log_warn("%s: cannot ask after transaction %s: %s", r->account, id, reply.err.message);
+		} else if (jsonspan_member(sb_str(&reply.body), reply.body.len, "transaction", &tx) < 0) {
+			snprintf(r->err->message, sizeof r->err->message, "the transaction reply is not the JSON expected");
+			rc = -EIO;
+		} else {
+			struct strbuf page = STRBUF_INIT;
+			sb_adds(&page, "{\"transactions\":[");
+			sb_add(&page, tx.p, tx.len);
+			sb_adds(&page, "]}");
+			if (sync_spool_put(p->spool, page.buf, page.len) < 0) {
+				snprintf(r->err->message, sizeof r->err->message, "cannot write a temporary file");
+				rc = -EIO;
+			}
+			sb_release(&page);
 		}
+		monzo_reply_release(&reply);
+	}
+	sb_release(&pending);
+	return rc;
+}
+
+/* Stores one page: -1 on a store error, -2 for a reply of the wrong shape.  Each
+ * transaction is parsed on its own (small trees, freed at once) and stored with its
+ * exact text.  *newest: the latest created or updated time of one it changed. */
+static int sync_store_page(struct store *st, const char *body, size_t len, int64_t sync_no, int64_t *changed,
+			   int64_t *newest)
+{
+	struct jsonspan *spans;
+	long n = jsonspan_array(body, len, "transactions", &spans);
+	if (n < 0)
+		return -2;
+	int rc = 0;
+	for (long i = 0; i < n && rc == 0; i++) {
+		cJSON *tx = cJSON_ParseWithLength(spans[i].p, spans[i].len);
+		bool moved = false;
+		if (!cJSON_IsObject(tx))
+			rc = -2;
+		else if (store_upsert_transaction(st, spans[i].p, spans[i].len, tx, sync_no, &moved) < 0)
+			rc = -1;
+		if (moved) {
+			(*changed)++;
+			static const char *const keys[] = { "created", "updated" };
+			for (size_t k = 0; k < 2; k++) {
+				struct instant t;
+				if (timefmt_parse(json_str(tx, keys[k], ""), &t) && t.sec > *newest)
+					*newest = t.sec;
+			}
+		}
+		cJSON_Delete(tx);
+	}
+	free(spans);
+	return rc;
+}
+
+/* 4. One write transaction: the rows, the removals, and the state merged with what
+ *    other passes committed since this one began. */
+static int sync_write(struct sync_run *r, struct sync_pass *p, int64_t *newest_change)
+{
+	struct store *st = r->st;
+	struct strbuf page = STRBUF_INIT;
+	struct sync_state cur = { 0 }, next = { 0 };
+	int64_t changed = 0;
+	int removed = 0, more, rc = -EIO;
+	const char *why = NULL;
+
+	rewind(p->spool);
+	if (store_begin(st) < 0)
+		goto out;
+	while ((more = sync_spool_get(p->spool, &page)) > 0) {
+		int n = sync_store_page(st, page.buf, page.len, p->sync_no, &changed, newest_change);
+		if (n == -2)
+			why = "the transactions reply is not the JSON expected";
 		if (n < 0)
-			goto store_error;
+			goto out;
 	}
 	if (more < 0) {
-		snprintf(err->message, sizeof err->message, "cannot read back a temporary file");
-		goto out_free;
+		why = "cannot read back a temporary file";
+		goto out;
 	}
-	if (full) {
-		/* Everything the API has was seen: whatever pending one is missing is gone. */
-		state.history_complete = true;
-		state.history_start = 0;
-		state.gap_from = state.gap_to = 0;
-		resync_from = INT64_MIN + 1;
+	for (size_t i = 0; i < p->gone.len; i += strlen(p->gone.buf + i) + 1) {
+		bool gone;
+		if (store_forget_pending(st, p->gone.buf + i, p->sync_no, &gone) < 0)
+			goto out;
+		removed += gone;
 	}
-	int removed = 0;
-	if (resync_from != INT64_MIN && store_remove_vanished_pending(st, r->account, resync_from, sync_no, &removed) < 0)
-		goto store_error;
-	res->removed += removed;
-	bool balance_changed = !state.balance_json || strcmp(state.balance_json, res->balance_json);
-	if (res->changed > changed_before || removed || balance_changed || !state.known)
-		state.version++;
-	free(state.balance_json);
-	state.balance_json = strdup(res->balance_json);
-	state.last_sync = now.sec;
-	if (store_put_sync_state(st, r->account, &state) < 0 || store_commit(st) < 0)
-		goto store_error;
-	in_tx = false;
-	res->version = state.version;
+	if (store_get_sync_state(st, r->account, &cur) < 0)
+		goto out;
+	p->out.complete = p->full;
+	p->out.rows_changed = changed || removed;
+	p->out.balance_json = r->res->balance_json;
+	p->out.balance_asked = sync_micros(p->asked);
+	p->out.synced_at = p->now.sec;
+	sync_state_merge(&cur, &p->out, &next);
+	if (store_put_sync_state(st, r->account, &next) < 0 || store_commit(st) < 0)
+		goto out;
+	r->res->changed += changed;
+	r->res->removed += removed;
+	r->res->version = next.version;
 	rc = 0;
-	goto out_free;
-
-store_error:
-	snprintf(err->message, sizeof err->message, "the history store: %s", store_errmsg(st));
-	rc = -EIO;
-out_free:
-	if (in_tx)
+out:
+	if (rc) {
+		if (why)
+			snprintf(r->err->message, sizeof r->err->message, "%s", why);
+		else
+			snprintf(r->err->message, sizeof r->err->message, "the history store: %s", store_errmsg(st));
 		store_rollback(st);
-	if (spool)
-		fclose(spool);
-	sync_state_release(&state);
+	}
+	sync_state_release(&cur);
+	sync_state_release(&next);
 	sb_release(&page);
+	return rc;
+}
+
+/* One pass.  *newest_change: the latest created or updated time of a transaction it
+ * changed in the store (INT64_MIN for none). */
+static int sync_one_pass(struct sync_run *r, bool want_full, const struct sync_balance *given, struct instant *asked,
+			 int64_t *newest_change)
+{
+	struct sync_pass p;
+	memset(&p, 0, sizeof p);
+	p.now = timefmt_now();
+	p.sync_no = sync_micros(p.now);
+	p.window_start = p.now.sec - (int64_t)SYNC_WINDOW_DAYS * SYNC_DAY;
+	sync_seen_init(&p.seen);
+	sb_init(&p.gone);
+	*newest_change = INT64_MIN;
+	struct sync_state start = { 0 };
+	int rc = -EIO;
+
+	if (!(p.spool = tmpfile())) {
+		snprintf(r->err->message, sizeof r->err->message, "cannot create a temporary file: %s", strerror(errno));
+		goto out;
+	}
+	if (store_get_sync_state(r->st, r->account, &start) < 0 ||
+	    store_newest_created(r->st, r->account, &p.newest, &p.have_newest) < 0) {
+		snprintf(r->err->message, sizeof r->err->message, "the history store: %s", store_errmsg(r->st));
+		goto out;
+	}
+	p.full = !start.known || want_full;
+	if (!p.full) {
+		p.since = p.have_newest ? p.newest - (int64_t)SYNC_RESYNC_DAYS * SYNC_DAY : p.window_start;
+		if (p.since < p.window_start) {
+			sync_note_gap(&p, p.window_start);
+			p.since = p.window_start;
+		}
+	}
+	/* 1. The balance first: whatever changes while the pages come shows in them as a
+	 *    transaction created or updated after it was asked for (see sync_account). */
+	if ((rc = sync_balance(r, &p, given)) < 0 || (rc = sync_fetch_pages(r, &p)) < 0 ||
+	    (rc = sync_ask_after_missing(r, &p)) < 0)
+		goto out;
+	rc = sync_write(r, &p, newest_change);
+	*asked = p.asked;
+out:
+	if (p.spool)
+		fclose(p.spool);
+	sync_state_release(&start);
+	sync_seen_release(&p.seen);
+	sb_release(&p.gone);
 	return rc;
 }
 
@@ -338,13 +385,13 @@ int sync_account(struct monzo *api, struct store *st, const char *account, bool 
 	struct sync_run r = { api, st, account, http_escape(account), progress, ctx, res, err, STRBUF_INIT };
 	struct instant asked;
 	int64_t newest_change;
-	int rc = sync_pass(&r, want_full, balance, &asked, &newest_change);
+	int rc = sync_one_pass(&r, want_full, balance, &asked, &newest_change);
 	/* The balance was asked for before the pages, so the rows can only be ahead of it:
 	 * by a transaction this pass stored as new or changed that was created or updated
 	 * after it (give or take the clocks).  Then ask again, and re-read the window
 	 * where that shows; a pass that changes nothing so recent ends it. */
 	for (int pass = 1; rc == 0 && pass < SYNC_PASSES && newest_change >= asked.sec - SYNC_CLOCK_SLACK; pass++)
-		rc = sync_pass(&r, false, NULL, &asked, &newest_change);
+		rc = sync_one_pass(&r, false, NULL, &asked, &newest_change);
 	if (rc) {
 		free(res->balance_json);
 		res->balance_json = NULL;

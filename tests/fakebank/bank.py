@@ -315,9 +315,10 @@ class Hold:
     it be answered.  A hold never released lets go by itself after `limit` seconds,
     so a failing test cannot hang the server."""
 
-    def __init__(self, endpoint: str, skip: int, limit: float = 60.0):
+    def __init__(self, endpoint: str, skip: int, answered: bool = False, limit: float = 60.0):
         self.endpoint = endpoint
         self.skip = skip
+        self.answered = answered
         self.limit = limit
         self.arrived = threading.Event()
         self._released = threading.Event()
@@ -1714,13 +1715,15 @@ class FakeBank:
                 "remaining": None if count is None else int(count), "delay": float(delay),
                 "retry_after": retry_after, "code": code, "message": message})
 
-    def hold(self, endpoint: str, after: int = 0) -> "Hold":
-        """Hold one request to `endpoint` (the one after `after` others) before it is
-        answered, until the Hold is released: a test can then change the bank exactly
-        between two requests of a client.  Answered as usual once released."""
+    def hold(self, endpoint: str, after: int = 0, answered: bool = False) -> "Hold":
+        """Hold one request to `endpoint` (the one after `after` others) until the Hold
+        is released: a test can then change the bank exactly between two requests of a
+        client.  answered=False holds it before the answer is made (the client gets
+        the bank as it is at release); answered=True makes the answer first and holds
+        its sending (the client gets the bank as it was when it asked, late)."""
         if endpoint not in ENDPOINTS:
             raise ValueError("unknown endpoint %r (one of %s)" % (endpoint, ", ".join(ENDPOINTS)))
-        h = Hold(endpoint, int(after))
+        h = Hold(endpoint, int(after), answered)
         with self._lock:
             self._holds.append(h)
         return h

@@ -171,7 +171,7 @@ class _Handler(BaseHTTPRequestHandler):
         endpoint, allowed = _route(method, path)
         bank.count(endpoint)
         hold = bank.take_hold(endpoint)
-        if hold is not None:
+        if hold is not None and not hold.answered:
             hold.wait()
         fault = bank.take_fault(endpoint)
         if fault is not None:
@@ -194,6 +194,8 @@ class _Handler(BaseHTTPRequestHandler):
 
         status, ctype, out, headers = self._answer(method, path, endpoint, allowed, query,
                                                    body)
+        if hold is not None and hold.answered:
+            hold.wait()
         self._send(status, out, ctype=ctype, headers=headers,
                    truncate=fault is not None and fault["kind"] == "truncate")
 

@@ -1,5 +1,6 @@
 /* Unit tests of store: schema creation (0600, WAL), upsert by id with change
- * detection, ordered iteration, sums, vanished pending rows, sync state, resources
+ * detection and no going back to an older state, ordered iteration, sums, pending
+ * rows forgotten only when no newer sync saw them, sync state, resources
  * and file mtimes that survive reopening. */
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -57,14 +58,43 @@ int main(void)
 	CHECK_STR(c.ids.buf, "tx_c,tx_a,tx_b");
 	int64_t sum;
 	CHECK(store_sum_amounts(s, "acc", INT64_MIN, INT64_MAX, &sum) == 0 && sum == 200);
-	int removed;
-	/* Sync 2 saw only tx_a: the pending tx_b goes, the declined tx_c stays. */
-	CHECK(store_remove_vanished_pending(s, "acc", 0, 2, &removed) == 0 && removed == 1);
+	/* Pending ones of the account, declined ones left out. */
+	struct strbuf pending = STRBUF_INIT;
+	CHECK(store_pending_ids(s, "acc", 0, &pending) == 0 && pending.len == 5 && !strcmp(pending.buf, "tx_b"));
+	sb_release(&pending);
+	/* A pending row seen by a newer sync (3) than the one forgetting it (2) stays. */
+	bool removed;
+	CHECK(upsert(s, "{\"id\":\"tx_e\",\"account_id\":\"acc\",\"created\":\"2024-01-03T00:00:00Z\",\"settled\":\"\","
+			"\"amount\":-1,\"currency\":\"GBP\"}", 3, &changed) == 0 && changed);
+	CHECK(store_forget_pending(s, "tx_e", 2, &removed) == 0 && !removed);
+	CHECK(store_forget_pending(s, "tx_e", 4, &removed) == 0 && removed);
+	CHECK(store_forget_pending(s, "tx_c", 4, &removed) == 0 && !removed);     /* declined */
+	CHECK(store_forget_pending(s, "tx_b", 2, &removed) == 0 && removed);
+	/* Never back to an older state: a later "updated" wins, whatever comes last. */
+	CHECK(upsert(s, "{\"id\":\"tx_f\",\"account_id\":\"acc\",\"created\":\"2024-01-04T00:00:00Z\","
+			"\"updated\":\"2024-01-05T00:00:00Z\",\"settled\":\"2024-01-05T00:00:00Z\",\"amount\":-7,"
+			"\"currency\":\"GBP\"}", 5, &changed) == 0 && changed);
+	CHECK(upsert(s, "{\"id\":\"tx_f\",\"account_id\":\"acc\",\"created\":\"2024-01-04T00:00:00Z\","
+			"\"updated\":\"2024-01-04T00:00:01Z\",\"settled\":\"\",\"amount\":-5,"
+			"\"currency\":\"GBP\"}", 4, &changed) == 0 && !changed);
+	CHECK(store_sum_amounts(s, "acc", INT64_MIN, INT64_MAX, &sum) == 0 && sum == 293);
+	/* Without "updated", a settled row does not go back to pending either. */
+	CHECK(upsert(s, "{\"id\":\"tx_a\",\"account_id\":\"acc\",\"created\":\"2024-01-01T00:00:00.5Z\","
+			"\"settled\":\"\",\"amount\":250,\"currency\":\"GBP\"}", 6, &changed) == 0 && !changed);
+	CHECK(upsert(s, "{\"id\":\"tx_f\",\"account_id\":\"acc\",\"created\":\"2024-01-04T00:00:00Z\","
+			"\"updated\":\"2024-01-06T00:00:00Z\",\"settled\":\"2024-01-05T00:00:00Z\",\"amount\":-8,"
+			"\"currency\":\"GBP\"}", 6, &changed) == 0 && changed);
+	CHECK(store_forget_pending(s, "tx_f", 7, &removed) == 0 && !removed);     /* settled */
+	CHECK(upsert(s, "{\"id\":\"tx_f\",\"account_id\":\"acc\",\"created\":\"2024-01-04T00:00:00Z\","
+			"\"updated\":\"2024-01-06T00:00:00Z\",\"settled\":\"2024-01-05T00:00:00Z\",\"amount\":-8,"
+			"\"currency\":\"GBP\"}", 6, &changed) == 0 && !changed);
+	CHECK(store_forget_pending(s, "tx_f", 7, &removed) == 0 && !removed);
 	sb_reset(&c.ids);
 	CHECK(store_each_transaction(s, "acc", INT64_MIN, INT64_MAX, true, collect_ids, &c) == 0);
-	CHECK_STR(c.ids.buf, "tx_c,tx_a");
+	CHECK_STR(c.ids.buf, "tx_c,tx_a,tx_f");
 
-	struct sync_state ss = { .known = true, .history_start = 42, .last_sync = 99, .version = 3 };
+	struct sync_state ss = { .known = true, .history_start = 42, .last_sync = 99, .version = 3,
+				 .balance_asked = 1234567 };
 	ss.balance_json = strdup("{\"balance\":1}");
 	CHECK(store_put_sync_state(s, "acc", &ss) == 0);
 	sync_state_release(&ss);
@@ -74,7 +104,8 @@ int main(void)
 	store_close(s);
 
 	CHECK(store_open(path.buf, &s, &err) == 0);
-	CHECK(store_get_sync_state(s, "acc", &ss) == 0 && ss.known && ss.history_start == 42 && ss.version == 3);
+	CHECK(store_get_sync_state(s, "acc", &ss) == 0 && ss.known && ss.history_start == 42 && ss.version == 3 &&
+	      ss.balance_asked == 1234567);
 	CHECK_STR(ss.balance_json, "{\"balance\":1}");
 	sync_state_release(&ss);
 	CHECK(store_get_sync_state(s, "other", &ss) == 0 && !ss.known);

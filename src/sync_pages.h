@@ -1,0 +1,41 @@
+/* sync_pages: what a sync does with pages of transactions between fetching and
+ * storing them: checks their shape, notes the ids it saw, and keeps them in a spool
+ * file so no database lock waits on the network. */
+#ifndef MONZOHFS_SYNC_PAGES_H
+#define MONZOHFS_SYNC_PAGES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "strbuf.h"
+
+/* The ids of the transactions a sync received, to find the stored ones it did not. */
+struct sync_seen {
+	struct strbuf ids;        /* "ID\0ID\0..." */
+	size_t *at;               /* offsets into ids, sorted by sync_seen_sort */
+	size_t n, cap;
+};
+
+void sync_seen_init(struct sync_seen *s);
+void sync_seen_release(struct sync_seen *s);
+void sync_seen_sort(struct sync_seen *s);
+bool sync_seen_has(const struct sync_seen *s, const char *id);
+
+/* What a page says about itself. */
+struct sync_page_info {
+	long count;
+	char last_id[128];
+	int64_t first_created, last_created;   /* seconds; INT64_MIN when the page is empty */
+};
+
+/* Checks that body is a transactions page whose items all have an id and a created
+ * time, adding the ids to seen.  0, or -1 when it is not such a page. */
+int sync_page_scan(const char *body, size_t len, struct sync_seen *seen, struct sync_page_info *info);
+
+/* A spool: an unlinked temporary file (0600) of length-prefixed page bodies. */
+int sync_spool_put(FILE *f, const char *body, size_t len);
+/* 1 with the next body, 0 at the end, -1 on a read error. */
+int sync_spool_get(FILE *f, struct strbuf *body);
+
+#endif
