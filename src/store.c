@@ -62,8 +62,7 @@ static const char *const store_sql[ST_COUNT_STMTS] = {
 		" WHERE (excluded.updated_sec, excluded.updated_nsec) >= (updated_sec, updated_nsec)"
 		" AND NOT (settled = 1 AND excluded.settled = 0 AND excluded.updated_sec = 0)",
 	[ST_SEEN] = "UPDATE transactions SET seen_sync = MAX(seen_sync, ?2) WHERE id = ?1",
-	[ST_PENDING_IDS] = "SELECT id FROM transactions WHERE account_id = ?1 AND created_sec >= ?2 AND settled = 0"
-			   " AND declined = 0 ORDER BY id",
+	[ST_PENDING_IDS] = "SELECT id FROM transactions WHERE account_id = ?1 AND settled = 0 AND declined = 0",
 	[ST_FORGET] = "DELETE FROM transactions WHERE id = ?1 AND settled = 0 AND declined = 0 AND seen_sync < ?2",
 	[ST_NEWEST] = "SELECT MAX(created_sec) FROM transactions WHERE account_id = ?1",
 	[ST_SYNC_GET] = "SELECT history_complete, history_start, last_sync, gap_from, gap_to, version, balance_json,"
@@ -362,13 +361,12 @@ int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, c
 	return rc;
 }
 
-int store_pending_ids(struct store *s, const char *account, int64_t since_sec, struct strbuf *ids)
+int store_pending_ids(struct store *s, const char *account, struct strbuf *ids)
 {
 	sqlite3_stmt *q = store_stmt(s, ST_PENDING_IDS);
 	if (!q)
 		return -1;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, since_sec);
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		sb_adds(ids, (const char *)sqlite3_column_text(q, 0));

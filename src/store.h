@@ -76,8 +76,8 @@ void store_rollback(struct store *s);
 int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, const cJSON *tx, int64_t sync_no,
 			     bool *changed);
 /* Appends "ID\0" for each pending (not settled, not declined) transaction of the
- * account created at or after since_sec. */
-int store_pending_ids(struct store *s, const char *account, int64_t since_sec, struct strbuf *ids);
+ * account. */
+int store_pending_ids(struct store *s, const char *account, struct strbuf *ids);
 /* Removes a transaction the API no longer has, if it is still pending and no sync
  * newer than sync_no has seen it. */
 int store_forget_pending(struct store *s, const char *id, int64_t sync_no, bool *removed);

@@ -185,13 +185,13 @@ static int sync_fetch_pages(struct sync_run *r, struct sync_pass *p)
 	}
 }
 
-/* 3. Stored pending transactions the pages left out: settled with an earlier created
- *    time (out of the window read), or gone.  Only the API can say which. */
+/* 3. Stored pending transactions the pages left out: settled with a created time
+ *    outside the window read, older than it and still pending or settled since, or
+ *    gone.  Only the API can say which; there are seldom more than a few. */
 static int sync_ask_after_missing(struct sync_run *r, struct sync_pass *p)
 {
 	struct strbuf pending = STRBUF_INIT;
-	int64_t from = p->full ? INT64_MIN + 1 : p->since;
-	if (store_pending_ids(r->st, r->account, from, &pending) < 0) {
+	if (store_pending_ids(r->st, r->account, &pending) < 0) {
 		snprintf(r->err->message, sizeof r->err->message, "the history store: %s", store_errmsg(r->st));
 		sb_release(&pending);
 		return -EIO;
@@ -213,8 +213,9 @@ static int sync_ask_after_missing(struct sync_run *r, struct sync_pass *p)
 		if (got == -ENOENT) {
 			sb_add(&p->gone, id, strlen(id) + 1);
 		} else if (got < 0) {
-			/* Kept until an answer says otherwise. */
-			log_warn("%s: cannot ask after transaction %s: %s", r->account, id, reply.err.message);
+			/* Kept until an answer says otherwise (older than 90 days, the API may
+			 * not say at all). */
+			log_debug("%s: cannot ask after transaction %s: %s", r->account, id, reply.err.message);
 		} else if (jsonspan_member(sb_str(&reply.body), reply.body.len, "transaction", &tx) < 0) {
 			snprintf(r->err->message, sizeof r->err->message, "the transaction reply is not the JSON expected");
 			rc = -EIO;

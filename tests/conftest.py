@@ -126,13 +126,14 @@ def faketime_library():
 
 
 class PinnedEnv(Env):
-    """An Env whose daemons run on the fake bank's clock, through libfaketime: the
-    calendar is a test input.  The daemon's own TZ is set far from London on purpose:
+    """An Env whose daemons run on the fake bank's clock (or skew seconds off it),
+    through libfaketime: the calendar is a test input.  The daemon's own TZ is set far from London on purpose:
     months and dates must follow the mount's zone, not the machine's."""
 
-    def __init__(self, root: Path, bank: FakeBank):
+    def __init__(self, root: Path, bank: FakeBank, skew: float = 0.0):
         super().__init__(root, bank)
-        self.vars.update(LD_PRELOAD=faketime_library(), FAKETIME=bank.clock_offset,
+        self.skew = skew
+        self.vars.update(LD_PRELOAD=faketime_library(), FAKETIME=bank.faketime(skew),
                          FAKETIME_DONT_FAKE_MONOTONIC="1", TZ="America/Los_Angeles")
         if "ASAN_OPTIONS" in self.vars:  # libfaketime is preloaded ahead of ASan's runtime
             self.vars["ASAN_OPTIONS"] += ":verify_asan_link_order=0"
@@ -142,7 +143,7 @@ class PinnedEnv(Env):
         token = self.bank.mint_token(**kw)
         life = token.get("expires_in", self.bank.token_lifetime)
         self.bank.write_tokens_file(str(self.tokens), token,
-                                    expires_at=self.bank.now() + timedelta(seconds=life))
+                                    expires_at=self.bank.now() + timedelta(seconds=life + self.skew))
         return token
 
 
@@ -226,7 +227,7 @@ def mounter(env, tmp_path):
     returns the Mount; every mount is unmounted and checked at teardown."""
     mounts = []
 
-    def mount(*options, name="mnt", login=True, wait=True, extra_args=()):
+    def mount(*options, name="mnt", login=True, wait=True, extra_args=(), env=env):
         if login and not env.tokens.exists():
             env.login()
         m = Mount(env, tmp_path / name, options, extra_args)

@@ -418,12 +418,12 @@ class FakeBank:
             self._offset_ns += _to_ns(moment) - self._now_ns()
         return self.now()
 
-    @property
-    def clock_offset(self) -> str:
-        """How far the fake clock is from the real one, in seconds, as libfaketime's
-        FAKETIME wants it ("+86400.250000000"), so a daemon can share the clock."""
+    def faketime(self, skew: float = 0.0) -> str:
+        """How far the fake clock (plus skew seconds) is from the real one, as
+        libfaketime's FAKETIME wants it ("+86400.250000000"), so a daemon can share
+        the clock, or run that much ahead of it (behind, for a negative skew)."""
         with self._lock:
-            ns = self._offset_ns
+            ns = self._offset_ns + int(round(skew * NS))
         sign = "-" if ns < 0 else "+"
         return f"{sign}{abs(ns) // NS}.{abs(ns) % NS:09d}"
 

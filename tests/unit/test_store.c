@@ -60,7 +60,7 @@ int main(void)
 	CHECK(store_sum_amounts(s, "acc", INT64_MIN, INT64_MAX, &sum) == 0 && sum == 200);
 	/* Pending ones of the account, declined ones left out. */
 	struct strbuf pending = STRBUF_INIT;
-	CHECK(store_pending_ids(s, "acc", 0, &pending) == 0 && pending.len == 5 && !strcmp(pending.buf, "tx_b"));
+	CHECK(store_pending_ids(s, "acc", &pending) == 0 && pending.len == 5 && !strcmp(pending.buf, "tx_b"));
 	sb_release(&pending);
 	/* A pending row seen by a newer sync (3) than the one forgetting it (2) stays. */
 	bool removed;
