@@ -1,0 +1,413 @@
+/* cache_file: each file's last rendered snapshot.  A file is rendered again only when
+ * a resource it is made from changed (their generations sign it), and its mtime moves
+ * only when its bytes do. */
+#include "cache_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export.h"
+#include "render_json.h"
+#include "view.h"
+
+/* A resource changed: tell the kernel to drop what it holds of every file rendered
+ * from it, so the next read gets the new bytes (never a mix, never a cut-off). */
+void cache_invalidate_users(struct cache *c, enum res_kind kind, const char *account)
+{
+	if (!c->invalidate)
+		return;
+	struct strbuf paths = STRBUF_INIT;
+	pthread_mutex_lock(&c->lock);
+	for (struct file_entry *f = c->files; f; f = f->next)
+		if (f->valid && cache_file_uses(&f->id, kind, account)) {
+			cache_file_path(&f->id, &paths);
+			sb_addch(&paths, '\0');
+		}
+	pthread_mutex_unlock(&c->lock);
+	for (size_t i = 0; i < paths.len; i += strlen(paths.buf + i) + 1)
+		c->invalidate(c->invalidate_ctx, paths.buf + i);
+	sb_release(&paths);
+}
+
+/* The resources a file is rendered from, in order: for an account's files its own
+ * (and the account list); for the root TSV every account's. */
+struct cache_dep {
+	enum res_kind kind;
+	char account[64];
+	bool optional;           /* rendered without it when it cannot be had */
+	struct res_value *v;
+};
+
+struct cache_deps {
+	struct cache_dep *d;
+	size_t n, cap;
+};
+
+static void cache_deps_add(struct cache_deps *d, enum res_kind kind, const char *account, bool optional)
+{
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 4;
+		d->d = realloc(d->d, d->cap * sizeof *d->d);
+	}
+	struct cache_dep *x = &d->d[d->n++];
+	memset(x, 0, sizeof *x);
+	x->kind = kind;
+	x->optional = optional;
+	if (kind != RES_WHOAMI && kind != RES_ACCOUNTS && account)
+		snprintf(x->account, sizeof x->account, "%s", account);
+}
+
+static void cache_deps_release(struct cache_deps *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		res_value_put(d->d[i].v);
+	free(d->d);
+	memset(d, 0, sizeof *d);
+}
+
+static bool cache_is_export(enum file_kind kind)
+{
+	return kind == FILE_TX_OFX || kind == FILE_TX_QIF || kind == FILE_TX_JOURNAL || kind == FILE_TX_BEANCOUNT ||
+	       kind == FILE_TX_TSV;
+}
+
+bool cache_file_uses(const struct file_id *id, enum res_kind kind, const char *account)
+{
+	switch (id->kind) {
+	case FILE_STATUS:
+		return false;
+	case FILE_WHOAMI:
+		return kind == RES_WHOAMI;
+	case FILE_ACCOUNTS:
+	case FILE_ACCOUNT:
+		return kind == RES_ACCOUNTS;
+	case FILE_ROOT_TSV:
+		return kind == RES_ACCOUNTS || kind == RES_TRANSACTIONS || kind == RES_POTS;
+	default:
+		if (kind == RES_ACCOUNTS)
+			return cache_is_export(id->kind);
+		if (!account || strcmp(id->account, account))
+			return false;
+		switch (id->kind) {
+		case FILE_BALANCE: return kind == RES_BALANCE;
+		case FILE_POTS: return kind == RES_POTS;
+		case FILE_TX_JSON:
+		case FILE_MONTH_JSON: return kind == RES_TRANSACTIONS;
+		default: return kind == RES_TRANSACTIONS || kind == RES_POTS;
+		}
+	}
+}
+
+/* Fetches (as needed) every resource of a file; for the root TSV, every account's. */
+static int cache_deps_get(struct cache *c, const struct file_id *id, struct cache_deps *d)
+{
+	memset(d, 0, sizeof *d);
+	switch (id->kind) {
+	case FILE_WHOAMI: cache_deps_add(d, RES_WHOAMI, NULL, false); break;
+	case FILE_ACCOUNTS:
+	case FILE_ACCOUNT: cache_deps_add(d, RES_ACCOUNTS, NULL, false); break;
+	case FILE_BALANCE: cache_deps_add(d, RES_BALANCE, id->account, false); break;
+	case FILE_POTS: cache_deps_add(d, RES_POTS, id->account, false); break;
+	case FILE_TX_JSON:
+	case FILE_MONTH_JSON: cache_deps_add(d, RES_TRANSACTIONS, id->account, false); break;
+	case FILE_ROOT_TSV: cache_deps_add(d, RES_ACCOUNTS, NULL, false); break;
+	default:
+		cache_deps_add(d, RES_TRANSACTIONS, id->account, false);
+		/* Pot names only; without them a pot transfer is named by its description. */
+		cache_deps_add(d, RES_POTS, id->account, true);
+		if (cache_is_export(id->kind))
+			cache_deps_add(d, RES_ACCOUNTS, NULL, true);
+		break;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		struct cache_dep *x = &d->d[i];
+		int rc = cache_resource(c, x->kind, x->account[0] ? x->account : NULL, &x->v);
+		if (rc && !x->optional) {
+			cache_deps_release(d);
+			return rc;
+		}
+		if (id->kind == FILE_ROOT_TSV && i == 0) {
+			const cJSON *a;
+			cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(x->v->json, "accounts")) {
+				const cJSON *aid = cJSON_GetObjectItemCaseSensitive(a, "id");
+				if (!cJSON_IsString(aid) || strlen(aid->valuestring) >= sizeof x->account)
+					continue;
+				cache_deps_add(d, RES_TRANSACTIONS, aid->valuestring, false);
+				cache_deps_add(d, RES_POTS, aid->valuestring, true);
+				x = &d->d[i]; /* the array may have moved */
+			}
+		}
+	}
+	return 0;
+}
+
+static uint64_t cache_deps_sig(const struct cache_deps *d)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < d->n; i++)
+		h = (h ^ (d->d[i].v ? d->d[i].v->gen : 0)) * 0x100000001B3ULL;
+	return h;
+}
+
+static const struct res_value *cache_dep(const struct cache_deps *d, enum res_kind kind, const char *account)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->d[i].kind == kind && (!account || !strcmp(d->d[i].account, account)))
+			return d->d[i].v;
+	return NULL;
+}
+
+void cache_file_path(const struct file_id *id, struct strbuf *out)
+{
+	static const char *const names[FILE_KIND_COUNT] = {
+		[FILE_WHOAMI] = "whoami.json", [FILE_ACCOUNTS] = "accounts.json", [FILE_STATUS] = ".status.json",
+		[FILE_ACCOUNT] = "account.json", [FILE_BALANCE] = "balance.json", [FILE_POTS] = "pots.json",
+		[FILE_TX_JSON] = "transactions.json", [FILE_TX_CSV] = "transactions.csv",
+		[FILE_PENDING_CSV] = "pending.csv", [FILE_DECLINED_CSV] = "declined.csv",
+		[FILE_TX_TSV] = "transactions.tsv", [FILE_TX_OFX] = "transactions.ofx",
+		[FILE_TX_QIF] = "transactions.qif", [FILE_TX_JOURNAL] = "transactions.journal",
+		[FILE_TX_BEANCOUNT] = "transactions.beancount", [FILE_ROOT_TSV] = "transactions.tsv",
+	};
+	if (id->account[0])
+		sb_addf(out, "accounts/%s/", id->account);
+	if (id->kind == FILE_MONTH_CSV || id->kind == FILE_MONTH_JSON)
+		sb_addf(out, "transactions/%s.%s", id->month, id->kind == FILE_MONTH_CSV ? "csv" : "json");
+	else
+		sb_adds(out, names[id->kind]);
+}
+
+/* The account object and its friendly link name (NULL for none) from the list. */
+static const cJSON *cache_account_obj(const struct res_value *accounts, const char *id, const char **link)
+{
+	const cJSON *a;
+	size_t i = 0;
+	*link = NULL;
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(accounts->json, "accounts")) {
+		const cJSON *aid = cJSON_GetObjectItemCaseSensitive(a, "id");
+		if (cJSON_IsString(aid) && !strcmp(aid->valuestring, id)) {
+			if (i < accounts->nlinks && accounts->links[i][0])
+				*link = accounts->links[i];
+			return a;
+		}
+		i++;
+	}
+	return NULL;
+}
+
+static int cache_render_view(struct cache *c, enum view_kind view, const char *account, const char *month,
+			     const struct cache_deps *d, struct strbuf *out)
+{
+	struct store *st = cache_store_get(c);
+	if (!st)
+		return -EIO;
+	const struct res_value *pots = cache_dep(d, RES_POTS, account);
+	const struct res_value *accounts = cache_dep(d, RES_ACCOUNTS, NULL);
+	const char *link = NULL;
+	struct view_input in = {
+		.store = st,
+		.account_id = account,
+		.pots = pots ? pots->json : NULL,
+		.month = month,
+		.account = accounts ? cache_account_obj(accounts, account, &link) : NULL,
+	};
+	in.link_name = link;
+	/* One read snapshot for the rows, their sums and the balance synced with them,
+	 * even when another sync (or monzohfs-login) commits meanwhile. */
+	int rc = store_begin_read(st) < 0 ? -EIO : 0;
+	struct sync_state ss = { 0 };
+	if (!rc && store_get_sync_state(st, account, &ss) == 0 && ss.balance_json) {
+		cJSON *b = cJSON_Parse(ss.balance_json);
+		const cJSON *bal = cJSON_GetObjectItemCaseSensitive(b, "balance");
+		if (cJSON_IsNumber(bal)) {
+			in.have_balance = true;
+			in.balance = (int64_t)bal->valuedouble;
+		}
+		cJSON_Delete(b);
+	}
+	sync_state_release(&ss);
+	if (!rc && view_render(view, &in, out) < 0)
+		rc = -EIO;
+	store_rollback(st);
+	cache_store_put(c, st);
+	return rc;
+}
+
+/* MOUNT/transactions.tsv: every account's rows under one header, in accounts.json's order. */
+static int cache_render_root_tsv(struct cache *c, const struct cache_deps *d, struct strbuf *out)
+{
+	tsv_header(out);
+	for (size_t i = 1; i < d->n; i++) {
+		if (d->d[i].kind != RES_TRANSACTIONS)
+			continue;
+		int rc = cache_render_view(c, VIEW_TSV_BODY, d->d[i].account, "", d, out);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int cache_render(struct cache *c, const struct file_id *id, const struct cache_deps *d, struct strbuf *out)
+{
+	static const enum view_kind views[FILE_KIND_COUNT] = {
+		[FILE_TX_JSON] = VIEW_TRANSACTIONS_JSON, [FILE_TX_CSV] = VIEW_TRANSACTIONS_CSV,
+		[FILE_PENDING_CSV] = VIEW_PENDING_CSV, [FILE_DECLINED_CSV] = VIEW_DECLINED_CSV,
+		[FILE_MONTH_CSV] = VIEW_MONTH_CSV, [FILE_MONTH_JSON] = VIEW_MONTH_JSON,
+		[FILE_TX_TSV] = VIEW_TSV, [FILE_TX_OFX] = VIEW_OFX, [FILE_TX_QIF] = VIEW_QIF,
+		[FILE_TX_JOURNAL] = VIEW_JOURNAL, [FILE_TX_BEANCOUNT] = VIEW_BEANCOUNT,
+	};
+	const cJSON *json = d->d[0].v->json;
+	switch (id->kind) {
+	case FILE_WHOAMI:
+	case FILE_ACCOUNTS:
+	case FILE_BALANCE:
+		render_json_document(json, out);
+		return 0;
+	case FILE_ACCOUNT:
+		return render_json_account(json, id->account, out) < 0 ? -ENOENT : 0;
+	case FILE_POTS:
+		render_json_pots(json, out);
+		return 0;
+	case FILE_ROOT_TSV:
+		return cache_render_root_tsv(c, d, out);
+	default:
+		return cache_render_view(c, views[id->kind], id->account, id->month, d, out);
+	}
+}
+
+static struct file_entry *cache_file_entry(struct cache *c, const struct file_id *id)
+{
+	for (struct file_entry *f = c->files; f; f = f->next)
+		if (f->id.kind == id->kind && !strcmp(f->id.account, id->account) && !strcmp(f->id.month, id->month))
+			return f;
+	struct file_entry *f = calloc(1, sizeof *f);
+	f->id = *id;
+	f->next = c->files;
+	c->files = f;
+	return f;
+}
+
+static uint64_t cache_digest(const char *p, size_t n)
+{
+	/* Only to notice that bytes changed, not against an adversary: eight bytes at a
+	 * time, multiply and fold, so a 20 MB file costs a few milliseconds. */
+	uint64_t h = 1469598103934665603ULL ^ n;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+		h ^= h >> 29;
+	}
+	for (; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* Under c->lock: drop the bytes of the least recently used files nobody reads. */
+static void cache_trim(struct cache *c, const struct file_entry *keep)
+{
+	while (c->kept_bytes > c->opts.keep_bytes) {
+		struct file_entry *victim = NULL;
+		for (struct file_entry *f = c->files; f; f = f->next)
+			if (f->snap && f != keep && (!victim || f->used < victim->used))
+				victim = f;
+		if (!victim)
+			return;
+		c->kept_bytes -= victim->snap->size;
+		snapshot_put(victim->snap);
+		victim->snap = NULL;
+	}
+}
+
+/* Under c->lock: the answer from what the entry holds, when it is enough. */
+static bool cache_file_answer(struct cache *c, struct file_entry *f, struct snapshot **snap)
+{
+	if (!f->valid || (snap && !f->snap))
+		return false;
+	f->used = ++c->use_counter;
+	if (snap) {
+		snapshot_get(f->snap);
+		*snap = f->snap;
+	}
+	return true;
+}
+
+int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap)
+{
+	if (snap)
+		*snap = NULL;
+	pthread_mutex_lock(&c->lock);
+	struct file_entry *f = cache_file_entry(c, id);
+	pthread_mutex_unlock(&c->lock);
+
+	struct strbuf body = STRBUF_INIT;
+	struct cache_deps d = { NULL, 0, 0 };
+	uint64_t sig = 0;
+	int rc = 0;
+
+	if (id->kind == FILE_STATUS) {
+		cache_status_render(c, &body);
+	} else {
+		if ((rc = cache_deps_get(c, id, &d)))
+			return rc;
+		sig = cache_deps_sig(&d);
+		pthread_mutex_lock(&c->lock);
+		bool same = f->valid && f->sig == sig && cache_file_answer(c, f, snap);
+		pthread_mutex_unlock(&c->lock);
+		if (!same)
+			rc = cache_render(c, id, &d, &body);
+		cache_deps_release(&d);
+		if (same || rc)
+			goto out;
+	}
+
+	uint64_t digest = cache_digest(sb_str(&body), body.len);
+	struct instant mtime = timefmt_now();
+	pthread_mutex_lock(&c->lock);
+	bool unchanged = f->valid && f->digest == digest && f->meta.size == body.len;
+	pthread_mutex_unlock(&c->lock);
+	if (!unchanged) {
+		/* New bytes: the store remembers when they last changed, across mounts. */
+		struct store *st = cache_store_get(c);
+		if (st) {
+			struct strbuf path = STRBUF_INIT;
+			cache_file_path(id, &path);
+			store_busy_timeout(st, 0);
+			mtime = store_file_mtime(st, path.buf, digest, body.len, mtime);
+			store_busy_timeout(st, 5000);
+			sb_release(&path);
+			cache_store_put(c, st);
+		}
+	}
+
+	pthread_mutex_lock(&c->lock);
+	if (!(f->valid && f->digest == digest && f->meta.size == body.len)) {
+		f->meta.size = body.len;
+		f->meta.mtime = mtime;
+		f->digest = digest;
+	}
+	f->valid = true;
+	f->sig = sig;
+	if (!f->snap || f->snap->size != body.len || memcmp(f->snap->data, body.buf, body.len)) {
+		struct snapshot *s = calloc(1, sizeof *s);
+		s->refs = 1;
+		s->size = body.len;
+		s->data = sb_detach(&body, NULL);
+		s->mtime = f->meta.mtime;
+		s->digest = digest;
+		if (f->snap) {
+			c->kept_bytes -= f->snap->size;
+			snapshot_put(f->snap);
+		}
+		f->snap = s;
+		c->kept_bytes += s->size;
+	}
+	cache_file_answer(c, f, snap);
+	cache_trim(c, f);
+	pthread_mutex_unlock(&c->lock);
+out:
+	sb_release(&body);
+	return rc;
+}

@@ -1,0 +1,86 @@
+/* cache_internal: the cache's own state, shared by its files (cache.c: lifetime and
+ * store connections; cache_resource.c: fetches and TTLs; cache_file.c: renders and
+ * snapshots; cache_status.c: .status.json).  Nothing outside src/cache includes it. */
+#ifndef MONZOHFS_CACHE_INTERNAL_H
+#define MONZOHFS_CACHE_INTERNAL_H
+
+#include <pthread.h>
+
+#include "cache.h"
+#include "store.h"
+#include "strbuf.h"
+
+struct res_entry {
+	enum res_kind kind;
+	char account[64];
+	char name[96];
+	struct res_value *value;
+	struct instant fetched_at;
+	struct instant asked_at;  /* when this mount's last good fetch of it began */
+	int64_t fresh_until;      /* CLOCK_MONOTONIC ns */
+	bool loaded;              /* the store's copy was looked for */
+	bool loading;             /* ... and is being read now */
+	bool fetching;
+	unsigned flight;          /* bumped when a fetch ends */
+	int last_rc;
+	bool failed;
+	struct instant error_at;
+	struct monzo_error err;
+	struct res_entry *next;
+};
+
+struct file_meta {
+	size_t size;
+	struct instant mtime;
+};
+
+struct file_entry {
+	struct file_id id;
+	bool valid;               /* meta and sig describe a render */
+	uint64_t sig;             /* the resource generations it was rendered from */
+	uint64_t digest;
+	struct file_meta meta;
+	struct snapshot *snap;    /* its bytes, while kept */
+	uint64_t used;            /* for dropping the least recently used bytes */
+	struct file_entry *next;
+};
+
+struct cache {
+	struct monzo *api;
+	struct cache_options opts;
+	char *store_path;
+	char *tokens_path;
+	pthread_mutex_t lock;
+	pthread_cond_t flight_done;
+	struct res_entry *res;
+	struct file_entry *files;
+	struct store **idle;      /* open store connections not in use */
+	size_t nidle, idle_cap;
+	uint64_t gen_counter;
+	uint64_t use_counter;
+	size_t kept_bytes;
+	struct instant started;
+	bool unreachable;
+	struct monzo_error unreachable_err;
+	cache_invalidate_fn invalidate;
+	void *invalidate_ctx;
+};
+
+/* CLOCK_MONOTONIC in nanoseconds: TTLs do not move with the wall clock. */
+int64_t cache_mono_ns(void);
+/* A store connection for this thread's use (NULL when there is no store), and back. */
+struct store *cache_store_get(struct cache *c);
+void cache_store_put(struct cache *c, struct store *s);
+void res_value_free(struct res_value *v);
+struct res_value *res_value_take(struct res_value *v);
+
+/* cache_file.c: a file's path in the mount; whether it is rendered from a resource;
+ * telling the kernel about every file rendered from one that changed. */
+void cache_file_path(const struct file_id *id, struct strbuf *out);
+bool cache_file_uses(const struct file_id *id, enum res_kind kind, const char *account);
+void cache_invalidate_users(struct cache *c, enum res_kind kind, const char *account);
+
+/* cache_status.c: the bytes of .status.json as of now. */
+void cache_status_render(struct cache *c, struct strbuf *out);
+
+#endif

@@ -1,0 +1,365 @@
+/* cache_resource: API resources with their TTLs.  A resource being fetched is marked
+ * "fetching"; other readers wait on the condition variable for that one flight (single
+ * flight).  Resources also live in the store: an offline mount serves them, and a
+ * mount whose fetch fails serves the last copy with its fetch time. */
+#include "cache_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "links.h"
+#include "log.h"
+#include "sync.h"
+#include "view.h"
+
+static const char *const res_names[RES_KIND_COUNT] = {
+	[RES_WHOAMI] = "whoami",
+	[RES_ACCOUNTS] = "accounts",
+	[RES_BALANCE] = "balance",
+	[RES_POTS] = "pots",
+	[RES_TRANSACTIONS] = "transactions",
+};
+
+static void cache_offer(struct cache *c, enum res_kind kind, const char *account, const char *raw, size_t len,
+			struct instant asked);
+static bool cache_fresh_reply(struct cache *c, enum res_kind kind, const char *account, struct sync_balance *out);
+
+/* Under c->lock. */
+static struct res_entry *cache_res_entry(struct cache *c, enum res_kind kind, const char *account)
+{
+	const char *acc = account ? account : "";
+	for (struct res_entry *e = c->res; e; e = e->next)
+		if (e->kind == kind && !strcmp(e->account, acc))
+			return e;
+	struct res_entry *e = calloc(1, sizeof *e);
+	e->kind = kind;
+	snprintf(e->account, sizeof e->account, "%s", acc);
+	snprintf(e->name, sizeof e->name, "%s%s%s", res_names[kind], *acc ? "/" : "", acc);
+	/* Kept sorted by name so .status.json lists resources in a stable order. */
+	struct res_entry **pp = &c->res;
+	while (*pp && strcmp((*pp)->name, e->name) < 0)
+		pp = &(*pp)->next;
+	e->next = *pp;
+	*pp = e;
+	return e;
+}
+
+/* A value not yet published; for transactions, what the store now holds. */
+static struct res_value *cache_value_new(enum res_kind kind, const char *account,
+					 const char *raw, size_t len, struct store *st)
+{
+	cJSON *json = NULL;
+	if (kind != RES_TRANSACTIONS && !(json = cJSON_ParseWithLength(raw, len)))
+		return NULL;
+	struct res_value *v = calloc(1, sizeof *v);
+	v->refs = 1;
+	v->json = json;
+	v->raw = malloc(len + 1);
+	memcpy(v->raw, raw, len);
+	v->raw[len] = '\0';
+	v->raw_len = len;
+	if (kind == RES_TRANSACTIONS && st)
+		view_months(st, account, &v->months, &v->nmonths);
+	if (kind == RES_ACCOUNTS) {
+		v->nlinks = (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(json, "accounts"));
+		v->links = calloc(v->nlinks ? v->nlinks : 1, sizeof *v->links);
+		links_names(json, v->links, v->nlinks);
+	}
+	return v;
+}
+
+/* Under c->lock: publish a fetched value, keeping the old one if nothing changed. */
+static bool cache_publish(struct cache *c, struct res_entry *e, struct res_value *v, struct instant fetched,
+			  struct instant changed)
+{
+	bool replaced = false;
+	if (e->value && e->value->raw_len == v->raw_len && !memcmp(e->value->raw, v->raw, v->raw_len)) {
+		res_value_free(v);
+	} else {
+		replaced = e->value != NULL;
+		v->gen = ++c->gen_counter;
+		v->changed_at = changed;
+		res_value_put(e->value);
+		e->value = v;
+	}
+	e->fetched_at = fetched;
+	e->fresh_until = cache_mono_ns() + (int64_t)c->opts.ttl[e->kind] * 1000000000;
+	e->failed = false;
+	return replaced;
+}
+
+/* The store's copy of a resource (the last one fetched, by this or an earlier mount). */
+static struct res_value *cache_load(struct cache *c, enum res_kind kind, const char *account, const char *name,
+				    struct instant *fetched, struct instant *changed)
+{
+	struct store *st = cache_store_get(c);
+	struct res_value *v = NULL;
+	if (!st)
+		return NULL;
+	if (kind == RES_TRANSACTIONS) {
+		struct sync_state s;
+		if (store_get_sync_state(st, account, &s) == 0 && s.known) {
+			char raw[32];
+			int n = snprintf(raw, sizeof raw, "v%lld", (long long)s.version);
+			v = cache_value_new(kind, account, raw, (size_t)n, st);
+			*fetched = *changed = (struct instant){ s.last_sync, 0 };
+		}
+		sync_state_release(&s);
+	} else {
+		char *raw;
+		size_t len;
+		if (store_get_resource(st, name, &raw, &len, fetched, changed) == 0) {
+			v = cache_value_new(kind, account, raw, len, NULL);
+			free(raw);
+		}
+	}
+	cache_store_put(c, st);
+	return v;
+}
+
+static void cache_res_path(enum res_kind kind, const char *account, struct strbuf *out)
+{
+	char *acc = http_escape(account ? account : "");
+	switch (kind) {
+	case RES_WHOAMI: sb_adds(out, "/ping/whoami"); break;
+	case RES_ACCOUNTS: sb_adds(out, "/accounts"); break;
+	case RES_BALANCE: sb_addf(out, "/balance?account_id=%s", acc); break;
+	case RES_POTS: sb_addf(out, "/pots?current_account_id=%s", acc); break;
+	default: break;
+	}
+	free(acc);
+}
+
+/* One fetch (or sync) of a resource, outside any lock.  0 with *v, or -errno. */
+static int cache_fetch(struct cache *c, enum res_kind kind, const char *account, struct res_value **v,
+		       struct monzo_error *err)
+{
+	*v = NULL;
+	if (kind == RES_TRANSACTIONS) {
+		struct store *st = cache_store_get(c);
+		if (!st) {
+			snprintf(err->message, sizeof err->message, "no history store");
+			return -EIO;
+		}
+		/* balance.json's reply, when this mount just fetched one, is this sync's
+		 * balance; the one a sync fetches serves balance.json.  Either way an
+		 * account's balance is asked for once. */
+		struct sync_balance balance;
+		pthread_mutex_lock(&c->lock);
+		bool anchored = cache_fresh_reply(c, RES_BALANCE, account, &balance);
+		pthread_mutex_unlock(&c->lock);
+		struct sync_result res;
+		int rc = sync_account(c->api, st, account, false, anchored ? &balance : NULL, NULL, NULL, &res, err);
+		if (anchored)
+			free((char *)balance.json);
+		if (rc == 0 && res.balance_fetched)
+			cache_offer(c, RES_BALANCE, account, res.balance_json, strlen(res.balance_json), res.balance_asked);
+		if (rc == 0) {
+			char raw[32];
+			int n = snprintf(raw, sizeof raw, "v%lld", (long long)res.version);
+			*v = cache_value_new(kind, account, raw, (size_t)n, st);
+			log_debug("synced %s: %lld received, %lld changed, %d removed", account, (long long)res.fetched,
+				  (long long)res.changed, res.removed);
+		}
+		sync_result_release(&res);
+		cache_store_put(c, st);
+		return rc;
+	}
+	struct strbuf path = STRBUF_INIT;
+	struct monzo_reply reply;
+	cache_res_path(kind, account, &path);
+	monzo_reply_init(&reply);
+	int rc = monzo_get(c->api, path.buf, &reply);
+	if (rc == 0)
+		*v = cache_value_new(kind, account, reply.body.buf, reply.body.len, NULL);
+	else
+		*err = reply.err;
+	monzo_reply_release(&reply);
+	sb_release(&path);
+	return rc;
+}
+
+/* Keeps the last copy for offline use and the next mount; never waits for a sync. */
+static void cache_keep(struct cache *c, const struct res_entry *e, const struct res_value *v)
+{
+	if (e->kind == RES_TRANSACTIONS)
+		return;
+	struct store *st = cache_store_get(c);
+	if (!st)
+		return;
+	store_busy_timeout(st, 0);
+	store_put_resource(st, e->name, v->raw, v->raw_len, e->fetched_at, v->changed_at);
+	store_busy_timeout(st, 5000);
+	cache_store_put(c, st);
+}
+
+/* Under c->lock, which it drops while reading: the first use of a resource in this
+ * mount starts from the store's copy, if any, so what did not change keeps its
+ * change time across mounts. */
+static void cache_load_once(struct cache *c, struct res_entry *e)
+{
+	while (e->loading)
+		pthread_cond_wait(&c->flight_done, &c->lock);
+	if (e->loaded)
+		return;
+	e->loaded = true;
+	e->loading = true;
+	pthread_mutex_unlock(&c->lock);
+	struct instant fetched, changed;
+	struct res_value *v = cache_load(c, e->kind, e->account[0] ? e->account : NULL, e->name, &fetched, &changed);
+	pthread_mutex_lock(&c->lock);
+	if (v) {
+		cache_publish(c, e, v, fetched, changed);
+		/* Stale at once: a mount's TTL counts from its own fetch (remounting is how
+		 * a user asks for fresh data).  The copy serves offline mounts and stands in
+		 * when that fetch fails. */
+		e->fresh_until = 0;
+	}
+	e->loading = false;
+	pthread_cond_broadcast(&c->flight_done);
+}
+
+/* Publishes a reply fetched on another resource's behalf (the balance a sync took) as
+ * if fetched for this one, unless this one's own fetch is under way. */
+static void cache_offer(struct cache *c, enum res_kind kind, const char *account, const char *raw, size_t len,
+			struct instant asked)
+{
+	struct res_value *v = cache_value_new(kind, account, raw, len, NULL);
+	if (!v)
+		return;
+	pthread_mutex_lock(&c->lock);
+	struct res_entry *e = cache_res_entry(c, kind, account);
+	cache_load_once(c, e);
+	if (e->fetching) {
+		pthread_mutex_unlock(&c->lock);
+		res_value_free(v);
+		return;
+	}
+	struct instant now = timefmt_now();
+	bool changed = cache_publish(c, e, v, now, now);
+	e->asked_at = asked;
+	struct res_value *kept = res_value_take(e->value);
+	pthread_mutex_unlock(&c->lock);
+	cache_keep(c, e, kept);
+	res_value_put(kept);
+	if (changed)
+		cache_invalidate_users(c, kind, account);
+}
+
+/* Under c->lock: the reply (malloc'd) of a resource this mount fetched within its
+ * TTL, with when it was asked for; false when there is none. */
+static bool cache_fresh_reply(struct cache *c, enum res_kind kind, const char *account, struct sync_balance *out)
+{
+	struct res_entry *e = cache_res_entry(c, kind, account);
+	if (!e->value || e->failed || e->fetching || cache_mono_ns() >= e->fresh_until)
+		return false;
+	out->json = strdup(e->value->raw);
+	out->asked_at = e->asked_at;
+	return out->json != NULL;
+}
+
+void cache_seed(struct cache *c, enum res_kind kind, const char *account, const char *raw, size_t len)
+{
+	struct res_value *v = cache_value_new(kind, account, raw, len, NULL);
+	if (!v)
+		return;
+	pthread_mutex_lock(&c->lock);
+	struct res_entry *e = cache_res_entry(c, kind, account);
+	cache_load_once(c, e);
+	struct instant now = timefmt_now();
+	cache_publish(c, e, v, now, now);
+	struct res_value *kept = res_value_take(e->value);
+	pthread_mutex_unlock(&c->lock);
+	cache_keep(c, e, kept);
+	res_value_put(kept);
+}
+
+int cache_resource(struct cache *c, enum res_kind kind, const char *account, struct res_value **out)
+{
+	*out = NULL;
+	pthread_mutex_lock(&c->lock);
+	struct res_entry *e = cache_res_entry(c, kind, account);
+	for (;;) {
+		if (e->value && (c->opts.offline || cache_mono_ns() < e->fresh_until)) {
+			*out = res_value_take(e->value);
+			pthread_mutex_unlock(&c->lock);
+			return 0;
+		}
+		if (e->loading) {
+			/* The store's copy is being read: wait for it, then look again. */
+			while (e->loading)
+				pthread_cond_wait(&c->flight_done, &c->lock);
+			continue;
+		}
+		if (e->fetching) {
+			/* Someone is already fetching: share its result, fresh or failed. */
+			unsigned flight = e->flight;
+			while (e->flight == flight)
+				pthread_cond_wait(&c->flight_done, &c->lock);
+			int rc = e->value ? 0 : (e->last_rc ? e->last_rc : -EIO);
+			if (e->value)
+				*out = res_value_take(e->value);
+			pthread_mutex_unlock(&c->lock);
+			return rc;
+		}
+		if (e->loaded)
+			break;
+		cache_load_once(c, e);
+	}
+	if (c->opts.offline) {
+		pthread_mutex_unlock(&c->lock);
+		return -EIO;
+	}
+	e->fetching = true;
+	pthread_mutex_unlock(&c->lock);
+
+	struct res_value *v;
+	struct monzo_error err;
+	memset(&err, 0, sizeof err);
+	struct instant asked = timefmt_now();
+	int rc = cache_fetch(c, kind, account, &v, &err);
+	if (rc == 0 && !v) {
+		snprintf(err.message, sizeof err.message, "the reply is not valid JSON");
+		rc = -EIO;
+	}
+
+	bool changed = false;
+	pthread_mutex_lock(&c->lock);
+	if (rc == 0) {
+		struct instant now = timefmt_now();
+		changed = cache_publish(c, e, v, now, now);
+		e->asked_at = asked;
+	} else {
+		struct strbuf why = STRBUF_INIT;
+		monzo_error_describe(&err, &why);
+		log_warn("cannot fetch %s%s: %s", e->name, e->value ? " (serving the older copy)" : "", sb_str(&why));
+		sb_release(&why);
+		e->failed = true;
+		e->error_at = timefmt_now();
+		e->err = err;
+		e->last_rc = rc;
+		/* With an older copy to serve, do not make every stat wait for a failing API
+		 * again: try again after a while (the TTL, at most 30 s, at least 1 s). */
+		if (e->value) {
+			int64_t wait = c->opts.ttl[kind] < 30 ? c->opts.ttl[kind] : 30;
+			e->fresh_until = cache_mono_ns() + (wait > 1 ? wait : 1) * 1000000000;
+		}
+	}
+	e->fetching = false;
+	e->flight++;
+	pthread_cond_broadcast(&c->flight_done);
+	if (e->value) {
+		*out = res_value_take(e->value);
+		rc = 0;
+	}
+	bool fresh = *out && !e->failed;
+	pthread_mutex_unlock(&c->lock);
+	if (fresh)
+		cache_keep(c, e, *out);
+	if (changed)
+		cache_invalidate_users(c, kind, account);
+	return rc;
+}

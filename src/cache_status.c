@@ -1,0 +1,74 @@
+/* cache_status: .status.json, from what the cache holds and the store's history
+ * flags; times are absolute, so the bytes change only when something happened. */
+#include "cache_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render_status.h"
+
+/* Under c->lock: what .status.json says, copied out so rendering needs no lock. */
+static struct status_resource *cache_status_copy(struct cache *c, size_t *n)
+{
+	size_t count = 0;
+	for (struct res_entry *e = c->res; e; e = e->next)
+		count++;
+	struct status_resource *r = calloc(count ? count : 1, sizeof *r);
+	size_t i = 0;
+	for (struct res_entry *e = c->res; e; e = e->next, i++) {
+		snprintf(r[i].name, sizeof r[i].name, "%s", e->name);
+		r[i].have = e->value != NULL;
+		r[i].fetched_at = e->fetched_at;
+		r[i].changed_at = e->value ? e->value->changed_at : (struct instant){ 0, 0 };
+		r[i].failed = e->failed;
+		r[i].error_at = e->error_at;
+		r[i].err = e->err;
+	}
+	*n = count;
+	return r;
+}
+
+static void cache_status_history(struct cache *c, struct status_info *s)
+{
+	struct store *st = cache_store_get(c);
+	if (!st)
+		return;
+	s->hist = calloc(s->nres ? s->nres : 1, sizeof *s->hist);
+	for (size_t i = 0; i < s->nres; i++) {
+		const char *name = s->res[i].name;
+		if (strncmp(name, "transactions/", 13))
+			continue;
+		struct sync_state ss;
+		if (store_get_sync_state(st, name + 13, &ss) == 0 && ss.known) {
+			struct status_history *h = &s->hist[s->nhist++];
+			snprintf(h->account, sizeof h->account, "%s", name + 13);
+			h->complete = ss.history_complete;
+			h->starts = ss.history_start;
+			h->last_sync = ss.last_sync;
+			h->gap_from = ss.gap_from;
+			h->gap_to = ss.gap_to;
+		}
+		sync_state_release(&ss);
+	}
+	cache_store_put(c, st);
+}
+
+void cache_status_render(struct cache *c, struct strbuf *out)
+{
+	struct status_info s = {
+		.api = c->api->base_url,
+		.offline = c->opts.offline,
+		.mounted_at = c->started,
+		.tokens_path = c->tokens_path,
+	};
+	monzo_login_info(c->api, &s.token_expires_at, &s.login_refused);
+	pthread_mutex_lock(&c->lock);
+	s.api_unreachable_at_mount = c->unreachable;
+	s.res = cache_status_copy(c, &s.nres);
+	pthread_mutex_unlock(&c->lock);
+	cache_status_history(c, &s);
+	render_status(&s, out);
+	free(s.res);
+	free(s.hist);
+}
