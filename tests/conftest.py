@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,10 @@ sys.path.insert(0, str(TESTS))
 from fakebank import FakeBank  # noqa: E402
 
 BUILD = Path(os.environ.get("MONZOHFS_BUILD", ROOT / "build"))
+# MONZOHFS_TEST_NOW=2027-01-01T00:00:05Z runs every test from that moment: its fake
+# bank is pinned there and its daemons run on the bank's clock (libfaketime), so the
+# whole suite can be tried on the dates that go wrong, not only on today's.
+TEST_NOW = os.environ.get("MONZOHFS_TEST_NOW")
 DAEMON = BUILD / "monzohfs"
 LOGIN = BUILD / "monzohfs-login"
 
@@ -211,14 +215,20 @@ def built():
 
 @pytest.fixture
 def bank():
-    b = FakeBank(seed=1).start(host="127.0.0.1", port=0)
+    if TEST_NOW:
+        moment = datetime.fromisoformat(TEST_NOW.replace("Z", "+00:00"))
+        b = FakeBank(seed=1, anchor=moment.date())
+        b.pin(moment)
+        b.start(host="127.0.0.1", port=0)
+    else:
+        b = FakeBank(seed=1).start(host="127.0.0.1", port=0)
     yield b
     b.stop()
 
 
 @pytest.fixture
 def env(tmp_path, bank, built):
-    return Env(tmp_path, bank)
+    return PinnedEnv(tmp_path, bank) if TEST_NOW else Env(tmp_path, bank)
 
 
 @pytest.fixture
