@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
 #include "links.h"
 #include "log.h"
 #include "sync.h"
@@ -122,7 +121,7 @@ static struct res_value *cache_load(struct cache *c, enum res_kind kind, const c
 
 static void cache_res_path(enum res_kind kind, const char *account, struct strbuf *out)
 {
-	char *acc = http_escape(account ? account : "");
+	char *acc = monzo_escape(account ? account : "");
 	switch (kind) {
 	case RES_WHOAMI: sb_adds(out, "/ping/whoami"); break;
 	case RES_ACCOUNTS: sb_adds(out, "/accounts"); break;

@@ -129,3 +129,8 @@ int monzo_get_raw(struct monzo *m, const char *path_query, struct monzo_reply *r
 {
 	return monzo_request(m, path_query, false, r);
 }
+
+char *monzo_escape(const char *s)
+{
+	return http_escape(s);
+}

@@ -40,6 +40,9 @@ int monzo_get(struct monzo *m, const char *path_query, struct monzo_reply *r);
  * pieces; the body is then not checked to be JSON. */
 int monzo_get_raw(struct monzo *m, const char *path_query, struct monzo_reply *r);
 
+/* Percent-encodes s for an API path or query (malloc'd; NULL if out of memory). */
+char *monzo_escape(const char *s);
+
 /* The errno a FUSE reader gets for an API outcome. */
 int monzo_errno_for_status(long status);
 

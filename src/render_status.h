@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "monzo.h"
+#include "monzo_error.h"
 #include "strbuf.h"
 #include "timefmt.h"
 

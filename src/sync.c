@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
 #include "json.h"
 #include "jsonspan.h"
 #include "log.h"
@@ -150,7 +149,7 @@ static int sync_fetch_pages(struct sync_run *r, struct sync_pass *p)
 		sb_reset(&r->path);
 		sb_addf(&r->path, "/transactions?account_id=%s&expand%%5B%%5D=merchant&limit=%d", r->acc_q, SYNC_PAGE);
 		if (*since) {
-			char *q = http_escape(since);
+			char *q = monzo_escape(since);
 			sb_addf(&r->path, "&since=%s", q);
 			free(q);
 		}
@@ -204,7 +203,7 @@ static int sync_ask_after_missing(struct sync_run *r, struct sync_pass *p)
 			continue;
 		struct monzo_reply reply;
 		monzo_reply_init(&reply);
-		char *q = http_escape(id);
+		char *q = monzo_escape(id);
 		sb_reset(&r->path);
 		sb_addf(&r->path, "/transactions/%s?expand%%5B%%5D=merchant", q);
 		free(q);
@@ -383,7 +382,7 @@ int sync_account(struct monzo *api, struct store *st, const char *account, bool 
 {
 	memset(res, 0, sizeof *res);
 	memset(err, 0, sizeof *err);
-	struct sync_run r = { api, st, account, http_escape(account), progress, ctx, res, err, STRBUF_INIT };
+	struct sync_run r = { api, st, account, monzo_escape(account), progress, ctx, res, err, STRBUF_INIT };
 	struct instant asked;
 	int64_t newest_change;
 	int rc = sync_one_pass(&r, want_full, balance, &asked, &newest_change);
