@@ -14,7 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "dirs.h"
-#include "render_json.h"
+#include "json.h"
 
 /* Secrets are wiped before their memory goes back to the allocator. */
 static void tokens_wipe(char *s)
@@ -127,7 +127,7 @@ static void tokens_json_string(struct strbuf *out, const char *s)
 		sb_adds(out, "null");
 		return;
 	}
-	render_json_string(s, out);
+	json_quote(s, out);
 }
 
 void tokens_format(const struct tokens *t, struct strbuf *out)

@@ -8,30 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void render_json_string(const char *s, struct strbuf *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	sb_addch(out, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': sb_adds(out, "\\\""); break;
-		case '\\': sb_adds(out, "\\\\"); break;
-		case '\n': sb_adds(out, "\\n"); break;
-		case '\r': sb_adds(out, "\\r"); break;
-		case '\t': sb_adds(out, "\\t"); break;
-		case '\b': sb_adds(out, "\\b"); break;
-		case '\f': sb_adds(out, "\\f"); break;
-		default:
-			if (*p < 0x20) {
-				char esc[7] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15], 0 };
-				sb_adds(out, esc);
-			} else {
-				sb_addch(out, (char)*p);
-			}
-		}
-	}
-	sb_addch(out, '"');
-}
+#include "json.h"
 
 static void render_json_number(double d, struct strbuf *out)
 {
@@ -70,7 +47,7 @@ void render_json_value(const cJSON *v, int indent, struct strbuf *out)
 		for (const cJSON *c = v->child; c; c = c->next) {
 			render_json_indent(indent + 1, out);
 			if (obj) {
-				render_json_string(c->string ? c->string : "", out);
+				json_quote(c->string ? c->string : "", out);
 				sb_adds(out, ": ");
 			}
 			render_json_value(c, indent + 1, out);
@@ -80,7 +57,7 @@ void render_json_value(const cJSON *v, int indent, struct strbuf *out)
 		render_json_indent(indent, out);
 		sb_addch(out, obj ? '}' : ']');
 	} else if (cJSON_IsString(v)) {
-		render_json_string(v->valuestring, out);
+		json_quote(v->valuestring, out);
 	} else if (cJSON_IsNumber(v)) {
 		render_json_number(v->valuedouble, out);
 	} else if (cJSON_IsTrue(v)) {

@@ -15,7 +15,5 @@ void render_json_document(const cJSON *v, struct strbuf *out);
 int render_json_account(const cJSON *accounts_reply, const char *id, struct strbuf *out);
 /* A /pots reply without the deleted pots, keeping the {"pots": [...]} wrapper. */
 void render_json_pots(const cJSON *pots_reply, struct strbuf *out);
-/* A JSON string literal, quoted and escaped. */
-void render_json_string(const char *s, struct strbuf *out);
 
 #endif
