@@ -98,8 +98,15 @@ void res_value_put(struct res_value *v);
 
 /* A file's bytes as of now: its resources are brought up to their TTL first and it is
  * rendered again only if they changed.  snap may be NULL when only the refresh is
- * wanted.  0 or a negative errno; release the snapshot with snapshot_put. */
-int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap);
+ * wanted.  *fresh_for (when not NULL): seconds before any resource it is made from
+ * may be fetched again, i.e. how long these bytes stay the answer unless a change
+ * notification says otherwise.  0 or a negative errno; release the snapshot with
+ * snapshot_put. */
+int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap, double *fresh_for);
+/* Seconds before a resource may be fetched again at its next use: 0 when it is past
+ * its TTL or was never fetched, CACHE_FOREVER offline. */
+double cache_fresh_for(struct cache *c, enum res_kind kind, const char *account);
+#define CACHE_FOREVER 86400.0
 void snapshot_get(struct snapshot *s);
 void snapshot_put(struct snapshot *s);
 

@@ -334,10 +334,12 @@ static bool cache_file_answer(struct cache *c, struct file_entry *f, struct snap
 	return true;
 }
 
-int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap)
+int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap, double *fresh_for)
 {
 	if (snap)
 		*snap = NULL;
+	if (fresh_for)
+		*fresh_for = 0;
 	pthread_mutex_lock(&c->lock);
 	struct file_entry *f = cache_file_entry(c, id);
 	pthread_mutex_unlock(&c->lock);
@@ -353,6 +355,14 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 		if ((rc = cache_deps_get(c, id, &d)))
 			return rc;
 		sig = cache_deps_sig(&d);
+		if (fresh_for) {
+			*fresh_for = CACHE_FOREVER;
+			for (size_t i = 0; i < d.n; i++) {
+				double left = cache_fresh_for(c, d.d[i].kind, d.d[i].account[0] ? d.d[i].account : NULL);
+				if (left < *fresh_for)
+					*fresh_for = left;
+			}
+		}
 		pthread_mutex_lock(&c->lock);
 		bool same = f->valid && f->sig == sig && cache_file_answer(c, f, snap);
 		pthread_mutex_unlock(&c->lock);

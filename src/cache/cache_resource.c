@@ -362,3 +362,17 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, str
 		cache_invalidate_users(c, kind, account);
 	return rc;
 }
+
+double cache_fresh_for(struct cache *c, enum res_kind kind, const char *account)
+{
+	if (c->opts.offline)
+		return CACHE_FOREVER;
+	pthread_mutex_lock(&c->lock);
+	struct res_entry *e = cache_res_entry(c, kind, account);
+	int64_t left = e->value ? e->fresh_until - cache_mono_ns() : 0;
+	pthread_mutex_unlock(&c->lock);
+	if (left <= 0)
+		return 0;
+	double s = (double)left / 1e9;
+	return s < CACHE_FOREVER ? s : CACHE_FOREVER;
+}

@@ -126,10 +126,6 @@ void fs_setup(struct fs_ctx *ctx, struct cache *c, const struct cache_options *o
 	ctx->cache = c;
 	tree_init(&ctx->tree, c);
 	inodes_init(&ctx->inodes, o->keep_bytes, getuid(), getgid(), cache_started(c));
-	ctx->timeout = 1.0;
-	for (int k = 0; k < RES_KIND_COUNT; k++)
-		if (o->ttl[k] < ctx->timeout)
-			ctx->timeout = o->ttl[k];
 }
 
 void fs_teardown(struct fs_ctx *ctx)
@@ -195,6 +191,26 @@ static void fs_child_path(const struct inode *parent, const char *name, struct s
 	sb_adds(out, name);
 }
 
+/* How long the kernel may keep a name and its attributes without asking: until what
+ * they are made from may be fetched again (a change before that comes as a
+ * notification).  A file's attributes belong to its version and never change, but
+ * its name must be asked for again at the TTL to find the next version.  .status.json
+ * says what is true when it is opened, so every open asks (and gets the same inode,
+ * pages and all, while nothing changed). */
+static double fs_timeout(struct fs_ctx *ctx, const struct node *n, double file_fresh)
+{
+	switch (n->type) {
+	case NODE_FILE:
+		return n->file == FILE_STATUS ? 0 : file_fresh;
+	case NODE_LINK:
+		return cache_fresh_for(ctx->cache, RES_ACCOUNTS, NULL);
+	case NODE_DIR:
+		return n->dir == DIR_ACCOUNT || n->dir == DIR_MONTHS ? cache_fresh_for(ctx->cache, RES_ACCOUNTS, NULL)
+								      : CACHE_FOREVER;
+	}
+	return 0;
+}
+
 static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fs_ctx *ctx = fs_ctx(req);
@@ -207,11 +223,12 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fs_child_path(p, name, &path);
 	struct node n;
 	struct snapshot *snap = NULL;
+	double fresh = 0;
 	int rc = tree_lookup(&ctx->tree, path.buf, &n);
 	if (!rc && n.type == NODE_FILE) {
 		struct file_id id;
 		tree_file_id(&n, &id);
-		rc = cache_file(ctx->cache, &id, &snap);
+		rc = cache_file(ctx->cache, &id, &snap, &fresh);
 	}
 	struct fuse_entry_param e;
 	memset(&e, 0, sizeof e);
@@ -224,11 +241,8 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	/* .status.json says what is true when it is opened: every open asks us again
-	 * (and gets the same inode, pages and all, while nothing changed). */
-	double timeout = n.type == NODE_FILE && n.file == FILE_STATUS ? 0 : ctx->timeout;
-	e.attr_timeout = timeout;
-	e.entry_timeout = timeout;
+	e.entry_timeout = fs_timeout(ctx, &n, fresh);
+	e.attr_timeout = n.type == NODE_FILE && n.file != FILE_STATUS ? CACHE_FOREVER : e.entry_timeout;
 	/* A reply the kernel never took (an interrupted lookup) is a reference it does not hold. */
 	if (fuse_reply_entry(req, &e) != 0)
 		inodes_forget(&ctx->inodes, e.ino, 1);
@@ -260,10 +274,12 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	 * that ran out fetch again, and have the name rechecked if the bytes moved on. */
 	bool status = i->type == NODE_FILE && i->id.kind == FILE_STATUS;
 	if (i->type == NODE_FILE && !status)
-		cache_file(ctx->cache, &i->id, NULL);
+		cache_file(ctx->cache, &i->id, NULL, NULL);
 	struct stat st;
 	inodes_stat(&ctx->inodes, i, dir ? &n : NULL, &st);
-	fuse_reply_attr(req, &st, status ? 0 : ctx->timeout);
+	double timeout = i->type == NODE_FILE ? (status ? 0 : CACHE_FOREVER)
+			 : dir ? fs_timeout(ctx, &n, 0) : cache_fresh_for(ctx->cache, RES_ACCOUNTS, NULL);
+	fuse_reply_attr(req, &st, timeout);
 }
 
 static void fs_readlink(fuse_req_t req, fuse_ino_t ino)

@@ -17,7 +17,6 @@ struct fs_ctx {
 	struct cache *cache;
 	struct tree tree;
 	struct inodes inodes;
-	double timeout;                /* how long the kernel may trust names and attributes */
 	struct fuse_session *se;       /* set by the main once the session exists */
 	bool no_open;                  /* the kernel opens files without asking */
 	bool expire_only;              /* names can be marked for a recheck, not only dropped */
