@@ -860,6 +860,202 @@ def test_control_api(bank, main):
     assert http("GET", u + "nothing").status == 404
 
 
+# --------------------------------------------------------------------------- pot accounts
+
+def current_side_transfers(bank):
+    """ledger_insertion_id -> the current accounts' pot transfers."""
+    return {t["metadata"]["ledger_insertion_id"]: t for a in bank.accounts
+            for t in bank.transactions[a["id"]] if t["scheme"] == "uk_retail_pot"}
+
+
+def test_pot_accounts_mirror_the_transfers_and_add_up(bank, main):
+    transfers = current_side_transfers(bank)
+    named = {t["metadata"]["pot_id"] for t in transfers.values()}
+    assert set(bank.pot_accounts) == named
+    mirrored = set()
+    outside = []
+    for pot_id, pot_acc in bank.pot_accounts.items():
+        pot = bank.pot(pot_id)
+        assert re.fullmatch(r"acc_[0-9A-Za-z]{22}", pot_acc)
+        assert pot_acc not in [a["id"] for a in bank.accounts]
+        txs = bank.transactions[pot_acc]
+        keys = [(parse_ts(t["created"]), t["id"]) for t in txs]
+        assert keys == sorted(keys)
+        run = 0
+        unmatched = []
+        for t in txs:
+            assert TX_KEYS <= set(t) <= TX_KEYS | TX_OPTIONAL, t["id"]
+            assert re.fullmatch(r"tx_[0-9A-Za-z]{22}", t["id"])
+            assert t["account_id"] == pot_acc and "decline_reason" not in t
+            assert all(isinstance(v, str) for v in t["metadata"].values())
+            assert t["settled"] and t["categories"] == {t["category"]: t["amount"]}
+            assert bank.transaction(t["id"]) is t
+            run += t["amount"]
+            assert run >= 0, t["id"]                  # never below 0
+            if t["scheme"] == "monzo_interest":
+                assert pot["type"] == "flexible_savings"
+                continue
+            assert t["scheme"] == "uk_retail_pot"
+            assert t["metadata"]["pot_id"] == pot_id
+            assert t["metadata"]["pot_account_id"] == pot_acc
+            assert t["description"] == pot["current_account_id"]
+            cur = transfers.get(t["metadata"]["ledger_insertion_id"])
+            if cur is None:
+                unmatched.append(t)
+                continue
+            mirrored.add(cur["id"])
+            assert cur["account_id"] == pot["current_account_id"]
+            assert t["amount"] == -cur["amount"] and t["created"] == cur["created"]
+            assert t["metadata"] == cur["metadata"] and t["category"] == cur["category"]
+            assert t["settled"] == cur["settled"]
+            assert ("pot_deposit_id" in t["metadata"]) == (t["amount"] > 0)
+        assert run == pot["balance"], pot["name"]     # the ledger and /pots agree
+        # the transfers outside the generated history: an opening deposit before it,
+        # and one closing withdrawal
+        opening = [t for t in unmatched if t["amount"] > 0]
+        closing = [t for t in unmatched if t["amount"] < 0]
+        assert len(opening) <= 1 and len(closing) <= 1
+        start = bank.transactions[pot["current_account_id"]][0]["created"]
+        assert all(parse_ts(t["created"]) < parse_ts(start) and t is txs[0] for t in opening)
+        assert all(t is txs[-1] for t in closing)
+        outside += [t["amount"] > 0 for t in unmatched]
+    assert mirrored == {t["id"] for t in transfers.values()}
+    assert set(outside) == {True, False}                # seed 1 has both kinds
+    triggers = {t["metadata"]["trigger"] for acc in bank.pot_accounts.values()
+                for t in bank.transactions[acc] if t["scheme"] == "uk_retail_pot"}
+    assert {"user", "coin_jar"} <= triggers
+
+
+def test_savings_pot_earns_interest(bank):
+    isa = bank.pot_roles["isa"]
+    assert isa["type"] == "flexible_savings"
+    interest = [t for t in bank.transactions[bank.pot_accounts[isa["id"]]]
+                if t["scheme"] == "monzo_interest"]
+    assert len(interest) >= 12
+    months = []
+    for t in interest:
+        assert 0 < t["amount"] < 5000 and t["description"] == "Interest"
+        assert t["category"] == "savings" and t["metadata"]["interest_rate"] == "4.10"
+        created = parse_ts(t["created"])
+        assert format_ts(created)[8:10] == "01"       # on the 1st, for the month before
+        assert t["metadata"]["interest_period_end"] < format_ts(created)[:10]
+        months.append(format_ts(created)[:7])
+    assert len(set(months)) == len(months)
+    for role in ("holiday", "bills", "christmas", "deleted_recent"):
+        acc = bank.pot_accounts[bank.pot_roles[role]["id"]]
+        assert not any(t["scheme"] == "monzo_interest" for t in bank.transactions[acc])
+
+
+def test_deleted_and_never_used_pots(bank, token, main):
+    gone = bank.pot_roles["deleted_recent"]
+    assert gone["deleted"] and gone["balance"] == 0
+    acc = bank.pot_accounts[gone["id"]]
+    txs, _ = walk(bank, token, acc)
+    assert txs == bank.transactions[acc] and len(txs) >= 2
+    assert sum(t["amount"] for t in txs) == 0
+    assert all(parse_ts(t["created"]) < parse_ts(gone["updated"]) for t in txs)
+    never = bank.pot_roles["never_used"]
+    assert never in bank.pots[main] and never["balance"] == 0 and not never["deleted"]
+    assert never["id"] not in bank.pot_accounts
+    assert never["id"].encode() not in dumps(bank.transactions)
+    unknown = api(bank, "/transactions", token, account_id="acc_0000nosuchaccount00000")
+    made_up = api(bank, "/transactions", token, account_id="acc_0000" + never["id"][8:])
+    assert made_up.status == unknown.status == 404
+    assert made_up.json() == unknown.json()
+    # pot accounts are not listed, and have no balance or pots
+    assert acc not in [a["id"] for a in api(bank, "/accounts", token).json()["accounts"]]
+    for path, param in (("/balance", "account_id"), ("/pots", "current_account_id")):
+        r = api(bank, path, token, **{param: acc})
+        assert r.status == 404 and r.json() == api(
+            bank, path, token, **{param: "acc_0000nosuchaccount00000"}).json()
+
+
+def test_pot_account_follows_the_transaction_rules(bank, main):
+    acc = bank.pot_accounts[bank.pot_roles["isa"]["id"]]
+    txs = bank.transactions[acc]
+    assert len(txs) > 40
+    tok = bank.mint_token()["access_token"]
+    r = api(bank, "/transactions", tok, account_id=acc)
+    assert r.json()["transactions"] == txs[:30]
+    assert api(bank, "/transactions", tok, account_id=acc, limit=101).status == 400
+    got, pages = walk(bank, tok, acc, limit=7)
+    assert got == txs and pages == len(txs) // 7 + 1
+    r = api(bank, "/transactions", tok, account_id=acc, since=txs[10]["created"],
+            before=txs[20]["created"], limit=100)
+    assert [t["id"] for t in r.json()["transactions"]] == [t["id"] for t in txs[10:20]]
+    r = api(bank, "/transactions", tok, account_id=acc, since=txs[10]["id"], limit=5)
+    assert r.json()["transactions"] == txs[11:16]
+    r = api(bank, "/transactions", tok, account_id=acc, since=bank.transactions[main][-1]["id"])
+    assert r.status == 400                              # an id from another account
+    assert api(bank, "/transactions", tok, expand=True, account_id=acc,
+               limit=100).json()["transactions"] == txs[:100]
+    r = api(bank, "/transactions/" + txs[3]["id"], tok)
+    assert r.status == 200 and r.json() == {"transaction": txs[3]}
+    # the 5-minute / 90-day window, as for an account
+    bank.advance(301)
+    assert api(bank, "/transactions", tok, account_id=acc).status == 403
+    r = api(bank, "/transactions", tok, account_id=acc, since=txs[0]["id"])
+    assert r.status == 403 and r.json()["code"] == "forbidden.verification_required"
+    since = format_ts(bank.now() - timedelta(days=89))
+    r = api(bank, "/transactions", tok, account_id=acc, since=since, limit=100)
+    assert r.status == 200
+    assert r.json()["transactions"] == [t for t in txs if parse_ts(t["created"]) >=
+                                        parse_ts(since)]
+    assert 1 <= len(r.json()["transactions"]) < len(txs)
+
+
+def test_transfer_to_pot(bank, token, main):
+    pot = bank.pot_roles["never_used"]
+    bal0 = dict(bank.balances[main])
+    tx, leg = bank.transfer_to_pot(main, pot["id"], 2500)
+    acc = bank.pot_accounts[pot["id"]]                  # the first transfer shows it
+    assert (tx["account_id"], tx["amount"], tx["description"]) == (main, -2500, pot["id"])
+    assert (leg["account_id"], leg["amount"], leg["description"]) == (acc, 2500, main)
+    assert tx["scheme"] == leg["scheme"] == "uk_retail_pot"
+    assert tx["metadata"] == leg["metadata"] and tx["created"] == leg["created"]
+    assert tx["metadata"]["pot_account_id"] == acc and tx["metadata"]["pot_deposit_id"]
+    assert abs(parse_ts(tx["created"]) / 1e9 - bank.now().timestamp()) < 5
+    b = bank.balances[main]
+    assert b["balance"] == bal0["balance"] - 2500
+    assert b["total_balance"] == bal0["total_balance"]
+    assert pot["balance"] == 2500 and parse_ts(pot["updated"]) > parse_ts(pot["created"])
+    assert api(bank, "/pots", token, current_account_id=main).json()["pots"][-1] == pot
+    assert walk(bank, token, acc)[0] == [leg]
+    assert walk(bank, token, main)[0][-1] == tx
+    # a withdrawal, through the control API, back-dated
+    bank.advance(60)
+    r = http("POST", bank.url + "/_fake/transfer_to_pot", body={
+        "account_id": main, "pot_id": pot["id"], "amount": -1000,
+        "created": format_ts(bank.now() - timedelta(seconds=30))})
+    assert r.status == 200
+    wtx, wleg = r.json()["transaction"], r.json()["pot_transaction"]
+    assert (wtx["amount"], wleg["amount"]) == (1000, -1000)
+    assert "pot_withdrawal_id" in wleg["metadata"] and wtx["category"] == "transfers"
+    assert [t["id"] for t in bank.transactions[acc]] == [leg["id"], wleg["id"]]
+    assert pot["balance"] == 1500 and bank.balances[main]["balance"] == bal0["balance"] - 1500
+    assert bank.balances[main]["total_balance"] == bal0["total_balance"]
+    # a pot account's transactions move the pot: add, update, remove
+    extra = bank.add_transaction(acc, merchant=None, scheme="monzo_interest", amount=7,
+                                 description="Interest", category="savings")
+    assert pot["balance"] == 1507 and bank.balances[main]["total_balance"] == \
+        bal0["total_balance"] + 7
+    bank.update_transaction(extra["id"], amount=9)
+    assert pot["balance"] == 1509
+    bank.remove_transaction(extra["id"])
+    assert pot["balance"] == 1500 and bank.balances[main]["total_balance"] == \
+        bal0["total_balance"]
+    with pytest.raises(ValueError):
+        bank.transfer_to_pot(main, bank.pot_roles["deleted_recent"]["id"], 100)
+    with pytest.raises(ValueError):
+        bank.transfer_to_pot(bank.account_ids["joint"], pot["id"], 100)
+    r = http("POST", bank.url + "/_fake/transfer_to_pot",
+             body={"account_id": main, "pot_id": "pot_0000nope", "amount": 1})
+    assert r.status == 400
+    info = http("GET", bank.url + "/_fake/info").json()
+    assert info["pot_accounts"] == bank.pot_accounts
+    assert info["pot_roles"]["never_used"] == pot["id"]
+
+
 # --------------------------------------------------------------------------- mutations
 
 def test_add_update_remove_transaction(bank, token, main):

@@ -13,9 +13,12 @@ In process (pytest)::
     bank.counts; bank.reset_counts()             # requests per endpoint
     bank.accounts, bank.balances[acc], bank.pots[acc], bank.transactions[acc]
     bank.awkward[name] -> tx id; bank.account_ids[role] -> acc id; bank.pot_roles[role]
+    bank.pot_accounts[pot id] -> pot account id (pots a transfer names; see bank.py),
+        whose transactions are in bank.transactions[pot account id]
     bank.set_balance(acc, balance=None, total_balance=None, **fields)
     bank.add_transaction(acc, **fields); bank.update_transaction(tx_id, **fields)
-    bank.remove_transaction(tx_id)
+    bank.remove_transaction(tx_id)       # all three work on pot accounts too
+    tx, pot_tx = bank.transfer_to_pot(acc, pot_id, amount, created=None)  # both sides
     bank.inject(endpoint=None, kind="status", status=503, count=1, delay=0.0,
                 retry_after=None, code=None, message=None); bank.clear_faults()
     bank.approve_after_polls = 2; bank.approve(); bank.token_lifetime = 21600
@@ -28,7 +31,8 @@ Out of process: ``PYTHONPATH=tests python3 -m fakebank --help``, then the contro
 under /_fake/ (no auth, never counted, never faulted):
 GET counts | info | now; POST reset_counts | advance?seconds=N | balance | fault |
 clear_faults | mint_token (optional "tokens_file": path) | approve | add_transaction |
-update_transaction | remove_transaction | settings. POST bodies are JSON objects holding
+update_transaction | remove_transaction | transfer_to_pot (answers {"transaction",
+"pot_transaction"}) | settings. POST bodies are JSON objects holding
 the keyword arguments of the method of the same name.
 
 bank.py holds the state and the generated data (its docstring says how dates are

@@ -23,8 +23,42 @@ anchor give byte-identical data.
   2025-10-26T00:30:00Z, 2025-10-26T01:30:00Z and 2025-10-31T23:30:00Z. (With an
   explicit anchor earlier than that, they move back by whole years.)
 
+* Pot accounts (below): a pot's opening transfer sits a few minutes to two hours after
+  the pot was created, which is before the generated history starts; interest is paid
+  between 02:00 and 05:00 UTC on the 1st of each month; a closing withdrawal sits
+  within an hour after the pot's last other transaction (and before a deleted pot's
+  deletion). A pot nothing was ever moved into ("never_used") was created between 3
+  and 2 days before the anchor.
+
 The fake clock starts at the real time (shifted by whole days when an explicit anchor
 is given, so that "now" is on the anchor day) and only moves with advance().
+
+Pot accounts
+------------
+As in reality, a pot's own ledger is an account of its own, never listed by /accounts
+and without /balance, whose id the current account's pot transfers (scheme
+uk_retail_pot) carry as metadata.pot_account_id.  A pot has one in ``pot_accounts`` (and
+/transactions answers for it) once a transfer names it; the others have none.  Its
+transactions, in ``transactions[pot account id]``, are:
+
+* the other side of each of the current account's transfers to or from the pot: the
+  same instant, settled time, category, metadata and ledger_insertion_id, the opposite
+  amount, scheme uk_retail_pot, and the current account's id as the description (as the
+  pot id is on the current account's side), coin-jar round-ups (trigger coin_jar)
+  included;
+* for a savings pot (type flexible_savings), interest each month: scheme
+  "monzo_interest", category "savings", description "Interest", metadata
+  interest_period_start / interest_period_end (dates), interest_rate ("4.10") and
+  ledger_insertion_id.  No recorded interest payment was found (docs/monzo-api.md),
+  so this shape is invented; "savings" is the category recorded pot deposits carry;
+* an opening deposit before the generated history, and, where the generated transfers
+  took out less than they put in (they ignore what a pot holds), one closing
+  withdrawal: transfers whose current-account side is not in the generated data.  With
+  them a pot account's transactions add up to the pot's balance (0 for a deleted pot)
+  and their running total never goes below 0.
+
+All of this is drawn from generators of its own (see _drawing_from), so the data made
+before pot accounts existed is unchanged.
 """
 
 from __future__ import annotations
@@ -32,6 +66,7 @@ from __future__ import annotations
 import base64
 import bisect
 import calendar
+import contextlib
 import copy
 import gc
 import json
@@ -49,6 +84,7 @@ NS = 1_000_000_000
 DAY = 86400 * NS
 HOUR = 3600 * NS
 MIN = 60 * NS
+MS = 1_000_000
 
 # Endpoint names used by counts and inject(endpoint=...).
 ENDPOINTS = ("auth", "token", "logout", "whoami", "accounts", "balance", "pots",
@@ -382,6 +418,8 @@ class FakeBank:
         self._keys = {}                   # account id -> [(created_ns, id)]
         self._by_id = {}                  # tx id -> tx
         self.awkward = {}
+        self.pot_accounts = {}            # pot id -> pot account id, once a transfer shows it
+        self._pot_of_account = {}         # pot account id -> pot
 
         self._server = None
         self._thread = None
@@ -639,6 +677,22 @@ class FakeBank:
                 "local_spend": [{"spend_today": spend, "currency": "GBP"}] if spend else [],
             }
 
+        # ---- added later, each from a generator of its own (see _drawing_from)
+        self._gen_pot_accounts()
+
+    @contextlib.contextmanager
+    def _drawing_from(self, name: str):
+        """Let the generator helpers (_rid, _blk, _ri, _times...) draw from a generator
+        of their own, named `name` and derived from the seed, for a while.  What was added
+        to the generated data after its first version comes from such generators, so the
+        main generator's sequence, and all it made, stays as it was."""
+        saved = self._rng
+        self._rng = random.Random("fakebank:%s:%d" % (name, self.seed))
+        try:
+            yield self._rng
+        finally:
+            self._rng = saved
+
     # ---------------------------------------------------------------- merchants
 
     def _make_merchant(self, spec) -> dict:
@@ -722,46 +776,50 @@ class FakeBank:
 
     # ---------------------------------------------------------------- pots
 
+    def _new_pot(self, acc, name, style, balance, *, goal=None, typ="default",
+                 product="default", isa="", round_up=False, mult=None, created_ns, updated_ns,
+                 deleted=False, locked_until_ns=None, charity=None, bills=False) -> dict:
+        """A pot of current account acc, appended to its /pots list. Its pot account id
+        is drawn here too (it exists from the start), but only shown once a transfer
+        names it: see _gen_pot_accounts."""
+        pid = self._rid("pot_")
+        self._pot_acc_ids[pid] = self._rid("acc_")
+        p = {"id": pid, "name": name, "style": style, "balance": 0 if deleted else balance,
+             "currency": "GBP"}
+        if goal is not None:
+            p["goal_amount"] = goal
+        p.update({
+            "type": typ,
+            "product_id": product,
+            "current_account_id": acc,
+            "cover_image_url": "https://images.fakebank.invalid/pots/%s.png"
+                               % (style or "custom-" + pid[-6:]),
+            "isa_wrapper": isa,
+            "round_up": round_up,
+            "round_up_multiplier": mult,
+            "is_tax_pot": False,
+            "created": format_ts(_truncate_frac(created_ns, 3)),
+            "updated": format_ts(_truncate_frac(updated_ns, 3)),
+            "deleted": deleted,
+            "locked": locked_until_ns is not None,
+        })
+        if locked_until_ns is not None:
+            p["lock_type"] = "until_date"
+            p["locked_until"] = format_ts(locked_until_ns)
+        if charity is not None:
+            p["charity_id"] = charity
+        p["available_for_bills"] = bills
+        p["has_virtual_cards"] = False
+        self.pots[acc].append(p)
+        return p
+
     def _make_pots(self) -> None:
         rng = self._rng
         anchor = self._anchor_ns
         start = self._start_ns
         self.pots = {a["id"]: [] for a in self.accounts}
-        self.pot_account_ids = {}
-
-        def pot(acc, name, style, balance, *, goal=None, typ="default", product="default",
-                isa="", round_up=False, mult=None, created_ns, updated_ns, deleted=False,
-                locked_until_ns=None, charity=None, bills=False):
-            pid = self._rid("pot_")
-            self.pot_account_ids[pid] = self._rid("acc_")
-            p = {"id": pid, "name": name, "style": style, "balance": 0 if deleted else balance,
-                 "currency": "GBP"}
-            if goal is not None:
-                p["goal_amount"] = goal
-            p.update({
-                "type": typ,
-                "product_id": product,
-                "current_account_id": acc,
-                "cover_image_url": "https://images.fakebank.invalid/pots/%s.png"
-                                   % (style or "custom-" + pid[-6:]),
-                "isa_wrapper": isa,
-                "round_up": round_up,
-                "round_up_multiplier": mult,
-                "is_tax_pot": False,
-                "created": format_ts(_truncate_frac(created_ns, 3)),
-                "updated": format_ts(_truncate_frac(updated_ns, 3)),
-                "deleted": deleted,
-                "locked": locked_until_ns is not None,
-            })
-            if locked_until_ns is not None:
-                p["lock_type"] = "until_date"
-                p["locked_until"] = format_ts(locked_until_ns)
-            if charity is not None:
-                p["charity_id"] = charity
-            p["available_for_bills"] = bills
-            p["has_virtual_cards"] = False
-            self.pots[acc].append(p)
-            return p
+        self._pot_acc_ids = {}            # pot id -> its pot account id, shown or not
+        pot = self._new_pot
 
         def t(days_before_start=None, days_before_anchor=None):
             if days_before_start is not None:
@@ -956,7 +1014,7 @@ class FakeBank:
         ext = "%s:%s-%s-%s" % (self.user_id, b[0:8].lower(), b[8:12].lower(),
                                b[12:24].lower())
         meta = {"external_id": ext, "ledger_insertion_id": "entryset_0000" + b[18:36],
-                "pot_account_id": self.pot_account_ids[pot["id"]]}
+                "pot_account_id": self._pot_acc_ids[pot["id"]]}
         if deposit:
             meta["pot_deposit_id"] = "potdep_0000" + b[6:24]
         meta["pot_id"] = pot["id"]
@@ -1496,6 +1554,116 @@ class FakeBank:
             items.append((hi, tx["id"], tx))
         self._store(acc, items)
 
+    # ---------------------------------------------------------------- pot accounts
+
+    def _gen_pot_accounts(self) -> None:
+        """Each pot a transfer names gets its own account and ledger; a new pot that
+        nothing was ever moved into is added to the main account.  See the module
+        docstring ("Pot accounts")."""
+        legs = {}
+        for a in self.accounts:
+            for t in self._txs[a["id"]]:
+                if t["scheme"] == "uk_retail_pot":
+                    legs.setdefault(t["metadata"]["pot_id"], []).append(t)
+        with self._drawing_from("pots"):
+            created_ns = self._anchor_ns - 3 * DAY + self._ri(DAY)
+            self.pot_roles["never_used"] = self._new_pot(
+                self.account_ids["retail"], "🌱 Someday", "color_blue", 0, goal=50000,
+                created_ns=created_ns, updated_ns=created_ns)
+            for plist in self.pots.values():
+                for pot in plist:
+                    if pot["id"] in legs:
+                        self._store(self._open_pot_account(pot),
+                                    self._pot_ledger(pot, legs[pot["id"]]))
+
+    def _open_pot_account(self, pot) -> str:
+        """Show the pot's account (as its first transfer does); returns its id."""
+        pot_acc = self._pot_acc_ids[pot["id"]]
+        self.pot_accounts[pot["id"]] = pot_acc
+        self._pot_of_account[pot_acc] = pot
+        self._txs.setdefault(pot_acc, [])
+        self._keys.setdefault(pot_acc, [])
+        return pot_acc
+
+    def _pot_leg(self, tx) -> dict:
+        """The pot account's side of a current account's pot transfer tx: the same
+        instant, ledger entry, metadata (pot_account_id is this account), category and
+        settled time, the opposite amount.  Its description is the current account's id,
+        as the current account's side names the pot."""
+        b = self._blk()
+        meta = dict(tx["metadata"])
+        pot_acc = meta["pot_account_id"]
+        amount = -tx["amount"]
+        return self._tx(
+            pot_acc, "tx_0000" + b[:18], parse_ts(tx["created"]), amount, tx["account_id"],
+            "uk_retail_pot", tx["category"], metadata=meta, settled=tx["settled"],
+            dedupe_id="%s:%s:%s:%s" % (meta["pot_id"], pot_acc,
+                                       "deposit" if amount > 0 else "withdraw",
+                                       meta.get("external_id", "")),
+            user_id=tx["user_id"])
+
+    def _pot_ledger(self, pot, legs) -> list:
+        """(created_ns, id, tx) items of a pot account: the legs of the current account's
+        transfers, monthly interest for a savings pot, and the transfers outside the
+        generated history that make it end at the pot's balance without going below 0."""
+        pot_acc = self._pot_acc_ids[pot["id"]]
+        items = []
+        for t in legs:
+            leg = self._pot_leg(t)
+            items.append((parse_ts(leg["created"]), leg["id"], leg))
+        if pot["type"] == "flexible_savings":
+            items.extend(self._interest(pot, pot_acc))
+        items.sort(key=lambda it: (it[0], it[1]))
+        run = low = 0
+        for _, _, t in items:
+            run += t["amount"]
+            low = min(low, run)
+        opening = max(pot["balance"] - run, -low)
+        surplus = opening + run - pot["balance"]
+        cur = pot["current_account_id"]
+        if opening:
+            # moved in before the generated history starts (pots are older than it)
+            ns = _truncate_frac(parse_ts(pot["created"]) + self._ri(MIN, 2 * HOUR), 3)
+            leg = self._pot_leg(self._pot_transfer(cur, ns, pot, -opening))
+            items.insert(0, (ns, leg["id"], leg))
+        if surplus:
+            # the generated transfers ignore what a pot holds: what is left over is
+            # withdrawn last (for a deleted pot, just before it was deleted)
+            last = items[-1][0] + MS
+            end = parse_ts(pot["updated"]) if pot["deleted"] else self._anchor_ns - 30 * MIN
+            ns = _truncate_frac(last + self._ri(max(min(end - last, HOUR), 1)), 3)
+            leg = self._pot_leg(self._pot_transfer(cur, ns, pot, surplus))
+            items.append((ns, leg["id"], leg))
+        return items
+
+    def _interest(self, pot, pot_acc) -> list:
+        """Interest paid into a savings pot's account early on the 1st of each month
+        for the month before, about 4.1% AER of the pot's balance."""
+        lo = max(parse_ts(pot["created"]), self._start_ns)
+        hi = parse_ts(pot["updated"]) if pot["deleted"] else self._anchor_ns
+        d = _ns_to_dt(lo).date()
+        period_from = d
+        items = []
+        while True:
+            d = date(d.year + d.month // 12, d.month % 12 + 1, 1)
+            month_ns = _dt_to_ns(datetime(d.year, d.month, d.day, tzinfo=timezone.utc))
+            if month_ns >= hi - 6 * HOUR:
+                return items
+            ns = _truncate_frac(month_ns + self._ri(2 * HOUR, 5 * HOUR), 3)
+            b = self._blk()
+            until = d - timedelta(days=1)
+            amount = max(1, int(pot["balance"] * 0.041 / 12 * (0.85 + 0.3 * self._rng.random())))
+            meta = {"interest_period_end": until.isoformat(),
+                    "interest_period_start": period_from.isoformat(),
+                    "interest_rate": "4.10",
+                    "ledger_insertion_id": "entryset_0000" + b[18:36],
+                    "pot_id": pot["id"]}
+            tx = self._tx(pot_acc, "tx_0000" + b[:18], ns, amount, "Interest",
+                          "monzo_interest", "savings", metadata=meta,
+                          dedupe_id="interest:%s:%s" % (pot_acc, until.strftime("%Y-%m")))
+            items.append((ns, tx["id"], tx))
+            period_from = d
+
     # ------------------------------------------------------------------ mutation API
 
     def add_account(self, typ: str = "uk_retail", closed: bool = False) -> dict:
@@ -1539,6 +1707,19 @@ class FakeBank:
             return copy.deepcopy(b)
 
     def _adjust_balance(self, acc_id, delta, created_ns=None, spending=False):
+        pot = self._pot_of_account.get(acc_id)
+        if pot is not None:
+            # a pot account: the pot's balance, and its current account's totals, move
+            # (a deleted pot stays at 0)
+            if pot["deleted"] or not delta:
+                return
+            pot["balance"] += delta
+            pot["updated"] = format_ts(_truncate_frac(self._now_ns(), 3))
+            b = self.balances.get(pot["current_account_id"])
+            if b is not None:
+                b["total_balance"] += delta
+                b["balance_including_flexible_savings"] += delta
+            return
         b = self.balances.get(acc_id)
         if b is None or not delta:
             return
@@ -1596,7 +1777,8 @@ class FakeBank:
           created / settled / updated: datetime, ns int or RFC 3339 string ("" = pending)
           merchant: a merchant dict, None, or a string (catalogue key, merchant id or
                     name; an unknown name makes a new merchant)
-        The account's balance moves by the amount (unless declined)."""
+        The account's balance moves by the amount (unless declined); in a pot account,
+        the pot's balance and its current account's total_balance do."""
         with self._lock:
             if acc_id not in self._txs:
                 raise KeyError(acc_id)
@@ -1685,6 +1867,38 @@ class FakeBank:
             new_eff = 0 if "decline_reason" in tx else tx["amount"]
             self._adjust_balance(acc, new_eff - old_eff)
             return tx
+
+    def transfer_to_pot(self, acc_id: str, pot_id: str, amount: int, created=None,
+                        trigger: str = "user") -> tuple:
+        """Move money between current account acc_id and its pot as the app does: amount
+        > 0 deposits into the pot, < 0 withdraws from it.  Writes both sides, the
+        current account's uk_retail_pot transfer (-amount, described by the pot id) and
+        the pot account's (+amount), at one instant (now on the fake clock unless
+        `created`, as for add_transaction), with one ledger entry and the same metadata;
+        the account's balance, the pot's balance and the account's total_balance move.
+        The first transfer to a pot shows its pot account (bank.pot_accounts).  Locks
+        and what the pot holds are not checked.  Returns (the current account's
+        transaction, the pot account's)."""
+        with self._lock:
+            pot = self.pot(pot_id)
+            if pot["current_account_id"] != acc_id:
+                raise ValueError("pot %s belongs to %s" % (pot_id, pot["current_account_id"]))
+            if pot["deleted"]:
+                raise ValueError("pot %s is deleted" % pot_id)
+            amount = int(amount)
+            if not amount:
+                raise ValueError("amount must not be 0")
+            ns = _truncate_frac(self._now_ns() if created is None else _to_ns(created), 3)
+            if pot_id not in self.pot_accounts:
+                self._open_pot_account(pot)
+            tx = self._pot_transfer(acc_id, ns, pot, -amount, trigger=trigger)
+            leg = self._pot_leg(tx)
+            if tx["id"] in self._by_id or leg["id"] in self._by_id:
+                raise ValueError("duplicate transaction id")
+            for t in (tx, leg):
+                self._insert(t["account_id"], t, ns)
+                self._adjust_balance(t["account_id"], t["amount"])
+            return tx, leg
 
     def remove_transaction(self, tx_id: str) -> dict:
         """Remove a transaction (a pending one that vanished); the balance follows."""
@@ -2012,22 +2226,24 @@ class FakeBank:
                 [a for a in self.accounts if a["type"] == account_type]
             return {"accounts": accs}
 
-    def _check_account(self, acc_id, param="account_id"):
+    def _check_account(self, acc_id, param="account_id", known=None):
+        """400 without an id, 404 for one not in `known` (default: any account with
+        transactions, pot accounts included)."""
         if not acc_id:
             raise ApiError(400, "bad_request.missing_param." + param,
                            "The field '%s' is required" % param, retryable={})
-        if acc_id not in self._txs:
+        if acc_id not in (self._txs if known is None else known):
             raise ApiError(404, "not_found.account_not_found", "Account not found",
                            retryable={})
 
     def api_balance(self, acc_id) -> dict:
         with self._lock:
-            self._check_account(acc_id)
+            self._check_account(acc_id, known=self.balances)
             return self.balances[acc_id]
 
     def api_pots(self, acc_id) -> dict:
         with self._lock:
-            self._check_account(acc_id, "current_account_id")
+            self._check_account(acc_id, "current_account_id", known=self.balances)
             return {"pots": self.pots.get(acc_id, [])}
 
     @staticmethod
@@ -2134,7 +2350,9 @@ class FakeBank:
         """What a separate process needs to know (GET /_fake/info)."""
         return {"client_id": self.client_id, "client_secret": self.client_secret,
                 "user_id": self.user_id, "account_ids": self.account_ids,
-                "awkward": self.awkward, "now": format_ts(self._now_ns()),
+                "awkward": self.awkward, "pot_accounts": self.pot_accounts,
+                "pot_roles": {role: p["id"] for role, p in self.pot_roles.items()},
+                "now": format_ts(self._now_ns()),
                 "anchor": format_ts(self._anchor_ns), "seed": self.seed,
                 "token_lifetime": self.token_lifetime,
                 "approve_after_polls": self.approve_after_polls}

@@ -323,6 +323,10 @@ class _Handler(BaseHTTPRequestHandler):
                 obj = bank.update_transaction(args.pop("id"), **args)
             elif name == "remove_transaction":
                 obj = bank.remove_transaction(args["id"])
+            elif name == "transfer_to_pot":
+                tx, leg = bank.transfer_to_pot(args.pop("account_id"), args.pop("pot_id"),
+                                               **args)
+                obj = {"transaction": tx, "pot_transaction": leg}
             elif name == "settings":
                 for k in ("token_lifetime", "approve_after_polls", "confidential",
                           "redirect_uris", "code_lifetime"):
