@@ -9,6 +9,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -1054,6 +1055,188 @@ def test_transfer_to_pot(bank, token, main):
     info = http("GET", bank.url + "/_fake/info").json()
     assert info["pot_accounts"] == bank.pot_accounts
     assert info["pot_roles"]["never_used"] == pot["id"]
+
+
+# --------------------------------------------------------------------------- attachments
+
+ATTACHMENT_KEYS = {"created", "external_id", "file_type", "file_url", "id", "type", "url",
+                   "user_id"}
+MAGIC = {"image/png": (b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"),
+         "image/jpeg": (b"\xff\xd8\xff\xe0", b"\xff\xd9"),
+         "application/pdf": (b"%PDF-1.4\n", b"%%EOF\n")}
+
+
+def attachments(bank):
+    """(transaction, attachment) for every attachment in the bank."""
+    return [(t, a) for txs in bank.transactions.values() for t in txs
+            for a in t["attachments"] or ()]
+
+
+def test_generated_attachments(bank, main):
+    roles = bank.attachment_roles
+    assert set(roles) == {"attachment", "receipt_png", "two_attachments", "large_jpeg",
+                          "old_receipt", "invoice_pdf"}
+    assert roles["attachment"] == bank.awkward["attachment"]
+    assert bank.transaction(roles["invoice_pdf"])["account_id"] == bank.account_ids["business"]
+    found = attachments(bank)
+    assert {t["id"] for t, _ in found} == set(roles.values())
+    assert len(bank.transaction(roles["two_attachments"])["attachments"]) == 2
+    assert {a["file_type"] for _, a in found} == set(MAGIC)
+    assert len({t["created"][:7] for t, _ in found}) >= 2                  # months
+    now = bank.now().timestamp()
+    assert now - parse_ts(bank.transaction(roles["old_receipt"])["created"]) / 1e9 > 90 * 86400
+    api_host = urllib.parse.urlsplit(bank.url).hostname
+    for t, a in found:
+        assert set(a) == ATTACHMENT_KEYS
+        assert a["external_id"] == t["id"] and a["user_id"] == bank.user_id
+        assert re.fullmatch(r"attach_[0-9A-Za-z]{22}", a["id"])
+        assert a["type"] == a["file_type"] and a["url"] == a["file_url"]
+        assert a["file_url"].startswith(bank.attachment_url + "/")
+        assert urllib.parse.urlsplit(a["file_url"]).hostname not in (api_host, None)
+        assert parse_ts(t["created"]) < parse_ts(a["created"]) < parse_ts(t["updated"])
+        assert t["scheme"] == "mastercard" and t["settled"]
+    sizes = {a["file_type"]: len(bank.attachment_bytes(a["file_url"])) for _, a in found}
+    large = bank.transaction(roles["large_jpeg"])["attachments"][0]
+    assert 200 * 1024 <= len(bank.attachment_bytes(large["file_url"])) < 210 * 1024
+    assert len(set(len(bank.attachment_bytes(a["file_url"])) for _, a in found)) == len(found)
+    assert min(sizes.values()) < 20000
+    # the same bytes from the same seed, before any server started
+    other = FakeBank(seed=1)
+    for t, a in found:
+        b = other.transaction(t["id"])["attachments"]
+        twin = [x for x in b if x["id"] == a["id"]][0]
+        assert twin["file_url"].startswith("https://attachments.fakebank.invalid/")
+        assert other.attachment_bytes(twin["file_url"]) == bank.attachment_bytes(a["file_url"])
+
+
+def test_attachment_host_serves_the_files(bank, token):
+    bank.reset_counts()
+    found = attachments(bank)
+    for t, a in found:
+        want = bank.attachment_bytes(a["file_url"])
+        r = http("GET", a["file_url"])
+        assert r.status == 200, a["file_url"]
+        assert r.body == want
+        assert r.headers["Content-Type"] == a["file_type"]
+        assert r.headers["Content-Length"] == str(len(want))
+        start, end = MAGIC[a["file_type"]]
+        assert want.startswith(start) and want.endswith(end)
+        r = http("HEAD", a["file_url"])
+        assert r.status == 200 and r.body == b""
+        assert r.headers["Content-Length"] == str(len(want))
+        assert r.headers["Content-Type"] == a["file_type"]
+    assert bank.attachment_counts == {a["file_url"]: {"GET": 1, "HEAD": 1} for _, a in found}
+    assert bank.counts["attachment"] == 2 * len(found)
+    assert bank.counts["transactions"] == bank.counts["transaction"] == 0
+    missing = bank.attachment_url + "/file/nothing.jpg"
+    assert http("GET", missing).status == 404
+    r = http("POST", found[0][1]["file_url"], form={"x": "1"})
+    assert r.status == 405
+    counts = bank.attachment_counts
+    assert counts[missing] == {"GET": 1}
+    assert counts[found[0][1]["file_url"]] == {"GET": 1, "HEAD": 1, "POST": 1}
+    assert bank.attachment_auth_violations == []
+    r = http("GET", bank.url + "/_fake/attachments").json()
+    assert r == {"url": bank.attachment_url, "counts": counts, "auth_violations": []}
+    info = http("GET", bank.url + "/_fake/info").json()
+    assert info["attachment_url"] == bank.attachment_url
+    assert info["attachment_roles"] == bank.attachment_roles
+    bank.reset_counts()
+    assert bank.attachment_counts == {} and bank.counts["attachment"] == 0
+
+
+def test_attachment_host_refuses_authorization(bank, token):
+    url = bank.transaction(bank.attachment_roles["receipt_png"])["attachments"][0]["file_url"]
+    path = urllib.parse.urlsplit(url).path
+    r = http("GET", url, token=token)
+    assert r.status == 403 and r.body != bank.attachment_bytes(url)
+    r = http("HEAD", url, token=token)
+    assert r.status == 403
+    conn = httpclient.HTTPConnection(bank.attachment_host, bank.attachment_port, timeout=5)
+    conn.request("GET", path, headers={"Authorization": "Basic eDp5"})
+    assert conn.getresponse().status == 403
+    conn.close()
+    assert bank.attachment_auth_violations == [
+        {"method": "GET", "path": path, "authorization": "Bearer " + token},
+        {"method": "HEAD", "path": path, "authorization": "Bearer " + token},
+        {"method": "GET", "path": path, "authorization": "Basic eDp5"}]
+    assert bank.attachment_counts[url] == {"GET": 2, "HEAD": 1}
+    bank.reset_counts()                                 # the record stays
+    assert len(bank.attachment_auth_violations) == 3
+    assert http("GET", url).status == 200               # without it, served
+    assert http("GET", bank.url + "/_fake/attachments").json()["auth_violations"] == \
+        bank.attachment_auth_violations
+    # a refused request uses up no fault
+    bank.inject("attachment", status=500)
+    assert http("GET", url, token=token).status == 403
+    assert http("GET", url).status == 500
+    assert http("GET", url).status == 200
+
+
+def test_attachment_faults(bank, token):
+    url = bank.transaction(bank.attachment_roles["large_jpeg"])["attachments"][0]["file_url"]
+    size = len(bank.attachment_bytes(url))
+    bank.inject("attachment", status=503, retry_after=3, count=2)
+    for method in ("GET", "HEAD"):
+        r = http(method, url)
+        assert r.status == 503 and r.headers["Retry-After"] == "3"
+    assert http("GET", url).status == 200
+    bank.inject("attachment", kind="delay", delay=0.3)
+    t0 = time.monotonic()
+    assert http("GET", url).status == 200
+    assert time.monotonic() - t0 >= 0.3
+    bank.inject("attachment", kind="truncate")
+    conn = httpclient.HTTPConnection(bank.attachment_host, bank.attachment_port, timeout=5)
+    conn.request("GET", urllib.parse.urlsplit(url).path)
+    resp = conn.getresponse()
+    assert resp.status == 200 and resp.headers["Content-Length"] == str(size)
+    with pytest.raises(httpclient.IncompleteRead):
+        resp.read()
+    conn.close()
+    bank.inject("attachment", kind="drop")
+    with pytest.raises((urllib.error.URLError, httpclient.HTTPException, ConnectionError)):
+        http("GET", url)
+    assert http("GET", url).body == bank.attachment_bytes(url)
+    # faults for every endpoint leave the attachment host alone, and the other way round
+    bank.inject(None, status=500, count=None)
+    assert http("GET", url).status == 200
+    assert api(bank, "/accounts", token).status == 500
+    bank.clear_faults()
+    bank.inject("attachment", status=502, count=None)
+    assert api(bank, "/accounts", token).status == 200
+    assert http("GET", url).status == 502
+    bank.clear_faults()
+    with pytest.raises(ValueError):
+        bank.inject("attachment", kind="bad_json")
+    assert http("POST", bank.url + "/_fake/fault",
+                body={"endpoint": "attachment", "status": 504}).status == 200
+    assert http("GET", url).status == 504
+    # a request held until released
+    hold = bank.hold("attachment")
+    got = []
+    th = threading.Thread(target=lambda: got.append(http("HEAD", url)))
+    th.start()
+    hold.wait_arrived()
+    assert not got
+    hold.release()
+    th.join(10)
+    assert got[0].status == 200
+
+
+def test_stop_stops_the_attachment_host_too(bank):
+    url = bank.transaction(bank.attachment_roles["receipt_png"])["attachments"][0]["file_url"]
+    port, aport = bank.port, bank.attachment_port
+    assert http("GET", url).status == 200
+    bank.stop()
+    for p in (port, aport):
+        host = bank.attachment_host if p == aport else "127.0.0.1"
+        with pytest.raises(OSError):
+            socket.create_connection((host, p), timeout=1).close()
+    bank.start(port=port)                               # same ports, same file_url
+    assert bank.attachment_port == aport
+    assert bank.transaction(bank.attachment_roles["receipt_png"])["attachments"][0][
+        "file_url"] == url
+    assert http("GET", url).status == 200
 
 
 # --------------------------------------------------------------------------- mutations

@@ -29,6 +29,10 @@ anchor give byte-identical data.
   within an hour after the pot's last other transaction (and before a deleted pot's
   deletion). A pot nothing was ever moved into ("never_used") was created between 3
   and 2 days before the anchor.
+* Attachments (below) are on the first settled card payment at or after 8, 45, 80 and
+  150 days before the anchor in the main account and 20 days in the business account,
+  besides the awkward one; each was added between its transaction's creation and its
+  settlement.
 
 The fake clock starts at the real time (shifted by whole days when an explicit anchor
 is given, so that "now" is on the anchor day) and only moves with advance().
@@ -57,8 +61,21 @@ transactions, in ``transactions[pot account id]``, are:
   them a pot account's transactions add up to the pot's balance (0 for a deleted pot)
   and their running total never goes below 0.
 
+Attachments
+-----------
+Attachment objects (monzo-api.md 1.8, plus the "type" and "url" older responses have)
+sit on a few transactions, named in ``attachment_roles``: "receipt_png", "two_attachments"
+(a JPEG and a PDF), "large_jpeg" (about 200 KiB), "old_receipt" (a PDF, older than 90
+days), "invoice_pdf" (business account) and the awkward "attachment" (a JPEG).  Their
+file_url name the attachment host that start() runs on a second loopback address
+(``attachment_url``; https://attachments.fakebank.invalid until then).  It serves GET and
+HEAD with exact sizes and file_type as Content-Type; the bytes (``attachment_bytes``)
+are a valid PNG/JPEG/PDF start and end around filler, the same for the same seed.  It
+takes no token: any request with an Authorization header gets 403 and is recorded in
+``attachment_auth_violations``.
+
 All of this is drawn from generators of its own (see _drawing_from), so the data made
-before pot accounts existed is unchanged.
+before pot accounts and attachment files existed is unchanged but for the attachments.
 """
 
 from __future__ import annotations
@@ -75,8 +92,10 @@ import random
 import re
 import secrets
 import string
+import struct
 import threading
 import time
+import zlib
 from datetime import date, datetime, timedelta, timezone
 
 B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
@@ -86,9 +105,11 @@ HOUR = 3600 * NS
 MIN = 60 * NS
 MS = 1_000_000
 
-# Endpoint names used by counts and inject(endpoint=...).
+# Endpoint names used by counts and inject(endpoint=...); "attachment" is any request
+# to the attachment host.
 ENDPOINTS = ("auth", "token", "logout", "whoami", "accounts", "balance", "pots",
-             "transactions", "transaction", "not_found")
+             "transactions", "transaction", "not_found", "attachment")
+NOT_API = ("auth", "attachment")    # what inject(endpoint=None) leaves alone
 DATA_ENDPOINTS = ("accounts", "balance", "pots", "transactions", "transaction")
 FAULT_KINDS = ("status", "delay", "bad_json", "truncate", "drop")
 
@@ -177,6 +198,46 @@ def _ts_value(value) -> str:
 def _truncate_frac(ns: int, digits: int) -> int:
     unit = 10 ** (9 - digits)
     return ns - ns % unit
+
+
+# --------------------------------------------------------------------------- files
+
+_NO_FILE_HOST = "https://attachments.fakebank.invalid"   # file_url's host until start()
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _file_content(file_type: str, size: int, rng: random.Random) -> bytes:
+    """Exactly `size` bytes of a file of that type: a valid start and end, and filler from
+    rng where readers skip it (a private PNG chunk, JPEG comments, a PDF stream)."""
+    if file_type == "image/png":
+        head = b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2,
+                                                                        0, 0, 0))
+        tail = _png_chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + _png_chunk(b"IEND", b"")
+        out = head + _png_chunk(b"fkFl", rng.randbytes(size - len(head) - len(tail) - 12)) + tail
+    elif file_type == "image/jpeg":
+        head = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+        rest = size - len(head) - 2
+        k = -(-rest // 65537)            # comment segments: 4 bytes each, 65533 of data
+        data = rest - 4 * k
+        out = head
+        for i in range(k):
+            n = data // k + (i < data % k)
+            out += b"\xff\xfe" + struct.pack(">H", n + 2) + rng.randbytes(n)
+        out += b"\xff\xd9"
+    elif file_type == "application/pdf":
+        head = b"%%PDF-1.4\n%%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Length %d >>\nstream\n"
+        tail = b"\nendstream\nendobj\ntrailer\n<< >>\n%%EOF\n"
+        n = size - len(head % 0) - len(tail)
+        while len(head % n) + n + len(tail) != size:
+            n -= 1
+        out = head % n + rng.randbytes(n) + tail
+    else:
+        raise ValueError("no content for %r" % (file_type,))
+    assert len(out) == size
+    return out
 
 
 # --------------------------------------------------------------------------- errors
@@ -423,6 +484,18 @@ class FakeBank:
 
         self._server = None
         self._thread = None
+        self._file_server = None
+        self._file_thread = None
+
+        # the attachment host (see start())
+        self.attachment_host = None
+        self.attachment_port = None
+        self.attachment_url = None
+        self.attachment_roles = {}        # name -> id of a transaction with attachments
+        self.attachment_auth_violations = []   # requests that carried Authorization
+        self._files = {}                  # path -> (attachment, file name, size)
+        self._file_bytes = {}             # path -> content, made at the first ask
+        self._attachment_counts = {}      # path -> {method: n}
 
         n_main = 400 if transactions is None else int(transactions)
         if n_main < 0:
@@ -478,9 +551,12 @@ class FakeBank:
             return dict(self._counts)
 
     def reset_counts(self) -> None:
+        """Requests per endpoint and per attachment file back to 0 (the record of
+        attachment_auth_violations stays)."""
         with self._lock:
             for k in self._counts:
                 self._counts[k] = 0
+            self._attachment_counts.clear()
 
     def count(self, endpoint: str) -> None:
         with self._lock:
@@ -679,6 +755,7 @@ class FakeBank:
 
         # ---- added later, each from a generator of its own (see _drawing_from)
         self._gen_pot_accounts()
+        self._gen_attachments()
 
     @contextlib.contextmanager
     def _drawing_from(self, name: str):
@@ -1560,11 +1637,11 @@ class FakeBank:
         """Each pot a transfer names gets its own account and ledger; a new pot that
         nothing was ever moved into is added to the main account.  See the module
         docstring ("Pot accounts")."""
-        legs = {}
+        legs = {}                         # pot id -> [(created_ns, transfer)]
         for a in self.accounts:
-            for t in self._txs[a["id"]]:
+            for (ns, _), t in zip(self._keys[a["id"]], self._txs[a["id"]]):
                 if t["scheme"] == "uk_retail_pot":
-                    legs.setdefault(t["metadata"]["pot_id"], []).append(t)
+                    legs.setdefault(t["metadata"]["pot_id"], []).append((ns, t))
         with self._drawing_from("pots"):
             created_ns = self._anchor_ns - 3 * DAY + self._ri(DAY)
             self.pot_roles["never_used"] = self._new_pot(
@@ -1585,7 +1662,7 @@ class FakeBank:
         self._keys.setdefault(pot_acc, [])
         return pot_acc
 
-    def _pot_leg(self, tx) -> dict:
+    def _pot_leg(self, tx, created_ns=None) -> dict:
         """The pot account's side of a current account's pot transfer tx: the same
         instant, ledger entry, metadata (pot_account_id is this account), category and
         settled time, the opposite amount.  Its description is the current account's id,
@@ -1594,9 +1671,12 @@ class FakeBank:
         meta = dict(tx["metadata"])
         pot_acc = meta["pot_account_id"]
         amount = -tx["amount"]
+        if created_ns is None:
+            created_ns = parse_ts(tx["created"])
         return self._tx(
-            pot_acc, "tx_0000" + b[:18], parse_ts(tx["created"]), amount, tx["account_id"],
-            "uk_retail_pot", tx["category"], metadata=meta, settled=tx["settled"],
+            pot_acc, "tx_0000" + b[:18], created_ns, amount, tx["account_id"],
+            "uk_retail_pot", tx["category"], metadata=meta,
+            settled="created" if tx["settled"] == tx["created"] else tx["settled"],
             dedupe_id="%s:%s:%s:%s" % (meta["pot_id"], pot_acc,
                                        "deposit" if amount > 0 else "withdraw",
                                        meta.get("external_id", "")),
@@ -1608,9 +1688,9 @@ class FakeBank:
         generated history that make it end at the pot's balance without going below 0."""
         pot_acc = self._pot_acc_ids[pot["id"]]
         items = []
-        for t in legs:
-            leg = self._pot_leg(t)
-            items.append((parse_ts(leg["created"]), leg["id"], leg))
+        for ns, t in legs:
+            leg = self._pot_leg(t, ns)
+            items.append((ns, leg["id"], leg))
         if pot["type"] == "flexible_savings":
             items.extend(self._interest(pot, pot_acc))
         items.sort(key=lambda it: (it[0], it[1]))
@@ -1624,7 +1704,7 @@ class FakeBank:
         if opening:
             # moved in before the generated history starts (pots are older than it)
             ns = _truncate_frac(parse_ts(pot["created"]) + self._ri(MIN, 2 * HOUR), 3)
-            leg = self._pot_leg(self._pot_transfer(cur, ns, pot, -opening))
+            leg = self._pot_leg(self._pot_transfer(cur, ns, pot, -opening), ns)
             items.insert(0, (ns, leg["id"], leg))
         if surplus:
             # the generated transfers ignore what a pot holds: what is left over is
@@ -1632,7 +1712,7 @@ class FakeBank:
             last = items[-1][0] + MS
             end = parse_ts(pot["updated"]) if pot["deleted"] else self._anchor_ns - 30 * MIN
             ns = _truncate_frac(last + self._ri(max(min(end - last, HOUR), 1)), 3)
-            leg = self._pot_leg(self._pot_transfer(cur, ns, pot, surplus))
+            leg = self._pot_leg(self._pot_transfer(cur, ns, pot, surplus), ns)
             items.append((ns, leg["id"], leg))
         return items
 
@@ -1663,6 +1743,113 @@ class FakeBank:
                           dedupe_id="interest:%s:%s" % (pot_acc, until.strftime("%Y-%m")))
             items.append((ns, tx["id"], tx))
             period_from = d
+
+    # ---------------------------------------------------------------- attachments
+
+    # name -> (account role, days before the anchor, files: (name, type, size range))
+    _ATTACHED = [
+        ("receipt_png", "retail", 8, [("receipt.png", "image/png", (1500, 12000))]),
+        ("two_attachments", "retail", 45, [("receipt.jpg", "image/jpeg", (15000, 90000)),
+                                           ("warranty.pdf", "application/pdf",
+                                            (20000, 120000))]),
+        ("large_jpeg", "retail", 80, [("photo.jpg", "image/jpeg", (204800, 206848))]),
+        ("old_receipt", "retail", 150, [("receipt.pdf", "application/pdf", (3000, 30000))]),
+        ("invoice_pdf", "business", 20, [("invoice.pdf", "application/pdf",
+                                          (20000, 120000))]),
+    ]
+
+    def _gen_attachments(self) -> None:
+        """Attachments on settled card payments about 8, 45, 80 and 150 days before the
+        anchor in the main account and 20 in the business one (the first at or after
+        each), besides the awkward one: names in attachment_roles.  Their files are
+        served by the attachment host (see start())."""
+        with self._drawing_from("attachments"):
+            tx_id = self.awkward.get("attachment")
+            if tx_id:
+                att = self._by_id[tx_id]["attachments"][0]
+                self._add_file(att, "receipt.jpg", self._ri(15000, 90000))
+                self.attachment_roles["attachment"] = tx_id
+            for role, acc_role, days, files in self._ATTACHED:
+                tx = self._attachable(self.account_ids[acc_role], days)
+                if tx is None:
+                    continue
+                created_ns = parse_ts(tx["created"])
+                window = max(parse_ts(tx["settled"]) - created_ns, 2 * MIN)
+                tx["attachments"] = []
+                for name, file_type, (lo, hi) in files:
+                    ns = _truncate_frac(created_ns + self._ri(MIN, window), 3)
+                    att = {"created": format_ts(ns), "external_id": tx["id"],
+                           "file_type": file_type, "file_url": "", "id": self._rid("attach_"),
+                           "type": file_type, "url": "", "user_id": self.user_id}
+                    tx["attachments"].append(att)
+                    self._add_file(att, name, self._ri(lo, hi))
+                self.attachment_roles[role] = tx["id"]
+
+    def _attachable(self, acc, days):
+        """The first settled card payment without attachments `days` before the anchor
+        or later (before the pending ones), or None."""
+        taken = set(self.awkward.values())
+        keys = self._keys[acc]
+        for i in range(bisect.bisect_left(keys, (self._anchor_ns - days * DAY, "")), len(keys)):
+            t = self._txs[acc][i]
+            if t["scheme"] == "mastercard" and t["settled"] and t["amount"] < 0 and \
+                    "decline_reason" not in t and not t["attachments"] and t["id"] not in taken:
+                return t
+        return None
+
+    def _add_file(self, att, name, size) -> None:
+        path = "/file/%s/%s/%s" % (self.user_id, att["id"], name)
+        self._files[path] = (att, name, size)
+        att["file_url"] = att["url"] = (self.attachment_url or _NO_FILE_HOST) + path
+
+    def _file_path(self, url: str) -> str:
+        from urllib.parse import urlsplit
+        return urlsplit(url).path
+
+    def attachment_bytes(self, file_url: str) -> bytes:
+        """The content the attachment host serves for file_url (KeyError if none)."""
+        return self._file_content(self._file_path(file_url))
+
+    def _file_content(self, path: str) -> bytes:
+        with self._lock:
+            data = self._file_bytes.get(path)
+            if data is None:
+                att, _, size = self._files[path]
+                rng = random.Random("fakebank:file:%d:%s" % (self.seed, att["id"]))
+                data = self._file_bytes[path] = _file_content(att["file_type"], size, rng)
+            return data
+
+    def attachment_file(self, path: str):
+        """(content type, bytes) the attachment host serves at path, or None (used by
+        the server)."""
+        with self._lock:
+            if path not in self._files:
+                return None
+            return self._files[path][0]["file_type"], self._file_content(path)
+
+    def attachment_seen(self, path: str, method: str, authorization) -> None:
+        """Count a request to the attachment host; one that carries an Authorization
+        header is also recorded in attachment_auth_violations (used by the server)."""
+        with self._lock:
+            self._counts["attachment"] += 1
+            per = self._attachment_counts.setdefault(path, {})
+            per[method] = per.get(method, 0) + 1
+            if authorization is not None:
+                self.attachment_auth_violations.append(
+                    {"method": method, "path": path, "authorization": authorization})
+
+    @property
+    def attachment_counts(self) -> dict:
+        """file URL -> {method: requests}, for every path asked for since the last
+        reset_counts(), refused requests included."""
+        with self._lock:
+            base = self.attachment_url or _NO_FILE_HOST
+            return {base + path: dict(per) for path, per in self._attachment_counts.items()}
+
+    def _point_attachments_at(self, base: str) -> None:
+        with self._lock:
+            for path, (att, _, _) in self._files.items():
+                att["file_url"] = att["url"] = base + path
 
     # ------------------------------------------------------------------ mutation API
 
@@ -1892,7 +2079,7 @@ class FakeBank:
             if pot_id not in self.pot_accounts:
                 self._open_pot_account(pot)
             tx = self._pot_transfer(acc_id, ns, pot, -amount, trigger=trigger)
-            leg = self._pot_leg(tx)
+            leg = self._pot_leg(tx, ns)
             if tx["id"] in self._by_id or leg["id"] in self._by_id:
                 raise ValueError("duplicate transaction id")
             for t in (tx, leg):
@@ -1915,7 +2102,8 @@ class FakeBank:
                count: int | None = 1, delay: float = 0.0, retry_after=None,
                code: str | None = None, message: str | None = None) -> None:
         """Make the next `count` requests to `endpoint` (None: any API endpoint but the
-        browser page "auth") misbehave. kind: status | delay | bad_json | truncate | drop.
+        browser page "auth"; "attachment": the attachment host, where bad_json has no
+        sense) misbehave. kind: status | delay | bad_json | truncate | drop.
         count None: until clear_faults(). delay applies before any kind."""
         if kind not in FAULT_KINDS:
             raise ValueError("unknown fault kind %r" % (kind,))
@@ -1923,6 +2111,8 @@ class FakeBank:
             raise ValueError("unknown endpoint %r (one of %s)" % (endpoint, ", ".join(ENDPOINTS)))
         if count is not None and int(count) < 1:
             raise ValueError("count must be >= 1 or None")
+        if endpoint == "attachment" and kind == "bad_json":
+            raise ValueError("the attachment host sends no JSON")
         with self._lock:
             self._faults.append({
                 "endpoint": endpoint, "kind": kind, "status": int(status),
@@ -1962,7 +2152,7 @@ class FakeBank:
         """The fault to apply to this request, if any (used by the server)."""
         with self._lock:
             for f in self._faults:
-                if f["endpoint"] is None and endpoint == "auth":
+                if f["endpoint"] is None and endpoint in NOT_API:
                     continue
                 if f["endpoint"] is not None and f["endpoint"] != endpoint:
                     continue
@@ -2314,27 +2504,50 @@ class FakeBank:
 
     # ------------------------------------------------------------------ server
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> "FakeBank":
-        """Serve on host:port (0 = any free port) in a background thread."""
+    def start(self, host: str = "127.0.0.1", port: int = 0, attachment_host: str | None = None,
+              attachment_port: int | None = None) -> "FakeBank":
+        """Serve the API on host:port (0 = any free port), and the attachments' files on
+        a second loopback host, each in a background thread.  The attachment host is
+        attachment_host (default 127.0.0.2, or `host` where that cannot be bound) on
+        attachment_port (default: the one the previous start had, else any free port);
+        the attachments' file_url name it from then on (attachment_url)."""
         from .server import serve
         if self._server is not None:
             raise RuntimeError("already started")
         self._server, self._thread = serve(self, host, port)
         self.host = host
         self.port = self._server.server_address[1]
-        self.url = "http://%s:%d" % (host if ":" not in host else "[%s]" % host, self.port)
+        self.url = _base_url(host, self.port)
+        hosts = [attachment_host] if attachment_host else \
+            ["127.0.0.2" if host != "127.0.0.2" else "127.0.0.3", host]
+        ports = [attachment_port] if attachment_port is not None else \
+            [p for p in (self.attachment_port, 0) if p is not None]
+        for h, p in [(h, p) for h in hosts for p in ports]:
+            try:
+                self._file_server, self._file_thread = serve(self, h, p, files=True)
+                break
+            except OSError as e:
+                failed = e
+        else:
+            self.stop()
+            raise failed
+        self.attachment_host = h
+        self.attachment_port = self._file_server.server_address[1]
+        self.attachment_url = _base_url(h, self.attachment_port)
+        self._point_attachments_at(self.attachment_url)
         return self
 
     def stop(self) -> None:
-        """Stop serving: close every open connection and join the thread."""
-        srv, th = self._server, self._thread
-        if srv is None:
-            return
-        self._server = self._thread = None
-        srv.shutdown()
-        srv.close_all_connections()
-        srv.server_close()
-        th.join(10)
+        """Stop serving, the API and the attachment host: close every open connection
+        and join the threads."""
+        for srv, th in ((self._server, self._thread), (self._file_server, self._file_thread)):
+            if srv is None:
+                continue
+            srv.shutdown()
+            srv.close_all_connections()
+            srv.server_close()
+            th.join(10)
+        self._server = self._thread = self._file_server = self._file_thread = None
 
     def __enter__(self):
         if self._server is None:
@@ -2352,10 +2565,16 @@ class FakeBank:
                 "user_id": self.user_id, "account_ids": self.account_ids,
                 "awkward": self.awkward, "pot_accounts": self.pot_accounts,
                 "pot_roles": {role: p["id"] for role, p in self.pot_roles.items()},
+                "attachment_url": self.attachment_url,
+                "attachment_roles": self.attachment_roles,
                 "now": format_ts(self._now_ns()),
                 "anchor": format_ts(self._anchor_ns), "seed": self.seed,
                 "token_lifetime": self.token_lifetime,
                 "approve_after_polls": self.approve_after_polls}
+
+
+def _base_url(host: str, port: int) -> str:
+    return "http://%s:%d" % (host if ":" not in host else "[%s]" % host, port)
 
 
 def dumps(obj) -> bytes:
