@@ -1223,6 +1223,39 @@ def test_attachment_faults(bank, token):
     assert got[0].status == 200
 
 
+def test_add_and_remove_attachment(bank, token):
+    tx = bank.transaction(bank.awkward["emoji"])
+    assert tx["attachments"] is None
+    bank.advance(60)
+    att = bank.add_attachment(tx["id"], file_type="image/png", size=4321)
+    assert att["external_id"] == tx["id"] and att["file_url"].endswith("/upload.png")
+    assert att["file_url"].startswith(bank.attachment_url + "/")
+    assert tx["updated"] == att["created"]
+    got = api(bank, "/transactions/" + tx["id"], token).json()["transaction"]
+    assert got["attachments"] == [att]
+    r = http("GET", att["file_url"])
+    assert r.status == 200 and len(r.body) == 4321 and r.body.startswith(MAGIC["image/png"][0])
+    r = http("POST", bank.url + "/_fake/add_attachment", body={
+        "tx_id": tx["id"], "file_type": "application/pdf", "size": 900, "name": "bill.pdf"})
+    second = r.json()
+    assert r.status == 200 and second["file_url"].endswith("/bill.pdf")
+    assert [a["id"] for a in tx["attachments"]] == [att["id"], second["id"]]
+    assert http("HEAD", second["file_url"]).headers["Content-Length"] == "900"
+    bank.advance(60)
+    bank.remove_attachment(att["id"])
+    assert tx["attachments"] == [second]
+    assert parse_ts(tx["updated"]) > parse_ts(att["created"])
+    assert http("GET", att["file_url"]).status == 404
+    r = http("POST", bank.url + "/_fake/remove_attachment",
+             body={"attachment_id": second["id"]})
+    assert r.status == 200 and tx["attachments"] == []
+    assert http("POST", bank.url + "/_fake/remove_attachment",
+                body={"attachment_id": second["id"]}).status == 400
+    for bad in ({"file_type": "text/plain"}, {"size": 10}):
+        with pytest.raises(ValueError):
+            bank.add_attachment(tx["id"], **bad)
+
+
 def test_stop_stops_the_attachment_host_too(bank):
     url = bank.transaction(bank.attachment_roles["receipt_png"])["attachments"][0]["file_url"]
     port, aport = bank.port, bank.attachment_port

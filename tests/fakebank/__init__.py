@@ -23,6 +23,8 @@ In process (pytest)::
     bank.add_transaction(acc, **fields); bank.update_transaction(tx_id, **fields)
     bank.remove_transaction(tx_id)       # all three work on pot accounts too
     tx, pot_tx = bank.transfer_to_pot(acc, pot_id, amount, created=None)  # both sides
+    bank.add_attachment(tx_id, file_type="image/jpeg", size=20000, name=None, created=None)
+    bank.remove_attachment(attachment_id)
     bank.inject(endpoint=None, kind="status", status=503, count=1, delay=0.0,
                 retry_after=None, code=None, message=None); bank.clear_faults()
     bank.approve_after_polls = 2; bank.approve(); bank.token_lifetime = 21600
@@ -38,7 +40,7 @@ GET counts | info | now | attachments ({"url", "counts", "auth_violations"});
 POST reset_counts | advance?seconds=N | balance | fault | clear_faults | mint_token
 (optional "tokens_file": path) | approve | add_transaction | update_transaction |
 remove_transaction | transfer_to_pot (answers {"transaction", "pot_transaction"}) |
-settings. POST bodies are JSON objects holding the keyword arguments of the method of
+add_attachment | remove_attachment | settings. POST bodies are JSON objects holding the keyword arguments of the method of
 the same name.
 
 bank.py holds the state and the generated data (its docstring says how dates are

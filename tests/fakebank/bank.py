@@ -72,7 +72,7 @@ file_url name the attachment host that start() runs on a second loopback address
 HEAD with exact sizes and file_type as Content-Type; the bytes (``attachment_bytes``)
 are a valid PNG/JPEG/PDF start and end around filler, the same for the same seed.  It
 takes no token: any request with an Authorization header gets 403 and is recorded in
-``attachment_auth_violations``.
+``attachment_auth_violations``.  add_attachment and remove_attachment change them later.
 
 All of this is drawn from generators of its own (see _drawing_from), so the data made
 before pot accounts and attachment files existed is unchanged but for the attachments.
@@ -97,6 +97,7 @@ import threading
 import time
 import zlib
 from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 NS = 1_000_000_000
@@ -203,6 +204,7 @@ def _truncate_frac(ns: int, digits: int) -> int:
 # --------------------------------------------------------------------------- files
 
 _NO_FILE_HOST = "https://attachments.fakebank.invalid"   # file_url's host until start()
+_FILE_EXT = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf"}
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -1802,13 +1804,9 @@ class FakeBank:
         self._files[path] = (att, name, size)
         att["file_url"] = att["url"] = (self.attachment_url or _NO_FILE_HOST) + path
 
-    def _file_path(self, url: str) -> str:
-        from urllib.parse import urlsplit
-        return urlsplit(url).path
-
     def attachment_bytes(self, file_url: str) -> bytes:
         """The content the attachment host serves for file_url (KeyError if none)."""
-        return self._file_content(self._file_path(file_url))
+        return self._file_content(urlsplit(file_url).path)
 
     def _file_content(self, path: str) -> bytes:
         with self._lock:
@@ -2086,6 +2084,47 @@ class FakeBank:
                 self._insert(t["account_id"], t, ns)
                 self._adjust_balance(t["account_id"], t["amount"])
             return tx, leg
+
+    def add_attachment(self, tx_id: str, file_type: str = "image/jpeg", size: int = 20000,
+                       name: str | None = None, created=None) -> dict:
+        """Attach a file to a transaction, as POST /attachment/register does: the
+        attachment object (created now on the fake clock unless `created`) goes at the
+        end of its attachments, the attachment host serves `size` bytes of file_type
+        (image/png, image/jpeg or application/pdf; at least 128) as `name`, and the
+        transaction's updated moves to now.  Returns the attachment (the bank's own)."""
+        if file_type not in _FILE_EXT:
+            raise ValueError("file_type must be one of " + ", ".join(_FILE_EXT))
+        if int(size) < 128:
+            raise ValueError("size must be at least 128")
+        with self._lock:
+            tx = self._by_id[tx_id]
+            now = self._now_ns()
+            att = {"created": format_ts(_truncate_frac(now if created is None else
+                                                       _to_ns(created), 3)),
+                   "external_id": tx_id, "file_type": file_type, "file_url": "",
+                   "id": self._rid("attach_"), "type": file_type, "url": "",
+                   "user_id": self.user_id}
+            self._add_file(att, name or "upload." + _FILE_EXT[file_type], int(size))
+            tx["attachments"] = (tx["attachments"] or []) + [att]
+            tx["updated"] = format_ts(_truncate_frac(now, 3))
+            return att
+
+    def remove_attachment(self, attachment_id: str) -> dict:
+        """Deregister an attachment (POST /attachment/deregister): it leaves its
+        transaction ([] when none is left), its file is no longer served (404), and the
+        transaction's updated moves to now.  Returns the attachment."""
+        with self._lock:
+            for path, (att, _, _) in list(self._files.items()):
+                if att["id"] == attachment_id:
+                    break
+            else:
+                raise KeyError(attachment_id)
+            del self._files[path]
+            self._file_bytes.pop(path, None)
+            tx = self._by_id[att["external_id"]]
+            tx["attachments"] = [a for a in tx["attachments"] if a["id"] != attachment_id]
+            tx["updated"] = format_ts(_truncate_frac(self._now_ns(), 3))
+            return att
 
     def remove_transaction(self, tx_id: str) -> dict:
         """Remove a transaction (a pending one that vanished); the balance follows."""

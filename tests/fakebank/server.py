@@ -346,6 +346,10 @@ class _Handler(_Base):
                 obj = bank.update_transaction(args.pop("id"), **args)
             elif name == "remove_transaction":
                 obj = bank.remove_transaction(args["id"])
+            elif name == "add_attachment":
+                obj = bank.add_attachment(**args)
+            elif name == "remove_attachment":
+                obj = bank.remove_attachment(**args)
             elif name == "transfer_to_pot":
                 tx, leg = bank.transfer_to_pot(args.pop("account_id"), args.pop("pot_id"),
                                                **args)
