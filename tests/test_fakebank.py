@@ -9,6 +9,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -858,6 +859,417 @@ def test_control_api(bank, main):
     r = http("POST", u + "remove_transaction", body={"id": tx["id"]})
     assert r.status == 200 and tx["id"] not in bank._by_id
     assert http("GET", u + "nothing").status == 404
+
+
+# --------------------------------------------------------------------------- pot accounts
+
+def current_side_transfers(bank):
+    """ledger_insertion_id -> the current accounts' pot transfers."""
+    return {t["metadata"]["ledger_insertion_id"]: t for a in bank.accounts
+            for t in bank.transactions[a["id"]] if t["scheme"] == "uk_retail_pot"}
+
+
+def test_pot_accounts_mirror_the_transfers_and_add_up(bank, main):
+    transfers = current_side_transfers(bank)
+    named = {t["metadata"]["pot_id"] for t in transfers.values()}
+    assert set(bank.pot_accounts) == named
+    mirrored = set()
+    outside = []
+    for pot_id, pot_acc in bank.pot_accounts.items():
+        pot = bank.pot(pot_id)
+        assert re.fullmatch(r"acc_[0-9A-Za-z]{22}", pot_acc)
+        assert pot_acc not in [a["id"] for a in bank.accounts]
+        txs = bank.transactions[pot_acc]
+        keys = [(parse_ts(t["created"]), t["id"]) for t in txs]
+        assert keys == sorted(keys)
+        run = 0
+        unmatched = []
+        for t in txs:
+            assert TX_KEYS <= set(t) <= TX_KEYS | TX_OPTIONAL, t["id"]
+            assert re.fullmatch(r"tx_[0-9A-Za-z]{22}", t["id"])
+            assert t["account_id"] == pot_acc and "decline_reason" not in t
+            assert all(isinstance(v, str) for v in t["metadata"].values())
+            assert t["settled"] and t["categories"] == {t["category"]: t["amount"]}
+            assert bank.transaction(t["id"]) is t
+            run += t["amount"]
+            assert run >= 0, t["id"]                  # never below 0
+            if t["scheme"] == "monzo_interest":
+                assert pot["type"] == "flexible_savings"
+                continue
+            assert t["scheme"] == "uk_retail_pot"
+            assert t["metadata"]["pot_id"] == pot_id
+            assert t["metadata"]["pot_account_id"] == pot_acc
+            assert t["description"] == pot["current_account_id"]
+            cur = transfers.get(t["metadata"]["ledger_insertion_id"])
+            if cur is None:
+                unmatched.append(t)
+                continue
+            mirrored.add(cur["id"])
+            assert cur["account_id"] == pot["current_account_id"]
+            assert t["amount"] == -cur["amount"] and t["created"] == cur["created"]
+            assert t["metadata"] == cur["metadata"] and t["category"] == cur["category"]
+            assert t["settled"] == cur["settled"]
+            assert ("pot_deposit_id" in t["metadata"]) == (t["amount"] > 0)
+        assert run == pot["balance"], pot["name"]     # the ledger and /pots agree
+        # the transfers outside the generated history: an opening deposit before it,
+        # and one closing withdrawal
+        opening = [t for t in unmatched if t["amount"] > 0]
+        closing = [t for t in unmatched if t["amount"] < 0]
+        assert len(opening) <= 1 and len(closing) <= 1
+        start = bank.transactions[pot["current_account_id"]][0]["created"]
+        assert all(parse_ts(t["created"]) < parse_ts(start) and t is txs[0] for t in opening)
+        assert all(t is txs[-1] for t in closing)
+        outside += [t["amount"] > 0 for t in unmatched]
+    assert mirrored == {t["id"] for t in transfers.values()}
+    assert set(outside) == {True, False}                # seed 1 has both kinds
+    triggers = {t["metadata"]["trigger"] for acc in bank.pot_accounts.values()
+                for t in bank.transactions[acc] if t["scheme"] == "uk_retail_pot"}
+    assert {"user", "coin_jar"} <= triggers
+
+
+def test_savings_pot_earns_interest(bank):
+    isa = bank.pot_roles["isa"]
+    assert isa["type"] == "flexible_savings"
+    interest = [t for t in bank.transactions[bank.pot_accounts[isa["id"]]]
+                if t["scheme"] == "monzo_interest"]
+    assert len(interest) >= 12
+    months = []
+    for t in interest:
+        assert 0 < t["amount"] < 5000 and t["description"] == "Interest"
+        assert t["category"] == "savings" and t["metadata"]["interest_rate"] == "4.10"
+        created = parse_ts(t["created"])
+        assert format_ts(created)[8:10] == "01"       # on the 1st, for the month before
+        assert t["metadata"]["interest_period_end"] < format_ts(created)[:10]
+        months.append(format_ts(created)[:7])
+    assert len(set(months)) == len(months)
+    for role in ("holiday", "bills", "christmas", "deleted_recent"):
+        acc = bank.pot_accounts[bank.pot_roles[role]["id"]]
+        assert not any(t["scheme"] == "monzo_interest" for t in bank.transactions[acc])
+
+
+def test_deleted_and_never_used_pots(bank, token, main):
+    gone = bank.pot_roles["deleted_recent"]
+    assert gone["deleted"] and gone["balance"] == 0
+    acc = bank.pot_accounts[gone["id"]]
+    txs, _ = walk(bank, token, acc)
+    assert txs == bank.transactions[acc] and len(txs) >= 2
+    assert sum(t["amount"] for t in txs) == 0
+    assert all(parse_ts(t["created"]) < parse_ts(gone["updated"]) for t in txs)
+    never = bank.pot_roles["never_used"]
+    assert never in bank.pots[main] and never["balance"] == 0 and not never["deleted"]
+    assert never["id"] not in bank.pot_accounts
+    assert never["id"].encode() not in dumps(bank.transactions)
+    unknown = api(bank, "/transactions", token, account_id="acc_0000nosuchaccount00000")
+    made_up = api(bank, "/transactions", token, account_id="acc_0000" + never["id"][8:])
+    assert made_up.status == unknown.status == 404
+    assert made_up.json() == unknown.json()
+    # pot accounts are not listed, and have no balance or pots
+    assert acc not in [a["id"] for a in api(bank, "/accounts", token).json()["accounts"]]
+    for path, param in (("/balance", "account_id"), ("/pots", "current_account_id")):
+        r = api(bank, path, token, **{param: acc})
+        assert r.status == 404 and r.json() == api(
+            bank, path, token, **{param: "acc_0000nosuchaccount00000"}).json()
+
+
+def test_pot_account_follows_the_transaction_rules(bank, main):
+    acc = bank.pot_accounts[bank.pot_roles["isa"]["id"]]
+    txs = bank.transactions[acc]
+    assert len(txs) > 40
+    tok = bank.mint_token()["access_token"]
+    r = api(bank, "/transactions", tok, account_id=acc)
+    assert r.json()["transactions"] == txs[:30]
+    assert api(bank, "/transactions", tok, account_id=acc, limit=101).status == 400
+    got, pages = walk(bank, tok, acc, limit=7)
+    assert got == txs and pages == len(txs) // 7 + 1
+    r = api(bank, "/transactions", tok, account_id=acc, since=txs[10]["created"],
+            before=txs[20]["created"], limit=100)
+    assert [t["id"] for t in r.json()["transactions"]] == [t["id"] for t in txs[10:20]]
+    r = api(bank, "/transactions", tok, account_id=acc, since=txs[10]["id"], limit=5)
+    assert r.json()["transactions"] == txs[11:16]
+    r = api(bank, "/transactions", tok, account_id=acc, since=bank.transactions[main][-1]["id"])
+    assert r.status == 400                              # an id from another account
+    assert api(bank, "/transactions", tok, expand=True, account_id=acc,
+               limit=100).json()["transactions"] == txs[:100]
+    r = api(bank, "/transactions/" + txs[3]["id"], tok)
+    assert r.status == 200 and r.json() == {"transaction": txs[3]}
+    # the 5-minute / 90-day window, as for an account
+    bank.advance(301)
+    assert api(bank, "/transactions", tok, account_id=acc).status == 403
+    r = api(bank, "/transactions", tok, account_id=acc, since=txs[0]["id"])
+    assert r.status == 403 and r.json()["code"] == "forbidden.verification_required"
+    since = format_ts(bank.now() - timedelta(days=89))
+    r = api(bank, "/transactions", tok, account_id=acc, since=since, limit=100)
+    assert r.status == 200
+    assert r.json()["transactions"] == [t for t in txs if parse_ts(t["created"]) >=
+                                        parse_ts(since)]
+    assert 1 <= len(r.json()["transactions"]) < len(txs)
+
+
+def test_transfer_to_pot(bank, token, main):
+    pot = bank.pot_roles["never_used"]
+    bal0 = dict(bank.balances[main])
+    tx, leg = bank.transfer_to_pot(main, pot["id"], 2500)
+    acc = bank.pot_accounts[pot["id"]]                  # the first transfer shows it
+    assert (tx["account_id"], tx["amount"], tx["description"]) == (main, -2500, pot["id"])
+    assert (leg["account_id"], leg["amount"], leg["description"]) == (acc, 2500, main)
+    assert tx["scheme"] == leg["scheme"] == "uk_retail_pot"
+    assert tx["metadata"] == leg["metadata"] and tx["created"] == leg["created"]
+    assert tx["metadata"]["pot_account_id"] == acc and tx["metadata"]["pot_deposit_id"]
+    assert abs(parse_ts(tx["created"]) / 1e9 - bank.now().timestamp()) < 5
+    b = bank.balances[main]
+    assert b["balance"] == bal0["balance"] - 2500
+    assert b["total_balance"] == bal0["total_balance"]
+    assert pot["balance"] == 2500 and parse_ts(pot["updated"]) > parse_ts(pot["created"])
+    assert api(bank, "/pots", token, current_account_id=main).json()["pots"][-1] == pot
+    assert walk(bank, token, acc)[0] == [leg]
+    assert walk(bank, token, main)[0][-1] == tx
+    # a withdrawal, through the control API, back-dated
+    bank.advance(60)
+    r = http("POST", bank.url + "/_fake/transfer_to_pot", body={
+        "account_id": main, "pot_id": pot["id"], "amount": -1000,
+        "created": format_ts(bank.now() - timedelta(seconds=30))})
+    assert r.status == 200
+    wtx, wleg = r.json()["transaction"], r.json()["pot_transaction"]
+    assert (wtx["amount"], wleg["amount"]) == (1000, -1000)
+    assert "pot_withdrawal_id" in wleg["metadata"] and wtx["category"] == "transfers"
+    assert [t["id"] for t in bank.transactions[acc]] == [leg["id"], wleg["id"]]
+    assert pot["balance"] == 1500 and bank.balances[main]["balance"] == bal0["balance"] - 1500
+    assert bank.balances[main]["total_balance"] == bal0["total_balance"]
+    # a pot account's transactions move the pot: add, update, remove
+    extra = bank.add_transaction(acc, merchant=None, scheme="monzo_interest", amount=7,
+                                 description="Interest", category="savings")
+    assert pot["balance"] == 1507 and bank.balances[main]["total_balance"] == \
+        bal0["total_balance"] + 7
+    bank.update_transaction(extra["id"], amount=9)
+    assert pot["balance"] == 1509
+    bank.remove_transaction(extra["id"])
+    assert pot["balance"] == 1500 and bank.balances[main]["total_balance"] == \
+        bal0["total_balance"]
+    with pytest.raises(ValueError):
+        bank.transfer_to_pot(main, bank.pot_roles["deleted_recent"]["id"], 100)
+    with pytest.raises(ValueError):
+        bank.transfer_to_pot(bank.account_ids["joint"], pot["id"], 100)
+    r = http("POST", bank.url + "/_fake/transfer_to_pot",
+             body={"account_id": main, "pot_id": "pot_0000nope", "amount": 1})
+    assert r.status == 400
+    info = http("GET", bank.url + "/_fake/info").json()
+    assert info["pot_accounts"] == bank.pot_accounts
+    assert info["pot_roles"]["never_used"] == pot["id"]
+
+
+# --------------------------------------------------------------------------- attachments
+
+ATTACHMENT_KEYS = {"created", "external_id", "file_type", "file_url", "id", "type", "url",
+                   "user_id"}
+MAGIC = {"image/png": (b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"),
+         "image/jpeg": (b"\xff\xd8\xff\xe0", b"\xff\xd9"),
+         "application/pdf": (b"%PDF-1.4\n", b"%%EOF\n")}
+
+
+def attachments(bank):
+    """(transaction, attachment) for every attachment in the bank."""
+    return [(t, a) for txs in bank.transactions.values() for t in txs
+            for a in t["attachments"] or ()]
+
+
+def test_generated_attachments(bank, main):
+    roles = bank.attachment_roles
+    assert set(roles) == {"attachment", "receipt_png", "two_attachments", "large_jpeg",
+                          "old_receipt", "invoice_pdf"}
+    assert roles["attachment"] == bank.awkward["attachment"]
+    assert bank.transaction(roles["invoice_pdf"])["account_id"] == bank.account_ids["business"]
+    found = attachments(bank)
+    assert {t["id"] for t, _ in found} == set(roles.values())
+    assert len(bank.transaction(roles["two_attachments"])["attachments"]) == 2
+    assert {a["file_type"] for _, a in found} == set(MAGIC)
+    assert len({t["created"][:7] for t, _ in found}) >= 2                  # months
+    now = bank.now().timestamp()
+    assert now - parse_ts(bank.transaction(roles["old_receipt"])["created"]) / 1e9 > 90 * 86400
+    api_host = urllib.parse.urlsplit(bank.url).hostname
+    for t, a in found:
+        assert set(a) == ATTACHMENT_KEYS
+        assert a["external_id"] == t["id"] and a["user_id"] == bank.user_id
+        assert re.fullmatch(r"attach_[0-9A-Za-z]{22}", a["id"])
+        assert a["type"] == a["file_type"] and a["url"] == a["file_url"]
+        assert a["file_url"].startswith(bank.attachment_url + "/")
+        assert urllib.parse.urlsplit(a["file_url"]).hostname not in (api_host, None)
+        assert parse_ts(t["created"]) < parse_ts(a["created"]) < parse_ts(t["updated"])
+        assert t["scheme"] == "mastercard" and t["settled"]
+    sizes = {a["file_type"]: len(bank.attachment_bytes(a["file_url"])) for _, a in found}
+    large = bank.transaction(roles["large_jpeg"])["attachments"][0]
+    assert 200 * 1024 <= len(bank.attachment_bytes(large["file_url"])) < 210 * 1024
+    assert len(set(len(bank.attachment_bytes(a["file_url"])) for _, a in found)) == len(found)
+    assert min(sizes.values()) < 20000
+    # the same bytes from the same seed, before any server started
+    other = FakeBank(seed=1)
+    for t, a in found:
+        b = other.transaction(t["id"])["attachments"]
+        twin = [x for x in b if x["id"] == a["id"]][0]
+        assert twin["file_url"].startswith("https://attachments.fakebank.invalid/")
+        assert other.attachment_bytes(twin["file_url"]) == bank.attachment_bytes(a["file_url"])
+
+
+def test_attachment_host_serves_the_files(bank, token):
+    bank.reset_counts()
+    found = attachments(bank)
+    for t, a in found:
+        want = bank.attachment_bytes(a["file_url"])
+        r = http("GET", a["file_url"])
+        assert r.status == 200, a["file_url"]
+        assert r.body == want
+        assert r.headers["Content-Type"] == a["file_type"]
+        assert r.headers["Content-Length"] == str(len(want))
+        start, end = MAGIC[a["file_type"]]
+        assert want.startswith(start) and want.endswith(end)
+        r = http("HEAD", a["file_url"])
+        assert r.status == 200 and r.body == b""
+        assert r.headers["Content-Length"] == str(len(want))
+        assert r.headers["Content-Type"] == a["file_type"]
+    assert bank.attachment_counts == {a["file_url"]: {"GET": 1, "HEAD": 1} for _, a in found}
+    assert bank.counts["attachment"] == 2 * len(found)
+    assert bank.counts["transactions"] == bank.counts["transaction"] == 0
+    missing = bank.attachment_url + "/file/nothing.jpg"
+    assert http("GET", missing).status == 404
+    r = http("POST", found[0][1]["file_url"], form={"x": "1"})
+    assert r.status == 405
+    counts = bank.attachment_counts
+    assert counts[missing] == {"GET": 1}
+    assert counts[found[0][1]["file_url"]] == {"GET": 1, "HEAD": 1, "POST": 1}
+    assert bank.attachment_auth_violations == []
+    r = http("GET", bank.url + "/_fake/attachments").json()
+    assert r == {"url": bank.attachment_url, "counts": counts, "auth_violations": []}
+    info = http("GET", bank.url + "/_fake/info").json()
+    assert info["attachment_url"] == bank.attachment_url
+    assert info["attachment_roles"] == bank.attachment_roles
+    bank.reset_counts()
+    assert bank.attachment_counts == {} and bank.counts["attachment"] == 0
+
+
+def test_attachment_host_refuses_authorization(bank, token):
+    url = bank.transaction(bank.attachment_roles["receipt_png"])["attachments"][0]["file_url"]
+    path = urllib.parse.urlsplit(url).path
+    r = http("GET", url, token=token)
+    assert r.status == 403 and r.body != bank.attachment_bytes(url)
+    r = http("HEAD", url, token=token)
+    assert r.status == 403
+    conn = httpclient.HTTPConnection(bank.attachment_host, bank.attachment_port, timeout=5)
+    conn.request("GET", path, headers={"Authorization": "Basic eDp5"})
+    assert conn.getresponse().status == 403
+    conn.close()
+    assert bank.attachment_auth_violations == [
+        {"method": "GET", "path": path, "authorization": "Bearer " + token},
+        {"method": "HEAD", "path": path, "authorization": "Bearer " + token},
+        {"method": "GET", "path": path, "authorization": "Basic eDp5"}]
+    assert bank.attachment_counts[url] == {"GET": 2, "HEAD": 1}
+    bank.reset_counts()                                 # the record stays
+    assert len(bank.attachment_auth_violations) == 3
+    assert http("GET", url).status == 200               # without it, served
+    assert http("GET", bank.url + "/_fake/attachments").json()["auth_violations"] == \
+        bank.attachment_auth_violations
+    # a refused request uses up no fault
+    bank.inject("attachment", status=500)
+    assert http("GET", url, token=token).status == 403
+    assert http("GET", url).status == 500
+    assert http("GET", url).status == 200
+
+
+def test_attachment_faults(bank, token):
+    url = bank.transaction(bank.attachment_roles["large_jpeg"])["attachments"][0]["file_url"]
+    size = len(bank.attachment_bytes(url))
+    bank.inject("attachment", status=503, retry_after=3, count=2)
+    for method in ("GET", "HEAD"):
+        r = http(method, url)
+        assert r.status == 503 and r.headers["Retry-After"] == "3"
+    assert http("GET", url).status == 200
+    bank.inject("attachment", kind="delay", delay=0.3)
+    t0 = time.monotonic()
+    assert http("GET", url).status == 200
+    assert time.monotonic() - t0 >= 0.3
+    bank.inject("attachment", kind="truncate")
+    conn = httpclient.HTTPConnection(bank.attachment_host, bank.attachment_port, timeout=5)
+    conn.request("GET", urllib.parse.urlsplit(url).path)
+    resp = conn.getresponse()
+    assert resp.status == 200 and resp.headers["Content-Length"] == str(size)
+    with pytest.raises(httpclient.IncompleteRead):
+        resp.read()
+    conn.close()
+    bank.inject("attachment", kind="drop")
+    with pytest.raises((urllib.error.URLError, httpclient.HTTPException, ConnectionError)):
+        http("GET", url)
+    assert http("GET", url).body == bank.attachment_bytes(url)
+    # faults for every endpoint leave the attachment host alone, and the other way round
+    bank.inject(None, status=500, count=None)
+    assert http("GET", url).status == 200
+    assert api(bank, "/accounts", token).status == 500
+    bank.clear_faults()
+    bank.inject("attachment", status=502, count=None)
+    assert api(bank, "/accounts", token).status == 200
+    assert http("GET", url).status == 502
+    bank.clear_faults()
+    with pytest.raises(ValueError):
+        bank.inject("attachment", kind="bad_json")
+    assert http("POST", bank.url + "/_fake/fault",
+                body={"endpoint": "attachment", "status": 504}).status == 200
+    assert http("GET", url).status == 504
+    # a request held until released
+    hold = bank.hold("attachment")
+    got = []
+    th = threading.Thread(target=lambda: got.append(http("HEAD", url)))
+    th.start()
+    hold.wait_arrived()
+    assert not got
+    hold.release()
+    th.join(10)
+    assert got[0].status == 200
+
+
+def test_add_and_remove_attachment(bank, token):
+    tx = bank.transaction(bank.awkward["emoji"])
+    assert tx["attachments"] is None
+    bank.advance(60)
+    att = bank.add_attachment(tx["id"], file_type="image/png", size=4321)
+    assert att["external_id"] == tx["id"] and att["file_url"].endswith("/upload.png")
+    assert att["file_url"].startswith(bank.attachment_url + "/")
+    assert tx["updated"] == att["created"]
+    got = api(bank, "/transactions/" + tx["id"], token).json()["transaction"]
+    assert got["attachments"] == [att]
+    r = http("GET", att["file_url"])
+    assert r.status == 200 and len(r.body) == 4321 and r.body.startswith(MAGIC["image/png"][0])
+    r = http("POST", bank.url + "/_fake/add_attachment", body={
+        "tx_id": tx["id"], "file_type": "application/pdf", "size": 900, "name": "bill.pdf"})
+    second = r.json()
+    assert r.status == 200 and second["file_url"].endswith("/bill.pdf")
+    assert [a["id"] for a in tx["attachments"]] == [att["id"], second["id"]]
+    assert http("HEAD", second["file_url"]).headers["Content-Length"] == "900"
+    bank.advance(60)
+    bank.remove_attachment(att["id"])
+    assert tx["attachments"] == [second]
+    assert parse_ts(tx["updated"]) > parse_ts(att["created"])
+    assert http("GET", att["file_url"]).status == 404
+    r = http("POST", bank.url + "/_fake/remove_attachment",
+             body={"attachment_id": second["id"]})
+    assert r.status == 200 and tx["attachments"] == []
+    assert http("POST", bank.url + "/_fake/remove_attachment",
+                body={"attachment_id": second["id"]}).status == 400
+    for bad in ({"file_type": "text/plain"}, {"size": 10}):
+        with pytest.raises(ValueError):
+            bank.add_attachment(tx["id"], **bad)
+
+
+def test_stop_stops_the_attachment_host_too(bank):
+    url = bank.transaction(bank.attachment_roles["receipt_png"])["attachments"][0]["file_url"]
+    port, aport = bank.port, bank.attachment_port
+    assert http("GET", url).status == 200
+    bank.stop()
+    for p in (port, aport):
+        host = bank.attachment_host if p == aport else "127.0.0.1"
+        with pytest.raises(OSError):
+            socket.create_connection((host, p), timeout=1).close()
+    bank.start(port=port)                               # same ports, same file_url
+    assert bank.attachment_port == aport
+    assert bank.transaction(bank.attachment_roles["receipt_png"])["attachments"][0][
+        "file_url"] == url
+    assert http("GET", url).status == 200
 
 
 # --------------------------------------------------------------------------- mutations

@@ -4,32 +4,44 @@ In process (pytest)::
 
     from fakebank import FakeBank
     bank = FakeBank(seed=1, transactions=None)   # None: 400 in the main uk_retail account
-    bank.start(host="127.0.0.1", port=0)         # background thread; returns bank
+    bank.start(host="127.0.0.1", port=0)         # background threads; returns bank
     bank.url, bank.port                          # API base and auth page (GET /)
+    bank.attachment_url                          # the attachment host (127.0.0.2)
     bank.client_id, bank.client_secret, bank.user_id
     tok = bank.mint_token(expires_in=None, approved=True, approved_at=None)
     bank.write_tokens_file(path, tok)            # monzoh's tokens.json, 0600
     bank.now(); bank.advance(seconds)            # the fake clock
     bank.counts; bank.reset_counts()             # requests per endpoint
+    bank.attachment_roles[name] -> tx id         # transactions with attachments
+    bank.attachment_bytes(file_url) -> bytes     # what the attachment host serves
+    bank.attachment_counts -> {file_url: {method: n}}; bank.attachment_auth_violations
     bank.accounts, bank.balances[acc], bank.pots[acc], bank.transactions[acc]
     bank.awkward[name] -> tx id; bank.account_ids[role] -> acc id; bank.pot_roles[role]
+    bank.pot_accounts[pot id] -> pot account id (pots a transfer names; see bank.py),
+        whose transactions are in bank.transactions[pot account id]
     bank.set_balance(acc, balance=None, total_balance=None, **fields)
     bank.add_transaction(acc, **fields); bank.update_transaction(tx_id, **fields)
-    bank.remove_transaction(tx_id)
+    bank.remove_transaction(tx_id)       # all three work on pot accounts too
+    tx, pot_tx = bank.transfer_to_pot(acc, pot_id, amount, created=None)  # both sides
+    bank.add_attachment(tx_id, file_type="image/jpeg", size=20000, name=None, created=None)
+    bank.remove_attachment(attachment_id)
     bank.inject(endpoint=None, kind="status", status=503, count=1, delay=0.0,
                 retry_after=None, code=None, message=None); bank.clear_faults()
     bank.approve_after_polls = 2; bank.approve(); bank.token_lifetime = 21600
     bank.stop()
 
-Endpoint names (counts, inject): auth, token, logout, whoami, accounts, balance, pots,
-transactions, transaction, not_found. inject(endpoint=None) hits every one but auth.
+Endpoint names (counts, inject, hold): auth, token, logout, whoami, accounts, balance,
+pots, transactions, transaction, not_found, attachment (the attachment host).
+inject(endpoint=None) hits every one but auth and attachment.
 
 Out of process: ``PYTHONPATH=tests python3 -m fakebank --help``, then the control API
 under /_fake/ (no auth, never counted, never faulted):
-GET counts | info | now; POST reset_counts | advance?seconds=N | balance | fault |
-clear_faults | mint_token (optional "tokens_file": path) | approve | add_transaction |
-update_transaction | remove_transaction | settings. POST bodies are JSON objects holding
-the keyword arguments of the method of the same name.
+GET counts | info | now | attachments ({"url", "counts", "auth_violations"});
+POST reset_counts | advance?seconds=N | balance | fault | clear_faults | mint_token
+(optional "tokens_file": path) | approve | add_transaction | update_transaction |
+remove_transaction | transfer_to_pot (answers {"transaction", "pot_transaction"}) |
+add_attachment | remove_attachment | settings. POST bodies are JSON objects holding the keyword arguments of the method of
+the same name.
 
 bank.py holds the state and the generated data (its docstring says how dates are
 anchored), server.py the HTTP side, __main__.py the command line.

@@ -53,8 +53,8 @@ def main(argv=None) -> int:
         sys.stdout.write("%d\n" % bank.port)
         sys.stdout.flush()
         if args.verbose:
-            sys.stderr.write("fakebank: serving %s (client_id %s)\n" % (bank.url,
-                                                                       bank.client_id))
+            sys.stderr.write("fakebank: serving %s (client_id %s), attachments on %s\n"
+                             % (bank.url, bank.client_id, bank.attachment_url))
         while not stop.wait(0.5):
             pass
     finally:

@@ -23,8 +23,59 @@ anchor give byte-identical data.
   2025-10-26T00:30:00Z, 2025-10-26T01:30:00Z and 2025-10-31T23:30:00Z. (With an
   explicit anchor earlier than that, they move back by whole years.)
 
+* Pot accounts (below): a pot's opening transfer sits a few minutes to two hours after
+  the pot was created, which is before the generated history starts; interest is paid
+  between 02:00 and 05:00 UTC on the 1st of each month; a closing withdrawal sits
+  within an hour after the pot's last other transaction (and before a deleted pot's
+  deletion). A pot nothing was ever moved into ("never_used") was created between 3
+  and 2 days before the anchor.
+* Attachments (below) are on the first settled card payment at or after 8, 45, 80 and
+  150 days before the anchor in the main account and 20 days in the business account,
+  besides the awkward one; each was added between its transaction's creation and its
+  settlement.
+
 The fake clock starts at the real time (shifted by whole days when an explicit anchor
 is given, so that "now" is on the anchor day) and only moves with advance().
+
+Pot accounts
+------------
+As in reality, a pot's own ledger is an account of its own, never listed by /accounts
+and without /balance, whose id the current account's pot transfers (scheme
+uk_retail_pot) carry as metadata.pot_account_id.  A pot has one in ``pot_accounts`` (and
+/transactions answers for it) once a transfer names it; the others have none.  Its
+transactions, in ``transactions[pot account id]``, are:
+
+* the other side of each of the current account's transfers to or from the pot: the
+  same instant, settled time, category, metadata and ledger_insertion_id, the opposite
+  amount, scheme uk_retail_pot, and the current account's id as the description (as the
+  pot id is on the current account's side), coin-jar round-ups (trigger coin_jar)
+  included;
+* for a savings pot (type flexible_savings), interest each month: scheme
+  "monzo_interest", category "savings", description "Interest", metadata
+  interest_period_start / interest_period_end (dates), interest_rate ("4.10") and
+  ledger_insertion_id.  No recorded interest payment was found (docs/monzo-api.md),
+  so this shape is invented; "savings" is the category recorded pot deposits carry;
+* an opening deposit before the generated history, and, where the generated transfers
+  took out less than they put in (they ignore what a pot holds), one closing
+  withdrawal: transfers whose current-account side is not in the generated data.  With
+  them a pot account's transactions add up to the pot's balance (0 for a deleted pot)
+  and their running total never goes below 0.
+
+Attachments
+-----------
+Attachment objects (monzo-api.md 1.8, plus the "type" and "url" older responses have)
+sit on a few transactions, named in ``attachment_roles``: "receipt_png", "two_attachments"
+(a JPEG and a PDF), "large_jpeg" (about 200 KiB), "old_receipt" (a PDF, older than 90
+days), "invoice_pdf" (business account) and the awkward "attachment" (a JPEG).  Their
+file_url name the attachment host that start() runs on a second loopback address
+(``attachment_url``; https://attachments.fakebank.invalid until then).  It serves GET and
+HEAD with exact sizes and file_type as Content-Type; the bytes (``attachment_bytes``)
+are a valid PNG/JPEG/PDF start and end around filler, the same for the same seed.  It
+takes no token: any request with an Authorization header gets 403 and is recorded in
+``attachment_auth_violations``.  add_attachment and remove_attachment change them later.
+
+All of this is drawn from generators of its own (see _drawing_from), so the data made
+before pot accounts and attachment files existed is unchanged but for the attachments.
 """
 
 from __future__ import annotations
@@ -32,6 +83,7 @@ from __future__ import annotations
 import base64
 import bisect
 import calendar
+import contextlib
 import copy
 import gc
 import json
@@ -40,19 +92,25 @@ import random
 import re
 import secrets
 import string
+import struct
 import threading
 import time
+import zlib
 from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 NS = 1_000_000_000
 DAY = 86400 * NS
 HOUR = 3600 * NS
 MIN = 60 * NS
+MS = 1_000_000
 
-# Endpoint names used by counts and inject(endpoint=...).
+# Endpoint names used by counts and inject(endpoint=...); "attachment" is any request
+# to the attachment host.
 ENDPOINTS = ("auth", "token", "logout", "whoami", "accounts", "balance", "pots",
-             "transactions", "transaction", "not_found")
+             "transactions", "transaction", "not_found", "attachment")
+NOT_API = ("auth", "attachment")    # what inject(endpoint=None) leaves alone
 DATA_ENDPOINTS = ("accounts", "balance", "pots", "transactions", "transaction")
 FAULT_KINDS = ("status", "delay", "bad_json", "truncate", "drop")
 
@@ -141,6 +199,47 @@ def _ts_value(value) -> str:
 def _truncate_frac(ns: int, digits: int) -> int:
     unit = 10 ** (9 - digits)
     return ns - ns % unit
+
+
+# --------------------------------------------------------------------------- files
+
+_NO_FILE_HOST = "https://attachments.fakebank.invalid"   # file_url's host until start()
+_FILE_EXT = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf"}
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _file_content(file_type: str, size: int, rng: random.Random) -> bytes:
+    """Exactly `size` bytes of a file of that type: a valid start and end, and filler from
+    rng where readers skip it (a private PNG chunk, JPEG comments, a PDF stream)."""
+    if file_type == "image/png":
+        head = b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2,
+                                                                        0, 0, 0))
+        tail = _png_chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + _png_chunk(b"IEND", b"")
+        out = head + _png_chunk(b"fkFl", rng.randbytes(size - len(head) - len(tail) - 12)) + tail
+    elif file_type == "image/jpeg":
+        head = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+        rest = size - len(head) - 2
+        k = -(-rest // 65537)            # comment segments: 4 bytes each, 65533 of data
+        data = rest - 4 * k
+        out = head
+        for i in range(k):
+            n = data // k + (i < data % k)
+            out += b"\xff\xfe" + struct.pack(">H", n + 2) + rng.randbytes(n)
+        out += b"\xff\xd9"
+    elif file_type == "application/pdf":
+        head = b"%%PDF-1.4\n%%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Length %d >>\nstream\n"
+        tail = b"\nendstream\nendobj\ntrailer\n<< >>\n%%EOF\n"
+        n = size - len(head % 0) - len(tail)
+        while len(head % n) + n + len(tail) != size:
+            n -= 1
+        out = head % n + rng.randbytes(n) + tail
+    else:
+        raise ValueError("no content for %r" % (file_type,))
+    assert len(out) == size
+    return out
 
 
 # --------------------------------------------------------------------------- errors
@@ -382,9 +481,23 @@ class FakeBank:
         self._keys = {}                   # account id -> [(created_ns, id)]
         self._by_id = {}                  # tx id -> tx
         self.awkward = {}
+        self.pot_accounts = {}            # pot id -> pot account id, once a transfer shows it
+        self._pot_of_account = {}         # pot account id -> pot
 
         self._server = None
         self._thread = None
+        self._file_server = None
+        self._file_thread = None
+
+        # the attachment host (see start())
+        self.attachment_host = None
+        self.attachment_port = None
+        self.attachment_url = None
+        self.attachment_roles = {}        # name -> id of a transaction with attachments
+        self.attachment_auth_violations = []   # requests that carried Authorization
+        self._files = {}                  # path -> (attachment, file name, size)
+        self._file_bytes = {}             # path -> content, made at the first ask
+        self._attachment_counts = {}      # path -> {method: n}
 
         n_main = 400 if transactions is None else int(transactions)
         if n_main < 0:
@@ -440,9 +553,12 @@ class FakeBank:
             return dict(self._counts)
 
     def reset_counts(self) -> None:
+        """Requests per endpoint and per attachment file back to 0 (the record of
+        attachment_auth_violations stays)."""
         with self._lock:
             for k in self._counts:
                 self._counts[k] = 0
+            self._attachment_counts.clear()
 
     def count(self, endpoint: str) -> None:
         with self._lock:
@@ -639,6 +755,23 @@ class FakeBank:
                 "local_spend": [{"spend_today": spend, "currency": "GBP"}] if spend else [],
             }
 
+        # ---- added later, each from a generator of its own (see _drawing_from)
+        self._gen_pot_accounts()
+        self._gen_attachments()
+
+    @contextlib.contextmanager
+    def _drawing_from(self, name: str):
+        """Let the generator helpers (_rid, _blk, _ri, _times...) draw from a generator
+        of their own, named `name` and derived from the seed, for a while.  What was added
+        to the generated data after its first version comes from such generators, so the
+        main generator's sequence, and all it made, stays as it was."""
+        saved = self._rng
+        self._rng = random.Random("fakebank:%s:%d" % (name, self.seed))
+        try:
+            yield self._rng
+        finally:
+            self._rng = saved
+
     # ---------------------------------------------------------------- merchants
 
     def _make_merchant(self, spec) -> dict:
@@ -722,46 +855,50 @@ class FakeBank:
 
     # ---------------------------------------------------------------- pots
 
+    def _new_pot(self, acc, name, style, balance, *, goal=None, typ="default",
+                 product="default", isa="", round_up=False, mult=None, created_ns, updated_ns,
+                 deleted=False, locked_until_ns=None, charity=None, bills=False) -> dict:
+        """A pot of current account acc, appended to its /pots list. Its pot account id
+        is drawn here too (it exists from the start), but only shown once a transfer
+        names it: see _gen_pot_accounts."""
+        pid = self._rid("pot_")
+        self._pot_acc_ids[pid] = self._rid("acc_")
+        p = {"id": pid, "name": name, "style": style, "balance": 0 if deleted else balance,
+             "currency": "GBP"}
+        if goal is not None:
+            p["goal_amount"] = goal
+        p.update({
+            "type": typ,
+            "product_id": product,
+            "current_account_id": acc,
+            "cover_image_url": "https://images.fakebank.invalid/pots/%s.png"
+                               % (style or "custom-" + pid[-6:]),
+            "isa_wrapper": isa,
+            "round_up": round_up,
+            "round_up_multiplier": mult,
+            "is_tax_pot": False,
+            "created": format_ts(_truncate_frac(created_ns, 3)),
+            "updated": format_ts(_truncate_frac(updated_ns, 3)),
+            "deleted": deleted,
+            "locked": locked_until_ns is not None,
+        })
+        if locked_until_ns is not None:
+            p["lock_type"] = "until_date"
+            p["locked_until"] = format_ts(locked_until_ns)
+        if charity is not None:
+            p["charity_id"] = charity
+        p["available_for_bills"] = bills
+        p["has_virtual_cards"] = False
+        self.pots[acc].append(p)
+        return p
+
     def _make_pots(self) -> None:
         rng = self._rng
         anchor = self._anchor_ns
         start = self._start_ns
         self.pots = {a["id"]: [] for a in self.accounts}
-        self.pot_account_ids = {}
-
-        def pot(acc, name, style, balance, *, goal=None, typ="default", product="default",
-                isa="", round_up=False, mult=None, created_ns, updated_ns, deleted=False,
-                locked_until_ns=None, charity=None, bills=False):
-            pid = self._rid("pot_")
-            self.pot_account_ids[pid] = self._rid("acc_")
-            p = {"id": pid, "name": name, "style": style, "balance": 0 if deleted else balance,
-                 "currency": "GBP"}
-            if goal is not None:
-                p["goal_amount"] = goal
-            p.update({
-                "type": typ,
-                "product_id": product,
-                "current_account_id": acc,
-                "cover_image_url": "https://images.fakebank.invalid/pots/%s.png"
-                                   % (style or "custom-" + pid[-6:]),
-                "isa_wrapper": isa,
-                "round_up": round_up,
-                "round_up_multiplier": mult,
-                "is_tax_pot": False,
-                "created": format_ts(_truncate_frac(created_ns, 3)),
-                "updated": format_ts(_truncate_frac(updated_ns, 3)),
-                "deleted": deleted,
-                "locked": locked_until_ns is not None,
-            })
-            if locked_until_ns is not None:
-                p["lock_type"] = "until_date"
-                p["locked_until"] = format_ts(locked_until_ns)
-            if charity is not None:
-                p["charity_id"] = charity
-            p["available_for_bills"] = bills
-            p["has_virtual_cards"] = False
-            self.pots[acc].append(p)
-            return p
+        self._pot_acc_ids = {}            # pot id -> its pot account id, shown or not
+        pot = self._new_pot
 
         def t(days_before_start=None, days_before_anchor=None):
             if days_before_start is not None:
@@ -956,7 +1093,7 @@ class FakeBank:
         ext = "%s:%s-%s-%s" % (self.user_id, b[0:8].lower(), b[8:12].lower(),
                                b[12:24].lower())
         meta = {"external_id": ext, "ledger_insertion_id": "entryset_0000" + b[18:36],
-                "pot_account_id": self.pot_account_ids[pot["id"]]}
+                "pot_account_id": self._pot_acc_ids[pot["id"]]}
         if deposit:
             meta["pot_deposit_id"] = "potdep_0000" + b[6:24]
         meta["pot_id"] = pot["id"]
@@ -1496,6 +1633,222 @@ class FakeBank:
             items.append((hi, tx["id"], tx))
         self._store(acc, items)
 
+    # ---------------------------------------------------------------- pot accounts
+
+    def _gen_pot_accounts(self) -> None:
+        """Each pot a transfer names gets its own account and ledger; a new pot that
+        nothing was ever moved into is added to the main account.  See the module
+        docstring ("Pot accounts")."""
+        legs = {}                         # pot id -> [(created_ns, transfer)]
+        for a in self.accounts:
+            for (ns, _), t in zip(self._keys[a["id"]], self._txs[a["id"]]):
+                if t["scheme"] == "uk_retail_pot":
+                    legs.setdefault(t["metadata"]["pot_id"], []).append((ns, t))
+        with self._drawing_from("pots"):
+            created_ns = self._anchor_ns - 3 * DAY + self._ri(DAY)
+            self.pot_roles["never_used"] = self._new_pot(
+                self.account_ids["retail"], "🌱 Someday", "color_blue", 0, goal=50000,
+                created_ns=created_ns, updated_ns=created_ns)
+            for plist in self.pots.values():
+                for pot in plist:
+                    if pot["id"] in legs:
+                        self._store(self._open_pot_account(pot),
+                                    self._pot_ledger(pot, legs[pot["id"]]))
+
+    def _open_pot_account(self, pot) -> str:
+        """Show the pot's account (as its first transfer does); returns its id."""
+        pot_acc = self._pot_acc_ids[pot["id"]]
+        self.pot_accounts[pot["id"]] = pot_acc
+        self._pot_of_account[pot_acc] = pot
+        self._txs.setdefault(pot_acc, [])
+        self._keys.setdefault(pot_acc, [])
+        return pot_acc
+
+    def _pot_leg(self, tx, created_ns=None) -> dict:
+        """The pot account's side of a current account's pot transfer tx: the same
+        instant, ledger entry, metadata (pot_account_id is this account), category and
+        settled time, the opposite amount.  Its description is the current account's id,
+        as the current account's side names the pot."""
+        b = self._blk()
+        meta = dict(tx["metadata"])
+        pot_acc = meta["pot_account_id"]
+        amount = -tx["amount"]
+        if created_ns is None:
+            created_ns = parse_ts(tx["created"])
+        return self._tx(
+            pot_acc, "tx_0000" + b[:18], created_ns, amount, tx["account_id"],
+            "uk_retail_pot", tx["category"], metadata=meta,
+            settled="created" if tx["settled"] == tx["created"] else tx["settled"],
+            dedupe_id="%s:%s:%s:%s" % (meta["pot_id"], pot_acc,
+                                       "deposit" if amount > 0 else "withdraw",
+                                       meta.get("external_id", "")),
+            user_id=tx["user_id"])
+
+    def _pot_ledger(self, pot, legs) -> list:
+        """(created_ns, id, tx) items of a pot account: the legs of the current account's
+        transfers, monthly interest for a savings pot, and the transfers outside the
+        generated history that make it end at the pot's balance without going below 0."""
+        pot_acc = self._pot_acc_ids[pot["id"]]
+        items = []
+        for ns, t in legs:
+            leg = self._pot_leg(t, ns)
+            items.append((ns, leg["id"], leg))
+        if pot["type"] == "flexible_savings":
+            items.extend(self._interest(pot, pot_acc))
+        items.sort(key=lambda it: (it[0], it[1]))
+        run = low = 0
+        for _, _, t in items:
+            run += t["amount"]
+            low = min(low, run)
+        opening = max(pot["balance"] - run, -low)
+        surplus = opening + run - pot["balance"]
+        cur = pot["current_account_id"]
+        if opening:
+            # moved in before the generated history starts (pots are older than it)
+            ns = _truncate_frac(parse_ts(pot["created"]) + self._ri(MIN, 2 * HOUR), 3)
+            leg = self._pot_leg(self._pot_transfer(cur, ns, pot, -opening), ns)
+            items.insert(0, (ns, leg["id"], leg))
+        if surplus:
+            # the generated transfers ignore what a pot holds: what is left over is
+            # withdrawn last (for a deleted pot, just before it was deleted)
+            last = items[-1][0] + MS
+            end = parse_ts(pot["updated"]) if pot["deleted"] else self._anchor_ns - 30 * MIN
+            ns = _truncate_frac(last + self._ri(max(min(end - last, HOUR), 1)), 3)
+            leg = self._pot_leg(self._pot_transfer(cur, ns, pot, surplus), ns)
+            items.append((ns, leg["id"], leg))
+        return items
+
+    def _interest(self, pot, pot_acc) -> list:
+        """Interest paid into a savings pot's account early on the 1st of each month
+        for the month before, about 4.1% AER of the pot's balance."""
+        lo = max(parse_ts(pot["created"]), self._start_ns)
+        hi = parse_ts(pot["updated"]) if pot["deleted"] else self._anchor_ns
+        d = _ns_to_dt(lo).date()
+        period_from = d
+        items = []
+        while True:
+            d = date(d.year + d.month // 12, d.month % 12 + 1, 1)
+            month_ns = _dt_to_ns(datetime(d.year, d.month, d.day, tzinfo=timezone.utc))
+            if month_ns >= hi - 6 * HOUR:
+                return items
+            ns = _truncate_frac(month_ns + self._ri(2 * HOUR, 5 * HOUR), 3)
+            b = self._blk()
+            until = d - timedelta(days=1)
+            amount = max(1, int(pot["balance"] * 0.041 / 12 * (0.85 + 0.3 * self._rng.random())))
+            meta = {"interest_period_end": until.isoformat(),
+                    "interest_period_start": period_from.isoformat(),
+                    "interest_rate": "4.10",
+                    "ledger_insertion_id": "entryset_0000" + b[18:36],
+                    "pot_id": pot["id"]}
+            tx = self._tx(pot_acc, "tx_0000" + b[:18], ns, amount, "Interest",
+                          "monzo_interest", "savings", metadata=meta,
+                          dedupe_id="interest:%s:%s" % (pot_acc, until.strftime("%Y-%m")))
+            items.append((ns, tx["id"], tx))
+            period_from = d
+
+    # ---------------------------------------------------------------- attachments
+
+    # name -> (account role, days before the anchor, files: (name, type, size range))
+    _ATTACHED = [
+        ("receipt_png", "retail", 8, [("receipt.png", "image/png", (1500, 12000))]),
+        ("two_attachments", "retail", 45, [("receipt.jpg", "image/jpeg", (15000, 90000)),
+                                           ("warranty.pdf", "application/pdf",
+                                            (20000, 120000))]),
+        ("large_jpeg", "retail", 80, [("photo.jpg", "image/jpeg", (204800, 206848))]),
+        ("old_receipt", "retail", 150, [("receipt.pdf", "application/pdf", (3000, 30000))]),
+        ("invoice_pdf", "business", 20, [("invoice.pdf", "application/pdf",
+                                          (20000, 120000))]),
+    ]
+
+    def _gen_attachments(self) -> None:
+        """Attachments on settled card payments about 8, 45, 80 and 150 days before the
+        anchor in the main account and 20 in the business one (the first at or after
+        each), besides the awkward one: names in attachment_roles.  Their files are
+        served by the attachment host (see start())."""
+        with self._drawing_from("attachments"):
+            tx_id = self.awkward.get("attachment")
+            if tx_id:
+                att = self._by_id[tx_id]["attachments"][0]
+                self._add_file(att, "receipt.jpg", self._ri(15000, 90000))
+                self.attachment_roles["attachment"] = tx_id
+            for role, acc_role, days, files in self._ATTACHED:
+                tx = self._attachable(self.account_ids[acc_role], days)
+                if tx is None:
+                    continue
+                created_ns = parse_ts(tx["created"])
+                window = max(parse_ts(tx["settled"]) - created_ns, 2 * MIN)
+                tx["attachments"] = []
+                for name, file_type, (lo, hi) in files:
+                    ns = _truncate_frac(created_ns + self._ri(MIN, window), 3)
+                    att = {"created": format_ts(ns), "external_id": tx["id"],
+                           "file_type": file_type, "file_url": "", "id": self._rid("attach_"),
+                           "type": file_type, "url": "", "user_id": self.user_id}
+                    tx["attachments"].append(att)
+                    self._add_file(att, name, self._ri(lo, hi))
+                self.attachment_roles[role] = tx["id"]
+
+    def _attachable(self, acc, days):
+        """The first settled card payment without attachments `days` before the anchor
+        or later (before the pending ones), or None."""
+        taken = set(self.awkward.values())
+        keys = self._keys[acc]
+        for i in range(bisect.bisect_left(keys, (self._anchor_ns - days * DAY, "")), len(keys)):
+            t = self._txs[acc][i]
+            if t["scheme"] == "mastercard" and t["settled"] and t["amount"] < 0 and \
+                    "decline_reason" not in t and not t["attachments"] and t["id"] not in taken:
+                return t
+        return None
+
+    def _add_file(self, att, name, size) -> None:
+        path = "/file/%s/%s/%s" % (self.user_id, att["id"], name)
+        self._files[path] = (att, name, size)
+        att["file_url"] = att["url"] = (self.attachment_url or _NO_FILE_HOST) + path
+
+    def attachment_bytes(self, file_url: str) -> bytes:
+        """The content the attachment host serves for file_url (KeyError if none)."""
+        return self._file_content(urlsplit(file_url).path)
+
+    def _file_content(self, path: str) -> bytes:
+        with self._lock:
+            data = self._file_bytes.get(path)
+            if data is None:
+                att, _, size = self._files[path]
+                rng = random.Random("fakebank:file:%d:%s" % (self.seed, att["id"]))
+                data = self._file_bytes[path] = _file_content(att["file_type"], size, rng)
+            return data
+
+    def attachment_file(self, path: str):
+        """(content type, bytes) the attachment host serves at path, or None (used by
+        the server)."""
+        with self._lock:
+            if path not in self._files:
+                return None
+            return self._files[path][0]["file_type"], self._file_content(path)
+
+    def attachment_seen(self, path: str, method: str, authorization) -> None:
+        """Count a request to the attachment host; one that carries an Authorization
+        header is also recorded in attachment_auth_violations (used by the server)."""
+        with self._lock:
+            self._counts["attachment"] += 1
+            per = self._attachment_counts.setdefault(path, {})
+            per[method] = per.get(method, 0) + 1
+            if authorization is not None:
+                self.attachment_auth_violations.append(
+                    {"method": method, "path": path, "authorization": authorization})
+
+    @property
+    def attachment_counts(self) -> dict:
+        """file URL -> {method: requests}, for every path asked for since the last
+        reset_counts(), refused requests included."""
+        with self._lock:
+            base = self.attachment_url or _NO_FILE_HOST
+            return {base + path: dict(per) for path, per in self._attachment_counts.items()}
+
+    def _point_attachments_at(self, base: str) -> None:
+        with self._lock:
+            for path, (att, _, _) in self._files.items():
+                att["file_url"] = att["url"] = base + path
+
     # ------------------------------------------------------------------ mutation API
 
     def add_account(self, typ: str = "uk_retail", closed: bool = False) -> dict:
@@ -1539,6 +1892,19 @@ class FakeBank:
             return copy.deepcopy(b)
 
     def _adjust_balance(self, acc_id, delta, created_ns=None, spending=False):
+        pot = self._pot_of_account.get(acc_id)
+        if pot is not None:
+            # a pot account: the pot's balance, and its current account's totals, move
+            # (a deleted pot stays at 0)
+            if pot["deleted"] or not delta:
+                return
+            pot["balance"] += delta
+            pot["updated"] = format_ts(_truncate_frac(self._now_ns(), 3))
+            b = self.balances.get(pot["current_account_id"])
+            if b is not None:
+                b["total_balance"] += delta
+                b["balance_including_flexible_savings"] += delta
+            return
         b = self.balances.get(acc_id)
         if b is None or not delta:
             return
@@ -1596,7 +1962,8 @@ class FakeBank:
           created / settled / updated: datetime, ns int or RFC 3339 string ("" = pending)
           merchant: a merchant dict, None, or a string (catalogue key, merchant id or
                     name; an unknown name makes a new merchant)
-        The account's balance moves by the amount (unless declined)."""
+        The account's balance moves by the amount (unless declined); in a pot account,
+        the pot's balance and its current account's total_balance do."""
         with self._lock:
             if acc_id not in self._txs:
                 raise KeyError(acc_id)
@@ -1686,6 +2053,79 @@ class FakeBank:
             self._adjust_balance(acc, new_eff - old_eff)
             return tx
 
+    def transfer_to_pot(self, acc_id: str, pot_id: str, amount: int, created=None,
+                        trigger: str = "user") -> tuple:
+        """Move money between current account acc_id and its pot as the app does: amount
+        > 0 deposits into the pot, < 0 withdraws from it.  Writes both sides, the
+        current account's uk_retail_pot transfer (-amount, described by the pot id) and
+        the pot account's (+amount), at one instant (now on the fake clock unless
+        `created`, as for add_transaction), with one ledger entry and the same metadata;
+        the account's balance, the pot's balance and the account's total_balance move.
+        The first transfer to a pot shows its pot account (bank.pot_accounts).  Locks
+        and what the pot holds are not checked.  Returns (the current account's
+        transaction, the pot account's)."""
+        with self._lock:
+            pot = self.pot(pot_id)
+            if pot["current_account_id"] != acc_id:
+                raise ValueError("pot %s belongs to %s" % (pot_id, pot["current_account_id"]))
+            if pot["deleted"]:
+                raise ValueError("pot %s is deleted" % pot_id)
+            amount = int(amount)
+            if not amount:
+                raise ValueError("amount must not be 0")
+            ns = _truncate_frac(self._now_ns() if created is None else _to_ns(created), 3)
+            if pot_id not in self.pot_accounts:
+                self._open_pot_account(pot)
+            tx = self._pot_transfer(acc_id, ns, pot, -amount, trigger=trigger)
+            leg = self._pot_leg(tx, ns)
+            if tx["id"] in self._by_id or leg["id"] in self._by_id:
+                raise ValueError("duplicate transaction id")
+            for t in (tx, leg):
+                self._insert(t["account_id"], t, ns)
+                self._adjust_balance(t["account_id"], t["amount"])
+            return tx, leg
+
+    def add_attachment(self, tx_id: str, file_type: str = "image/jpeg", size: int = 20000,
+                       name: str | None = None, created=None) -> dict:
+        """Attach a file to a transaction, as POST /attachment/register does: the
+        attachment object (created now on the fake clock unless `created`) goes at the
+        end of its attachments, the attachment host serves `size` bytes of file_type
+        (image/png, image/jpeg or application/pdf; at least 128) as `name`, and the
+        transaction's updated moves to now.  Returns the attachment (the bank's own)."""
+        if file_type not in _FILE_EXT:
+            raise ValueError("file_type must be one of " + ", ".join(_FILE_EXT))
+        if int(size) < 128:
+            raise ValueError("size must be at least 128")
+        with self._lock:
+            tx = self._by_id[tx_id]
+            now = self._now_ns()
+            att = {"created": format_ts(_truncate_frac(now if created is None else
+                                                       _to_ns(created), 3)),
+                   "external_id": tx_id, "file_type": file_type, "file_url": "",
+                   "id": self._rid("attach_"), "type": file_type, "url": "",
+                   "user_id": self.user_id}
+            self._add_file(att, name or "upload." + _FILE_EXT[file_type], int(size))
+            tx["attachments"] = (tx["attachments"] or []) + [att]
+            tx["updated"] = format_ts(_truncate_frac(now, 3))
+            return att
+
+    def remove_attachment(self, attachment_id: str) -> dict:
+        """Deregister an attachment (POST /attachment/deregister): it leaves its
+        transaction ([] when none is left), its file is no longer served (404), and the
+        transaction's updated moves to now.  Returns the attachment."""
+        with self._lock:
+            for path, (att, _, _) in list(self._files.items()):
+                if att["id"] == attachment_id:
+                    break
+            else:
+                raise KeyError(attachment_id)
+            del self._files[path]
+            self._file_bytes.pop(path, None)
+            tx = self._by_id[att["external_id"]]
+            tx["attachments"] = [a for a in tx["attachments"] if a["id"] != attachment_id]
+            tx["updated"] = format_ts(_truncate_frac(self._now_ns(), 3))
+            return att
+
     def remove_transaction(self, tx_id: str) -> dict:
         """Remove a transaction (a pending one that vanished); the balance follows."""
         with self._lock:
@@ -1701,7 +2141,8 @@ class FakeBank:
                count: int | None = 1, delay: float = 0.0, retry_after=None,
                code: str | None = None, message: str | None = None) -> None:
         """Make the next `count` requests to `endpoint` (None: any API endpoint but the
-        browser page "auth") misbehave. kind: status | delay | bad_json | truncate | drop.
+        browser page "auth"; "attachment": the attachment host, where bad_json has no
+        sense) misbehave. kind: status | delay | bad_json | truncate | drop.
         count None: until clear_faults(). delay applies before any kind."""
         if kind not in FAULT_KINDS:
             raise ValueError("unknown fault kind %r" % (kind,))
@@ -1709,6 +2150,8 @@ class FakeBank:
             raise ValueError("unknown endpoint %r (one of %s)" % (endpoint, ", ".join(ENDPOINTS)))
         if count is not None and int(count) < 1:
             raise ValueError("count must be >= 1 or None")
+        if endpoint == "attachment" and kind == "bad_json":
+            raise ValueError("the attachment host sends no JSON")
         with self._lock:
             self._faults.append({
                 "endpoint": endpoint, "kind": kind, "status": int(status),
@@ -1748,7 +2191,7 @@ class FakeBank:
         """The fault to apply to this request, if any (used by the server)."""
         with self._lock:
             for f in self._faults:
-                if f["endpoint"] is None and endpoint == "auth":
+                if f["endpoint"] is None and endpoint in NOT_API:
                     continue
                 if f["endpoint"] is not None and f["endpoint"] != endpoint:
                     continue
@@ -2012,22 +2455,24 @@ class FakeBank:
                 [a for a in self.accounts if a["type"] == account_type]
             return {"accounts": accs}
 
-    def _check_account(self, acc_id, param="account_id"):
+    def _check_account(self, acc_id, param="account_id", known=None):
+        """400 without an id, 404 for one not in `known` (default: any account with
+        transactions, pot accounts included)."""
         if not acc_id:
             raise ApiError(400, "bad_request.missing_param." + param,
                            "The field '%s' is required" % param, retryable={})
-        if acc_id not in self._txs:
+        if acc_id not in (self._txs if known is None else known):
             raise ApiError(404, "not_found.account_not_found", "Account not found",
                            retryable={})
 
     def api_balance(self, acc_id) -> dict:
         with self._lock:
-            self._check_account(acc_id)
+            self._check_account(acc_id, known=self.balances)
             return self.balances[acc_id]
 
     def api_pots(self, acc_id) -> dict:
         with self._lock:
-            self._check_account(acc_id, "current_account_id")
+            self._check_account(acc_id, "current_account_id", known=self.balances)
             return {"pots": self.pots.get(acc_id, [])}
 
     @staticmethod
@@ -2098,27 +2543,50 @@ class FakeBank:
 
     # ------------------------------------------------------------------ server
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> "FakeBank":
-        """Serve on host:port (0 = any free port) in a background thread."""
+    def start(self, host: str = "127.0.0.1", port: int = 0, attachment_host: str | None = None,
+              attachment_port: int | None = None) -> "FakeBank":
+        """Serve the API on host:port (0 = any free port), and the attachments' files on
+        a second loopback host, each in a background thread.  The attachment host is
+        attachment_host (default 127.0.0.2, or `host` where that cannot be bound) on
+        attachment_port (default: the one the previous start had, else any free port);
+        the attachments' file_url name it from then on (attachment_url)."""
         from .server import serve
         if self._server is not None:
             raise RuntimeError("already started")
         self._server, self._thread = serve(self, host, port)
         self.host = host
         self.port = self._server.server_address[1]
-        self.url = "http://%s:%d" % (host if ":" not in host else "[%s]" % host, self.port)
+        self.url = _base_url(host, self.port)
+        hosts = [attachment_host] if attachment_host else \
+            ["127.0.0.2" if host != "127.0.0.2" else "127.0.0.3", host]
+        ports = [attachment_port] if attachment_port is not None else \
+            [p for p in (self.attachment_port, 0) if p is not None]
+        for h, p in [(h, p) for h in hosts for p in ports]:
+            try:
+                self._file_server, self._file_thread = serve(self, h, p, files=True)
+                break
+            except OSError as e:
+                failed = e
+        else:
+            self.stop()
+            raise failed
+        self.attachment_host = h
+        self.attachment_port = self._file_server.server_address[1]
+        self.attachment_url = _base_url(h, self.attachment_port)
+        self._point_attachments_at(self.attachment_url)
         return self
 
     def stop(self) -> None:
-        """Stop serving: close every open connection and join the thread."""
-        srv, th = self._server, self._thread
-        if srv is None:
-            return
-        self._server = self._thread = None
-        srv.shutdown()
-        srv.close_all_connections()
-        srv.server_close()
-        th.join(10)
+        """Stop serving, the API and the attachment host: close every open connection
+        and join the threads."""
+        for srv, th in ((self._server, self._thread), (self._file_server, self._file_thread)):
+            if srv is None:
+                continue
+            srv.shutdown()
+            srv.close_all_connections()
+            srv.server_close()
+            th.join(10)
+        self._server = self._thread = self._file_server = self._file_thread = None
 
     def __enter__(self):
         if self._server is None:
@@ -2134,10 +2602,18 @@ class FakeBank:
         """What a separate process needs to know (GET /_fake/info)."""
         return {"client_id": self.client_id, "client_secret": self.client_secret,
                 "user_id": self.user_id, "account_ids": self.account_ids,
-                "awkward": self.awkward, "now": format_ts(self._now_ns()),
+                "awkward": self.awkward, "pot_accounts": self.pot_accounts,
+                "pot_roles": {role: p["id"] for role, p in self.pot_roles.items()},
+                "attachment_url": self.attachment_url,
+                "attachment_roles": self.attachment_roles,
+                "now": format_ts(self._now_ns()),
                 "anchor": format_ts(self._anchor_ns), "seed": self.seed,
                 "token_lifetime": self.token_lifetime,
                 "approve_after_polls": self.approve_after_polls}
+
+
+def _base_url(host: str, port: int) -> str:
+    return "http://%s:%d" % (host if ":" not in host else "[%s]" % host, port)
 
 
 def dumps(obj) -> bytes:

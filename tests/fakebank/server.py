@@ -1,4 +1,5 @@
-"""HTTP side of the fake Monzo bank: the API, the auth page and the /_fake/ control API."""
+"""HTTP side of the fake Monzo bank: the API, the auth page and the /_fake/ control API,
+and the attachment host that serves the attachments' files."""
 
 from __future__ import annotations
 
@@ -103,18 +104,73 @@ class _Server(ThreadingHTTPServer):
             sys.stderr.write("fakebank: error serving %s: %r\n" % (client_address, exc))
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Base(BaseHTTPRequestHandler):
+    """What the API and the attachment host share: sending, logging, faults."""
     protocol_version = "HTTP/1.1"
     server_version = "fakebank/1.0"
 
     def version_string(self):
         return self.server_version
 
-    # ---------------------------------------------------------------- plumbing
-
     def log_message(self, fmt, *args):
         if self.server.bank.verbose:
             sys.stderr.write("fakebank: %s %s\n" % (self.address_string(), fmt % args))
+
+    def _send(self, status, body: bytes, ctype="application/json", headers=None,
+              truncate=False, head=False):
+        """head: the headers a GET would get, without the body."""
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        if truncate:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if head:
+            return
+        if truncate:
+            self.wfile.write(body[:len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+        else:
+            self.wfile.write(body)
+
+    def _send_json(self, status, obj, headers=None, head=False):
+        self._send(status, dumps(obj), headers=headers, head=head)
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _fault(self, endpoint, head=False):
+        """Apply the fault injected for this request, if any: -> (answered, fault)."""
+        fault = self.server.bank.take_fault(endpoint)
+        if fault is None:
+            return False, None
+        if fault["delay"] > 0:
+            time.sleep(fault["delay"])
+        kind = fault["kind"]
+        if kind == "drop":
+            self.close_connection = True
+            return True, fault
+        if kind == "status":
+            st = fault["status"]
+            code = fault["code"] or _FAULT_CODES.get(st, "http_%d" % st)
+            msg = fault["message"] or "Injected fault (HTTP %d)" % st
+            hdrs = {}
+            if fault["retry_after"] is not None:
+                hdrs["Retry-After"] = str(fault["retry_after"])
+            self._send_json(st, {"code": code, "message": msg}, headers=hdrs, head=head)
+            return True, fault
+        if kind == "bad_json":
+            self._send(200, b'{"code":"ok","transactions":[{"id":"tx_0000broken",')
+            return True, fault
+        return False, fault
+
+
+class _Handler(_Base):
+    # ---------------------------------------------------------------- plumbing
 
     def do_GET(self):
         self._handle("GET")
@@ -131,26 +187,6 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self):
         self._handle("DELETE")
 
-    def _send(self, status, body: bytes, ctype="application/json", headers=None,
-              truncate=False):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        if truncate:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if truncate:
-            self.wfile.write(body[:len(body) // 2])
-            self.wfile.flush()
-            self.close_connection = True
-        else:
-            self.wfile.write(body)
-
-    def _send_json(self, status, obj, headers=None):
-        self._send(status, dumps(obj), headers=headers)
-
     def _param(self, query, name):
         v = query.get(name)
         return v[0] if v else None
@@ -162,8 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         path = url.path
         query = parse_qs(url.query, keep_blank_values=True)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
+        body = self._read_body()
 
         if path == "/_fake" or path.startswith("/_fake/"):
             return self._control(method, path, query, body)
@@ -173,24 +208,9 @@ class _Handler(BaseHTTPRequestHandler):
         hold = bank.take_hold(endpoint)
         if hold is not None and not hold.answered:
             hold.wait()
-        fault = bank.take_fault(endpoint)
-        if fault is not None:
-            if fault["delay"] > 0:
-                time.sleep(fault["delay"])
-            kind = fault["kind"]
-            if kind == "drop":
-                self.close_connection = True
-                return
-            if kind == "status":
-                st = fault["status"]
-                code = fault["code"] or _FAULT_CODES.get(st, "http_%d" % st)
-                msg = fault["message"] or "Injected fault (HTTP %d)" % st
-                hdrs = {}
-                if fault["retry_after"] is not None:
-                    hdrs["Retry-After"] = str(fault["retry_after"])
-                return self._send_json(st, {"code": code, "message": msg}, headers=hdrs)
-            if kind == "bad_json":
-                return self._send(200, b'{"code":"ok","transactions":[{"id":"tx_0000broken",')
+        answered, fault = self._fault(endpoint)
+        if answered:
+            return
 
         status, ctype, out, headers = self._answer(method, path, endpoint, allowed, query,
                                                    body)
@@ -288,6 +308,9 @@ class _Handler(BaseHTTPRequestHandler):
                 obj = bank.info()
             elif method == "GET" and name == "now":
                 obj = {"now": format_ts(bank.now())}
+            elif method == "GET" and name == "attachments":
+                obj = {"url": bank.attachment_url, "counts": bank.attachment_counts,
+                       "auth_violations": bank.attachment_auth_violations}
             elif method != "POST":
                 raise _NoHandler
             elif name == "reset_counts":
@@ -323,6 +346,14 @@ class _Handler(BaseHTTPRequestHandler):
                 obj = bank.update_transaction(args.pop("id"), **args)
             elif name == "remove_transaction":
                 obj = bank.remove_transaction(args["id"])
+            elif name == "add_attachment":
+                obj = bank.add_attachment(**args)
+            elif name == "remove_attachment":
+                obj = bank.remove_attachment(**args)
+            elif name == "transfer_to_pot":
+                tx, leg = bank.transfer_to_pot(args.pop("account_id"), args.pop("pot_id"),
+                                               **args)
+                obj = {"transaction": tx, "pot_transaction": leg}
             elif name == "settings":
                 for k in ("token_lifetime", "approve_after_polls", "confidential",
                           "redirect_uris", "code_lifetime"):
@@ -340,10 +371,63 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_json(200, obj)
 
 
-def serve(bank, host, port):
-    """Start serving `bank`; returns (server, thread)."""
-    srv = _Server((host, port), _Handler, bank)
+class _FileHandler(_Base):
+    """The attachment host: GET and HEAD of the files the attachments' file_url name,
+    with their exact Content-Length and file_type as Content-Type.  It takes no
+    credentials: a request carrying an Authorization header is refused with 403 (before
+    any fault or hold) and recorded in bank.attachment_auth_violations.  Every request
+    is counted (bank.counts["attachment"], bank.attachment_counts)."""
+
+    def do_GET(self):
+        self._handle("GET")
+
+    def do_HEAD(self):
+        self._handle("HEAD")
+
+    def do_POST(self):
+        self._handle("POST")
+
+    def do_PUT(self):
+        self._handle("PUT")
+
+    def do_DELETE(self):
+        self._handle("DELETE")
+
+    def _handle(self, method):
+        bank = self.server.bank
+        path = urlsplit(self.path).path
+        self._read_body()
+        head = method == "HEAD"
+        authorization = self.headers.get("Authorization")
+        bank.attachment_seen(path, method, authorization)
+        if authorization is not None:
+            return self._send(403, b"This host takes no Authorization header\n",
+                              ctype="text/plain; charset=utf-8", head=head)
+        hold = bank.take_hold("attachment")
+        if hold is not None and not hold.answered:
+            hold.wait()
+        answered, fault = self._fault("attachment", head=head)
+        if answered:
+            return
+        found = bank.attachment_file(path)
+        if method not in ("GET", "HEAD"):
+            status, ctype, body = 405, "text/plain; charset=utf-8", b"Method not allowed\n"
+        elif found is None:
+            status, ctype, body = 404, "text/plain; charset=utf-8", b"No such file\n"
+        else:
+            status, (ctype, body) = 200, found
+        if hold is not None and hold.answered:
+            hold.wait()
+        self._send(status, body, ctype=ctype, head=head,
+                   truncate=fault is not None and fault["kind"] == "truncate")
+
+
+def serve(bank, host, port, files=False):
+    """Start serving `bank`'s API (files: its attachment host); returns (server,
+    thread)."""
+    srv = _Server((host, port), _FileHandler if files else _Handler, bank)
     th = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
-                          name="fakebank-%d" % srv.server_address[1], daemon=True)
+                          name="fakebank-%s%d" % ("files-" if files else "",
+                                                  srv.server_address[1]), daemon=True)
     th.start()
     return srv, th
