@@ -756,9 +756,7 @@ def test_fault_delay(bank, token):
     r = api(bank, "/accounts", token)
     assert r.status == 200 and len(r.json()["accounts"]) == 7
     assert time.monotonic() - t0 >= 0.4
-    t0 = time.monotonic()
-    api(bank, "/accounts", token)
-    assert time.monotonic() - t0 < 0.4
+    assert bank.take_fault("accounts") is None  # one request's worth, used up
 
 
 def test_fault_bad_json(bank, token):
@@ -1369,24 +1367,20 @@ def test_transaction_count_option():
     assert empty.balances[empty.main_account_id]["balance"] == 0
 
 
-def test_large_generation_is_fast():
-    t0 = time.perf_counter()
+def test_a_large_bank_pages_from_the_middle():
+    """100,000 transactions (scripts/bench is where their generation and paging are
+    timed): the count is right and a page from the middle comes whole, in order."""
     big = FakeBank(seed=1, transactions=100_000)
-    gen = time.perf_counter() - t0
-    assert gen < 5, gen
     acc = big.main_account_id
     assert len(big.transactions[acc]) == 100_000
     big.start()
     try:
         tok = big.mint_token()["access_token"]
         mid = big.transactions[acc][50_000]["id"]
-        t0 = time.perf_counter()
-        for _ in range(5):
-            r = api(big, "/transactions", tok, expand=True, account_id=acc, since=mid,
-                    limit=100)
-            assert r.status == 200 and len(r.json()["transactions"]) == 100
-        assert (time.perf_counter() - t0) / 5 < 0.25
-        assert r.json()["transactions"][0]["id"] == big.transactions[acc][50_001]["id"]
+        r = api(big, "/transactions", tok, expand=True, account_id=acc, since=mid, limit=100)
+        assert r.status == 200
+        assert [t["id"] for t in r.json()["transactions"]] == \
+            [t["id"] for t in big.transactions[acc][50_001:50_101]]
     finally:
         big.stop()
 
