@@ -14,7 +14,7 @@
 
 #include "dirs.h"
 #include "log.h"
-#include "json.h"
+#include "tx_columns.h"
 
 enum store_stmt {
 	ST_TOUCH,
@@ -126,6 +126,7 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[ST_COUNT_STMTS];
+	struct tx_columns cols;   /* reused for every transaction written */
 };
 
 const char *store_errmsg(struct store *s)
@@ -196,6 +197,7 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 	}
 	close(fd);
 	struct store *s = calloc(1, sizeof *s);
+	tx_columns_init(&s->cols);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		sb_addf(err, "cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		store_close(s);
@@ -229,6 +231,7 @@ void store_close(struct store *s)
 	for (int i = 0; i < ST_COUNT_STMTS; i++)
 		sqlite3_finalize(s->stmt[i]);
 	sqlite3_close(s->db);
+	tx_columns_release(&s->cols);
 	free(s);
 }
 
@@ -258,12 +261,6 @@ void store_rollback(struct store *s)
 		store_exec(s, "ROLLBACK");
 }
 
-static int64_t store_jint(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
-}
-
 static int store_step_done(struct store *s, sqlite3_stmt *q)
 {
 	int rc = sqlite3_step(q);
@@ -275,17 +272,18 @@ static int store_step_done(struct store *s, sqlite3_stmt *q)
 	return 0;
 }
 
-int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, const cJSON *tx, int64_t sync_no,
-			     bool *changed)
+int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, int64_t sync_no, bool *changed)
 {
 	*changed = false;
-	const char *id = json_str(tx, "id", "");
-	struct instant created;
-	if (!*id || !timefmt_parse(json_str(tx, "created", ""), &created)) {
+	struct tx_columns *c = &s->cols;
+	int rc = tx_columns_read(c, raw, raw_len);
+	if (rc < 0)
+		return -2;
+	if (rc > 0) {
 		log_warn("store: skipping a transaction without an id or a valid created time");
 		return 1;
 	}
-	int rc = -1;
+	const char *id = tx_columns_text(c, TX_ID);
 	sqlite3_stmt *q = store_stmt(s, ST_TOUCH);
 	if (!q)
 		return -1;
@@ -297,52 +295,30 @@ int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, c
 	if (sqlite3_changes(s->db) == 1)
 		return 0;
 
-	const cJSON *merchant = cJSON_GetObjectItemCaseSensitive(tx, "merchant");
-	const cJSON *address = cJSON_GetObjectItemCaseSensitive(merchant, "address");
-	const cJSON *cp = cJSON_GetObjectItemCaseSensitive(tx, "counterparty");
-	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(tx, "metadata");
-	const cJSON *cats = cJSON_GetObjectItemCaseSensitive(tx, "categories");
-	const cJSON *decline = cJSON_GetObjectItemCaseSensitive(tx, "decline_reason");
-	const cJSON *dd = cJSON_GetObjectItemCaseSensitive(meta, "bacs_direct_debit_instruction_id");
-	char *cats_text = cJSON_IsObject(cats) ? cJSON_PrintUnformatted(cats) : NULL;
-
-	q = store_stmt(s, ST_UPSERT);
-	if (!q) {
-		cJSON_free(cats_text);
+	if (!(q = store_stmt(s, ST_UPSERT)))
 		return -1;
-	}
+	static const enum tx_text texts[] = { TX_CURRENCY, TX_LOCAL_CURRENCY, TX_SCHEME, TX_CATEGORY, TX_CATEGORIES,
+					      TX_MERCHANT_NAME, TX_MERCHANT_EMOJI, TX_MERCHANT_ADDRESS, TX_CP_NAME,
+					      TX_CP_PREFERRED_NAME, TX_POT_ID, TX_DESCRIPTION, TX_NOTES };
+	/* In the order of the table's columns. */
 	int i = 1;
 	sqlite3_bind_text(q, i++, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, json_str(tx, "account_id", ""), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, i++, created.sec);
-	sqlite3_bind_int(q, i++, created.nsec);
-	sqlite3_bind_int(q, i++, json_str(tx, "settled", "")[0] != '\0');
-	sqlite3_bind_int(q, i++, decline && !cJSON_IsNull(decline) && !(cJSON_IsString(decline) && !decline->valuestring[0]));
-	sqlite3_bind_int64(q, i++, store_jint(tx, "amount"));
-	sqlite3_bind_text(q, i++, json_str(tx, "currency", ""), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, i++, store_jint(tx, "local_amount"));
-	sqlite3_bind_text(q, i++, json_str(tx, "local_currency", ""), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, json_str(tx, "scheme", ""), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, json_str(tx, "category", ""), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, cats_text ? cats_text : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, json_str(merchant, "name", ""), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, json_str(merchant, "emoji", ""), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, json_str(address, "short_formatted", ""), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, json_str(cp, "name", ""), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, json_str(cp, "preferred_name", ""), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, json_str(meta, "pot_id", ""), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, json_str(tx, "description", ""), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, i++, json_str(tx, "notes", ""), -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, i++, dd != NULL && !cJSON_IsNull(dd));
+	sqlite3_bind_text(q, i++, tx_columns_text(c, TX_ACCOUNT), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, i++, c->created.sec);
+	sqlite3_bind_int(q, i++, c->created.nsec);
+	sqlite3_bind_int(q, i++, c->has[TX_SETTLED]);
+	sqlite3_bind_int(q, i++, c->declined);
+	sqlite3_bind_int64(q, i++, c->amount);
+	sqlite3_bind_text(q, i++, tx_columns_text(c, TX_CURRENCY), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, i++, c->local_amount);
+	for (size_t k = 1; k < sizeof texts / sizeof texts[0]; k++)
+		sqlite3_bind_text(q, i++, tx_columns_text(c, texts[k]), -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, i++, c->bacs_direct_debit);
 	sqlite3_bind_int64(q, i++, sync_no);
 	sqlite3_bind_int64(q, i++, timefmt_now().sec);
-	struct instant updated = { 0, 0 };
-	timefmt_parse(json_str(tx, "updated", ""), &updated);
-	sqlite3_bind_int64(q, i++, updated.sec);
-	sqlite3_bind_int(q, i++, updated.nsec);
-	rc = store_step_done(s, q);
-	cJSON_free(cats_text);
-	if (rc < 0)
+	sqlite3_bind_int64(q, i++, c->updated.sec);
+	sqlite3_bind_int(q, i++, c->updated.nsec);
+	if (store_step_done(s, q) < 0)
 		return -1;
 	if (sqlite3_changes(s->db) == 0) {
 		/* A newer state is stored: keep it, but the API still has the transaction. */

@@ -8,8 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cjson/cJSON.h>
-
 #include "strbuf.h"
 #include "timefmt.h"
 
@@ -69,12 +67,12 @@ int store_begin_read(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 
-/* Inserts or updates by id: raw is the transaction's JSON text as the API sent it, tx
- * the same parsed.  A stored state with a later "updated" (or settled, without one)
- * is kept.  Either way the row counts as seen by sync_no.  *changed says whether the
- * stored row differs now. */
-int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, const cJSON *tx, int64_t sync_no,
-			     bool *changed);
+/* Inserts or updates by id: raw is the transaction's JSON text as the API sent it.  A
+ * stored state with a later "updated" (or settled, without one) is kept.  Either way
+ * the row counts as seen by sync_no.  *changed says whether the stored row differs
+ * now.  0; 1 when skipped (no id or created time); -1 on a store error; -2 when raw is
+ * not a well-formed JSON object. */
+int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, int64_t sync_no, bool *changed);
 /* Appends "ID\0" for each pending (not settled, not declined) transaction of the
  * account. */
 int store_pending_ids(struct store *s, const char *account, struct strbuf *ids);

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
 #include "jsonspan.h"
 #include "log.h"
 #include "sync_pages.h"
@@ -236,8 +235,8 @@ static int sync_ask_after_missing(struct sync_run *r, struct sync_pass *p)
 }
 
 /* Stores one page: -1 on a store error, -2 for a reply of the wrong shape.  Each
- * transaction is parsed on its own (small trees, freed at once) and stored with its
- * exact text.  *newest: the latest created or updated time of one it changed. */
+ * transaction is stored with its exact text.  *newest: the latest created or updated
+ * time of one it changed. */
 static int sync_store_page(struct store *st, const char *body, size_t len, int64_t sync_no, int64_t *changed,
 			   int64_t *newest)
 {
@@ -247,22 +246,21 @@ static int sync_store_page(struct store *st, const char *body, size_t len, int64
 		return -2;
 	int rc = 0;
 	for (long i = 0; i < n && rc == 0; i++) {
-		cJSON *tx = cJSON_ParseWithLength(spans[i].p, spans[i].len);
 		bool moved = false;
-		if (!cJSON_IsObject(tx))
-			rc = -2;
-		else if (store_upsert_transaction(st, spans[i].p, spans[i].len, tx, sync_no, &moved) < 0)
-			rc = -1;
+		int got = store_upsert_transaction(st, spans[i].p, spans[i].len, sync_no, &moved);
+		if (got < 0)
+			rc = got == -2 ? -2 : -1;
 		if (moved) {
 			(*changed)++;
 			static const char *const keys[] = { "created", "updated" };
 			for (size_t k = 0; k < 2; k++) {
+				char text[64];
 				struct instant t;
-				if (timefmt_parse(json_str(tx, keys[k], ""), &t) && t.sec > *newest)
+				if (jsonspan_string(spans[i].p, spans[i].len, keys[k], text, sizeof text) == 0 &&
+				    timefmt_parse(text, &t) && t.sec > *newest)
 					*newest = t.sec;
 			}
 		}
-		cJSON_Delete(tx);
 	}
 	free(spans);
 	return rc;

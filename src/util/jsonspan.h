@@ -1,9 +1,14 @@
-/* jsonspan: finds where each element of a JSON array lies in the original text, so
- * transactions are stored byte for byte as the API sent them. */
+/* jsonspan: finds where each value of JSON text lies, checking the grammar as it goes,
+ * so transactions are stored byte for byte as the API sent them and read without a
+ * tree of allocations. */
 #ifndef MONZOHFS_JSONSPAN_H
 #define MONZOHFS_JSONSPAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "strbuf.h"
 
 struct jsonspan {
 	const char *p;
@@ -22,5 +27,15 @@ int jsonspan_string(const char *text, size_t len, const char *key, char *buf, si
 /* Spans of the elements of the array under key in the top-level object of text.
  * Returns the count (spans malloc'd in *out), or -1. */
 long jsonspan_array(const char *text, size_t len, const char *key, struct jsonspan **out);
+
+/* Calls fn with each member of the object text (the key as written, without quotes);
+ * stops at fn's first non-zero return and returns it.  0, or -1 when not well formed. */
+typedef int (*jsonspan_member_fn)(void *ctx, const char *key, size_t klen, struct jsonspan value);
+int jsonspan_each_member(const char *text, size_t len, jsonspan_member_fn fn, void *ctx);
+/* Appends the string value v (quotes included), as one of the functions above found
+ * it, decoded to UTF-8.  0, or -1 when v is not a string. */
+int jsonspan_decode(struct jsonspan v, struct strbuf *out);
+/* v as an integer, exactly, when it is one that fits. */
+bool jsonspan_int(struct jsonspan v, int64_t *out);
 
 #endif

@@ -45,5 +45,33 @@ int main(void)
 	CHECK(jsonspan_string(tx, strlen(tx), "n", buf, sizeof buf) == -1);       /* not a string */
 	CHECK(jsonspan_string(tx, strlen(tx), "created", buf, 8) == -1);          /* too long */
 	CHECK(jsonspan_member("{\"a\": [1, {\"b\"", 14, "b", &v) == -1);
+
+	/* The grammar is checked, not only the nesting. */
+	static const char *const bad[] = { "{\"a\": tru}", "{\"a\": 01}", "{\"a\": -}", "{\"a\": 1.}",
+					   "{\"a\": \"\\x\"}", "{\"a\": \"\\u12g4\"}", "{\"a\": \"tab\there\"}",
+					   "{\"a\" 1}", "{\"a\": [1,]}", "{a: 1}", "{\"a\": 1,}" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *e = jsonspan_value_end(bad[i], bad[i] + strlen(bad[i]));
+		CHECK(e == NULL);
+	}
+	const char *good = "{\"a\": [true, false, null, -0.5e+3, 0, \"\\u00e9\\n\"], \"b\": {}}";
+	CHECK(jsonspan_value_end(good, good + strlen(good)) == good + strlen(good));
+	char deep[2000];
+	memset(deep, '[', 1000);
+	memset(deep + 1000, ']', 1000);
+	CHECK(jsonspan_value_end(deep, deep + 2000) == NULL);   /* deeper than any reply */
+
+	/* Decoding: escapes, a surrogate pair, a lone half. */
+	struct strbuf d = STRBUF_INIT;
+	const char *str = "\"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\" \\/ \\ud800x\"";
+	CHECK(jsonspan_decode((struct jsonspan){ str, strlen(str) }, &d) == 0);
+	CHECK_STR(d.buf, "caf\xc3\xa9 \xf0\x9f\x98\x80 \"q\" / \xef\xbf\xbdx");
+	sb_release(&d);
+	CHECK(jsonspan_decode((struct jsonspan){ "12", 2 }, &d) == -1);
+	int64_t n;
+	CHECK(jsonspan_int((struct jsonspan){ "-9223372036854775808", 20 }, &n) && n == INT64_MIN);
+	CHECK(jsonspan_int((struct jsonspan){ "9007199254740993", 16 }, &n) && n == 9007199254740993LL);
+	CHECK(!jsonspan_int((struct jsonspan){ "9223372036854775808", 19 }, &n));
+	CHECK(!jsonspan_int((struct jsonspan){ "1.5", 3 }, &n));
 	return CHECK_DONE();
 }

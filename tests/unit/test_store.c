@@ -11,10 +11,7 @@
 
 static int upsert(struct store *s, const char *text, int64_t sync_no, bool *changed)
 {
-	cJSON *tx = cJSON_Parse(text);
-	int rc = store_upsert_transaction(s, text, strlen(text), tx, sync_no, changed);
-	cJSON_Delete(tx);
-	return rc;
+	return store_upsert_transaction(s, text, strlen(text), sync_no, changed);
 }
 
 struct collect {
