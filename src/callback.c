@@ -18,6 +18,8 @@
 #include <curl/curl.h>
 #include <microhttpd.h>
 
+#include "http.h"
+
 struct callback {
 	struct MHD_Daemon *mhd;
 	int fd;
@@ -69,23 +71,36 @@ char *callback_random_state(void)
 	return out;
 }
 
+/* The provider sends the browser to the URI as written, so it must mean the same host
+ * to the browser as to libcurl: no userinfo, no backslash (a browser reads it as a
+ * slash, libcurl as part of the userinfo), no fragment. */
 int callback_parse_redirect(const char *uri, char **host, int *port, char **path)
 {
 	CURLU *u = curl_url();
-	char *scheme = NULL, *h = NULL, *p = NULL, *po = NULL;
+	char *scheme = NULL, *h = NULL, *p = NULL, *po = NULL, *user = NULL, *frag = NULL;
 	int rc = -1;
 	*host = *path = NULL;
-	if (u && curl_url_set(u, CURLUPART_URL, uri, 0) == CURLUE_OK &&
+	if (u && !strchr(uri, '\\') && curl_url_set(u, CURLUPART_URL, uri, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK && !strcasecmp(scheme, "http") &&
-	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
-	    (!strcasecmp(h, "localhost") || !strncmp(h, "127.", 4)) &&
+	    curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_NO_USER &&
+	    curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0) == CURLUE_NO_FRAGMENT &&
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK && http_host_is_loopback(h) &&
 	    curl_url_get(u, CURLUPART_PATH, &p, 0) == CURLUE_OK) {
-		*port = curl_url_get(u, CURLUPART_PORT, &po, 0) == CURLUE_OK ? atoi(po) : 80;
+		long n = curl_url_get(u, CURLUPART_PORT, &po, 0) == CURLUE_OK ? strtol(po, NULL, 10) : 80;
 		*host = strdup(h);
 		*path = strdup(p);
-		rc = 0;
+		if (*host && *path && n >= 1 && n <= 65535) {
+			*port = (int)n;
+			rc = 0;
+		} else {
+			free(*host);
+			free(*path);
+			*host = *path = NULL;
+		}
 	}
 	curl_free(scheme);
+	curl_free(user);
+	curl_free(frag);
 	curl_free(h);
 	curl_free(p);
 	curl_free(po);

@@ -46,8 +46,12 @@ long http_backoff_ms(int attempt, long retry_after_s, long left_ms, unsigned rnd
  * last attempt's. */
 int http_perform_retry(const struct http_request *req, struct http_response *r);
 
-/* A bearer token may go to https:// anywhere, and to http:// only on loopback. */
+/* A bearer token may go to https:// anywhere, and to http:// only on loopback, as
+ * libcurl parses the URL (the parser the request is then made with). */
 bool http_url_allows_bearer(const char *url);
+/* host as libcurl's URL parser gives it is this machine: exactly localhost (in any
+ * case), a literal IPv4 address in 127.0.0.0/8 or the IPv6 address [::1]. */
+bool http_host_is_loopback(const char *host);
 /* base without its trailing slashes, then path (malloc'd; NULL if out of memory). */
 char *http_url_join(const char *base, const char *path);
 /* Percent-encodes s for a query string or form body (malloc'd). */

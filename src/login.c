@@ -360,7 +360,9 @@ int main(int argc, char *argv[])
 		goto out;
 	const char *uri = config_get(&cfg, CFG_REDIRECT_URI);
 	if (callback_parse_redirect(uri, &host, &port, &path) < 0) {
-		log_error("MONZO_REDIRECT_URI %s: it must be http:// on localhost or 127.0.0.1, with a path", uri);
+		log_error("MONZO_REDIRECT_URI %s: it must be http:// on localhost, 127.0.0.1 or [::1], with a path, "
+			  "a port from 1 to 65535 and no user name or fragment",
+			  uri);
 		goto out;
 	}
 	if (o.port && o.port != port) {

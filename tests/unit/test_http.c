@@ -49,5 +49,31 @@ int main(void)
 	CHECK(!http_url_allows_bearer("http://10.0.0.1/x"));
 	CHECK(!http_url_allows_bearer("ftp://127.0.0.1/x"));
 	CHECK(!http_url_allows_bearer("not a url"));
+
+	/* Loopback is what libcurl will connect to, not what the text starts with. */
+	CHECK(!http_url_allows_bearer("http://127.0.0.1.evil.com/x"));
+	CHECK(!http_url_allows_bearer("http://127.0.0.1%2eevil.com/x"));
+	CHECK(!http_url_allows_bearer("http://127.evil.com/x"));
+	CHECK(!http_url_allows_bearer("http://127.0.0.1@evil.com/x"));
+	CHECK(!http_url_allows_bearer("http://evil.com#@127.0.0.1/x"));
+	CHECK(!http_url_allows_bearer("http://localhost.evil.com/x"));
+	CHECK(!http_url_allows_bearer("http://localhost./x"));
+	CHECK(!http_url_allows_bearer("http://foo.localhost/x"));
+	CHECK(!http_url_allows_bearer("http://0.0.0.0/x"));
+	CHECK(!http_url_allows_bearer("http://[::ffff:127.0.0.1]/x"));
+	CHECK(!http_url_allows_bearer("http://[::2]/x"));
+	CHECK(!http_url_allows_bearer("127.0.0.1/x"));
+	CHECK(http_url_allows_bearer("http://127.255.3.4:1/x"));
+	CHECK(http_url_allows_bearer("http://127.1/x"));  /* libcurl connects to 127.0.0.1 */
+	CHECK(http_url_allows_bearer("http://%31%32%37.0.0.1/x"));
+	CHECK(http_url_allows_bearer("http://[0:0:0:0:0:0:0:1]/x"));
+	CHECK(http_url_allows_bearer("http://LOCALHOST/x"));
+	CHECK(http_url_allows_bearer("HTTP://127.0.0.1/x"));
+	/* libcurl reads this as user "evil.com\" at 127.0.0.1, and connects there. */
+	CHECK(http_url_allows_bearer("http://evil.com\\@127.0.0.1/x"));
+
+	CHECK(http_host_is_loopback("127.0.0.1") && http_host_is_loopback("[::1]") && http_host_is_loopback("localhost"));
+	CHECK(!http_host_is_loopback("127.0.0.1.evil.com") && !http_host_is_loopback("::1x"));
+	CHECK(!http_host_is_loopback("128.0.0.1") && !http_host_is_loopback("") && !http_host_is_loopback("[::1"));
 	return CHECK_DONE();
 }
