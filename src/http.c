@@ -3,6 +3,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -75,15 +76,32 @@ static size_t http_on_body(char *data, size_t size, size_t n, void *user)
 	return size * n;
 }
 
+long http_retry_after(const char *header)
+{
+	static const char name[] = "retry-after:";
+	if (strncasecmp(header, name, sizeof name - 1))
+		return -1;
+	const char *v = header + sizeof name - 1;
+	v += strspn(v, " \t");
+	if (*v < '0' || *v > '9')
+		return -1; /* an HTTP date, or nothing we can use: our own backoff then */
+	errno = 0;
+	char *end;
+	long long n = strtoll(v, &end, 10);
+	return errno == ERANGE || n > HTTP_RETRY_AFTER_MAX ? HTTP_RETRY_AFTER_MAX : (long)n;
+}
+
 static size_t http_on_header(char *data, size_t size, size_t n, void *user)
 {
 	struct http_response *r = user;
 	size_t len = size * n;
-	static const char name[] = "retry-after:";
-	if (len > sizeof name - 1 && !strncasecmp(data, name, sizeof name - 1)) {
-		char *end;
-		long v = strtol(data + sizeof name - 1, &end, 10);
-		if (end != data + sizeof name - 1 && v >= 0)
+	/* libcurl hands over one whole header line, not NUL-terminated. */
+	char line[64];
+	if (len < sizeof line) {
+		memcpy(line, data, len);
+		line[len] = '\0';
+		long v = http_retry_after(line);
+		if (v >= 0)
 			r->retry_after = v;
 	}
 	return len;
@@ -234,7 +252,9 @@ bool http_is_transient(long status)
 long http_backoff_ms(int attempt, long retry_after_s, long left_ms, unsigned rnd)
 {
 	long ms;
-	if (retry_after_s >= 0) {
+	if (retry_after_s > left_ms / 1000) {
+		ms = left_ms; /* checked before multiplying: a huge value must not wrap */
+	} else if (retry_after_s >= 0) {
 		ms = retry_after_s * 1000;
 	} else {
 		ms = 250L << (attempt - 1);

@@ -37,6 +37,10 @@ int http_perform(const struct http_request *req, struct http_response *r);
 
 /* 429, 500, 502, 503, 504 and transport failures (status 0) are worth another try. */
 bool http_is_transient(long status);
+/* Seconds of a "Retry-After: N" header line, at most HTTP_RETRY_AFTER_MAX; -1 for
+ * another header or a value that is not a number of seconds. */
+#define HTTP_RETRY_AFTER_MAX 86400L
+long http_retry_after(const char *header);
 /* The pause before attempt n+1 (n counts from 1): Retry-After when the server gave
  * one, else 250 ms doubled per attempt, plus up to half again of jitter; never more
  * than left_ms.  rnd: a random number. */

@@ -1,5 +1,6 @@
 /* Unit tests of the parts of http that need no network: what is retried, how long
  * the pauses are, and where a bearer token may be sent. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,16 @@ int main(void)
 	CHECK(http_backoff_ms(1, 2, 10000, 7) == 2000);
 	CHECK(http_backoff_ms(1, 30, 4000, 7) == 4000);
 	CHECK(http_backoff_ms(3, -1, 100, 7) == 100);
+	/* A huge Retry-After is a long pause (all that is left), never an overflow. */
+	CHECK(http_backoff_ms(1, LONG_MAX, 4000, 7) == 4000);
+	CHECK(http_backoff_ms(1, LONG_MAX / 1000 + 1, 4000, 7) == 4000);
+	CHECK(http_retry_after("Retry-After: 9223372036854775807\r\n") == HTTP_RETRY_AFTER_MAX);
+	CHECK(http_retry_after("Retry-After: 99999999999999999999999\r\n") == HTTP_RETRY_AFTER_MAX);
+	CHECK(http_retry_after("retry-after:7\r\n") == 7);
+	CHECK(http_retry_after("Retry-After: -3\r\n") == -1);
+	CHECK(http_retry_after("Retry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\n") == -1);
+	CHECK(http_retry_after("Retry-After-Not: 5\r\n") == -1);
+	CHECK(http_retry_after("Content-Length: 5\r\n") == -1);
 
 	CHECK(http_url_allows_bearer("https://api.monzo.com/accounts"));
 	CHECK(http_url_allows_bearer("http://127.0.0.1:8080/x"));
