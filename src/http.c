@@ -203,6 +203,10 @@ int http_perform(const struct http_request *req, struct http_response *r)
 		headers = curl_slist_append(headers, auth.buf);
 	}
 	curl_easy_setopt(h, CURLOPT_CURLU, u);
+	/* http_proxy and ALL_PROXY would carry a plain-text loopback request, token and
+	 * all, off to the proxy: this machine is reached directly. */
+	if (loopback)
+		curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(h, CURLOPT_SHARE, http_share);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);

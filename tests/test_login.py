@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 
 from conftest import LOGIN, live_pots, read_all_at_once, wait_for
+from loopback_proxy import proxy, use_proxy  # noqa: F401 (proxy is a fixture)
 
 
 def free_port():
@@ -71,6 +72,17 @@ def test_full_login_saves_tokens_and_the_whole_history(bank, env, mounter):
     # ... and so does a live one, with the saved login.
     live = mounter(name="live").path
     assert json.loads((live / "whoami.json").read_bytes())["user_id"] == bank.user_id
+
+
+def test_the_login_never_sends_the_secret_through_a_proxy_to_a_loopback_api(bank, env, proxy):
+    use_proxy(env, proxy)
+    proc, url, port = start_login(env)
+    with urllib.request.urlopen(url, timeout=10) as r:  # the test's own request, not the login's
+        assert r.status == 200
+    code, out, err = finish(proc)
+    assert code == 0, err
+    assert env.tokens.exists()
+    assert proxy.seen == []
 
 
 def test_callback_with_a_wrong_or_missing_state_is_refused(bank, env):
