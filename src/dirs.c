@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int dirs_make_private(const char *dir)
 {
@@ -27,4 +29,15 @@ int dirs_make_parent(const char *path)
 	int rc = dirs_make_private(dirname(copy));
 	free(copy);
 	return rc;
+}
+
+char *dirs_absolute(const char *path)
+{
+	if (path[0] == '/')
+		return strdup(path);
+	char *cwd = getcwd(NULL, 0), *out = NULL;
+	if (cwd && asprintf(&out, "%s/%s", cwd, path) < 0)
+		out = NULL;
+	free(cwd);
+	return out;
 }

@@ -1,4 +1,5 @@
-/* dirs: creating the private directories our files live in (0700, parents too). */
+/* dirs: creating the private directories our files live in (0700, parents too), and
+ * paths that still hold once a daemon has left its working directory. */
 #ifndef MONZOHFS_DIRS_H
 #define MONZOHFS_DIRS_H
 
@@ -6,5 +7,8 @@
 int dirs_make_private(const char *dir);
 /* The same for the directory that holds path. */
 int dirs_make_parent(const char *path);
+
+/* path made absolute against the working directory (malloc'd; NULL with errno set). */
+char *dirs_absolute(const char *path);
 
 #endif

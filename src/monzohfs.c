@@ -13,6 +13,7 @@
 
 #include "cache.h"
 #include "config.h"
+#include "dirs.h"
 #include "http.h"
 #include "localtime.h"
 #include "log.h"
@@ -226,7 +227,8 @@ int main(int argc, char *argv[])
 		log_error("%s", sb_str(&err));
 		goto out;
 	}
-	tokens_path = o.tokens ? strdup(o.tokens) : config_tokens_path();
+	/* Absolute before anything keeps them: detaching makes the working directory /. */
+	tokens_path = o.tokens ? dirs_absolute(o.tokens) : config_tokens_path();
 	if (!tokens_path) {
 		log_error("cannot find the XDG cache directory: set HOME or XDG_CACHE_HOME, or use -o tokens=PATH");
 		goto out;
@@ -243,7 +245,7 @@ int main(int argc, char *argv[])
 		log_error("-o tz: %s", sb_str(&err));
 		goto out;
 	}
-	store_path = o.store ? strdup(o.store) : config_store_path();
+	store_path = o.store ? dirs_absolute(o.store) : config_store_path();
 	struct store *probe;
 	if (!store_path || store_open(store_path, &probe, &err) < 0) {
 		log_error("cannot open the history store %s: %s", store_path ? store_path : "(no XDG data directory)",

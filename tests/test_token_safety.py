@@ -2,7 +2,11 @@
 refresh keeps working however the daemon was started and whatever is written over
 tokens.json."""
 import json
+import os
+import subprocess
+from pathlib import Path
 
+from conftest import DAEMON, is_mounted, wait_for
 from loopback_proxy import proxy, use_proxy  # noqa: F401 (proxy is a fixture)
 
 
@@ -17,3 +21,45 @@ def test_a_proxy_never_carries_requests_to_a_loopback_api(bank, env, mounter, pr
     assert json.loads((mnt / "accounts" / acc / "balance.json").read_bytes()) == bank.balances[acc]
     assert bank.counts["token"] == 1
     assert proxy.seen == []
+
+
+def daemon_pids(mnt):
+    """The monzohfs processes serving mnt: a detached daemon is not the test's child."""
+    pids = []
+    for d in os.listdir("/proc"):
+        try:
+            argv = Path("/proc", d, "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv[0] == bytes(DAEMON) and bytes(mnt) in argv:
+            pids.append(d)
+    return pids
+
+
+def test_relative_tokens_and_store_paths_keep_working_after_detaching(bank, env, tmp_path):
+    """The daemon's working directory becomes / when it detaches: the tokens file, its
+    lock and the store must still be found for the refresh and the sync."""
+    env.vars.update(MONZO_CLIENT_ID=bank.client_id, MONZO_CLIENT_SECRET=bank.client_secret)
+    first = env.login(expires_in=3600)
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    tokens = os.path.relpath(env.tokens, env.root)
+    opts = f"tokens={tokens},store=data/relative.sqlite3,balance_ttl=0"
+    r = subprocess.run([str(DAEMON), "-o", opts, str(mnt)], env=env.vars, cwd=tmp_path, capture_output=True,
+                       text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    try:
+        wait_for(lambda: is_mounted(mnt), what="the detached mount")
+        pids = daemon_pids(mnt)
+        assert len(pids) == 1
+        acc = bank.main_account_id
+        got = json.loads((mnt / "accounts" / acc / "transactions.json").read_bytes())["transactions"]
+        assert got == bank.transactions[acc]
+        assert (tmp_path / "data" / "relative.sqlite3").stat().st_size > 0
+        bank.advance(3601)  # the access token has expired: the next read refreshes it
+        assert json.loads((mnt / "accounts" / acc / "balance.json").read_bytes()) == bank.balances[acc]
+        assert bank.counts["token"] == 1
+        assert json.loads(env.tokens.read_text())["access_token"] != first["access_token"]
+    finally:
+        subprocess.run(["fusermount3", "-u", "-z", str(mnt)], stderr=subprocess.DEVNULL)
+    wait_for(lambda: not daemon_pids(mnt), what="the detached daemon to exit")
