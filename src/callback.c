@@ -1,8 +1,11 @@
-/* callback: a one-shot server.  A callback whose state is missing or wrong gets 400
+/* callback: a one-shot server, on each loopback address the redirect URI's host may
+ * mean (127.0.0.1 and ::1 for localhost), so no other local program can hold one of
+ * them and receive the code.  A callback whose state is missing or wrong gets 400
  * and is otherwise ignored (it is not ours); the first one with the right state and a
  * code, or with an error from Monzo, ends the wait. */
 #include "callback.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -21,8 +24,8 @@
 #include "http.h"
 
 struct callback {
-	struct MHD_Daemon *mhd;
-	int fd;
+	struct MHD_Daemon *mhd[2]; /* one per loopback address listened on */
+	bool ready;                /* lock and cond initialised */
 	char *path;
 	char *state;
 	pthread_mutex_t lock;
@@ -171,37 +174,91 @@ static enum MHD_Result callback_handle(void *cls, struct MHD_Connection *c, cons
 	return rc;
 }
 
-int callback_start(int port, const char *path, const char *state, struct callback **out, bool *in_use,
-		   struct strbuf *err)
+/* Where host is, as sockets to bind: localhost is both 127.0.0.1 and ::1, since a
+ * browser may try either first.  Returns how many. */
+static int callback_addresses(const char *host, int port, struct sockaddr_storage out[2])
+{
+	struct sockaddr_in v4 = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in6 v6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+	bool localhost = !strcasecmp(host, "localhost");
+	int n = 0;
+	v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (localhost || inet_pton(AF_INET, host, &v4.sin_addr) == 1)
+		memcpy(&out[n++], &v4, sizeof v4);
+	/* The only bracketed host callback_parse_redirect lets through is [::1]. */
+	v6.sin6_addr = in6addr_loopback;
+	if (localhost || host[0] == '[')
+		memcpy(&out[n++], &v6, sizeof v6);
+	return n;
+}
+
+/* A listening socket on sa, or -1 with errno. */
+static int callback_listen(const struct sockaddr_storage *sa)
+{
+	int fd = socket(sa->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	socklen_t len = sa->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+	    (sa->ss_family != AF_INET6 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) == 0) &&
+	    bind(fd, (const struct sockaddr *)sa, len) == 0 && listen(fd, 16) == 0)
+		return fd;
+	int e = errno;
+	if (fd >= 0)
+		close(fd);
+	errno = e;
+	return -1;
+}
+
+static void callback_name(const struct sockaddr_storage *sa, int port, struct strbuf *out)
+{
+	char addr[INET6_ADDRSTRLEN] = "";
+	const void *a = sa->ss_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+						  : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+	inet_ntop(sa->ss_family, a, addr, sizeof addr);
+	sb_addf(out, sa->ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d", addr, port);
+}
+
+int callback_start(const char *host, int port, const char *path, const char *state, struct callback **out,
+		   bool *in_use, struct strbuf *err)
 {
 	*out = NULL;
 	*in_use = false;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int one = 1;
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 16) < 0) {
-		*in_use = errno == EADDRINUSE;
-		sb_addf(err, "cannot listen on 127.0.0.1:%d: %s", port, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
 	struct callback *cb = calloc(1, sizeof *cb);
-	cb->fd = fd;
-	cb->path = strdup(path);
-	cb->state = strdup(state);
-	pthread_mutex_init(&cb->lock, NULL);
-	pthread_cond_init(&cb->cond, NULL);
-	cb->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, callback_handle, cb,
-				   MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
-	if (!cb->mhd) {
-		sb_addf(err, "cannot start the callback server on 127.0.0.1:%d", port);
+	if (!cb || !(cb->path = strdup(path)) || !(cb->state = strdup(state))) {
+		sb_adds(err, "out of memory");
 		callback_stop(cb);
 		return -1;
 	}
-	cb->fd = -1; /* the daemon owns the socket now and closes it when stopped */
+	pthread_mutex_init(&cb->lock, NULL);
+	pthread_cond_init(&cb->cond, NULL);
+	cb->ready = true;
+	struct sockaddr_storage sa[2];
+	int n = callback_addresses(host, port, sa);
+	for (int i = 0; i < n; i++) {
+		int fd = callback_listen(&sa[i]);
+		/* Without IPv6 nobody can listen on ::1 either: 127.0.0.1 is then enough. */
+		if (fd < 0 && n == 2 && sa[i].ss_family == AF_INET6 && (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL))
+			continue;
+		if (fd < 0) {
+			*in_use = errno == EADDRINUSE;
+			sb_adds(err, "cannot listen on ");
+			callback_name(&sa[i], port, err);
+			sb_addf(err, ": %s", strerror(errno));
+			callback_stop(cb);
+			return -1;
+		}
+		/* The daemon owns the socket from here and closes it when stopped. */
+		cb->mhd[i] = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, callback_handle, cb,
+					      MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+					      MHD_OPTION_END);
+		if (!cb->mhd[i]) {
+			close(fd);
+			sb_adds(err, "cannot start the callback server on ");
+			callback_name(&sa[i], port, err);
+			callback_stop(cb);
+			return -1;
+		}
+	}
 	*out = cb;
 	return 0;
 }
@@ -233,17 +290,18 @@ void callback_stop(struct callback *cb)
 {
 	if (!cb)
 		return;
-	if (cb->mhd)
-		MHD_stop_daemon(cb->mhd);
-	if (cb->fd >= 0)
-		close(cb->fd);
+	for (int i = 0; i < 2; i++)
+		if (cb->mhd[i])
+			MHD_stop_daemon(cb->mhd[i]);
 	if (cb->code)
 		explicit_bzero(cb->code, strlen(cb->code));
 	free(cb->code);
 	free(cb->error);
 	free(cb->path);
 	free(cb->state);
-	pthread_mutex_destroy(&cb->lock);
-	pthread_cond_destroy(&cb->cond);
+	if (cb->ready) {
+		pthread_mutex_destroy(&cb->lock);
+		pthread_cond_destroy(&cb->cond);
+	}
 	free(cb);
 }

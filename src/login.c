@@ -48,7 +48,7 @@ static void login_usage(FILE *f)
 		"\n"
 		"  1. It prints a link (alone, on stdout) and opens it in your browser.\n"
 		"  2. Sign in with your email; Monzo sends you a magic link; open it. Monzo then\n"
-		"     redirects your browser to this program on 127.0.0.1.\n"
+		"     redirects your browser to this program, which listens on loopback only.\n"
 		"  3. Approve access in the Monzo app when your phone asks. Until then the API\n"
 		"     refuses data, so this program waits (up to %d minutes).\n"
 		"  4. Monzo serves history older than 90 days only for about 5 minutes after that\n"
@@ -389,7 +389,7 @@ int main(int argc, char *argv[])
 
 	state = callback_random_state();
 	bool in_use;
-	if (callback_start(port, path, state, &cb, &in_use, &err) < 0) {
+	if (callback_start(host, port, path, state, &cb, &in_use, &err) < 0) {
 		if (in_use)
 			log_error("port %d is already in use (by another program, or an earlier monzohfs-login): stop "
 				  "it, or listen elsewhere with --port N and register http://%s:N%s as a redirect URL "

@@ -22,10 +22,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_login(env, *args, port=None):
+def start_login(env, *args, port=None, host="127.0.0.1"):
     port = port or free_port()
     vars = dict(env.vars, MONZO_CLIENT_ID=env.bank.client_id, MONZO_CLIENT_SECRET=env.bank.client_secret,
-                MONZO_REDIRECT_URI=f"http://127.0.0.1:{port}/callback")
+                MONZO_REDIRECT_URI=f"http://{host}:{port}/callback")
     proc = subprocess.Popen([str(LOGIN), "--no-browser", *args], env=vars, cwd=env.root, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url = proc.stdout.readline().strip()
@@ -122,6 +122,74 @@ def test_port_in_use_is_explained(bank, env):
     assert code == 1
     assert url == ""
     assert f"port {port} is already in use" in err and "--port" in err
+
+
+def listeners(port):
+    """The local addresses listening on port, from the kernel's tables."""
+    found = []
+    for table, family in (("/proc/net/tcp", "v4"), ("/proc/net/tcp6", "v6")):
+        for line in open(table).read().splitlines()[1:]:
+            f = line.split()
+            addr, p = f[1].split(":")
+            if f[3] == "0A" and int(p, 16) == port:
+                found.append((family, addr))
+    return sorted(found)
+
+
+V4_LOOPBACK = ("v4", "0100007F")
+V6_LOOPBACK = ("v6", "00000000000000000000000001000000")
+
+
+def test_a_localhost_redirect_is_served_on_both_loopback_addresses(bank, env):
+    """A browser may reach localhost over IPv6 first: the login must hold [::1] too, so
+    that no other local program listening there receives the code."""
+    proc, url, port = start_login(env, "--no-sync", host="localhost")
+    try:
+        assert url, proc.stderr.read()
+        assert listeners(port) == sorted([V4_LOOPBACK, V6_LOOPBACK])
+        for addr in ("127.0.0.1", "[::1]"):
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(f"http://{addr}:{port}/callback?code=abc&state=wrong", timeout=10)
+            assert e.value.code == 400 and b"does not match" in e.value.read()
+        with urllib.request.urlopen(url, timeout=10) as r:
+            assert r.status == 200
+        code, out, err = finish(proc)
+        assert code == 0, err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_taken_ipv6_loopback_port_stops_the_login(bank, env):
+    with socket.socket(socket.AF_INET6) as s:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind(("::1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        proc, url, _ = start_login(env, port=port, host="localhost")
+        if url:  # it started, with the code going to whoever holds [::1]
+            proc.kill()
+        code, out, err = finish(proc)
+    assert url == ""
+    assert code == 1
+    assert f"port {port} is already in use" in err
+
+
+def test_an_ipv6_or_other_loopback_redirect_is_served_there_only(bank, env):
+    for host, want in (("[::1]", [V6_LOOPBACK]), ("127.0.0.2", [("v4", "0200007F")])):
+        proc, url, port = start_login(env, "--no-sync", host=host)
+        try:
+            assert url, proc.stderr.read()
+            assert listeners(port) == want
+            with urllib.request.urlopen(url, timeout=10) as r:
+                assert r.status == 200
+            code, out, err = finish(proc)
+            assert code == 0, err
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
 
 def test_help_usage_and_version():
