@@ -12,12 +12,21 @@
 
 #include <basedir.h>
 
+#include "log.h"
+
 static const char *const config_names[CFG_COUNT] = {
 	[CFG_CLIENT_ID] = "MONZO_CLIENT_ID",
 	[CFG_CLIENT_SECRET] = "MONZO_CLIENT_SECRET",
 	[CFG_REDIRECT_URI] = "MONZO_REDIRECT_URI",
 	[CFG_BASE_URL] = "MONZO_BASE_URL",
 	[CFG_AUTH_URL] = "MONZO_AUTH_URL",
+};
+
+/* Where the secret and the tokens are sent: never from ./.env, which any directory
+ * the user happens to stand in may hold. */
+static const bool config_not_from_dotenv[CFG_COUNT] = {
+	[CFG_BASE_URL] = true,
+	[CFG_AUTH_URL] = true,
 };
 
 static const char *const config_defaults[CFG_COUNT] = {
@@ -129,8 +138,9 @@ int config_parse_line(const char *line, char **key, char **value)
 	return 1;
 }
 
-/* Reads a KEY=value file into unset keys.  A missing file is not an error. */
-static int config_read_file(struct config *cfg, const char *path, const char *source, struct strbuf *err)
+/* Reads a KEY=value file into unset keys.  A missing file is not an error.  dotenv:
+ * the file is ./.env, so the keys it may not set are ignored, with a warning. */
+static int config_read_file(struct config *cfg, const char *path, bool dotenv, struct strbuf *err)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
@@ -155,9 +165,16 @@ static int config_read_file(struct config *cfg, const char *path, const char *so
 		if (r == 0)
 			continue;
 		/* An empty value sets nothing, so a later source can still provide one. */
-		for (int i = 0; i < CFG_COUNT && *v; i++)
-			if (!strcmp(k, config_names[i]))
-				config_put(cfg, (enum config_key)i, v, source);
+		for (int i = 0; i < CFG_COUNT && *v; i++) {
+			if (strcmp(k, config_names[i]))
+				continue;
+			if (dotenv && config_not_from_dotenv[i])
+				log_warn("%s:%d: %s is ignored: where tokens are sent is never taken from ./.env "
+					 "(set it in the environment or in %s)",
+					 path, lineno, k, cfg->file_path ? cfg->file_path : "$XDG_CONFIG_HOME/monzohfs/config");
+			else
+				config_put(cfg, (enum config_key)i, v, path);
+		}
 		free(k);
 		free(v);
 	}
@@ -175,11 +192,11 @@ int config_load(struct config *cfg, struct strbuf *err)
 	}
 	if (!cfg->env_path)
 		cfg->env_path = strdup(".env");
-	if (config_read_file(cfg, cfg->env_path, cfg->env_path, err) < 0)
-		return -1;
 	if (!cfg->file_path)
 		cfg->file_path = config_file_path();
-	if (cfg->file_path && config_read_file(cfg, cfg->file_path, cfg->file_path, err) < 0)
+	if (config_read_file(cfg, cfg->env_path, true, err) < 0)
+		return -1;
+	if (cfg->file_path && config_read_file(cfg, cfg->file_path, false, err) < 0)
 		return -1;
 	for (int i = 0; i < CFG_COUNT; i++)
 		if (config_defaults[i])

@@ -1,5 +1,6 @@
 /* config: client credentials and endpoints, from (first wins) -o options, the
- * environment, ./.env (monzoh's convention) and the XDG config file;
+ * environment, ./.env (monzoh's convention; never the API or auth URL) and the XDG
+ * config file;
  * plus the XDG paths of the tokens file, the history store and the config file. */
 #ifndef MONZOHFS_CONFIG_H
 #define MONZOHFS_CONFIG_H

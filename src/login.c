@@ -66,7 +66,8 @@ static void login_usage(FILE *f)
 		"  MONZO_CLIENT_ID, MONZO_CLIENT_SECRET  your client at developers.monzo.com (asked\n"
 		"                 for when missing and run from a terminal)\n"
 		"  MONZO_REDIRECT_URI  default http://localhost:8080/callback; must match the client's\n"
-		"  MONZO_AUTH_URL, MONZO_BASE_URL  default https://auth.monzo.com, https://api.monzo.com\n"
+		"  MONZO_AUTH_URL, MONZO_BASE_URL  default https://auth.monzo.com, https://api.monzo.com;\n"
+		"                 never taken from ./.env\n"
 		"\n"
 		"The callback waits %d minutes. Exit status: 0 logged in, 1 failed, 2 usage.\n",
 		LOGIN_APPROVAL_SECONDS / 60, LOGIN_CALLBACK_SECONDS / 60);

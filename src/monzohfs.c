@@ -84,8 +84,9 @@ static void monzohfs_usage(const char *prog)
 	       "    -d                     debug: also log each API request (never a token)\n"
 	       "    -h, --help             this help, then the FUSE options\n"
 	       "    -V, --version          the version\n\n"
-	       "Environment: MONZO_BASE_URL (default https://api.monzo.com), also read from ./.env\n"
-	       "and $XDG_CONFIG_HOME/monzohfs/config.  Log in first with monzohfs-login.\n\n",
+	       "Environment: MONZO_BASE_URL (default https://api.monzo.com), also read from\n"
+	       "$XDG_CONFIG_HOME/monzohfs/config, never from ./.env.  MONZO_CLIENT_ID and\n"
+	       "MONZO_CLIENT_SECRET may also come from ./.env.  Log in first with monzohfs-login.\n\n",
 	       prog);
 }
 

@@ -63,3 +63,22 @@ def test_relative_tokens_and_store_paths_keep_working_after_detaching(bank, env,
     finally:
         subprocess.run(["fusermount3", "-u", "-z", str(mnt)], stderr=subprocess.DEVNULL)
     wait_for(lambda: not daemon_pids(mnt), what="the detached daemon to exit")
+
+
+def test_a_dotenv_in_the_working_directory_cannot_say_where_tokens_go(bank, env, mounter, proxy):
+    """An untrusted directory's ./.env may name the client, never the API: the address
+    comes from the config file, with a warning that ./.env's was ignored."""
+    del env.vars["MONZO_BASE_URL"]
+    env.vars["MONZO_CLIENT_ID"] = bank.client_id
+    (env.config / "monzohfs").mkdir()
+    (env.config / "monzohfs" / "config").write_text(
+        f"MONZO_BASE_URL={bank.url}\nMONZO_CLIENT_SECRET={bank.client_secret}\n")
+    (env.root / ".env").write_text(f"MONZO_BASE_URL={proxy.url}\nMONZO_AUTH_URL={proxy.url}\n")
+    env.login(expires_in=3600)
+    m = mounter()
+    assert json.loads((m.path / "whoami.json").read_bytes())["user_id"] == bank.user_id
+    bank.advance(3601)
+    acc = bank.main_account_id
+    assert json.loads((m.path / "accounts" / acc / "balance.json").read_bytes()) == bank.balances[acc]
+    assert proxy.seen == []
+    assert "MONZO_BASE_URL" in m.output() and "ignored" in m.output()

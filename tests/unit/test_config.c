@@ -87,6 +87,21 @@ int main(void)
 	config_free(&cfg);
 	sb_release(&err);
 
+	/* Where secrets go is never taken from ./.env: a directory is not to be trusted
+	 * with it.  The config file and the defaults still apply. */
+	f = fopen(".env", "w");
+	fputs("MONZO_BASE_URL=https://evil.example\nMONZO_AUTH_URL=https://evil.example\n"
+	      "MONZO_REDIRECT_URI=http://127.0.0.1:9/cb\n", f);
+	fclose(f);
+	config_init(&cfg);
+	cfg.file_path = strdup("config");
+	CHECK(config_load(&cfg, &err) == 0);
+	CHECK_STR(config_get(&cfg, CFG_BASE_URL), "http://127.0.0.1:1");
+	CHECK_STR(config_get(&cfg, CFG_AUTH_URL), "https://auth.monzo.com");
+	CHECK_STR(cfg.source[CFG_AUTH_URL], "default");
+	CHECK_STR(config_get(&cfg, CFG_REDIRECT_URI), "http://127.0.0.1:9/cb");
+	config_free(&cfg);
+
 	unlink(".env");
 	unlink("config");
 	CHECK(chdir("/") == 0);
