@@ -207,17 +207,35 @@ static int login_credentials(struct config *cfg)
 	return 0;
 }
 
+/* The browser outlives the login and runs whatever it likes: it gets our environment
+ * without the client secret.  Returns a NULL-terminated copy of the pointers. */
+static char **login_browser_environ(void)
+{
+	static const char secret[] = "MONZO_CLIENT_SECRET=";
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 1, sizeof *env);
+	size_t k = 0;
+	for (size_t i = 0; env && i < n; i++)
+		if (strncmp(environ[i], secret, sizeof secret - 1))
+			env[k++] = environ[i];
+	return env;
+}
+
 static void login_open_browser(const char *url)
 {
+	char **env = login_browser_environ();
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
 	char *argv[] = { "xdg-open", (char *)url, NULL };
 	pid_t pid;
-	if (posix_spawnp(&pid, "xdg-open", &fa, NULL, argv, environ) != 0)
+	if (!env || posix_spawnp(&pid, "xdg-open", &fa, NULL, argv, env) != 0)
 		fprintf(stderr, "Could not start a browser: open the link above yourself.\n");
 	posix_spawn_file_actions_destroy(&fa);
+	free(env);
 }
 
 static char *login_auth_url(const struct config *cfg, const char *redirect, const char *state)

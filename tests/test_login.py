@@ -74,6 +74,30 @@ def test_full_login_saves_tokens_and_the_whole_history(bank, env, mounter):
     assert json.loads((live / "whoami.json").read_bytes())["user_id"] == bank.user_id
 
 
+def test_the_browser_does_not_inherit_the_client_secret(bank, env, tmp_path):
+    """xdg-open and the browser it starts live on after the login: they are given the
+    environment without MONZO_CLIENT_SECRET."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    seen = tmp_path / "browser-env.json"
+    browser = bin_dir / "xdg-open"
+    browser.write_text("#!/usr/bin/python3\n"
+                       "import json, os, sys, urllib.request\n"
+                       f"json.dump(dict(os.environ), open({str(seen)!r}, 'w'))\n"
+                       "urllib.request.urlopen(sys.argv[1], timeout=10).read()\n")
+    browser.chmod(0o755)
+    vars = dict(env.vars, PATH=f"{bin_dir}:{env.vars['PATH']}", MONZO_CLIENT_ID=bank.client_id,
+                MONZO_CLIENT_SECRET=bank.client_secret,
+                MONZO_REDIRECT_URI=f"http://127.0.0.1:{free_port()}/callback")
+    r = subprocess.run([str(LOGIN), "--no-sync"], env=vars, cwd=env.root, stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr  # the fake browser followed the link
+    got = json.loads(seen.read_text())
+    assert got["MONZO_CLIENT_ID"] == bank.client_id and got["XDG_CACHE_HOME"] == env.vars["XDG_CACHE_HOME"]
+    assert "MONZO_CLIENT_SECRET" not in got
+    assert bank.client_secret not in seen.read_text()
+
+
 def test_the_login_never_sends_the_secret_through_a_proxy_to_a_loopback_api(bank, env, proxy):
     use_proxy(env, proxy)
     proc, url, port = start_login(env)
