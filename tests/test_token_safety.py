@@ -82,3 +82,30 @@ def test_a_dotenv_in_the_working_directory_cannot_say_where_tokens_go(bank, env,
     assert json.loads((m.path / "accounts" / acc / "balance.json").read_bytes()) == bank.balances[acc]
     assert proxy.seen == []
     assert "MONZO_BASE_URL" in m.output() and "ignored" in m.output()
+
+
+def test_a_fifo_put_in_place_of_tokens_json_does_not_hang_the_mount(bank, env, mounter):
+    """Every thread that needs the token looks at tokens.json under one lock: opening a
+    FIFO there must not block them all."""
+    mnt = mounter("balance_ttl=0").path
+    acc = bank.main_account_id
+    fifo, saved = env.tokens.with_name("fifo"), env.tokens.with_name("saved")
+    os.link(env.tokens, saved)
+    os.mkfifo(fifo)
+    os.link(fifo, env.tokens.with_name("fifo-in-place"))
+    os.replace(fifo, env.tokens)
+    # A reader of a FUSE file cannot be killed while the daemon works on its request:
+    # it runs in a process of its own, waited for below.
+    reader = subprocess.Popen(["cat", str(mnt / "accounts" / acc / "balance.json")], stdout=subprocess.PIPE)
+    try:
+        wait_for(lambda: reader.poll() is not None, timeout=10, what="a read while tokens.json is a FIFO")
+    finally:
+        # Should the daemon be stuck opening the FIFO, the file comes back and the
+        # opener is let go, so that the mount can be taken down.
+        os.replace(saved, env.tokens)
+        try:
+            os.close(os.open(env.tokens.with_name("fifo-in-place"), os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:  # ENXIO: nobody was waiting
+            pass
+        out, _ = reader.communicate()
+    assert reader.returncode == 0 and json.loads(out) == bank.balances[acc]
