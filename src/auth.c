@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,12 @@ int auth_token_request(const char *token_url, const char *form, struct tokens *o
 		if (!access || !cJSON_IsNumber(exp)) {
 			err->http_status = r.status;
 			snprintf(err->message, sizeof err->message, "the token reply has no access_token or expires_in");
+		} else if (!isfinite(exp->valuedouble) || exp->valuedouble < 0 ||
+			   exp->valuedouble > AUTH_MAX_EXPIRES_IN) {
+			/* Cast to an integer it would be undefined, and written it would not read back. */
+			err->http_status = r.status;
+			snprintf(err->message, sizeof err->message,
+				 "the token reply's expires_in is not a number of seconds from 0 to ten years");
 		} else {
 			struct instant now = timefmt_now();
 			out->access_token = strdup(access);
