@@ -49,6 +49,19 @@ void callback_html_escape(const char *s, struct strbuf *out)
 	}
 }
 
+void callback_text_escape(const char *s, struct strbuf *out)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\\')
+			sb_adds(out, "\\\\");
+		else if (c < 0x20 || c > 0x7e)
+			sb_addf(out, "\\x%02x", c);
+		else
+			sb_addch(out, (char)c);
+	}
+}
+
 char *callback_random_state(void)
 {
 	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -136,7 +149,12 @@ static void callback_finish(struct callback *cb, const char *code, const char *e
 	if (!cb->done) {
 		cb->done = true;
 		cb->code = code ? strdup(code) : NULL;
-		cb->error = error ? strdup(error) : NULL;
+		if (error) {
+			/* It is printed on the terminal: no escape sequence of the sender's gets there. */
+			struct strbuf e = STRBUF_INIT;
+			callback_text_escape(error, &e);
+			cb->error = sb_detach(&e, NULL);
+		}
 		pthread_cond_broadcast(&cb->cond);
 	}
 	pthread_mutex_unlock(&cb->lock);

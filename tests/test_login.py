@@ -136,6 +136,21 @@ def test_callback_with_a_wrong_or_missing_state_is_refused(bank, env):
             proc.wait()
 
 
+def test_an_error_from_the_callback_reaches_the_terminal_without_control_characters(bank, env):
+    proc, url, port = start_login(env)
+    state = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["state"][0]
+    error = "\x1b]0;pwned\x07\x1b[2Jaccess_denied\r\n\x9b31m\\"
+    query = urllib.parse.urlencode({"state": state, "error": error})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/callback?{query}", timeout=10)
+    assert e.value.code == 400
+    code, out, err = finish(proc)
+    assert code == 1
+    assert not any(c in err for c in "\x1b\x07\r\x9b"), repr(err)
+    assert "Monzo refused the login: \\x1b]0;pwned\\x07\\x1b[2Jaccess_denied\\x0d\\x0a\\xc2\\x9b31m\\\\" in err
+    assert not env.tokens.exists()
+
+
 def test_port_in_use_is_explained(bank, env):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -46,5 +46,10 @@ int main(void)
 	check_redirect("https://localhost:8080/callback", NULL, 0, NULL);
 	/* Port 0 would listen wherever the kernel chose, never where Monzo redirects. */
 	check_redirect("http://localhost:0/callback", NULL, 0, NULL);
+
+	struct strbuf out = STRBUF_INIT;
+	callback_text_escape("access_denied\x1b[2J\x07\r\n\\ \xc2\x9b~", &out);
+	CHECK_STR(out.buf, "access_denied\\x1b[2J\\x07\\x0d\\x0a\\\\ \\xc2\\x9b~");
+	sb_release(&out);
 	return CHECK_DONE();
 }
