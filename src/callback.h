@@ -23,6 +23,8 @@ void callback_stop(struct callback *cb);
 
 /* A random state for the authorisation request: 32 bytes, base64url (malloc'd). */
 char *callback_random_state(void);
+/* got (may be NULL) is the state sent; compared in constant time for its length. */
+bool callback_state_matches(const char *got, const char *want);
 /* Escapes text for an HTML page. */
 void callback_html_escape(const char *s, struct strbuf *out);
 /* Escapes text for a terminal: bytes outside printable ASCII as \xNN, \ as \\. */

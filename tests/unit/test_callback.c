@@ -47,6 +47,15 @@ int main(void)
 	/* Port 0 would listen wherever the kernel chose, never where Monzo redirects. */
 	check_redirect("http://localhost:0/callback", NULL, 0, NULL);
 
+	/* The state is compared in full whatever differs first; its length is no secret. */
+	const char *state = "bG5v0_W7KTV8slHYTD3gst7B-65wVZeuuinCHXb-vMgj";
+	CHECK(callback_state_matches(state, state));
+	CHECK(!callback_state_matches("", state) && !callback_state_matches(NULL, state));
+	CHECK(!callback_state_matches("cG5v0_W7KTV8slHYTD3gst7B-65wVZeuuinCHXb-vMgj", state));
+	CHECK(!callback_state_matches("bG5v0_W7KTV8slHYTD3gst7B-65wVZeuuinCHXb-vMgk", state));
+	CHECK(!callback_state_matches("bG5v0_W7KTV8slHYTD3gst7B-65wVZeuuinCHXb-vMg", state));
+	CHECK(!callback_state_matches("bG5v0_W7KTV8slHYTD3gst7B-65wVZeuuinCHXb-vMgjX", state));
+
 	struct strbuf out = STRBUF_INIT;
 	callback_text_escape("access_denied\x1b[2J\x07\r\n\\ \xc2\x9b~", &out);
 	CHECK_STR(out.buf, "access_denied\\x1b[2J\\x07\\x0d\\x0a\\\\ \\xc2\\x9b~");
