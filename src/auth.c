@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "dirs.h"
 #include "http.h"
 #include "log.h"
 #include "json.h"
@@ -239,6 +240,36 @@ static int auth_refresh_locked(struct auth *a, const char *used, const char *ref
 	return 0;
 }
 
+/* Takes the cross-process lock of tokens.json: an fd to close to release it, or -1
+ * with errno set. */
+static int auth_flock(const char *lock_path)
+{
+	int fd = lock_path ? open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		fd = -1;
+	}
+	return fd;
+}
+
+int auth_save_login(const char *tokens_path, const struct tokens *t, struct strbuf *err)
+{
+	char *lock_path = NULL;
+	int fd = -1, rc = -1;
+	if (asprintf(&lock_path, "%s.lock", tokens_path) < 0)
+		lock_path = NULL;
+	if (dirs_make_parent(tokens_path) < 0 || (fd = auth_flock(lock_path)) < 0)
+		sb_addf(err, "cannot lock %s: %s", lock_path ? lock_path : tokens_path, strerror(errno));
+	else
+		rc = tokens_save(tokens_path, t, err);
+	if (fd >= 0)
+		close(fd);
+	free(lock_path);
+	return rc;
+}
+
 /* Called with a->lock held by the thread that will refresh; returns with it held. */
 static int auth_refresh(struct auth *a, struct monzo_error *err)
 {
@@ -249,15 +280,14 @@ static int auth_refresh(struct auth *a, struct monzo_error *err)
 
 	struct tokens t;
 	int rc = -EIO;
-	int fd = a->lock_path ? open(a->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
-	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+	int fd = auth_flock(a->lock_path);
+	if (fd < 0) {
 		snprintf(err->message, sizeof err->message, "cannot lock %s: %s", a->lock_path ? a->lock_path : "",
 			 strerror(errno));
 	} else {
 		rc = auth_refresh_locked(a, used, rt, &t, err);
-	}
-	if (fd >= 0)
 		close(fd); /* releases the flock */
+	}
 	auth_wipe(used);
 	auth_wipe(rt);
 	free(used);

@@ -52,6 +52,10 @@ void auth_info(struct auth *a, struct instant *expires_at, bool *refused);
  * reply, expires_at = now + expires_in, which must be from 0 to AUTH_MAX_EXPIRES_IN
  * seconds.  0, or -1 with err (never a secret). */
 int auth_token_request(const char *token_url, const char *form, struct tokens *out, struct monzo_error *err);
+/* Saves a new login to tokens_path under the lock a refresh holds, so that a refresh
+ * running in another process cannot write its older login over it.  0, or -1 with
+ * the reason in err. */
+int auth_save_login(const char *tokens_path, const struct tokens *t, struct strbuf *err);
 /* The form of an authorization_code grant (malloc'd; holds the secret: wipe it). */
 char *auth_code_form(const char *client_id, const char *client_secret, const char *redirect_uri, const char *code);
 

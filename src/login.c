@@ -459,7 +459,7 @@ int main(int argc, char *argv[])
 	if (!tok.client_id)
 		tok.client_id = strdup(config_get(&cfg, CFG_CLIENT_ID));
 	sb_reset(&err);
-	if (tokens_save(tokens_path, &tok, &err) < 0) {
+	if (auth_save_login(tokens_path, &tok, &err) < 0) {
 		log_error("%s", err.buf);
 		tokens_free(&tok);
 		goto out_http;

@@ -1,5 +1,6 @@
 """monzohfs-login against the fake bank, and the refresh of the login while mounted:
 expiry during use, one refresh for many readers, one refresh across two mounts."""
+import fcntl
 import json
 import os
 import re
@@ -107,6 +108,34 @@ def test_the_login_never_sends_the_secret_through_a_proxy_to_a_loopback_api(bank
     assert code == 0, err
     assert env.tokens.exists()
     assert proxy.seen == []
+
+
+def waiting_for_flock(pid):
+    """Whether process pid is blocked on a flock, from the kernel's table of locks."""
+    for line in open("/proc/locks"):
+        f = line.split()
+        if f[1] == "->" and f[2] == "FLOCK" and f[5] == str(pid):
+            return True
+    return False
+
+
+def test_the_login_saves_under_the_refresh_lock(bank, env):
+    """A mount refreshing at the same moment holds tokens.json.lock: the login waits
+    for it, so that the refresh cannot write its older login over the new one."""
+    env.tokens.parent.mkdir(mode=0o700, parents=True)
+    with open(str(env.tokens) + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        proc, url, port = start_login(env, "--no-sync")
+        try:
+            with urllib.request.urlopen(url, timeout=10) as r:
+                assert r.status == 200
+            wait_for(lambda: waiting_for_flock(proc.pid), what="the login to wait for the lock")
+            assert not env.tokens.exists()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    code, out, err = finish(proc)
+    assert code == 0, err
+    assert json.loads(env.tokens.read_text())["access_token"]
 
 
 def test_callback_with_a_wrong_or_missing_state_is_refused(bank, env):
