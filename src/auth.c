@@ -227,6 +227,9 @@ static int auth_refresh_locked(struct auth *a, const char *used, const char *ref
 		/* 400/401: the refresh token is spent or revoked: only a new login helps. */
 		return err->http_status == 400 || err->http_status == 401 || err->http_status == 403 ? -EACCES : -EIO;
 	}
+	/* A server that does not rotate refresh tokens leaves it out: the one used stays. */
+	if (!fresh.refresh_token)
+		fresh.refresh_token = strdup(refresh_token);
 	if (!fresh.user_id && t->user_id)
 		fresh.user_id = strdup(t->user_id);
 	if (!fresh.client_id)

@@ -109,3 +109,17 @@ def test_a_fifo_put_in_place_of_tokens_json_does_not_hang_the_mount(bank, env, m
             pass
         out, _ = reader.communicate()
     assert reader.returncode == 0 and json.loads(out) == bank.balances[acc]
+
+
+def test_a_refresh_reply_without_a_refresh_token_keeps_the_one_there_was(bank, env, mounter):
+    env.vars.update(MONZO_CLIENT_ID=bank.client_id, MONZO_CLIENT_SECRET=bank.client_secret)
+    first = env.login(expires_in=3600)
+    mnt = mounter("balance_ttl=0").path
+    acc = bank.main_account_id
+    bank.confidential = False  # the token endpoint now answers without refresh_token
+    bank.advance(3601)
+    assert json.loads((mnt / "accounts" / acc / "balance.json").read_bytes()) == bank.balances[acc]
+    assert bank.counts["token"] == 1
+    saved = json.loads(env.tokens.read_text())
+    assert saved["access_token"] != first["access_token"]
+    assert saved["refresh_token"] == first["refresh_token"]
