@@ -88,7 +88,9 @@ static bool auth_same_file(const struct stat *x, const struct stat *y)
 }
 
 /* Under a->lock: adopts tokens.json when someone else (a login, monzoh, another
- * mount) has written a different token into it. */
+ * mount) has written a different token into it that expires no sooner than ours, or
+ * ours was refused.  An older one (a backup put back, a stale copy) is left alone:
+ * its refresh token has most likely been spent. */
 static void auth_check_file(struct auth *a)
 {
 	struct stat st;
@@ -98,10 +100,14 @@ static void auth_check_file(struct auth *a)
 	struct strbuf err = STRBUF_INIT;
 	int missing;
 	if (tokens_load(a->tokens_path, &t, &missing, &err) == 0) {
-		if (!a->tokens.access_token || strcmp(t.access_token, a->tokens.access_token)) {
+		bool differs = !a->tokens.access_token || strcmp(t.access_token, a->tokens.access_token);
+		if (differs && (a->refused || !a->tokens.access_token ||
+				timefmt_cmp(t.expires_at, a->tokens.expires_at) >= 0)) {
 			log_info("%s changed: using the login it holds", a->tokens_path);
 			auth_adopt(a, &t);
 		} else {
+			if (differs)
+				log_warn("%s holds an older login than this mount's: ignored", a->tokens_path);
 			a->file_st = st;
 			tokens_free(&t);
 		}

@@ -123,3 +123,23 @@ def test_a_refresh_reply_without_a_refresh_token_keeps_the_one_there_was(bank, e
     saved = json.loads(env.tokens.read_text())
     assert saved["access_token"] != first["access_token"]
     assert saved["refresh_token"] == first["refresh_token"]
+
+
+def test_an_older_login_written_back_to_tokens_json_is_not_adopted(bank, env, mounter):
+    """A backup restored or a stale copy synced over tokens.json: the mount keeps its
+    newer token rather than take one that expires sooner (and was spent)."""
+    env.vars.update(MONZO_CLIENT_ID=bank.client_id, MONZO_CLIENT_SECRET=bank.client_secret)
+    env.login(expires_in=3600)
+    older = env.tokens.read_bytes()
+    mnt = mounter("balance_ttl=0").path
+    acc = bank.main_account_id
+    bank.advance(3601)
+    assert json.loads((mnt / "accounts" / acc / "balance.json").read_bytes()) == bank.balances[acc]
+    newer = env.tokens.read_bytes()
+    assert newer != older
+    stale = env.tokens.with_name("stale")
+    stale.write_bytes(older)
+    os.replace(stale, env.tokens)
+    assert json.loads((mnt / "accounts" / acc / "balance.json").read_bytes()) == bank.balances[acc]
+    assert bank.counts["token"] == 1  # no refresh with the spent refresh token
+    assert json.loads((mnt / ".status.json").read_bytes())["login"]["state"] == "ok"
