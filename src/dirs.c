@@ -1,4 +1,5 @@
-/* dirs: recursion over dirname(); existing directories keep their modes. */
+/* dirs: recursion over dirname(); existing directories keep their modes unless a
+ * caller asks for one to be tightened. */
 #include "dirs.h"
 
 #include <errno.h>
@@ -40,4 +41,15 @@ char *dirs_absolute(const char *path)
 		out = NULL;
 	free(cwd);
 	return out;
+}
+
+int dirs_tighten(const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0)
+		return -1;
+	/* Another user's directory is not ours to change (and we could not). */
+	if (st.st_uid != geteuid() || !(st.st_mode & 077))
+		return 0;
+	return chmod(dir, 0700);
 }

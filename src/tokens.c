@@ -171,8 +171,9 @@ int tokens_save(const char *path, const struct tokens *t, struct strbuf *err)
 	struct strbuf tmp = STRBUF_INIT, body = STRBUF_INIT;
 	int fd = -1, rc = -1;
 
-	if (dirs_make_private(dir) < 0) {
-		sb_addf(err, "cannot create %s: %s", dir, strerror(errno));
+	/* The directory may predate us (monzoh makes it too): it is made 0700 either way. */
+	if (dirs_make_private(dir) < 0 || dirs_tighten(dir) < 0) {
+		sb_addf(err, "cannot create %s or make it private: %s", dir, strerror(errno));
 		goto out;
 	}
 	sb_addf(&tmp, "%s/.tokens.json.XXXXXX", dir);

@@ -25,7 +25,7 @@ int tokens_parse(const char *text, size_t len, struct tokens *t, struct strbuf *
 /* monzoh's exact layout: five keys in order, two-space indent, no final newline. */
 void tokens_format(const struct tokens *t, struct strbuf *out);
 /* Atomic: temp file in the same directory, fsync, rename, fsync of the directory;
- * file 0600, directory created 0700. */
+ * file 0600, directory 0700 (made so when it was looser). */
 int tokens_save(const char *path, const struct tokens *t, struct strbuf *err);
 /* Frees t's strings, wiping the tokens first, and zeroes t. */
 void tokens_free(struct tokens *t);

@@ -138,6 +138,19 @@ def test_the_login_saves_under_the_refresh_lock(bank, env):
     assert json.loads(env.tokens.read_text())["access_token"]
 
 
+def test_the_login_makes_an_existing_tokens_directory_private(bank, env):
+    """monzoh, or an older version, may have made ~/.cache/monzoh readable by all."""
+    env.tokens.parent.mkdir(mode=0o755, parents=True)
+    os.chmod(env.tokens.parent, 0o755)
+    proc, url, port = start_login(env, "--no-sync")
+    with urllib.request.urlopen(url, timeout=10) as r:
+        assert r.status == 200
+    code, out, err = finish(proc)
+    assert code == 0, err
+    assert stat.S_IMODE(os.stat(env.tokens.parent).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(env.tokens).st_mode) == 0o600
+
+
 def test_callback_with_a_wrong_or_missing_state_is_refused(bank, env):
     proc, url, port = start_login(env, "--no-sync")
     try:
