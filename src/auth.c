@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -19,6 +21,15 @@
 #include "http.h"
 #include "log.h"
 #include "json.h"
+
+int auth_protect_process(void)
+{
+	/* A core file, or another process of the user reading our memory, would see the
+	 * tokens and the client secret. */
+	struct rlimit none = { 0, 0 };
+	int rc = setrlimit(RLIMIT_CORE, &none);
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ? -1 : rc;
+}
 
 static char *auth_dup(const char *s)
 {

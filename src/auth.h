@@ -35,6 +35,10 @@ struct auth {
 	struct stat file_st;      /* tokens.json as last read or written */
 };
 
+/* For a process that will hold secrets: no core dumps, not dumpable (so not
+ * readable through ptrace or /proc by the user's other processes).  0 or -1. */
+int auth_protect_process(void);
+
 int auth_init(struct auth *a, const char *tokens_path, const struct tokens *t, const char *base_url,
 	      const char *client_id, const char *client_secret);
 void auth_destroy(struct auth *a);

@@ -362,6 +362,8 @@ int main(int argc, char *argv[])
 		return r;
 	}
 	log_init("monzohfs-login", false);
+	if (auth_protect_process() < 0)
+		log_warn("cannot turn core dumps off: %s", strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
 
 	struct config cfg;

@@ -183,6 +183,8 @@ int main(int argc, char *argv[])
 		o.kind_ttl[k] = INT_MIN;
 	config_init(&cfg);
 	log_init("monzohfs", false);
+	if (auth_protect_process() < 0)
+		log_warn("cannot turn core dumps off: %s", strerror(errno));
 
 	if (fuse_opt_parse(&args, &o, monzohfs_opt_spec, monzohfs_opt_proc) < 0) {
 		if (o.nargs > 2)

@@ -4,6 +4,7 @@ import fcntl
 import json
 import os
 import re
+import resource
 import socket
 import stat
 import subprocess
@@ -384,3 +385,31 @@ def test_a_new_login_captures_the_history_an_earlier_sync_could_not(bank, env, m
     got = json.loads((offline / "accounts" / acc / "transactions.json").read_bytes())["transactions"]
     assert got == bank.transactions[acc]
     assert json.loads((offline / ".status.json").read_bytes())["history"][acc]["complete"] is True
+
+
+def core_limit(pid):
+    for line in open(f"/proc/{pid}/limits"):
+        if line.startswith("Max core file size"):
+            return line.split()[4:6]
+
+
+@pytest.fixture
+def cores_allowed():
+    """Starts the programs with core dumps allowed, as a user's shell may."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+    resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_CORE, (soft, hard))
+
+
+def test_the_daemon_and_the_login_never_dump_core(bank, env, mounter, cores_allowed):
+    """A core file would hold the tokens and the client secret."""
+    m = mounter()
+    assert core_limit(m.proc.pid) == ["0", "0"]
+    proc, url, port = start_login(env, "--no-sync")
+    try:
+        assert url
+        assert core_limit(proc.pid) == ["0", "0"]
+    finally:
+        proc.kill()
+        proc.wait()

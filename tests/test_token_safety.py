@@ -143,3 +143,4 @@ def test_an_older_login_written_back_to_tokens_json_is_not_adopted(bank, env, mo
     assert json.loads((mnt / "accounts" / acc / "balance.json").read_bytes()) == bank.balances[acc]
     assert bank.counts["token"] == 1  # no refresh with the spent refresh token
     assert json.loads((mnt / ".status.json").read_bytes())["login"]["state"] == "ok"
+
