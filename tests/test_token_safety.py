@@ -4,10 +4,10 @@ tokens.json."""
 import json
 import os
 import subprocess
-from pathlib import Path
 
 from conftest import DAEMON, is_mounted, wait_for
 from loopback_proxy import proxy, use_proxy  # noqa: F401 (proxy is a fixture)
+from test_packaging import daemon_pids
 
 
 def test_a_proxy_never_carries_requests_to_a_loopback_api(bank, env, mounter, proxy):
@@ -21,19 +21,6 @@ def test_a_proxy_never_carries_requests_to_a_loopback_api(bank, env, mounter, pr
     assert json.loads((mnt / "accounts" / acc / "balance.json").read_bytes()) == bank.balances[acc]
     assert bank.counts["token"] == 1
     assert proxy.seen == []
-
-
-def daemon_pids(mnt):
-    """The monzohfs processes serving mnt: a detached daemon is not the test's child."""
-    pids = []
-    for d in os.listdir("/proc"):
-        try:
-            argv = Path("/proc", d, "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if argv[0] == bytes(DAEMON) and bytes(mnt) in argv:
-            pids.append(d)
-    return pids
 
 
 def test_relative_tokens_and_store_paths_keep_working_after_detaching(bank, env, tmp_path):
