@@ -155,6 +155,22 @@ int config_parse_line(const char *line, char **key, char **value)
 	return 1;
 }
 
+void config_format_line(const char *key, const char *value, struct strbuf *out)
+{
+	sb_addf(out, "%s=\"", key);
+	for (const char *p = value; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			sb_addch(out, '\\');
+		if (*p == '\n')
+			sb_adds(out, "\\n");
+		else if (*p == '\t')
+			sb_adds(out, "\\t");
+		else
+			sb_addch(out, *p);
+	}
+	sb_adds(out, "\"\n");
+}
+
 /* Reads a KEY=value file into unset keys.  A missing file is not an error.  dotenv:
  * the file is ./.env, so the keys it may not set are ignored, with a warning. */
 static int config_read_file(struct config *cfg, const char *path, bool dotenv, struct strbuf *err)

@@ -39,6 +39,10 @@ void config_explain_missing(const struct config *cfg, enum config_key key, struc
  * blank or comment line, -1 for a malformed line. */
 int config_parse_line(const char *line, char **key, char **value);
 
+/* A KEY="value" line that config_parse_line reads back as value, whatever it holds
+ * (" #", quotes, backslashes, tabs, newlines; not a CR). */
+void config_format_line(const char *key, const char *value, struct strbuf *out);
+
 /* Default paths (malloc'd) under the XDG base directories. */
 char *config_tokens_path(void);
 char *config_store_path(void);

@@ -143,7 +143,8 @@ static char *login_ask(const char *prompt, bool secret)
 	return line;
 }
 
-/* Appends the keys to the config file, creating it 0600. */
+/* Appends the keys to the config file, creating it 0600, quoted so that they read
+ * back as typed. */
 static int login_save_config(const char *path, const char *id, const char *secret)
 {
 	if (dirs_make_parent(path) < 0)
@@ -157,8 +158,14 @@ static int login_save_config(const char *path, const char *id, const char *secre
 		close(fd);
 		return -1;
 	}
-	fprintf(f, "MONZO_CLIENT_ID=%s\nMONZO_CLIENT_SECRET=%s\n", id, secret);
-	return fclose(f) == 0 ? 0 : -1;
+	struct strbuf lines = STRBUF_INIT;
+	config_format_line("MONZO_CLIENT_ID", id, &lines);
+	config_format_line("MONZO_CLIENT_SECRET", secret, &lines);
+	size_t put = fwrite(lines.buf, 1, lines.len, f);
+	int rc = fclose(f) == 0 && put == lines.len ? 0 : -1;
+	explicit_bzero(lines.buf, lines.len);
+	sb_release(&lines);
+	return rc;
 }
 
 /* Client id and secret: from the settings, else asked for on a terminal. */

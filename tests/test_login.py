@@ -3,11 +3,13 @@ expiry during use, one refresh for many readers, one refresh across two mounts."
 import fcntl
 import json
 import os
+import pty
 import re
 import resource
 import socket
 import stat
 import subprocess
+import termios
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -281,6 +283,60 @@ def test_help_usage_and_version():
     assert r.returncode == 2 and "unknown option --bogus" in r.stderr and "usage:" in r.stderr
     r = subprocess.run([str(LOGIN), "--version"], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.startswith("monzohfs-login ")
+
+
+def read_until(stream, text, what):
+    """Reads a pipe until text has come; returns all that came."""
+    got = b""
+    os.set_blocking(stream.fileno(), False)
+    def arrived():
+        nonlocal got
+        got += stream.read() or b""
+        return text.encode() in got
+    wait_for(arrived, what=what)
+    return got.decode()
+
+
+def test_credentials_typed_at_the_prompt_are_saved_so_that_they_read_back(bank, env):
+    """A secret may hold " #", quotes and backslashes: what the login saves must be
+    what it and the mount read from the config file afterwards."""
+    bank.client_secret = 'mnzconf.a #b "c" \\d \'e\' '
+    config = env.config / "monzohfs" / "config"
+    master, slave = pty.openpty()
+    vars = dict(env.vars, MONZO_REDIRECT_URI=f"http://127.0.0.1:{free_port()}/callback")
+    proc = subprocess.Popen([str(LOGIN), "--no-browser", "--no-sync"], env=vars, cwd=env.root, stdin=slave,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    os.close(slave)
+    echo = lambda: termios.tcgetattr(master)[3] & termios.ECHO  # noqa: E731
+    try:
+        read_until(proc.stderr, "Client ID: ", "the client id prompt")
+        os.write(master, bank.client_id.encode() + b"\n")
+        read_until(proc.stderr, "Client secret: ", "the secret prompt")
+        wait_for(lambda: not echo(), what="echo to be off")  # turning it off drops what was typed
+        os.write(master, bank.client_secret.encode() + b"\n")
+        read_until(proc.stderr, "[Y/n] ", "the question to save them")
+        wait_for(echo, what="echo to be back")
+        os.write(master, b"y\n")
+        url = read_until(proc.stdout, "\n", "the link").strip()
+        with urllib.request.urlopen(url, timeout=10) as r:
+            assert r.status == 200
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    assert stat.S_IMODE(os.stat(config).st_mode) == 0o600
+    assert bank.client_secret not in proc.stderr.read().decode()
+    # Read back by a login that is not on a terminal: Monzo takes the secret it read.
+    vars = dict(env.vars, MONZO_REDIRECT_URI=f"http://127.0.0.1:{free_port()}/callback")
+    proc = subprocess.Popen([str(LOGIN), "--no-browser", "--no-sync"], env=vars, cwd=env.root,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = proc.stdout.readline().strip()
+    with urllib.request.urlopen(url, timeout=10) as r:
+        assert r.status == 200
+    code, out, err = finish(proc)
+    assert code == 0, err
 
 
 def test_missing_client_id_names_the_variable(env):

@@ -36,6 +36,18 @@ int main(void)
 	check_line("A=\"unterminated", -1, NULL, NULL);
 	check_line("BAD-KEY=1", -1, NULL, NULL);
 
+	/* What the login writes reads back as it was typed. */
+	const char *values[] = { "mnzconf.a #b", "\"quoted\"", "back\\slash\\", " lead and trail ", "tab\there",
+				 "line\nbreak", "'single'", "#", "" };
+	for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
+		struct strbuf line = STRBUF_INIT;
+		config_format_line("MONZO_CLIENT_SECRET", values[i], &line);
+		CHECK(line.len && line.buf[line.len - 1] == '\n');
+		line.buf[--line.len] = '\0';
+		check_line(line.buf, 1, "MONZO_CLIENT_SECRET", values[i]);
+		sb_release(&line);
+	}
+
 	char dir[] = "/tmp/monzohfs-config-XXXXXX";
 	CHECK(mkdtemp(dir));
 	CHECK(chdir(dir) == 0);
