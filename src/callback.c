@@ -31,6 +31,7 @@ struct callback {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool done;
+	bool out_of_memory;        /* a code came but could not be kept */
 	char *code;
 	char *error;
 };
@@ -88,6 +89,8 @@ char *callback_random_state(void)
 			got += (size_t)n;
 	}
 	char *out = malloc(45);
+	if (!out)
+		return NULL;
 	size_t o = 0;
 	for (size_t i = 0; i < 33; i += 3) {
 		unsigned v = (unsigned)raw[i] << 16 | (unsigned)raw[i + 1] << 8 | raw[i + 2];
@@ -148,11 +151,13 @@ static enum MHD_Result callback_reply(struct MHD_Connection *c, unsigned status,
 	callback_html_escape(detail, &page);
 	sb_adds(&page, "</p></body></html>\n");
 	struct MHD_Response *r = MHD_create_response_from_buffer(page.len, page.buf, MHD_RESPMEM_MUST_COPY);
+	sb_release(&page);
+	if (!r)
+		return MHD_NO; /* libmicrohttpd closes the connection */
 	MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	enum MHD_Result rc = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
-	sb_release(&page);
 	return rc;
 }
 
@@ -162,6 +167,7 @@ static void callback_finish(struct callback *cb, const char *code, const char *e
 	if (!cb->done) {
 		cb->done = true;
 		cb->code = code ? strdup(code) : NULL;
+		cb->out_of_memory = code && !cb->code;
 		if (error) {
 			/* It is printed on the terminal: no escape sequence of the sender's gets there. */
 			struct strbuf e = STRBUF_INIT;
@@ -305,9 +311,10 @@ int callback_wait(struct callback *cb, int timeout_s, char **code, struct strbuf
 		if (pthread_cond_timedwait(&cb->cond, &cb->lock, &until) == ETIMEDOUT)
 			break;
 	int rc = -1;
-	if (cb->code) {
-		*code = strdup(cb->code);
+	if (cb->code && (*code = strdup(cb->code))) {
 		rc = 0;
+	} else if (cb->code || cb->out_of_memory) {
+		sb_adds(err, "out of memory for the login code");
 	} else if (cb->error) {
 		sb_addf(err, "Monzo refused the login: %s", cb->error);
 	} else {

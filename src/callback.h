@@ -21,7 +21,8 @@ int callback_start(const char *host, int port, const char *path, const char *sta
 int callback_wait(struct callback *cb, int timeout_s, char **code, struct strbuf *err);
 void callback_stop(struct callback *cb);
 
-/* A random state for the authorisation request: 32 bytes, base64url (malloc'd). */
+/* A random state for the authorisation request: 32 bytes, base64url (malloc'd; NULL
+ * when out of memory). */
 char *callback_random_state(void);
 /* got (may be NULL) is the state sent; compared in constant time for its length. */
 bool callback_state_matches(const char *got, const char *want);

@@ -416,6 +416,10 @@ int main(int argc, char *argv[])
 	}
 
 	state = callback_random_state();
+	if (!state) {
+		log_error("out of memory");
+		goto out_http;
+	}
 	bool in_use;
 	if (callback_start(host, port, path, state, &cb, &in_use, &err) < 0) {
 		if (in_use)
@@ -428,6 +432,10 @@ int main(int argc, char *argv[])
 		goto out_http;
 	}
 	url = login_auth_url(&cfg, redirect, state);
+	if (!url) {
+		log_error("out of memory");
+		goto out_http;
+	}
 	fprintf(stderr, "Open this link to log in to Monzo (waiting %d minutes for the callback on %s):\n",
 		LOGIN_CALLBACK_SECONDS / 60, redirect);
 	printf("%s\n", url);
