@@ -105,17 +105,17 @@ char *callback_random_state(void)
 
 /* The provider sends the browser to the URI as written, so it must mean the same host
  * to the browser as to libcurl: no userinfo, no backslash (a browser reads it as a
- * slash, libcurl as part of the userinfo), no fragment. */
+ * slash, libcurl as part of the userinfo).  No '#' either, even an empty fragment:
+ * the code and state appended after it would never reach the server. */
 int callback_parse_redirect(const char *uri, char **host, int *port, char **path)
 {
 	CURLU *u = curl_url();
-	char *scheme = NULL, *h = NULL, *p = NULL, *po = NULL, *user = NULL, *frag = NULL;
+	char *scheme = NULL, *h = NULL, *p = NULL, *po = NULL, *user = NULL;
 	int rc = -1;
 	*host = *path = NULL;
-	if (u && !strchr(uri, '\\') && curl_url_set(u, CURLUPART_URL, uri, 0) == CURLUE_OK &&
+	if (u && !strpbrk(uri, "\\#") && curl_url_set(u, CURLUPART_URL, uri, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK && !strcasecmp(scheme, "http") &&
 	    curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_NO_USER &&
-	    curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0) == CURLUE_NO_FRAGMENT &&
 	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK && http_host_is_loopback(h) &&
 	    curl_url_get(u, CURLUPART_PATH, &p, 0) == CURLUE_OK) {
 		long n = curl_url_get(u, CURLUPART_PORT, &po, 0) == CURLUE_OK ? strtol(po, NULL, 10) : 80;
@@ -132,7 +132,6 @@ int callback_parse_redirect(const char *uri, char **host, int *port, char **path
 	}
 	curl_free(scheme);
 	curl_free(user);
-	curl_free(frag);
 	curl_free(h);
 	curl_free(p);
 	curl_free(po);

@@ -42,6 +42,7 @@ int main(void)
 	check_redirect("http://evil.com\\@127.0.0.1:8080/callback", NULL, 0, NULL);
 	check_redirect("http://user@127.0.0.1:8080/callback", NULL, 0, NULL);
 	check_redirect("http://127.0.0.1:8080/callback#x", NULL, 0, NULL);
+	check_redirect("http://127.0.0.1:8080/callback#", NULL, 0, NULL); /* found by fuzz_url */
 	check_redirect("http://10.0.0.1:8080/callback", NULL, 0, NULL);
 	check_redirect("https://localhost:8080/callback", NULL, 0, NULL);
 	/* Port 0 would listen wherever the kernel chose, never where Monzo redirects. */
