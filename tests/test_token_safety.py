@@ -1,6 +1,6 @@
-"""Where the daemon's tokens may go: never through a proxy to a loopback API, and the
-refresh keeps working however the daemon was started and whatever is written over
-tokens.json."""
+"""Where the daemon's tokens may go (never through a proxy to a loopback API, never
+where a ./.env says), and the refresh keeping working however the daemon was started
+and whatever is written over tokens.json."""
 import json
 import os
 import subprocess
