@@ -6,17 +6,30 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "dirs.h"
 #include "http.h"
 #include "log.h"
 #include "json.h"
+
+int auth_protect_process(void)
+{
+	/* A core file, or another process of the user reading our memory, would see the
+	 * tokens and the client secret. */
+	struct rlimit none = { 0, 0 };
+	int rc = setrlimit(RLIMIT_CORE, &none);
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ? -1 : rc;
+}
 
 static char *auth_dup(const char *s)
 {
@@ -86,7 +99,9 @@ static bool auth_same_file(const struct stat *x, const struct stat *y)
 }
 
 /* Under a->lock: adopts tokens.json when someone else (a login, monzoh, another
- * mount) has written a different token into it. */
+ * mount) has written a different token into it that expires no sooner than ours, or
+ * ours was refused.  An older one (a backup put back, a stale copy) is left alone:
+ * its refresh token has most likely been spent. */
 static void auth_check_file(struct auth *a)
 {
 	struct stat st;
@@ -96,10 +111,14 @@ static void auth_check_file(struct auth *a)
 	struct strbuf err = STRBUF_INIT;
 	int missing;
 	if (tokens_load(a->tokens_path, &t, &missing, &err) == 0) {
-		if (!a->tokens.access_token || strcmp(t.access_token, a->tokens.access_token)) {
+		bool differs = !a->tokens.access_token || strcmp(t.access_token, a->tokens.access_token);
+		if (differs && (a->refused || !a->tokens.access_token ||
+				timefmt_cmp(t.expires_at, a->tokens.expires_at) >= 0)) {
 			log_info("%s changed: using the login it holds", a->tokens_path);
 			auth_adopt(a, &t);
 		} else {
+			if (differs)
+				log_warn("%s holds an older login than this mount's: ignored", a->tokens_path);
 			a->file_st = st;
 			tokens_free(&t);
 		}
@@ -159,6 +178,12 @@ int auth_token_request(const char *token_url, const char *form, struct tokens *o
 		if (!access || !cJSON_IsNumber(exp)) {
 			err->http_status = r.status;
 			snprintf(err->message, sizeof err->message, "the token reply has no access_token or expires_in");
+		} else if (!isfinite(exp->valuedouble) || exp->valuedouble < 0 ||
+			   exp->valuedouble > AUTH_MAX_EXPIRES_IN) {
+			/* Cast to an integer it would be undefined, and written it would not read back. */
+			err->http_status = r.status;
+			snprintf(err->message, sizeof err->message,
+				 "the token reply's expires_in is not a number of seconds from 0 to ten years");
 		} else {
 			struct instant now = timefmt_now();
 			out->access_token = strdup(access);
@@ -219,6 +244,9 @@ static int auth_refresh_locked(struct auth *a, const char *used, const char *ref
 		/* 400/401: the refresh token is spent or revoked: only a new login helps. */
 		return err->http_status == 400 || err->http_status == 401 || err->http_status == 403 ? -EACCES : -EIO;
 	}
+	/* A server that does not rotate refresh tokens leaves it out: the one used stays. */
+	if (!fresh.refresh_token)
+		fresh.refresh_token = strdup(refresh_token);
 	if (!fresh.user_id && t->user_id)
 		fresh.user_id = strdup(t->user_id);
 	if (!fresh.client_id)
@@ -232,6 +260,36 @@ static int auth_refresh_locked(struct auth *a, const char *used, const char *ref
 	return 0;
 }
 
+/* Takes the cross-process lock of tokens.json: an fd to close to release it, or -1
+ * with errno set. */
+static int auth_flock(const char *lock_path)
+{
+	int fd = lock_path ? open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		fd = -1;
+	}
+	return fd;
+}
+
+int auth_save_login(const char *tokens_path, const struct tokens *t, struct strbuf *err)
+{
+	char *lock_path = NULL;
+	int fd = -1, rc = -1;
+	if (asprintf(&lock_path, "%s.lock", tokens_path) < 0)
+		lock_path = NULL;
+	if (dirs_make_parent(tokens_path) < 0 || (fd = auth_flock(lock_path)) < 0)
+		sb_addf(err, "cannot lock %s: %s", lock_path ? lock_path : tokens_path, strerror(errno));
+	else
+		rc = tokens_save(tokens_path, t, err);
+	if (fd >= 0)
+		close(fd);
+	free(lock_path);
+	return rc;
+}
+
 /* Called with a->lock held by the thread that will refresh; returns with it held. */
 static int auth_refresh(struct auth *a, struct monzo_error *err)
 {
@@ -242,15 +300,14 @@ static int auth_refresh(struct auth *a, struct monzo_error *err)
 
 	struct tokens t;
 	int rc = -EIO;
-	int fd = a->lock_path ? open(a->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
-	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+	int fd = auth_flock(a->lock_path);
+	if (fd < 0) {
 		snprintf(err->message, sizeof err->message, "cannot lock %s: %s", a->lock_path ? a->lock_path : "",
 			 strerror(errno));
 	} else {
 		rc = auth_refresh_locked(a, used, rt, &t, err);
-	}
-	if (fd >= 0)
 		close(fd); /* releases the flock */
+	}
 	auth_wipe(used);
 	auth_wipe(rt);
 	free(used);

@@ -14,6 +14,8 @@
 #include "tokens.h"
 
 #define AUTH_MARGIN_SECONDS 300
+/* Ten years: the longest a token reply's expires_in is believed. */
+#define AUTH_MAX_EXPIRES_IN (10 * 36525 * 864)
 
 struct auth {
 	char *tokens_path;
@@ -33,6 +35,10 @@ struct auth {
 	struct stat file_st;      /* tokens.json as last read or written */
 };
 
+/* For a process that will hold secrets: no core dumps, not dumpable (so not
+ * readable through ptrace or /proc by the user's other processes).  0 or -1. */
+int auth_protect_process(void);
+
 int auth_init(struct auth *a, const char *tokens_path, const struct tokens *t, const char *base_url,
 	      const char *client_id, const char *client_secret);
 void auth_destroy(struct auth *a);
@@ -47,8 +53,13 @@ int auth_rejected(struct auth *a, uint64_t gen, struct monzo_error *err);
 void auth_info(struct auth *a, struct instant *expires_at, bool *refused);
 
 /* POSTs a token grant (form already encoded, secrets inside) and fills out from the
- * reply, expires_at = now + expires_in.  0, or -1 with err (never a secret). */
+ * reply, expires_at = now + expires_in, which must be from 0 to AUTH_MAX_EXPIRES_IN
+ * seconds.  0, or -1 with err (never a secret). */
 int auth_token_request(const char *token_url, const char *form, struct tokens *out, struct monzo_error *err);
+/* Saves a new login to tokens_path under the lock a refresh holds, so that a refresh
+ * running in another process cannot write its older login over it.  0, or -1 with
+ * the reason in err. */
+int auth_save_login(const char *tokens_path, const struct tokens *t, struct strbuf *err);
 /* The form of an authorization_code grant (malloc'd; holds the secret: wipe it). */
 char *auth_code_form(const char *client_id, const char *client_secret, const char *redirect_uri, const char *code);
 

@@ -2,6 +2,9 @@
  * never serialise on one handle yet keep-alive connections are reused. */
 #include "http.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <time.h>
@@ -73,37 +76,82 @@ static size_t http_on_body(char *data, size_t size, size_t n, void *user)
 	return size * n;
 }
 
+long http_retry_after(const char *header)
+{
+	static const char name[] = "retry-after:";
+	if (strncasecmp(header, name, sizeof name - 1))
+		return -1;
+	const char *v = header + sizeof name - 1;
+	v += strspn(v, " \t");
+	if (*v < '0' || *v > '9')
+		return -1; /* an HTTP date, or nothing we can use: our own backoff then */
+	errno = 0;
+	char *end;
+	long long n = strtoll(v, &end, 10);
+	return errno == ERANGE || n > HTTP_RETRY_AFTER_MAX ? HTTP_RETRY_AFTER_MAX : (long)n;
+}
+
 static size_t http_on_header(char *data, size_t size, size_t n, void *user)
 {
 	struct http_response *r = user;
 	size_t len = size * n;
-	static const char name[] = "retry-after:";
-	if (len > sizeof name - 1 && !strncasecmp(data, name, sizeof name - 1)) {
-		char *end;
-		long v = strtol(data + sizeof name - 1, &end, 10);
-		if (end != data + sizeof name - 1 && v >= 0)
+	/* libcurl hands over one whole header line, not NUL-terminated. */
+	char line[64];
+	if (len < sizeof line) {
+		memcpy(line, data, len);
+		line[len] = '\0';
+		long v = http_retry_after(line);
+		if (v >= 0)
 			r->retry_after = v;
 	}
 	return len;
 }
 
-static bool http_host_is_loopback(const char *host)
+bool http_host_is_loopback(const char *host)
 {
-	return !strcasecmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "[::1]") ||
-	       !strcmp(host, "::1");
+	struct in_addr v4;
+	struct in6_addr v6;
+	char inner[INET6_ADDRSTRLEN];
+	size_t n = strlen(host);
+	if (!strcasecmp(host, "localhost"))
+		return true;
+	/* inet_pton takes only four decimal parts: "127.0.0.1.evil.com" is a name. */
+	if (inet_pton(AF_INET, host, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127;
+	if (n < 3 || n - 2 >= sizeof inner || host[0] != '[' || host[n - 1] != ']')
+		return false;
+	memcpy(inner, host + 1, n - 2);
+	inner[n - 2] = '\0';
+	return inet_pton(AF_INET6, inner, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+/* Parses url with libcurl's parser, the one the transfer itself then uses (the handle
+ * is passed on as CURLOPT_CURLU), so that what is checked is what is connected to. */
+static CURLU *http_parse(const char *url, bool *https, bool *loopback)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	*https = *loopback = false;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    (!strcasecmp(scheme, "https") || !strcasecmp(scheme, "http"))) {
+		*https = !strcasecmp(scheme, "https");
+		*loopback = http_host_is_loopback(host);
+	} else {
+		curl_url_cleanup(u);
+		u = NULL;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	return u;
 }
 
 bool http_url_allows_bearer(const char *url)
 {
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL;
-	bool ok = false;
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
-		ok = !strcasecmp(scheme, "https") || (!strcasecmp(scheme, "http") && http_host_is_loopback(host));
-	curl_free(scheme);
-	curl_free(host);
+	bool https, loopback;
+	CURLU *u = http_parse(url, &https, &loopback);
+	bool ok = u && (https || loopback);
 	curl_url_cleanup(u);
 	return ok;
 }
@@ -127,13 +175,21 @@ char *http_escape(const char *s)
 
 int http_perform(const struct http_request *req, struct http_response *r)
 {
-	if (req->bearer && !http_url_allows_bearer(req->url)) {
+	bool https, loopback;
+	CURLU *u = http_parse(req->url, &https, &loopback);
+	if (!u) {
+		snprintf(r->error, sizeof r->error, "not an http:// or https:// URL");
+		return -1;
+	}
+	if (req->bearer && !https && !loopback) {
+		curl_url_cleanup(u);
 		snprintf(r->error, sizeof r->error,
 			 "refusing to send the access token over plain http:// to a non-loopback host");
 		return -1;
 	}
 	CURL *h = curl_easy_init();
 	if (!h) {
+		curl_url_cleanup(u);
 		snprintf(r->error, sizeof r->error, "cannot create an HTTP handle");
 		return -1;
 	}
@@ -146,7 +202,11 @@ int http_perform(const struct http_request *req, struct http_response *r)
 		sb_addf(&auth, "Authorization: Bearer %s", req->bearer);
 		headers = curl_slist_append(headers, auth.buf);
 	}
-	curl_easy_setopt(h, CURLOPT_URL, req->url);
+	curl_easy_setopt(h, CURLOPT_CURLU, u);
+	/* http_proxy and ALL_PROXY would carry a plain-text loopback request, token and
+	 * all, off to the proxy: this machine is reached directly. */
+	if (loopback)
+		curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(h, CURLOPT_SHARE, http_share);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
@@ -184,6 +244,7 @@ int http_perform(const struct http_request *req, struct http_response *r)
 		explicit_bzero(auth.buf, auth.len);
 	sb_release(&auth);
 	curl_easy_cleanup(h);
+	curl_url_cleanup(u);
 	return rc == CURLE_OK ? 0 : -1;
 }
 
@@ -195,7 +256,9 @@ bool http_is_transient(long status)
 long http_backoff_ms(int attempt, long retry_after_s, long left_ms, unsigned rnd)
 {
 	long ms;
-	if (retry_after_s >= 0) {
+	if (retry_after_s > left_ms / 1000) {
+		ms = left_ms; /* checked before multiplying: a huge value must not wrap */
+	} else if (retry_after_s >= 0) {
 		ms = retry_after_s * 1000;
 	} else {
 		ms = 250L << (attempt - 1);

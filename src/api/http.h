@@ -37,6 +37,10 @@ int http_perform(const struct http_request *req, struct http_response *r);
 
 /* 429, 500, 502, 503, 504 and transport failures (status 0) are worth another try. */
 bool http_is_transient(long status);
+/* Seconds of a "Retry-After: N" header line, at most HTTP_RETRY_AFTER_MAX; -1 for
+ * another header or a value that is not a number of seconds. */
+#define HTTP_RETRY_AFTER_MAX 86400L
+long http_retry_after(const char *header);
 /* The pause before attempt n+1 (n counts from 1): Retry-After when the server gave
  * one, else 250 ms doubled per attempt, plus up to half again of jitter; never more
  * than left_ms.  rnd: a random number. */
@@ -46,8 +50,12 @@ long http_backoff_ms(int attempt, long retry_after_s, long left_ms, unsigned rnd
  * last attempt's. */
 int http_perform_retry(const struct http_request *req, struct http_response *r);
 
-/* A bearer token may go to https:// anywhere, and to http:// only on loopback. */
+/* A bearer token may go to https:// anywhere, and to http:// only on loopback, as
+ * libcurl parses the URL (the parser the request is then made with). */
 bool http_url_allows_bearer(const char *url);
+/* host as libcurl's URL parser gives it is this machine: exactly localhost (in any
+ * case), a literal IPv4 address in 127.0.0.0/8 or the IPv6 address [::1]. */
+bool http_host_is_loopback(const char *host);
 /* base without its trailing slashes, then path (malloc'd; NULL if out of memory). */
 char *http_url_join(const char *base, const char *path);
 /* Percent-encodes s for a query string or form body (malloc'd). */

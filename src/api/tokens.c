@@ -97,26 +97,44 @@ out:
 int tokens_load(const char *path, struct tokens *t, int *missing, struct strbuf *err)
 {
 	*missing = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO put in its place must not block the open (and with it every
+	 * thread waiting on the login). */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		*missing = errno == ENOENT;
 		sb_addf(err, "%s", strerror(errno));
 		return -1;
 	}
+	struct stat st;
+	const char *refused = NULL;
+	if (fstat(fd, &st) < 0)
+		refused = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		refused = "not a regular file";
+	else if (st.st_size > TOKENS_MAX_BYTES)
+		refused = "too large for a tokens file";
+	if (refused) {
+		sb_adds(err, refused);
+		close(fd);
+		return -1;
+	}
+	/* The file may grow after fstat: never read more than the cap. */
 	struct strbuf text = STRBUF_INIT;
-	char chunk[4096];
-	ssize_t n;
-	while ((n = read(fd, chunk, sizeof chunk)) > 0)
-		sb_add(&text, chunk, (size_t)n);
+	sb_grow(&text, TOKENS_MAX_BYTES + 1);
+	ssize_t n = 0;
+	while (text.len <= TOKENS_MAX_BYTES &&
+	       (n = read(fd, text.buf + text.len, TOKENS_MAX_BYTES + 1 - text.len)) > 0)
+		text.len += (size_t)n;
 	int rerr = n < 0 ? errno : 0;
 	close(fd);
-	int rc;
-	if (rerr) {
+	int rc = -1;
+	if (rerr)
 		sb_addf(err, "%s", strerror(rerr));
-		rc = -1;
-	} else {
-		rc = tokens_parse(sb_str(&text), text.len, t, err);
-	}
+	else if (text.len > TOKENS_MAX_BYTES)
+		sb_adds(err, "too large for a tokens file");
+	else
+		rc = tokens_parse(text.buf, text.len, t, err);
+	explicit_bzero(text.buf, text.len);
 	sb_release(&text);
 	return rc;
 }
@@ -153,8 +171,9 @@ int tokens_save(const char *path, const struct tokens *t, struct strbuf *err)
 	struct strbuf tmp = STRBUF_INIT, body = STRBUF_INIT;
 	int fd = -1, rc = -1;
 
-	if (dirs_make_private(dir) < 0) {
-		sb_addf(err, "cannot create %s: %s", dir, strerror(errno));
+	/* The directory may predate us (monzoh makes it too): it is made 0700 either way. */
+	if (dirs_make_private(dir) < 0 || dirs_tighten(dir) < 0) {
+		sb_addf(err, "cannot create %s or make it private: %s", dir, strerror(errno));
 		goto out;
 	}
 	sb_addf(&tmp, "%s/.tokens.json.XXXXXX", dir);

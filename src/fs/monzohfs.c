@@ -13,6 +13,7 @@
 
 #include "cache.h"
 #include "config.h"
+#include "dirs.h"
 #include "http.h"
 #include "localtime.h"
 #include "log.h"
@@ -83,8 +84,9 @@ static void monzohfs_usage(const char *prog)
 	       "    -d                     debug: also log each API request (never a token)\n"
 	       "    -h, --help             this help, then the FUSE options\n"
 	       "    -V, --version          the version\n\n"
-	       "Environment: MONZO_BASE_URL (default https://api.monzo.com), also read from ./.env\n"
-	       "and $XDG_CONFIG_HOME/monzohfs/config.  Log in first with monzohfs-login.\n\n",
+	       "Environment: MONZO_BASE_URL (default https://api.monzo.com), also read from\n"
+	       "$XDG_CONFIG_HOME/monzohfs/config, never from ./.env.  MONZO_CLIENT_ID and\n"
+	       "MONZO_CLIENT_SECRET may also come from ./.env.  Log in first with monzohfs-login.\n\n",
 	       prog);
 }
 
@@ -181,6 +183,8 @@ int main(int argc, char *argv[])
 		o.kind_ttl[k] = INT_MIN;
 	config_init(&cfg);
 	log_init("monzohfs", false);
+	if (auth_protect_process() < 0)
+		log_warn("cannot turn core dumps off: %s", strerror(errno));
 
 	if (fuse_opt_parse(&args, &o, monzohfs_opt_spec, monzohfs_opt_proc) < 0) {
 		if (o.nargs > 2)
@@ -226,7 +230,8 @@ int main(int argc, char *argv[])
 		log_error("%s", sb_str(&err));
 		goto out;
 	}
-	tokens_path = o.tokens ? strdup(o.tokens) : config_tokens_path();
+	/* Absolute before anything keeps them: detaching makes the working directory /. */
+	tokens_path = o.tokens ? dirs_absolute(o.tokens) : config_tokens_path();
 	if (!tokens_path) {
 		log_error("cannot find the XDG cache directory: set HOME or XDG_CACHE_HOME, or use -o tokens=PATH");
 		goto out;
@@ -243,7 +248,7 @@ int main(int argc, char *argv[])
 		log_error("-o tz: %s", sb_str(&err));
 		goto out;
 	}
-	store_path = o.store ? strdup(o.store) : config_store_path();
+	store_path = o.store ? dirs_absolute(o.store) : config_store_path();
 	struct store *probe;
 	if (!store_path || store_open(store_path, &probe, &err) < 0) {
 		log_error("cannot open the history store %s: %s", store_path ? store_path : "(no XDG data directory)",

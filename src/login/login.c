@@ -48,7 +48,7 @@ static void login_usage(FILE *f)
 		"\n"
 		"  1. It prints a link (alone, on stdout) and opens it in your browser.\n"
 		"  2. Sign in with your email; Monzo sends you a magic link; open it. Monzo then\n"
-		"     redirects your browser to this program on 127.0.0.1.\n"
+		"     redirects your browser to this program, which listens on loopback only.\n"
 		"  3. Approve access in the Monzo app when your phone asks. Until then the API\n"
 		"     refuses data, so this program waits (up to %d minutes).\n"
 		"  4. Monzo serves history older than 90 days only for about 5 minutes after that\n"
@@ -66,7 +66,8 @@ static void login_usage(FILE *f)
 		"  MONZO_CLIENT_ID, MONZO_CLIENT_SECRET  your client at developers.monzo.com (asked\n"
 		"                 for when missing and run from a terminal)\n"
 		"  MONZO_REDIRECT_URI  default http://localhost:8080/callback; must match the client's\n"
-		"  MONZO_AUTH_URL, MONZO_BASE_URL  default https://auth.monzo.com, https://api.monzo.com\n"
+		"  MONZO_AUTH_URL, MONZO_BASE_URL  default https://auth.monzo.com, https://api.monzo.com;\n"
+		"                 never taken from ./.env\n"
 		"\n"
 		"The callback waits %d minutes. Exit status: 0 logged in, 1 failed, 2 usage.\n",
 		LOGIN_APPROVAL_SECONDS / 60, LOGIN_CALLBACK_SECONDS / 60);
@@ -142,7 +143,8 @@ static char *login_ask(const char *prompt, bool secret)
 	return line;
 }
 
-/* Appends the keys to the config file, creating it 0600. */
+/* Appends the keys to the config file, creating it 0600, quoted so that they read
+ * back as typed. */
 static int login_save_config(const char *path, const char *id, const char *secret)
 {
 	if (dirs_make_parent(path) < 0)
@@ -156,8 +158,14 @@ static int login_save_config(const char *path, const char *id, const char *secre
 		close(fd);
 		return -1;
 	}
-	fprintf(f, "MONZO_CLIENT_ID=%s\nMONZO_CLIENT_SECRET=%s\n", id, secret);
-	return fclose(f) == 0 ? 0 : -1;
+	struct strbuf lines = STRBUF_INIT;
+	config_format_line("MONZO_CLIENT_ID", id, &lines);
+	config_format_line("MONZO_CLIENT_SECRET", secret, &lines);
+	size_t put = fwrite(lines.buf, 1, lines.len, f);
+	int rc = fclose(f) == 0 && put == lines.len ? 0 : -1;
+	explicit_bzero(lines.buf, lines.len);
+	sb_release(&lines);
+	return rc;
 }
 
 /* Client id and secret: from the settings, else asked for on a terminal. */
@@ -206,17 +214,35 @@ static int login_credentials(struct config *cfg)
 	return 0;
 }
 
+/* The browser outlives the login and runs whatever it likes: it gets our environment
+ * without the client secret.  Returns a NULL-terminated copy of the pointers. */
+static char **login_browser_environ(void)
+{
+	static const char secret[] = "MONZO_CLIENT_SECRET=";
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 1, sizeof *env);
+	size_t k = 0;
+	for (size_t i = 0; env && i < n; i++)
+		if (strncmp(environ[i], secret, sizeof secret - 1))
+			env[k++] = environ[i];
+	return env;
+}
+
 static void login_open_browser(const char *url)
 {
+	char **env = login_browser_environ();
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
 	char *argv[] = { "xdg-open", (char *)url, NULL };
 	pid_t pid;
-	if (posix_spawnp(&pid, "xdg-open", &fa, NULL, argv, environ) != 0)
+	if (!env || posix_spawnp(&pid, "xdg-open", &fa, NULL, argv, env) != 0)
 		fprintf(stderr, "Could not start a browser: open the link above yourself.\n");
 	posix_spawn_file_actions_destroy(&fa);
+	free(env);
 }
 
 static char *login_auth_url(const struct config *cfg, const char *redirect, const char *state)
@@ -343,6 +369,8 @@ int main(int argc, char *argv[])
 		return r;
 	}
 	log_init("monzohfs-login", false);
+	if (auth_protect_process() < 0)
+		log_warn("cannot turn core dumps off: %s", strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
 
 	struct config cfg;
@@ -360,7 +388,9 @@ int main(int argc, char *argv[])
 		goto out;
 	const char *uri = config_get(&cfg, CFG_REDIRECT_URI);
 	if (callback_parse_redirect(uri, &host, &port, &path) < 0) {
-		log_error("MONZO_REDIRECT_URI %s: it must be http:// on localhost or 127.0.0.1, with a path", uri);
+		log_error("MONZO_REDIRECT_URI %s: it must be http:// on localhost, 127.0.0.1 or [::1], with a path, "
+			  "a port from 1 to 65535 and no user name or fragment",
+			  uri);
 		goto out;
 	}
 	if (o.port && o.port != port) {
@@ -386,8 +416,12 @@ int main(int argc, char *argv[])
 	}
 
 	state = callback_random_state();
+	if (!state) {
+		log_error("out of memory");
+		goto out_http;
+	}
 	bool in_use;
-	if (callback_start(port, path, state, &cb, &in_use, &err) < 0) {
+	if (callback_start(host, port, path, state, &cb, &in_use, &err) < 0) {
 		if (in_use)
 			log_error("port %d is already in use (by another program, or an earlier monzohfs-login): stop "
 				  "it, or listen elsewhere with --port N and register http://%s:N%s as a redirect URL "
@@ -398,6 +432,10 @@ int main(int argc, char *argv[])
 		goto out_http;
 	}
 	url = login_auth_url(&cfg, redirect, state);
+	if (!url) {
+		log_error("out of memory");
+		goto out_http;
+	}
 	fprintf(stderr, "Open this link to log in to Monzo (waiting %d minutes for the callback on %s):\n",
 		LOGIN_CALLBACK_SECONDS / 60, redirect);
 	printf("%s\n", url);
@@ -438,7 +476,7 @@ int main(int argc, char *argv[])
 	if (!tok.client_id)
 		tok.client_id = strdup(config_get(&cfg, CFG_CLIENT_ID));
 	sb_reset(&err);
-	if (tokens_save(tokens_path, &tok, &err) < 0) {
+	if (auth_save_login(tokens_path, &tok, &err) < 0) {
 		log_error("%s", err.buf);
 		tokens_free(&tok);
 		goto out_http;

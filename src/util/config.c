@@ -12,12 +12,21 @@
 
 #include <basedir.h>
 
+#include "log.h"
+
 static const char *const config_names[CFG_COUNT] = {
 	[CFG_CLIENT_ID] = "MONZO_CLIENT_ID",
 	[CFG_CLIENT_SECRET] = "MONZO_CLIENT_SECRET",
 	[CFG_REDIRECT_URI] = "MONZO_REDIRECT_URI",
 	[CFG_BASE_URL] = "MONZO_BASE_URL",
 	[CFG_AUTH_URL] = "MONZO_AUTH_URL",
+};
+
+/* Where the secret and the tokens are sent: never from ./.env, which any directory
+ * the user happens to stand in may hold. */
+static const bool config_not_from_dotenv[CFG_COUNT] = {
+	[CFG_BASE_URL] = true,
+	[CFG_AUTH_URL] = true,
 };
 
 static const char *const config_defaults[CFG_COUNT] = {
@@ -31,10 +40,19 @@ void config_init(struct config *cfg)
 	memset(cfg, 0, sizeof *cfg);
 }
 
+/* Any value may be the client secret: each is wiped before it is freed. */
+static void config_drop(struct config *cfg, enum config_key key)
+{
+	if (cfg->val[key])
+		explicit_bzero(cfg->val[key], strlen(cfg->val[key]));
+	free(cfg->val[key]);
+	cfg->val[key] = NULL;
+}
+
 void config_free(struct config *cfg)
 {
 	for (int i = 0; i < CFG_COUNT; i++)
-		free(cfg->val[i]);
+		config_drop(cfg, (enum config_key)i);
 	free(cfg->env_path);
 	free(cfg->file_path);
 	config_init(cfg);
@@ -50,8 +68,7 @@ static void config_put(struct config *cfg, enum config_key key, const char *valu
 
 void config_set_option(struct config *cfg, enum config_key key, const char *value)
 {
-	free(cfg->val[key]);
-	cfg->val[key] = NULL;
+	config_drop(cfg, key);
 	config_put(cfg, key, value, "option");
 }
 
@@ -60,15 +77,25 @@ const char *config_get(const struct config *cfg, enum config_key key)
 	return cfg->val[key];
 }
 
-static char *config_strndup_trim(const char *s, size_t n)
+/* s[0..*n) without leading and trailing white space. */
+static const char *config_trim(const char *s, size_t *n)
 {
-	while (n && isspace((unsigned char)*s)) {
+	while (*n && isspace((unsigned char)*s)) {
 		s++;
-		n--;
+		(*n)--;
 	}
-	while (n && isspace((unsigned char)s[n - 1]))
-		n--;
-	return strndup(s, n);
+	while (*n && isspace((unsigned char)s[*n - 1]))
+		(*n)--;
+	return s;
+}
+
+/* The value may be the secret: wiped before its memory is given back. */
+static int config_refuse(struct strbuf *value)
+{
+	if (value->buf)
+		explicit_bzero(value->buf, value->len);
+	sb_release(value);
+	return -1;
 }
 
 int config_parse_line(const char *line, char **key, char **value)
@@ -92,6 +119,8 @@ int config_parse_line(const char *line, char **key, char **value)
 	while (*v == ' ' || *v == '\t')
 		v++;
 	struct strbuf out = STRBUF_INIT;
+	/* Room for the whole value at once: growing would leave copies in freed memory. */
+	sb_grow(&out, strlen(v));
 	if (*v == '"' || *v == '\'') {
 		char q = *v++;
 		for (; *v && *v != q; v++) {
@@ -102,41 +131,59 @@ int config_parse_line(const char *line, char **key, char **value)
 				sb_addch(&out, *v);
 			}
 		}
-		if (*v != q) {
-			sb_release(&out);
-			return -1;
-		}
+		if (*v != q)
+			return config_refuse(&out);
 		for (v++; isspace((unsigned char)*v); v++)
 			;
-		if (*v && *v != '#') {
-			sb_release(&out);
-			return -1;
-		}
+		if (*v && *v != '#')
+			return config_refuse(&out);
 	} else {
-		const char *end = v + strlen(v);
+		size_t n = strlen(v);
 		/* As python-dotenv does: " #" starts a comment in an unquoted value. */
 		for (const char *p = v; *p; p++)
 			if (*p == '#' && (p == v || isspace((unsigned char)p[-1]))) {
-				end = p;
+				n = (size_t)(p - v);
 				break;
 			}
-		char *t = config_strndup_trim(v, (size_t)(end - v));
-		sb_adds(&out, t);
-		free(t);
+		v = config_trim(v, &n);
+		sb_add(&out, v, n);
 	}
-	*key = config_strndup_trim(line, (size_t)(eq - line));
+	size_t klen = (size_t)(eq - line);
+	line = config_trim(line, &klen);
+	*key = strndup(line, klen);
 	*value = sb_detach(&out, NULL);
 	return 1;
 }
 
-/* Reads a KEY=value file into unset keys.  A missing file is not an error. */
-static int config_read_file(struct config *cfg, const char *path, const char *source, struct strbuf *err)
+void config_format_line(const char *key, const char *value, struct strbuf *out)
+{
+	sb_addf(out, "%s=\"", key);
+	for (const char *p = value; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			sb_addch(out, '\\');
+		if (*p == '\n')
+			sb_adds(out, "\\n");
+		else if (*p == '\t')
+			sb_adds(out, "\\t");
+		else
+			sb_addch(out, *p);
+	}
+	sb_adds(out, "\"\n");
+}
+
+/* Reads a KEY=value file into unset keys.  A missing file is not an error.  dotenv:
+ * the file is ./.env, so the keys it may not set are ignored, with a warning. */
+static int config_read_file(struct config *cfg, const char *path, bool dotenv, struct strbuf *err)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return errno == ENOENT ? 0 : (sb_addf(err, "cannot read %s: %s", path, strerror(errno)), -1);
-	char *line = NULL;
-	size_t cap = 0;
+	/* Our own buffer, so that the file's text (the secret's line) can be wiped. */
+	char iobuf[BUFSIZ];
+	setvbuf(f, iobuf, _IOFBF, sizeof iobuf);
+	/* Large enough that getline need not grow it (and leave a copy behind). */
+	size_t cap = 4096;
+	char *line = malloc(cap);
 	int lineno = 0, rc = 0;
 	while (getline(&line, &cap, f) >= 0) {
 		lineno++;
@@ -155,14 +202,25 @@ static int config_read_file(struct config *cfg, const char *path, const char *so
 		if (r == 0)
 			continue;
 		/* An empty value sets nothing, so a later source can still provide one. */
-		for (int i = 0; i < CFG_COUNT && *v; i++)
-			if (!strcmp(k, config_names[i]))
-				config_put(cfg, (enum config_key)i, v, source);
+		for (int i = 0; i < CFG_COUNT && *v; i++) {
+			if (strcmp(k, config_names[i]))
+				continue;
+			if (dotenv && config_not_from_dotenv[i])
+				log_warn("%s:%d: %s is ignored: where tokens are sent is never taken from ./.env "
+					 "(set it in the environment or in %s)",
+					 path, lineno, k, cfg->file_path ? cfg->file_path : "$XDG_CONFIG_HOME/monzohfs/config");
+			else
+				config_put(cfg, (enum config_key)i, v, path);
+		}
 		free(k);
+		explicit_bzero(v, strlen(v));
 		free(v);
 	}
+	if (line)
+		explicit_bzero(line, cap);
 	free(line);
 	fclose(f);
+	explicit_bzero(iobuf, sizeof iobuf);
 	return rc;
 }
 
@@ -175,11 +233,11 @@ int config_load(struct config *cfg, struct strbuf *err)
 	}
 	if (!cfg->env_path)
 		cfg->env_path = strdup(".env");
-	if (config_read_file(cfg, cfg->env_path, cfg->env_path, err) < 0)
-		return -1;
 	if (!cfg->file_path)
 		cfg->file_path = config_file_path();
-	if (cfg->file_path && config_read_file(cfg, cfg->file_path, cfg->file_path, err) < 0)
+	if (config_read_file(cfg, cfg->env_path, true, err) < 0)
+		return -1;
+	if (cfg->file_path && config_read_file(cfg, cfg->file_path, false, err) < 0)
 		return -1;
 	for (int i = 0; i < CFG_COUNT; i++)
 		if (config_defaults[i])

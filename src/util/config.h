@@ -1,5 +1,6 @@
 /* config: client credentials and endpoints, from (first wins) -o options, the
- * environment, ./.env (monzoh's convention) and the XDG config file;
+ * environment, ./.env (monzoh's convention; never the API or auth URL) and the XDG
+ * config file;
  * plus the XDG paths of the tokens file, the history store and the config file. */
 #ifndef MONZOHFS_CONFIG_H
 #define MONZOHFS_CONFIG_H
@@ -37,6 +38,10 @@ void config_explain_missing(const struct config *cfg, enum config_key key, struc
 /* Parses one line of a KEY=value file.  Returns 1 with key and value malloc'd, 0 for a
  * blank or comment line, -1 for a malformed line. */
 int config_parse_line(const char *line, char **key, char **value);
+
+/* A KEY="value" line that config_parse_line reads back as value, whatever it holds
+ * (" #", quotes, backslashes, tabs, newlines; not a CR). */
+void config_format_line(const char *key, const char *value, struct strbuf *out);
 
 /* Default paths (malloc'd) under the XDG base directories. */
 char *config_tokens_path(void);

@@ -1,11 +1,14 @@
-/* dirs: recursion over dirname(); existing directories keep their modes. */
+/* dirs: recursion over dirname(); existing directories keep their modes unless a
+ * caller asks for one to be tightened. */
 #include "dirs.h"
 
 #include <errno.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int dirs_make_private(const char *dir)
 {
@@ -27,4 +30,26 @@ int dirs_make_parent(const char *path)
 	int rc = dirs_make_private(dirname(copy));
 	free(copy);
 	return rc;
+}
+
+char *dirs_absolute(const char *path)
+{
+	if (path[0] == '/')
+		return strdup(path);
+	char *cwd = getcwd(NULL, 0), *out = NULL;
+	if (cwd && asprintf(&out, "%s/%s", cwd, path) < 0)
+		out = NULL;
+	free(cwd);
+	return out;
+}
+
+int dirs_tighten(const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0)
+		return -1;
+	/* Another user's directory is not ours to change (and we could not). */
+	if (st.st_uid != geteuid() || !(st.st_mode & 077))
+		return 0;
+	return chmod(dir, 0700);
 }

@@ -1,4 +1,5 @@
-/* dirs: creating the private directories our files live in (0700, parents too). */
+/* dirs: creating the private directories our files live in (0700, parents too), and
+ * paths that still hold once a daemon has left its working directory. */
 #ifndef MONZOHFS_DIRS_H
 #define MONZOHFS_DIRS_H
 
@@ -6,5 +7,11 @@
 int dirs_make_private(const char *dir);
 /* The same for the directory that holds path. */
 int dirs_make_parent(const char *path);
+
+/* Makes an existing directory of ours 0700 when others may read or enter it; 0, or
+ * -1 with errno set. */
+int dirs_tighten(const char *dir);
+/* path made absolute against the working directory (malloc'd; NULL with errno set). */
+char *dirs_absolute(const char *path);
 
 #endif

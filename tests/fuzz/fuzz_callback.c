@@ -1,5 +1,5 @@
 /* Fuzz target: what the login takes from outside — the redirect URI it parses and the
- * text it puts in HTML pages. */
+ * text it puts in HTML pages and on the terminal. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,6 +25,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (strpbrk(page.buf ? page.buf : "", "<>\"'"))
 		__builtin_trap();
 	sb_release(&page);
+	struct strbuf line = STRBUF_INIT;
+	callback_text_escape(text, &line);
+	for (size_t i = 0; i < line.len; i++)
+		if (line.buf[i] < 0x20 || line.buf[i] > 0x7e)
+			__builtin_trap();
+	sb_release(&line);
 	free(text);
 	return 0;
 }

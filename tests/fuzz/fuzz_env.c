@@ -1,4 +1,4 @@
-/* Fuzz target: .env and config file lines. */
+/* Fuzz target: .env and config file lines, and the lines the login writes. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,6 +19,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (config_parse_line(line, &k, &v) == 1) {
 			if (!k || !v || !*k)
 				__builtin_trap();
+			/* What the login saves reads back as it was (a CR never gets this far). */
+			struct strbuf saved = STRBUF_INIT;
+			config_format_line("K", v, &saved);
+			saved.buf[--saved.len] = '\0';
+			char *k2, *v2;
+			if (config_parse_line(saved.buf, &k2, &v2) != 1 || strcmp(v, v2))
+				__builtin_trap();
+			free(k2);
+			free(v2);
+			sb_release(&saved);
 			free(k);
 			free(v);
 		}

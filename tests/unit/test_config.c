@@ -36,6 +36,18 @@ int main(void)
 	check_line("A=\"unterminated", -1, NULL, NULL);
 	check_line("BAD-KEY=1", -1, NULL, NULL);
 
+	/* What the login writes reads back as it was typed. */
+	const char *values[] = { "mnzconf.a #b", "\"quoted\"", "back\\slash\\", " lead and trail ", "tab\there",
+				 "line\nbreak", "'single'", "#", "" };
+	for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
+		struct strbuf line = STRBUF_INIT;
+		config_format_line("MONZO_CLIENT_SECRET", values[i], &line);
+		CHECK(line.len && line.buf[line.len - 1] == '\n');
+		line.buf[--line.len] = '\0';
+		check_line(line.buf, 1, "MONZO_CLIENT_SECRET", values[i]);
+		sb_release(&line);
+	}
+
 	char dir[] = "/tmp/monzohfs-config-XXXXXX";
 	CHECK(mkdtemp(dir));
 	CHECK(chdir(dir) == 0);
@@ -86,6 +98,21 @@ int main(void)
 	CHECK(strstr(sb_str(&err), ".env:2") != NULL);
 	config_free(&cfg);
 	sb_release(&err);
+
+	/* Where secrets go is never taken from ./.env: a directory is not to be trusted
+	 * with it.  The config file and the defaults still apply. */
+	f = fopen(".env", "w");
+	fputs("MONZO_BASE_URL=https://evil.example\nMONZO_AUTH_URL=https://evil.example\n"
+	      "MONZO_REDIRECT_URI=http://127.0.0.1:9/cb\n", f);
+	fclose(f);
+	config_init(&cfg);
+	cfg.file_path = strdup("config");
+	CHECK(config_load(&cfg, &err) == 0);
+	CHECK_STR(config_get(&cfg, CFG_BASE_URL), "http://127.0.0.1:1");
+	CHECK_STR(config_get(&cfg, CFG_AUTH_URL), "https://auth.monzo.com");
+	CHECK_STR(cfg.source[CFG_AUTH_URL], "default");
+	CHECK_STR(config_get(&cfg, CFG_REDIRECT_URI), "http://127.0.0.1:9/cb");
+	config_free(&cfg);
 
 	unlink(".env");
 	unlink("config");

@@ -1,5 +1,6 @@
 /* Unit tests of the parts of http that need no network: what is retried, how long
  * the pauses are, and where a bearer token may be sent. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,16 @@ int main(void)
 	CHECK(http_backoff_ms(1, 2, 10000, 7) == 2000);
 	CHECK(http_backoff_ms(1, 30, 4000, 7) == 4000);
 	CHECK(http_backoff_ms(3, -1, 100, 7) == 100);
+	/* A huge Retry-After is a long pause (all that is left), never an overflow. */
+	CHECK(http_backoff_ms(1, LONG_MAX, 4000, 7) == 4000);
+	CHECK(http_backoff_ms(1, LONG_MAX / 1000 + 1, 4000, 7) == 4000);
+	CHECK(http_retry_after("Retry-After: 9223372036854775807\r\n") == HTTP_RETRY_AFTER_MAX);
+	CHECK(http_retry_after("Retry-After: 99999999999999999999999\r\n") == HTTP_RETRY_AFTER_MAX);
+	CHECK(http_retry_after("retry-after:7\r\n") == 7);
+	CHECK(http_retry_after("Retry-After: -3\r\n") == -1);
+	CHECK(http_retry_after("Retry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\n") == -1);
+	CHECK(http_retry_after("Retry-After-Not: 5\r\n") == -1);
+	CHECK(http_retry_after("Content-Length: 5\r\n") == -1);
 
 	CHECK(http_url_allows_bearer("https://api.monzo.com/accounts"));
 	CHECK(http_url_allows_bearer("http://127.0.0.1:8080/x"));
@@ -49,5 +60,31 @@ int main(void)
 	CHECK(!http_url_allows_bearer("http://10.0.0.1/x"));
 	CHECK(!http_url_allows_bearer("ftp://127.0.0.1/x"));
 	CHECK(!http_url_allows_bearer("not a url"));
+
+	/* Loopback is what libcurl will connect to, not what the text starts with. */
+	CHECK(!http_url_allows_bearer("http://127.0.0.1.evil.com/x"));
+	CHECK(!http_url_allows_bearer("http://127.0.0.1%2eevil.com/x"));
+	CHECK(!http_url_allows_bearer("http://127.evil.com/x"));
+	CHECK(!http_url_allows_bearer("http://127.0.0.1@evil.com/x"));
+	CHECK(!http_url_allows_bearer("http://evil.com#@127.0.0.1/x"));
+	CHECK(!http_url_allows_bearer("http://localhost.evil.com/x"));
+	CHECK(!http_url_allows_bearer("http://localhost./x"));
+	CHECK(!http_url_allows_bearer("http://foo.localhost/x"));
+	CHECK(!http_url_allows_bearer("http://0.0.0.0/x"));
+	CHECK(!http_url_allows_bearer("http://[::ffff:127.0.0.1]/x"));
+	CHECK(!http_url_allows_bearer("http://[::2]/x"));
+	CHECK(!http_url_allows_bearer("127.0.0.1/x"));
+	CHECK(http_url_allows_bearer("http://127.255.3.4:1/x"));
+	CHECK(http_url_allows_bearer("http://127.1/x"));  /* libcurl connects to 127.0.0.1 */
+	CHECK(http_url_allows_bearer("http://%31%32%37.0.0.1/x"));
+	CHECK(http_url_allows_bearer("http://[0:0:0:0:0:0:0:1]/x"));
+	CHECK(http_url_allows_bearer("http://LOCALHOST/x"));
+	CHECK(http_url_allows_bearer("HTTP://127.0.0.1/x"));
+	/* libcurl reads this as user "evil.com\" at 127.0.0.1, and connects there. */
+	CHECK(http_url_allows_bearer("http://evil.com\\@127.0.0.1/x"));
+
+	CHECK(http_host_is_loopback("127.0.0.1") && http_host_is_loopback("[::1]") && http_host_is_loopback("localhost"));
+	CHECK(!http_host_is_loopback("127.0.0.1.evil.com") && !http_host_is_loopback("::1x"));
+	CHECK(!http_host_is_loopback("128.0.0.1") && !http_host_is_loopback("") && !http_host_is_loopback("[::1"));
 	return CHECK_DONE();
 }

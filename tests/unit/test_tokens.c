@@ -48,6 +48,10 @@ int main(void)
 	struct strbuf d = STRBUF_INIT;
 	sb_addf(&d, "%s/nested/monzoh", dir);
 	CHECK(stat(d.buf, &st) == 0 && (st.st_mode & 0777) == 0700);
+	/* A directory that was already there is made private too. */
+	CHECK(chmod(d.buf, 0755) == 0);
+	CHECK(tokens_save(path.buf, &t, &err) == 0);
+	CHECK(stat(d.buf, &st) == 0 && (st.st_mode & 0777) == 0700);
 	struct tokens back;
 	int missing;
 	CHECK(tokens_load(path.buf, &back, &missing, &err) == 0);
