@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -65,6 +66,24 @@ struct res_value *res_value_take(struct res_value *v)
 	return v;
 }
 
+struct snapshot *snapshot_new(char *data, int fd, size_t size, struct instant mtime, uint64_t digest)
+{
+	struct snapshot *s = calloc(1, sizeof *s);
+	if (!s) {
+		free(data);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	s->refs = 1;
+	s->data = data;
+	s->fd = fd;
+	s->size = size;
+	s->mtime = mtime;
+	s->digest = digest;
+	return s;
+}
+
 void snapshot_get(struct snapshot *s)
 {
 	__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
@@ -75,6 +94,8 @@ void snapshot_put(struct snapshot *s)
 	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	free(s->data);
+	if (s->fd >= 0)
+		close(s->fd);
 	free(s);
 }
 

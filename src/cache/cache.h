@@ -45,7 +45,8 @@ struct res_value {
 /* A rendered file: immutable bytes, shared by reference with the inodes serving them. */
 struct snapshot {
 	int refs;
-	char *data;
+	char *data;              /* the bytes on the heap, or NULL when ... */
+	int fd;                  /* ... they are in this memory file (else -1) */
 	size_t size;
 	struct instant mtime;
 	uint64_t digest;         /* of data: equal digests and sizes mean the same bytes */
@@ -107,6 +108,9 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
  * its TTL or was never fetched, CACHE_FOREVER offline. */
 double cache_fresh_for(struct cache *c, enum res_kind kind, const char *account);
 #define CACHE_FOREVER 86400.0
+/* A snapshot of one reference holding data (malloc'd) or fd (a memory file), or NULL
+ * when out of memory; it owns what it is given either way. */
+struct snapshot *snapshot_new(char *data, int fd, size_t size, struct instant mtime, uint64_t digest);
 void snapshot_get(struct snapshot *s);
 void snapshot_put(struct snapshot *s);
 

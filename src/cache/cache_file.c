@@ -197,7 +197,7 @@ static const cJSON *cache_account_obj(const struct res_value *accounts, const ch
 }
 
 static int cache_render_view(struct cache *c, enum view_kind view, const char *account, const char *month,
-			     const struct cache_deps *d, struct strbuf *out)
+			     const struct cache_deps *d, struct strbuf *out, struct cache_spill *spill)
 {
 	struct store *st = cache_store_get(c);
 	if (!st)
@@ -211,6 +211,8 @@ static int cache_render_view(struct cache *c, enum view_kind view, const char *a
 		.pots = pots ? pots->json : NULL,
 		.month = month,
 		.account = accounts ? cache_account_obj(accounts, account, &link) : NULL,
+		.flush = cache_spill_flush,
+		.flush_ctx = spill,
 	};
 	in.link_name = link;
 	/* One read snapshot for the rows, their sums and the balance synced with them,
@@ -235,20 +237,22 @@ static int cache_render_view(struct cache *c, enum view_kind view, const char *a
 }
 
 /* MOUNT/transactions.tsv: every account's rows under one header, in accounts.json's order. */
-static int cache_render_root_tsv(struct cache *c, const struct cache_deps *d, struct strbuf *out)
+static int cache_render_root_tsv(struct cache *c, const struct cache_deps *d, struct strbuf *out,
+				 struct cache_spill *spill)
 {
 	tsv_header(out);
 	for (size_t i = 1; i < d->n; i++) {
 		if (d->d[i].kind != RES_TRANSACTIONS)
 			continue;
-		int rc = cache_render_view(c, VIEW_TSV_BODY, d->d[i].account, "", d, out);
+		int rc = cache_render_view(c, VIEW_TSV_BODY, d->d[i].account, "", d, out, spill);
 		if (rc)
 			return rc;
 	}
 	return 0;
 }
 
-static int cache_render(struct cache *c, const struct file_id *id, const struct cache_deps *d, struct strbuf *out)
+static int cache_render(struct cache *c, const struct file_id *id, const struct cache_deps *d, struct strbuf *out,
+			struct cache_spill *spill)
 {
 	static const enum view_kind views[FILE_KIND_COUNT] = {
 		[FILE_TX_JSON] = VIEW_TRANSACTIONS_JSON, [FILE_TX_CSV] = VIEW_TRANSACTIONS_CSV,
@@ -270,9 +274,9 @@ static int cache_render(struct cache *c, const struct file_id *id, const struct 
 		render_json_pots(json, out);
 		return 0;
 	case FILE_ROOT_TSV:
-		return cache_render_root_tsv(c, d, out);
+		return cache_render_root_tsv(c, d, out, spill);
 	default:
-		return cache_render_view(c, views[id->kind], id->account, id->month, d, out);
+		return cache_render_view(c, views[id->kind], id->account, id->month, d, out, spill);
 	}
 }
 
@@ -286,23 +290,6 @@ static struct file_entry *cache_file_entry(struct cache *c, const struct file_id
 	f->next = c->files;
 	c->files = f;
 	return f;
-}
-
-static uint64_t cache_digest(const char *p, size_t n)
-{
-	/* Only to notice that bytes changed, not against an adversary: eight bytes at a
-	 * time, multiply and fold, so a 20 MB file costs a few milliseconds. */
-	uint64_t h = 1469598103934665603ULL ^ n;
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
-		h ^= h >> 29;
-	}
-	for (; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-	return h;
 }
 
 /* Under c->lock: drop the bytes of the least recently used files nobody reads. */
@@ -345,6 +332,8 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 	pthread_mutex_unlock(&c->lock);
 
 	struct strbuf body = STRBUF_INIT;
+	struct cache_spill spill;
+	cache_spill_init(&spill);
 	struct cache_deps d = { NULL, 0, 0 };
 	uint64_t sig = 0;
 	int rc = 0;
@@ -367,16 +356,19 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 		bool same = f->valid && f->sig == sig && cache_file_answer(c, f, snap);
 		pthread_mutex_unlock(&c->lock);
 		if (!same)
-			rc = cache_render(c, id, &d, &body);
+			rc = cache_render(c, id, &d, &body, &spill);
 		cache_deps_release(&d);
 		if (same || rc)
 			goto out;
 	}
 
-	uint64_t digest = cache_digest(sb_str(&body), body.len);
+	uint64_t digest;
+	size_t size;
+	if ((rc = cache_spill_finish(&spill, &body, &size, &digest)))
+		goto out;
 	struct instant mtime = timefmt_now();
 	pthread_mutex_lock(&c->lock);
-	bool unchanged = f->valid && f->digest == digest && f->meta.size == body.len;
+	bool unchanged = f->valid && f->digest == digest && f->meta.size == size;
 	pthread_mutex_unlock(&c->lock);
 	if (!unchanged) {
 		/* New bytes: the store remembers when they last changed, across mounts. */
@@ -385,7 +377,7 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 			struct strbuf path = STRBUF_INIT;
 			cache_file_path(id, &path);
 			store_busy_timeout(st, 0);
-			mtime = store_file_mtime(st, path.buf, digest, body.len, mtime);
+			mtime = store_file_mtime(st, path.buf, digest, size, mtime);
 			store_busy_timeout(st, 5000);
 			sb_release(&path);
 			cache_store_put(c, st);
@@ -393,20 +385,24 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 	}
 
 	pthread_mutex_lock(&c->lock);
-	if (!(f->valid && f->digest == digest && f->meta.size == body.len)) {
-		f->meta.size = body.len;
+	if (!(f->valid && f->digest == digest && f->meta.size == size)) {
+		f->meta.size = size;
 		f->meta.mtime = mtime;
 		f->digest = digest;
 	}
 	f->valid = true;
 	f->sig = sig;
-	if (!f->snap || f->snap->size != body.len || memcmp(f->snap->data, body.buf, body.len)) {
-		struct snapshot *s = calloc(1, sizeof *s);
-		s->refs = 1;
-		s->size = body.len;
-		s->data = sb_detach(&body, NULL);
-		s->mtime = f->meta.mtime;
-		s->digest = digest;
+	/* Equal size and digest is the same bytes (a heap copy is compared in full). */
+	if (!f->snap || f->snap->size != size || f->snap->digest != digest ||
+	    (spill.fd < 0 && f->snap->fd < 0 && memcmp(f->snap->data, body.buf, size))) {
+		struct snapshot *s = snapshot_new(spill.fd < 0 ? sb_detach(&body, NULL) : NULL, spill.fd, size,
+						  f->meta.mtime, digest);
+		spill.fd = -1;
+		if (!s) {
+			pthread_mutex_unlock(&c->lock);
+			rc = -ENOMEM;
+			goto out;
+		}
 		if (f->snap) {
 			c->kept_bytes -= f->snap->size;
 			snapshot_put(f->snap);
@@ -418,6 +414,7 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 	cache_trim(c, f);
 	pthread_mutex_unlock(&c->lock);
 out:
+	cache_spill_release(&spill);
 	sb_release(&body);
 	return rc;
 }

@@ -80,6 +80,23 @@ void cache_file_path(const struct file_id *id, struct strbuf *out);
 bool cache_file_uses(const struct file_id *id, enum res_kind kind, const char *account);
 void cache_invalidate_users(struct cache *c, enum res_kind kind, const char *account);
 
+/* cache_spill.c: where a render goes once it outgrows CACHE_SPILL_AT, and the digest
+ * that tells two versions of a file apart. */
+#define CACHE_SPILL_AT (1 << 20)
+#define CACHE_SPILL_PIECE (1 << 18)
+struct cache_spill {
+	int fd;                   /* the memory file, or -1 while the bytes fit the heap */
+	size_t written;
+	int err;                  /* 0 or -errno */
+};
+void cache_spill_init(struct cache_spill *s);
+/* A view's flush: called between rows with what the render holds so far. */
+void cache_spill_flush(void *ctx, struct strbuf *out);
+/* The render is over: its size and digest, the bytes in out or in s->fd.  0 or -errno. */
+int cache_spill_finish(struct cache_spill *s, struct strbuf *out, size_t *size, uint64_t *digest);
+void cache_spill_release(struct cache_spill *s);
+uint64_t cache_digest(const char *p, size_t n);
+
 /* cache_status.c: the bytes of .status.json as of now. */
 void cache_status_render(struct cache *c, struct strbuf *out);
 

@@ -332,11 +332,18 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 	 * and the kernel forget the inode, from another thread, before we return. */
 	struct snapshot *s = i->snap;
 	snapshot_get(s);
-	if ((size_t)off >= s->size) {
-		fuse_reply_buf(req, NULL, 0);
+	size_t n = (size_t)off >= s->size ? 0 : s->size - (size_t)off;
+	if (n > size)
+		n = size;
+	if (s->fd < 0 || !n) {
+		fuse_reply_buf(req, n ? s->data + off : NULL, n);
 	} else {
-		size_t n = s->size - (size_t)off;
-		fuse_reply_buf(req, s->data + off, n < size ? n : size);
+		/* A large file lives in a memory file: libfuse copies (or splices) from it. */
+		struct fuse_bufvec v = FUSE_BUFVEC_INIT(n);
+		v.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+		v.buf[0].fd = s->fd;
+		v.buf[0].pos = off;
+		fuse_reply_data(req, &v, 0);
 	}
 	snapshot_put(s);
 }

@@ -60,6 +60,8 @@ static int view_row(void *ctx, const struct tx_row *r)
 		render_csv_row(r, p->in->pots, with_balance, p->in->balance - (p->total - p->prefix), p->out);
 	}
 	p->first = false;
+	if (p->in->flush)
+		p->in->flush(p->in->flush_ctx, p->out);
 	return 0;
 }
 
@@ -93,6 +95,8 @@ static int view_export_row(void *ctx, const struct tx_row *r)
 	case VIEW_BEANCOUNT: beancount_row(p->ex, r); break;
 	default: break;
 	}
+	if (p->in->flush)
+		p->in->flush(p->in->flush_ctx, p->out);
 	return 0;
 }
 

@@ -37,6 +37,10 @@ struct view_input {
 	const char *month;      /* "YYYY-MM" for the month views */
 	const cJSON *account;   /* the account object (bank details, currency), or NULL */
 	const char *link_name;  /* its friendly name, else its id */
+	/* Called between rows with what out holds; it may take the bytes away (a large
+	 * file goes on into a memory file).  NULL: out holds the whole file. */
+	void (*flush)(void *ctx, struct strbuf *out);
+	void *flush_ctx;
 };
 
 int view_render(enum view_kind kind, const struct view_input *in, struct strbuf *out);

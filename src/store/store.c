@@ -210,7 +210,7 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 	 * waste a third); the setting only takes effect on a new, empty file. */
 	if (store_exec(s, "PRAGMA page_size = 16384") ||
 	    store_exec(s, "PRAGMA journal_mode = WAL") || store_exec(s, "PRAGMA synchronous = NORMAL") ||
-	    store_exec(s, "PRAGMA cache_size = -32768") || store_exec(s, "PRAGMA temp_store = MEMORY") ||
+	    store_exec(s, "PRAGMA cache_size = -4096") || store_exec(s, "PRAGMA temp_store = MEMORY") ||
 	    store_exec(s, "PRAGMA foreign_keys = ON")) {
 		sb_addf(err, "cannot set up %s: %s", path, sqlite3_errmsg(s->db));
 		store_close(s);

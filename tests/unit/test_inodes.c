@@ -9,15 +9,10 @@
 
 static struct snapshot *snap_of(const char *text, struct instant mtime)
 {
-	struct snapshot *s = calloc(1, sizeof *s);
-	s->refs = 1;
-	s->size = strlen(text);
-	s->data = strdup(text);
-	s->mtime = mtime;
-	s->digest = 0;
-	for (size_t i = 0; i < s->size; i++)
-		s->digest = s->digest * 31 + (unsigned char)text[i];
-	return s;
+	uint64_t digest = 0;
+	for (const char *p = text; *p; p++)
+		digest = digest * 31 + (unsigned char)*p;
+	return snapshot_new(strdup(text), -1, strlen(text), mtime, digest);
 }
 
 static uint64_t look_file(struct inodes *t, const char *path, struct snapshot *s, struct stat *st)
