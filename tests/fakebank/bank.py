@@ -472,6 +472,7 @@ class FakeBank:
         self._counts = {name: 0 for name in ENDPOINTS}
         self._faults = []
         self._holds = []
+        self._tx_bytes = {}               # (tx id, expand) -> its JSON, as served
         self._sessions = {}               # (client_id, user_id) -> live _Session
         self._access = {}                 # access token -> _Token
         self._refresh = {}                # refresh token -> _Token
@@ -1965,6 +1966,7 @@ class FakeBank:
         The account's balance moves by the amount (unless declined); in a pot account,
         the pot's balance and its current account's total_balance do."""
         with self._lock:
+            self._changed()
             if acc_id not in self._txs:
                 raise KeyError(acc_id)
             now = self._now_ns()
@@ -2019,6 +2021,7 @@ class FakeBank:
         if "id" in fields or "account_id" in fields:
             raise ValueError("a transaction's id and account_id cannot change")
         with self._lock:
+            self._changed()
             tx = self._by_id[tx_id]
             acc = tx["account_id"]
             old_amount = tx["amount"]
@@ -2065,6 +2068,7 @@ class FakeBank:
         and what the pot holds are not checked.  Returns (the current account's
         transaction, the pot account's)."""
         with self._lock:
+            self._changed()
             pot = self.pot(pot_id)
             if pot["current_account_id"] != acc_id:
                 raise ValueError("pot %s belongs to %s" % (pot_id, pot["current_account_id"]))
@@ -2097,6 +2101,7 @@ class FakeBank:
         if int(size) < 128:
             raise ValueError("size must be at least 128")
         with self._lock:
+            self._changed()
             tx = self._by_id[tx_id]
             now = self._now_ns()
             att = {"created": format_ts(_truncate_frac(now if created is None else
@@ -2114,6 +2119,7 @@ class FakeBank:
         transaction ([] when none is left), its file is no longer served (404), and the
         transaction's updated moves to now.  Returns the attachment."""
         with self._lock:
+            self._changed()
             for path, (att, _, _) in list(self._files.items()):
                 if att["id"] == attachment_id:
                     break
@@ -2129,6 +2135,7 @@ class FakeBank:
     def remove_transaction(self, tx_id: str) -> dict:
         """Remove a transaction (a pending one that vanished); the balance follows."""
         with self._lock:
+            self._changed()
             tx = self._by_id.pop(tx_id)
             self._unlink(tx)
             if "decline_reason" not in tx:
@@ -2532,6 +2539,26 @@ class FakeBank:
             self.check_history(session, lower_ns)
             txs = self._txs[acc_id][lo:max(lo, min(hi, lo + n))]
             return {"transactions": [self._view(t, expand) for t in txs]}
+
+    def transactions_page(self, session, acc_id, since=None, before=None, limit=None,
+                          expand=False) -> bytes:
+        """api_transactions as the bytes the server sends: each transaction's JSON is
+        made once and kept until a method changes the bank, so paging a large history
+        costs what the real API's network does, not Python's JSON encoder."""
+        with self._lock:
+            page = self.api_transactions(session, acc_id, since, before, limit, expand)["transactions"]
+            parts = []
+            for t in page:
+                key = (t["id"], expand)
+                b = self._tx_bytes.get(key)
+                if b is None:
+                    b = self._tx_bytes[key] = dumps(t)
+                parts.append(b)
+            return b'{"transactions":[' + b",".join(parts) + b"]}"
+
+    def _changed(self) -> None:
+        """Forget the JSON kept of transactions: one may have changed."""
+        self._tx_bytes.clear()
 
     def api_transaction(self, tx_id, expand=False) -> dict:
         with self._lock:

@@ -255,9 +255,9 @@ class _Handler(_Base):
                 elif endpoint == "pots":
                     obj = bank.api_pots(q("current_account_id"))
                 elif endpoint == "transactions":
-                    obj = bank.api_transactions(session, q("account_id"), since=q("since"),
-                                                before=q("before"), limit=q("limit"),
-                                                expand=expand)
+                    return 200, "application/json", bank.transactions_page(
+                        session, q("account_id"), since=q("since"), before=q("before"),
+                        limit=q("limit"), expand=expand), {}
                 elif endpoint == "transaction":
                     obj = bank.api_transaction(_TX_PATH.match(path).group(1), expand=expand)
                 else:
