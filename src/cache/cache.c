@@ -40,6 +40,7 @@ struct cache *cache_new(struct monzo *api, const struct cache_options *opts, con
 	c->opts.store_path = c->store_path;
 	c->tokens_path = strdup(tokens_path ? tokens_path : "");
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->status_lock, NULL);
 	pthread_cond_init(&c->flight_done, NULL);
 	c->started = timefmt_now();
 	return c;
@@ -115,10 +116,12 @@ void cache_free(struct cache *c)
 	}
 	for (size_t i = 0; i < c->nidle; i++)
 		store_close(c->idle[i]);
+	store_close(c->status_store);
 	free(c->idle);
 	free(c->store_path);
 	free(c->tokens_path);
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->status_lock);
 	pthread_cond_destroy(&c->flight_done);
 	free(c);
 }
@@ -138,6 +141,7 @@ void cache_note_unreachable(struct cache *c, const struct monzo_error *err)
 {
 	pthread_mutex_lock(&c->lock);
 	c->unreachable = true;
+	c->status_gen++;
 	c->unreachable_err = *err;
 	pthread_mutex_unlock(&c->lock);
 }

@@ -338,7 +338,15 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 	uint64_t sig = 0;
 	int rc = 0;
 
+	struct cache_status_key status_key;
 	if (id->kind == FILE_STATUS) {
+		cache_status_key(c, &status_key);
+		pthread_mutex_lock(&c->lock);
+		bool same = status_key.valid && c->status_key.valid && f->valid &&
+			    !memcmp(&status_key, &c->status_key, sizeof status_key) && cache_file_answer(c, f, snap);
+		pthread_mutex_unlock(&c->lock);
+		if (same)
+			goto out;
 		cache_status_render(c, &body);
 	} else {
 		if ((rc = cache_deps_get(c, id, &d)))
@@ -410,6 +418,8 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 		f->snap = s;
 		c->kept_bytes += s->size;
 	}
+	if (id->kind == FILE_STATUS)
+		c->status_key = status_key;
 	cache_file_answer(c, f, snap);
 	cache_trim(c, f);
 	pthread_mutex_unlock(&c->lock);

@@ -45,6 +45,15 @@ struct file_entry {
 	struct file_entry *next;
 };
 
+/* Everything .status.json depends on: equal keys, equal bytes. */
+struct cache_status_key {
+	bool valid;
+	uint64_t gen;
+	int64_t store_version;    /* changes when any other connection commits */
+	struct instant token_expires_at;
+	bool login_refused;
+};
+
 struct cache {
 	struct monzo *api;
 	struct cache_options opts;
@@ -64,6 +73,11 @@ struct cache {
 	struct monzo_error unreachable_err;
 	cache_invalidate_fn invalidate;
 	void *invalidate_ctx;
+	/* .status.json is rendered again only when what it shows may have moved. */
+	uint64_t status_gen;      /* bumped by every fetch, failure and new resource */
+	struct cache_status_key status_key;   /* what the snapshot held was rendered from */
+	pthread_mutex_t status_lock;
+	struct store *status_store;            /* its own connection: see cache_status_key */
 };
 
 /* CLOCK_MONOTONIC in nanoseconds: TTLs do not move with the wall clock. */
@@ -97,7 +111,8 @@ int cache_spill_finish(struct cache_spill *s, struct strbuf *out, size_t *size, 
 void cache_spill_release(struct cache_spill *s);
 uint64_t cache_digest(const char *p, size_t n);
 
-/* cache_status.c: the bytes of .status.json as of now. */
+/* cache_status.c: the bytes of .status.json as of now, and the key they depend on. */
 void cache_status_render(struct cache *c, struct strbuf *out);
+void cache_status_key(struct cache *c, struct cache_status_key *k);
 
 #endif

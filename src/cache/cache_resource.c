@@ -38,6 +38,7 @@ static struct res_entry *cache_res_entry(struct cache *c, enum res_kind kind, co
 	snprintf(e->account, sizeof e->account, "%s", acc);
 	snprintf(e->name, sizeof e->name, "%s%s%s", res_names[kind], *acc ? "/" : "", acc);
 	/* Kept sorted by name so .status.json lists resources in a stable order. */
+	c->status_gen++;
 	struct res_entry **pp = &c->res;
 	while (*pp && strcmp((*pp)->name, e->name) < 0)
 		pp = &(*pp)->next;
@@ -87,6 +88,7 @@ static bool cache_publish(struct cache *c, struct res_entry *e, struct res_value
 	e->fetched_at = fetched;
 	e->fresh_until = cache_mono_ns() + (int64_t)c->opts.ttl[e->kind] * 1000000000;
 	e->failed = false;
+	c->status_gen++;
 	return replaced;
 }
 
@@ -337,6 +339,7 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, str
 		log_warn("cannot fetch %s%s: %s", e->name, e->value ? " (serving the older copy)" : "", sb_str(&why));
 		sb_release(&why);
 		e->failed = true;
+		c->status_gen++;
 		e->error_at = timefmt_now();
 		e->err = err;
 		e->last_rc = rc;

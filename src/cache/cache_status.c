@@ -72,3 +72,24 @@ void cache_status_render(struct cache *c, struct strbuf *out)
 	free(s.res);
 	free(s.hist);
 }
+
+void cache_status_key(struct cache *c, struct cache_status_key *k)
+{
+	memset(k, 0, sizeof *k);
+	monzo_login_info(c->api, &k->token_expires_at, &k->login_refused);
+	pthread_mutex_lock(&c->lock);
+	k->gen = c->status_gen;
+	pthread_mutex_unlock(&c->lock);
+	/* The history section reads the store, which another process (monzohfs-login) may
+	 * change: SQLite's data_version, asked of one connection kept for this, moves
+	 * whenever anyone else commits. */
+	pthread_mutex_lock(&c->status_lock);
+	if (!c->status_store && c->store_path) {
+		struct strbuf err = STRBUF_INIT;
+		if (store_open(c->store_path, &c->status_store, &err) < 0)
+			c->status_store = NULL;
+		sb_release(&err);
+	}
+	k->valid = !c->store_path || (c->status_store && store_data_version(c->status_store, &k->store_version) == 0);
+	pthread_mutex_unlock(&c->status_lock);
+}

@@ -191,12 +191,12 @@ static void fs_child_path(const struct inode *parent, const char *name, struct s
 	sb_adds(out, name);
 }
 
-/* How long the kernel may keep a name and its attributes without asking: until what
- * they are made from may be fetched again (a change before that comes as a
- * notification).  A file's attributes belong to its version and never change, but
- * its name must be asked for again at the TTL to find the next version.  .status.json
- * says what is true when it is opened, so every open asks (and gets the same inode,
- * pages and all, while nothing changed). */
+/* How long the kernel may keep a name without asking: until what it is made from may
+ * be fetched again (a change before that comes as a notification).  A file's
+ * attributes belong to its version and never change (they are kept for good), but
+ * its name must be asked for again at the TTL to find the next version.
+ * .status.json says what is true when it is opened, so every open asks for its name
+ * (and gets the same inode, pages and all, while nothing changed). */
 static double fs_timeout(struct fs_ctx *ctx, const struct node *n, double file_fresh)
 {
 	switch (n->type) {
@@ -242,7 +242,7 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	e.entry_timeout = fs_timeout(ctx, &n, fresh);
-	e.attr_timeout = n.type == NODE_FILE && n.file != FILE_STATUS ? CACHE_FOREVER : e.entry_timeout;
+	e.attr_timeout = n.type == NODE_FILE ? CACHE_FOREVER : e.entry_timeout;
 	/* A reply the kernel never took (an interrupted lookup) is a reference it does not hold. */
 	if (fuse_reply_entry(req, &e) != 0)
 		inodes_forget(&ctx->inodes, e.ino, 1);
@@ -277,7 +277,7 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		cache_file(ctx->cache, &i->id, NULL, NULL);
 	struct stat st;
 	inodes_stat(&ctx->inodes, i, dir ? &n : NULL, &st);
-	double timeout = i->type == NODE_FILE ? (status ? 0 : CACHE_FOREVER)
+	double timeout = i->type == NODE_FILE ? CACHE_FOREVER
 			 : dir ? fs_timeout(ctx, &n, 0) : cache_fresh_for(ctx->cache, RES_ACCOUNTS, NULL);
 	fuse_reply_attr(req, &st, timeout);
 }

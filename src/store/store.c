@@ -245,6 +245,17 @@ int store_begin(struct store *s)
 	return store_exec(s, "BEGIN IMMEDIATE");
 }
 
+int store_data_version(struct store *s, int64_t *version)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	int rc = sqlite3_step(q);
+	*version = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
 int store_begin_read(struct store *s)
 {
 	return store_exec(s, "BEGIN DEFERRED");

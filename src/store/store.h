@@ -62,6 +62,8 @@ const char *store_errmsg(struct store *s);
 /* Milliseconds a statement waits for another writer; 0 for best-effort writes. */
 void store_busy_timeout(struct store *s, int ms);
 int store_begin(struct store *s);
+/* A number that changes whenever another connection commits to the store. */
+int store_data_version(struct store *s, int64_t *version);
 /* A read snapshot: every query until store_commit sees the same committed state. */
 int store_begin_read(struct store *s);
 int store_commit(struct store *s);
