@@ -175,25 +175,38 @@ int view_render(enum view_kind kind, const struct view_input *in, struct strbuf 
 
 int view_months(struct store *s, const char *account, char (**months)[8], size_t *n)
 {
-	int64_t *secs;
-	size_t count;
 	*months = NULL;
 	*n = 0;
-	if (store_created_seconds(s, account, &secs, &count) < 0)
-		return -1;
-	char (*out)[8] = calloc(count ? count : 1, sizeof *out);
-	char cur[8];
-	int64_t month_end = INT64_MIN;
-	for (size_t i = 0; i < count; i++) {
-		/* Seconds come sorted: convert only when a month boundary is crossed. */
-		if (secs[i] < month_end)
-			continue;
-		localtime_month(secs[i], cur);
+	size_t cap = 0;
+	char (*out)[8] = NULL;
+	int64_t from = INT64_MIN, sec;
+	bool found;
+	int rc;
+	/* From each month with a transaction straight to the first one after it. */
+	while ((rc = store_first_created(s, account, from, &sec, &found)) == 0 && found) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			char (*grown)[8] = realloc(out, cap * sizeof *out);
+			if (!grown) {
+				free(out);
+				*n = 0;
+				return -1;
+			}
+			out = grown;
+		}
+		localtime_month(sec, out[*n]);
 		int64_t start;
-		view_month_range(cur, &start, &month_end);
-		memcpy(out[(*n)++], cur, 8);
+		if (!view_month_range(out[(*n)++], &start, &from)) {
+			free(out);
+			*n = 0;
+			return -1;
+		}
 	}
-	free(secs);
+	if (rc < 0) {
+		free(out);
+		*n = 0;
+		return -1;
+	}
 	*months = out;
 	return 0;
 }

@@ -14,6 +14,7 @@
 
 #include "dirs.h"
 #include "log.h"
+#include "jsonspan.h"
 #include "tx_columns.h"
 
 enum store_stmt {
@@ -82,7 +83,8 @@ static const char *const store_sql[ST_COUNT_STMTS] = {
 				      " FROM transactions t" STORE_EACH_WHERE,
 	[ST_SUM] = "SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE account_id = ?1 AND declined = 0"
 		   " AND created_sec >= ?2 AND created_sec < ?3",
-	[ST_CREATED] = "SELECT created_sec FROM transactions WHERE account_id = ?1 ORDER BY created_sec",
+	[ST_CREATED] = "SELECT created_sec FROM transactions WHERE account_id = ?1 AND created_sec >= ?2"
+		       " ORDER BY created_sec LIMIT 1",
 	[ST_RES_PUT] = "INSERT OR REPLACE INTO resources (key, raw, fetched_sec, fetched_nsec, changed_sec,"
 		       " changed_nsec) VALUES (?1,?2,?3,?4,?5,?6)",
 	[ST_RES_GET] = "SELECT raw, fetched_sec, fetched_nsec, changed_sec, changed_nsec FROM resources"
@@ -286,6 +288,21 @@ static int store_step_done(struct store *s, sqlite3_stmt *q)
 int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, int64_t sync_no, bool *changed)
 {
 	*changed = false;
+	/* A transaction seen before, byte for byte, is only marked seen: its columns are
+	 * read only when it is new or changed (a re-sync re-reads two weeks of them). */
+	char quick_id[128];
+	sqlite3_stmt *q;
+	if (jsonspan_string(raw, raw_len, "id", quick_id, sizeof quick_id) == 0) {
+		if (!(q = store_stmt(s, ST_TOUCH)))
+			return -1;
+		sqlite3_bind_text(q, 1, quick_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, sync_no);
+		sqlite3_bind_text(q, 3, raw, (int)raw_len, SQLITE_STATIC);
+		if (store_step_done(s, q) < 0)
+			return -1;
+		if (sqlite3_changes(s->db) == 1)
+			return 0;
+	}
 	struct tx_columns *c = &s->cols;
 	int rc = tx_columns_read(c, raw, raw_len);
 	if (rc < 0)
@@ -295,16 +312,6 @@ int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, i
 		return 1;
 	}
 	const char *id = tx_columns_text(c, TX_ID);
-	sqlite3_stmt *q = store_stmt(s, ST_TOUCH);
-	if (!q)
-		return -1;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, sync_no);
-	sqlite3_bind_text(q, 3, raw, (int)raw_len, SQLITE_STATIC);
-	if (store_step_done(s, q) < 0)
-		return -1;
-	if (sqlite3_changes(s->db) == 1)
-		return 0;
 
 	if (!(q = store_stmt(s, ST_UPSERT)))
 		return -1;
@@ -511,25 +518,18 @@ int store_sum_amounts(struct store *s, const char *account, int64_t from, int64_
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
-int store_created_seconds(struct store *s, const char *account, int64_t **secs, size_t *n)
+int store_first_created(struct store *s, const char *account, int64_t from, int64_t *sec, bool *found)
 {
-	*secs = NULL;
-	*n = 0;
 	sqlite3_stmt *q = store_stmt(s, ST_CREATED);
 	if (!q)
 		return -1;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 256;
-			*secs = realloc(*secs, cap * sizeof **secs);
-		}
-		(*secs)[(*n)++] = sqlite3_column_int64(q, 0);
-	}
+	sqlite3_bind_int64(q, 2, from);
+	int rc = sqlite3_step(q);
+	*found = rc == SQLITE_ROW;
+	*sec = *found ? sqlite3_column_int64(q, 0) : 0;
 	sqlite3_reset(q);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 int store_put_resource(struct store *s, const char *key, const char *raw, size_t len, struct instant fetched,

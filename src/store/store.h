@@ -97,8 +97,9 @@ int store_each_transaction(struct store *s, const char *account, int64_t from, i
 			   store_tx_fn fn, void *ctx);
 /* Sum of the non-declined amounts of an account created in [from, to). */
 int store_sum_amounts(struct store *s, const char *account, int64_t from, int64_t to, int64_t *sum);
-/* Every created second of an account, oldest first (for listing months). */
-int store_created_seconds(struct store *s, const char *account, int64_t **secs, size_t *n);
+/* The first created second of an account at or after from; *found false for none.  A
+ * walk over months jumps from one to the next in an index lookup each. */
+int store_first_created(struct store *s, const char *account, int64_t from, int64_t *sec, bool *found);
 
 int store_put_resource(struct store *s, const char *key, const char *raw, size_t len, struct instant fetched,
 		       struct instant changed);

@@ -107,6 +107,9 @@ class _Server(ThreadingHTTPServer):
 class _Base(BaseHTTPRequestHandler):
     """What the API and the attachment host share: sending, logging, faults."""
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes: without TCP_NODELAY, Nagle's algorithm
+    # holds a small body back until the client's delayed ACK, 40 ms a reply.
+    disable_nagle_algorithm = True
     server_version = "fakebank/1.0"
 
     def version_string(self):
