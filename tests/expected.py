@@ -171,13 +171,20 @@ def row(tx, pots, balance_after, account_currency, tz=LONDON):
 class Expected:
     """What one account's CSV files must hold, from the bank's ground truth."""
 
-    def __init__(self, bank, acc, tz=LONDON):
+    def __init__(self, bank, acc, tz=LONDON, pot=None):
+        """pot: for a pot's own account acc, the pot (its balance counts back the rows,
+        its account's pots name them)."""
         self.acc = acc
         self.tz = tz
         self.txs = sorted(bank.transactions[acc], key=order_key)
-        self.pots = bank.pots.get(acc, [])
-        self.currency = bank.account(acc)["currency"]
-        self.balance = bank.balances[acc]["balance"]
+        if pot is None:
+            self.pots = bank.pots.get(acc, [])
+            self.currency = bank.account(acc)["currency"]
+            self.balance = bank.balances[acc]["balance"]
+        else:
+            self.pots = bank.pots.get(pot["current_account_id"], [])
+            self.currency = pot["currency"]
+            self.balance = pot["balance"]
         self.balances = running_balances(self.txs, self.balance)
 
     def row(self, tx, with_balance=True):

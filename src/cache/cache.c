@@ -19,6 +19,7 @@ void cache_options_default(struct cache_options *o)
 	o->ttl[RES_BALANCE] = 60;
 	o->ttl[RES_POTS] = 300;
 	o->ttl[RES_TRANSACTIONS] = 300;
+	o->ttl[RES_POT_TRANSACTIONS] = 300;
 	o->keep_bytes = 64 << 20;
 }
 
@@ -51,6 +52,7 @@ void res_value_free(struct res_value *v)
 	cJSON_Delete(v->json);
 	free(v->raw);
 	free(v->months);
+	free(v->pot_accounts);
 	free(v->links);
 	free(v);
 }

@@ -13,7 +13,10 @@
 #include "monzo.h"
 #include "timefmt.h"
 
-enum res_kind { RES_WHOAMI, RES_ACCOUNTS, RES_BALANCE, RES_POTS, RES_TRANSACTIONS, RES_KIND_COUNT };
+/* RES_POT_TRANSACTIONS: a pot's own account, synced as an account is but without a
+ * /balance (its balance is the pot's); its TTL is the transactions TTL. */
+enum res_kind { RES_WHOAMI, RES_ACCOUNTS, RES_BALANCE, RES_POTS, RES_TRANSACTIONS, RES_POT_TRANSACTIONS,
+		RES_KIND_COUNT };
 
 struct cache_options {
 	unsigned ttl[RES_KIND_COUNT]; /* seconds */
@@ -33,12 +36,20 @@ struct res_value {
 	size_t raw_len;
 	uint64_t gen;            /* moves when the content changes */
 	struct instant changed_at;
-	/* RES_TRANSACTIONS only: the local months with transactions, oldest first. */
+	/* RES_TRANSACTIONS, RES_POT_TRANSACTIONS: the local months with transactions,
+	 * oldest first. */
 	char (*months)[8];
 	size_t nmonths;
-	/* RES_ACCOUNTS only: each account's friendly link name ("" for none), worked out
-	 * once here rather than on every lookup. */
-	char (*links)[32];
+	/* RES_TRANSACTIONS only: the pot accounts its pot transfers name. */
+	struct cache_pot_account {
+		char pot[64];
+		char account[64];
+	} *pot_accounts;
+	size_t npot_accounts;
+	/* RES_ACCOUNTS: each account's friendly link name ("" for none); RES_POTS: each
+	 * pot's name made safe as a file name ("" for none); worked out once here rather
+	 * than on every lookup. */
+	char (*links)[96];        /* LINKS_NAME_MAX */
 	size_t nlinks;
 };
 
@@ -71,14 +82,19 @@ enum file_kind {
 	FILE_TX_JOURNAL,
 	FILE_TX_BEANCOUNT,
 	FILE_ROOT_TSV,
+	FILE_POT,                /* a pot's pot.json */
 	FILE_KIND_COUNT
 };
 
 struct file_id {
 	enum file_kind kind;
 	char account[64];
+	char pot[64];            /* a pot's files: the pot id ("" for the account's own) */
 	char month[8];           /* "YYYY-MM" for the month files */
 };
+
+/* The pot account of pot in the account's RES_TRANSACTIONS value, or NULL. */
+const char *cache_pot_account(const struct res_value *account_transactions, const char *pot);
 
 /* Called (outside every lock) with the path of a file whose bytes may have changed
  * since the kernel last saw them, e.g. "accounts/acc_1/transactions.csv". */

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "export.h"
+#include "json.h"
+#include "txfields.h"
 #include "render_json.h"
 #include "view.h"
 
@@ -21,7 +23,7 @@ void cache_invalidate_users(struct cache *c, enum res_kind kind, const char *acc
 	struct strbuf paths = STRBUF_INIT;
 	pthread_mutex_lock(&c->lock);
 	for (struct file_entry *f = c->files; f; f = f->next)
-		if (f->valid && cache_file_uses(&f->id, kind, account)) {
+		if (f->valid && cache_file_uses(f, kind, account)) {
 			cache_file_path(&f->id, &paths);
 			sb_addch(&paths, '\0');
 		}
@@ -73,8 +75,27 @@ static bool cache_is_export(enum file_kind kind)
 	       kind == FILE_TX_TSV;
 }
 
-bool cache_file_uses(const struct file_id *id, enum res_kind kind, const char *account)
+/* A pot's files: pot.json is the pot in /pots; the others are its own account's
+ * transactions, found through the parent account's, with the pot's balance. */
+static bool cache_pot_file_uses(const struct file_entry *f, enum res_kind kind, const char *account)
 {
+	const struct file_id *id = &f->id;
+	if (kind == RES_ACCOUNTS)
+		return cache_is_export(id->kind);
+	if (!account)
+		return false;
+	if (kind == RES_POT_TRANSACTIONS)
+		return id->kind != FILE_POT && !strcmp(f->pot_account, account);
+	if (strcmp(id->account, account))
+		return false;
+	return kind == RES_POTS || (kind == RES_TRANSACTIONS && id->kind != FILE_POT);
+}
+
+bool cache_file_uses(const struct file_entry *f, enum res_kind kind, const char *account)
+{
+	const struct file_id *id = &f->id;
+	if (id->pot[0])
+		return cache_pot_file_uses(f, kind, account);
 	switch (id->kind) {
 	case FILE_STATUS:
 		return false;
@@ -84,7 +105,8 @@ bool cache_file_uses(const struct file_id *id, enum res_kind kind, const char *a
 	case FILE_ACCOUNT:
 		return kind == RES_ACCOUNTS;
 	case FILE_ROOT_TSV:
-		return kind == RES_ACCOUNTS || kind == RES_TRANSACTIONS || kind == RES_POTS;
+		return kind == RES_ACCOUNTS || kind == RES_TRANSACTIONS || kind == RES_POTS ||
+		       kind == RES_POT_TRANSACTIONS;
 	default:
 		if (kind == RES_ACCOUNTS)
 			return cache_is_export(id->kind);
@@ -100,11 +122,18 @@ bool cache_file_uses(const struct file_id *id, enum res_kind kind, const char *a
 	}
 }
 
-/* Fetches (as needed) every resource of a file; for the root TSV, every account's. */
-static int cache_deps_get(struct cache *c, const struct file_id *id, struct cache_deps *d)
+/* Fetches (as needed) every resource of a file; for the root TSV, every account's and
+ * every pot account's.  pot_account: a pot's own account, for a pot's files. */
+static int cache_deps_get(struct cache *c, const struct file_id *id, struct cache_deps *d, char pot_account[64])
 {
 	memset(d, 0, sizeof *d);
-	switch (id->kind) {
+	if (id->pot[0]) {
+		cache_deps_add(d, RES_POTS, id->account, false);
+		if (id->kind != FILE_POT)
+			cache_deps_add(d, RES_TRANSACTIONS, id->account, false);
+		if (cache_is_export(id->kind))
+			cache_deps_add(d, RES_ACCOUNTS, NULL, true);
+	} else switch (id->kind) {
 	case FILE_WHOAMI: cache_deps_add(d, RES_WHOAMI, NULL, false); break;
 	case FILE_ACCOUNTS:
 	case FILE_ACCOUNT: cache_deps_add(d, RES_ACCOUNTS, NULL, false); break;
@@ -127,6 +156,22 @@ static int cache_deps_get(struct cache *c, const struct file_id *id, struct cach
 		if (rc && !x->optional) {
 			cache_deps_release(d);
 			return rc;
+		}
+		if (x->kind == RES_TRANSACTIONS && (id->kind == FILE_ROOT_TSV || id->pot[0])) {
+			/* The pot accounts its transfers name: a pot's, or all for the root TSV. */
+			const struct res_value *v = x->v;
+			for (size_t k = 0; k < v->npot_accounts; k++) {
+				if (id->pot[0] && strcmp(v->pot_accounts[k].pot, id->pot))
+					continue;
+				if (id->pot[0])
+					snprintf(pot_account, 64, "%s", v->pot_accounts[k].account);
+				cache_deps_add(d, RES_POT_TRANSACTIONS, v->pot_accounts[k].account, false);
+				x = &d->d[i];
+			}
+			if (id->pot[0] && !pot_account[0]) {
+				cache_deps_release(d);
+				return -ENOENT;
+			}
 		}
 		if (id->kind == FILE_ROOT_TSV && i == 0) {
 			const cJSON *a;
@@ -169,9 +214,12 @@ void cache_file_path(const struct file_id *id, struct strbuf *out)
 		[FILE_TX_TSV] = "transactions.tsv", [FILE_TX_OFX] = "transactions.ofx",
 		[FILE_TX_QIF] = "transactions.qif", [FILE_TX_JOURNAL] = "transactions.journal",
 		[FILE_TX_BEANCOUNT] = "transactions.beancount", [FILE_ROOT_TSV] = "transactions.tsv",
+		[FILE_POT] = "pot.json",
 	};
 	if (id->account[0])
 		sb_addf(out, "accounts/%s/", id->account);
+	if (id->pot[0])
+		sb_addf(out, "pots/%s/", id->pot);
 	if (id->kind == FILE_MONTH_CSV || id->kind == FILE_MONTH_JSON)
 		sb_addf(out, "transactions/%s.%s", id->month, id->kind == FILE_MONTH_CSV ? "csv" : "json");
 	else
@@ -196,30 +244,53 @@ static const cJSON *cache_account_obj(const struct res_value *accounts, const ch
 	return NULL;
 }
 
-static int cache_render_view(struct cache *c, enum view_kind view, const char *account, const char *month,
-			     const struct cache_deps *d, struct strbuf *out, struct cache_spill *spill)
+/* The pot object of pot in a /pots reply, or NULL. */
+static const cJSON *cache_pot_obj(const struct res_value *pots, const char *pot)
+{
+	const cJSON *p;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(pots ? pots->json : NULL, "pots"))
+		if (!strcmp(json_str(p, "id", ""), pot))
+			return p;
+	return NULL;
+}
+
+/* account: the account the rows belong to; parent, pot: for a pot's own account, the
+ * account the pot belongs to and the pot (whose balance counts back the rows). */
+static int cache_render_view(struct cache *c, enum view_kind view, const char *account, const char *parent,
+			     const char *pot, const char *month, const struct cache_deps *d, struct strbuf *out,
+			     struct cache_spill *spill)
 {
 	struct store *st = cache_store_get(c);
 	if (!st)
 		return -EIO;
-	const struct res_value *pots = cache_dep(d, RES_POTS, account);
+	const struct res_value *pots = cache_dep(d, RES_POTS, parent ? parent : account);
 	const struct res_value *accounts = cache_dep(d, RES_ACCOUNTS, NULL);
 	const char *link = NULL;
+	const cJSON *pot_obj = pot ? cache_pot_obj(pots, pot) : NULL;
 	struct view_input in = {
 		.store = st,
 		.account_id = account,
 		.pots = pots ? pots->json : NULL,
 		.month = month,
-		.account = accounts ? cache_account_obj(accounts, account, &link) : NULL,
+		.account = pot ? pot_obj : accounts ? cache_account_obj(accounts, account, &link) : NULL,
 		.flush = cache_spill_flush,
 		.flush_ctx = spill,
 	};
 	in.link_name = link;
+	if (pot) {
+		/* A pot's own account has no /balance: the pot's is the balance. */
+		const cJSON *bal = cJSON_GetObjectItemCaseSensitive(pot_obj, "balance");
+		in.have_balance = cJSON_IsNumber(bal);
+		in.balance = in.have_balance ? (int64_t)bal->valuedouble : 0;
+		in.pot_name = txfields_pot_name(pots ? pots->json : NULL, pot);
+		in.pot_of = parent;
+		in.pot_id = pot;
+	}
 	/* One read snapshot for the rows, their sums and the balance synced with them,
 	 * even when another sync (or monzohfs-login) commits meanwhile. */
 	int rc = store_begin_read(st) < 0 ? -EIO : 0;
 	struct sync_state ss = { 0 };
-	if (!rc && store_get_sync_state(st, account, &ss) == 0 && ss.balance_json) {
+	if (!rc && !pot && store_get_sync_state(st, account, &ss) == 0 && ss.balance_json) {
 		cJSON *b = cJSON_Parse(ss.balance_json);
 		const cJSON *bal = cJSON_GetObjectItemCaseSensitive(b, "balance");
 		if (cJSON_IsNumber(bal)) {
@@ -244,15 +315,20 @@ static int cache_render_root_tsv(struct cache *c, const struct cache_deps *d, st
 	for (size_t i = 1; i < d->n; i++) {
 		if (d->d[i].kind != RES_TRANSACTIONS)
 			continue;
-		int rc = cache_render_view(c, VIEW_TSV_BODY, d->d[i].account, "", d, out, spill);
+		int rc = cache_render_view(c, VIEW_TSV_BODY, d->d[i].account, NULL, NULL, "", d, out, spill);
+		/* Then each of its pots' own accounts. */
+		const struct res_value *v = d->d[i].v;
+		for (size_t k = 0; !rc && k < v->npot_accounts; k++)
+			rc = cache_render_view(c, VIEW_TSV_BODY, v->pot_accounts[k].account, d->d[i].account,
+					       v->pot_accounts[k].pot, "", d, out, spill);
 		if (rc)
 			return rc;
 	}
 	return 0;
 }
 
-static int cache_render(struct cache *c, const struct file_id *id, const struct cache_deps *d, struct strbuf *out,
-			struct cache_spill *spill)
+static int cache_render(struct cache *c, const struct file_id *id, const char *pot_account,
+			const struct cache_deps *d, struct strbuf *out, struct cache_spill *spill)
 {
 	static const enum view_kind views[FILE_KIND_COUNT] = {
 		[FILE_TX_JSON] = VIEW_TRANSACTIONS_JSON, [FILE_TX_CSV] = VIEW_TRANSACTIONS_CSV,
@@ -275,15 +351,26 @@ static int cache_render(struct cache *c, const struct file_id *id, const struct 
 		return 0;
 	case FILE_ROOT_TSV:
 		return cache_render_root_tsv(c, d, out, spill);
+	case FILE_POT: {
+		const cJSON *pot = cache_pot_obj(d->d[0].v, id->pot);
+		if (!pot)
+			return -ENOENT;
+		render_json_document(pot, out);
+		return 0;
+	}
 	default:
-		return cache_render_view(c, views[id->kind], id->account, id->month, d, out, spill);
+		if (id->pot[0])
+			return cache_render_view(c, views[id->kind], pot_account, id->account, id->pot, id->month, d,
+						 out, spill);
+		return cache_render_view(c, views[id->kind], id->account, NULL, NULL, id->month, d, out, spill);
 	}
 }
 
 static struct file_entry *cache_file_entry(struct cache *c, const struct file_id *id)
 {
 	for (struct file_entry *f = c->files; f; f = f->next)
-		if (f->id.kind == id->kind && !strcmp(f->id.account, id->account) && !strcmp(f->id.month, id->month))
+		if (f->id.kind == id->kind && !strcmp(f->id.account, id->account) && !strcmp(f->id.pot, id->pot) &&
+		    !strcmp(f->id.month, id->month))
 			return f;
 	struct file_entry *f = calloc(1, sizeof *f);
 	f->id = *id;
@@ -349,8 +436,14 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 			goto out;
 		cache_status_render(c, &body);
 	} else {
-		if ((rc = cache_deps_get(c, id, &d)))
+		char pot_account[64] = "";
+		if ((rc = cache_deps_get(c, id, &d, pot_account)))
 			return rc;
+		if (pot_account[0]) {
+			pthread_mutex_lock(&c->lock);
+			memcpy(f->pot_account, pot_account, sizeof f->pot_account);
+			pthread_mutex_unlock(&c->lock);
+		}
 		sig = cache_deps_sig(&d);
 		if (fresh_for) {
 			*fresh_for = CACHE_FOREVER;
@@ -364,7 +457,7 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 		bool same = f->valid && f->sig == sig && cache_file_answer(c, f, snap);
 		pthread_mutex_unlock(&c->lock);
 		if (!same)
-			rc = cache_render(c, id, &d, &body, &spill);
+			rc = cache_render(c, id, pot_account, &d, &body, &spill);
 		cache_deps_release(&d);
 		if (same || rc)
 			goto out;

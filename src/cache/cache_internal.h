@@ -42,6 +42,7 @@ struct file_entry {
 	struct file_meta meta;
 	struct snapshot *snap;    /* its bytes, while kept */
 	uint64_t used;            /* for dropping the least recently used bytes */
+	char pot_account[64];     /* a pot's files: the pot's own account, once known */
 	struct file_entry *next;
 };
 
@@ -91,7 +92,7 @@ struct res_value *res_value_take(struct res_value *v);
 /* cache_file.c: a file's path in the mount; whether it is rendered from a resource;
  * telling the kernel about every file rendered from one that changed. */
 void cache_file_path(const struct file_id *id, struct strbuf *out);
-bool cache_file_uses(const struct file_id *id, enum res_kind kind, const char *account);
+bool cache_file_uses(const struct file_entry *f, enum res_kind kind, const char *account);
 void cache_invalidate_users(struct cache *c, enum res_kind kind, const char *account);
 
 /* cache_spill.c: where a render goes once it outgrows CACHE_SPILL_AT, and the digest

@@ -20,7 +20,37 @@ static const char *const res_names[RES_KIND_COUNT] = {
 	[RES_BALANCE] = "balance",
 	[RES_POTS] = "pots",
 	[RES_TRANSACTIONS] = "transactions",
+	[RES_POT_TRANSACTIONS] = "pot_transactions",
 };
+
+static bool cache_is_sync(enum res_kind kind)
+{
+	return kind == RES_TRANSACTIONS || kind == RES_POT_TRANSACTIONS;
+}
+
+const char *cache_pot_account(const struct res_value *v, const char *pot)
+{
+	for (size_t i = 0; v && i < v->npot_accounts; i++)
+		if (!strcmp(v->pot_accounts[i].pot, pot))
+			return v->pot_accounts[i].account;
+	return NULL;
+}
+
+static int cache_pot_account_add(void *ctx, const char *pot, const char *account)
+{
+	struct res_value *v = ctx;
+	if (strlen(pot) >= sizeof v->pot_accounts->pot || strlen(account) >= sizeof v->pot_accounts->account ||
+	    strchr(pot, '/') || strchr(account, '/') || cache_pot_account(v, pot))
+		return 0;
+	struct cache_pot_account *grown = realloc(v->pot_accounts, (v->npot_accounts + 1) * sizeof *grown);
+	if (!grown)
+		return -1;
+	v->pot_accounts = grown;
+	snprintf(grown[v->npot_accounts].pot, sizeof grown->pot, "%s", pot);
+	snprintf(grown[v->npot_accounts].account, sizeof grown->account, "%s", account);
+	v->npot_accounts++;
+	return 0;
+}
 
 static void cache_offer(struct cache *c, enum res_kind kind, const char *account, const char *raw, size_t len,
 			struct instant asked);
@@ -52,7 +82,7 @@ static struct res_value *cache_value_new(enum res_kind kind, const char *account
 					 const char *raw, size_t len, struct store *st)
 {
 	cJSON *json = NULL;
-	if (kind != RES_TRANSACTIONS && !(json = cJSON_ParseWithLength(raw, len)))
+	if (!cache_is_sync(kind) && !(json = cJSON_ParseWithLength(raw, len)))
 		return NULL;
 	struct res_value *v = calloc(1, sizeof *v);
 	v->refs = 1;
@@ -61,8 +91,15 @@ static struct res_value *cache_value_new(enum res_kind kind, const char *account
 	memcpy(v->raw, raw, len);
 	v->raw[len] = '\0';
 	v->raw_len = len;
-	if (kind == RES_TRANSACTIONS && st)
+	if (cache_is_sync(kind) && st)
 		view_months(st, account, &v->months, &v->nmonths);
+	if (kind == RES_TRANSACTIONS && st)
+		store_pot_accounts(st, account, cache_pot_account_add, v);
+	if (kind == RES_POTS) {
+		v->nlinks = (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(json, "pots"));
+		v->links = calloc(v->nlinks ? v->nlinks : 1, sizeof *v->links);
+		links_pot_names(json, v->links, v->nlinks);
+	}
 	if (kind == RES_ACCOUNTS) {
 		v->nlinks = (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(json, "accounts"));
 		v->links = calloc(v->nlinks ? v->nlinks : 1, sizeof *v->links);
@@ -100,7 +137,7 @@ static struct res_value *cache_load(struct cache *c, enum res_kind kind, const c
 	struct res_value *v = NULL;
 	if (!st)
 		return NULL;
-	if (kind == RES_TRANSACTIONS) {
+	if (cache_is_sync(kind)) {
 		struct sync_state s;
 		if (store_get_sync_state(st, account, &s) == 0 && s.known) {
 			char raw[32];
@@ -139,7 +176,7 @@ static int cache_fetch(struct cache *c, enum res_kind kind, const char *account,
 		       struct monzo_error *err)
 {
 	*v = NULL;
-	if (kind == RES_TRANSACTIONS) {
+	if (cache_is_sync(kind)) {
 		struct store *st = cache_store_get(c);
 		if (!st) {
 			snprintf(err->message, sizeof err->message, "no history store");
@@ -149,11 +186,16 @@ static int cache_fetch(struct cache *c, enum res_kind kind, const char *account,
 		 * balance; the one a sync fetches serves balance.json.  Either way an
 		 * account's balance is asked for once. */
 		struct sync_balance balance;
-		pthread_mutex_lock(&c->lock);
-		bool anchored = cache_fresh_reply(c, RES_BALANCE, account, &balance);
-		pthread_mutex_unlock(&c->lock);
+		bool anchored = false;
+		if (kind == RES_TRANSACTIONS) {
+			pthread_mutex_lock(&c->lock);
+			anchored = cache_fresh_reply(c, RES_BALANCE, account, &balance);
+			pthread_mutex_unlock(&c->lock);
+		}
 		struct sync_result res;
-		int rc = sync_account(c->api, st, account, false, anchored ? &balance : NULL, NULL, NULL, &res, err);
+		const struct sync_balance *given = kind == RES_POT_TRANSACTIONS ? &sync_no_balance
+						   : anchored ? &balance : NULL;
+		int rc = sync_account(c->api, st, account, false, given, NULL, NULL, &res, err);
 		if (anchored)
 			free((char *)balance.json);
 		if (rc == 0 && res.balance_fetched)
@@ -186,7 +228,7 @@ static int cache_fetch(struct cache *c, enum res_kind kind, const char *account,
 /* Keeps the last copy for offline use and the next mount; never waits for a sync. */
 static void cache_keep(struct cache *c, const struct res_entry *e, const struct res_value *v)
 {
-	if (e->kind == RES_TRANSACTIONS)
+	if (cache_is_sync(e->kind))
 		return;
 	struct store *st = cache_store_get(c);
 	if (!st)

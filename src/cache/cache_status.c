@@ -36,13 +36,18 @@ static void cache_status_history(struct cache *c, struct status_info *s)
 		return;
 	s->hist = calloc(s->nres ? s->nres : 1, sizeof *s->hist);
 	for (size_t i = 0; i < s->nres; i++) {
-		const char *name = s->res[i].name;
-		if (strncmp(name, "transactions/", 13))
+		/* Accounts and pots' own accounts: both keep a history. */
+		const char *name = s->res[i].name, *acc;
+		if (!strncmp(name, "transactions/", 13))
+			acc = name + 13;
+		else if (!strncmp(name, "pot_transactions/", 17))
+			acc = name + 17;
+		else
 			continue;
 		struct sync_state ss;
-		if (store_get_sync_state(st, name + 13, &ss) == 0 && ss.known) {
+		if (store_get_sync_state(st, acc, &ss) == 0 && ss.known) {
 			struct status_history *h = &s->hist[s->nhist++];
-			snprintf(h->account, sizeof h->account, "%s", name + 13);
+			snprintf(h->account, sizeof h->account, "%s", acc);
 			h->complete = ss.history_complete;
 			h->starts = ss.history_start;
 			h->last_sync = ss.last_sync;

@@ -199,14 +199,26 @@ static void fs_child_path(const struct inode *parent, const char *name, struct s
  * (and gets the same inode, pages and all, while nothing changed). */
 static double fs_timeout(struct fs_ctx *ctx, const struct node *n, double file_fresh)
 {
+	double accounts = cache_fresh_for(ctx->cache, RES_ACCOUNTS, NULL);
 	switch (n->type) {
 	case NODE_FILE:
 		return n->file == FILE_STATUS ? 0 : file_fresh;
 	case NODE_LINK:
-		return cache_fresh_for(ctx->cache, RES_ACCOUNTS, NULL);
+		return n->pot[0] ? cache_fresh_for(ctx->cache, RES_POTS, n->account) : accounts;
 	case NODE_DIR:
-		return n->dir == DIR_ACCOUNT || n->dir == DIR_MONTHS ? cache_fresh_for(ctx->cache, RES_ACCOUNTS, NULL)
-								      : CACHE_FOREVER;
+		switch (n->dir) {
+		case DIR_ROOT:
+		case DIR_ACCOUNTS:
+			return CACHE_FOREVER;
+		case DIR_ACCOUNT:
+		case DIR_POTS:
+			return accounts;
+		case DIR_POT:
+			return cache_fresh_for(ctx->cache, RES_POTS, n->account);
+		case DIR_MONTHS:
+			/* A pot's transactions/ is there once its account's sync names it. */
+			return n->pot[0] ? cache_fresh_for(ctx->cache, RES_TRANSACTIONS, n->account) : accounts;
+		}
 	}
 	return 0;
 }

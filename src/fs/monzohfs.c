@@ -130,6 +130,8 @@ static int monzohfs_ttls(const struct monzohfs_opts *o, struct cache_options *co
 		else if (o->ttl >= 0)
 			co->ttl[k] = (unsigned)o->ttl;
 	}
+	/* A pot's own transactions are transaction files too. */
+	co->ttl[RES_POT_TRANSACTIONS] = co->ttl[RES_TRANSACTIONS];
 	return 0;
 }
 

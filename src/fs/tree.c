@@ -3,6 +3,7 @@
 #include "tree.h"
 
 #include "json.h"
+#include "links.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,7 +37,24 @@ static const struct tree_file tree_account_files[] = {
 	{ "transactions.beancount", FILE_TX_BEANCOUNT },
 };
 
+/* A pot's own files: those of its own account that make sense for a pot. */
+static const struct tree_file tree_pot_files[] = {
+	{ "pot.json", FILE_POT },
+	{ "transactions.json", FILE_TX_JSON },
+	{ "transactions.csv", FILE_TX_CSV },
+	{ "transactions.tsv", FILE_TX_TSV },
+	{ "transactions.ofx", FILE_TX_OFX },
+	{ "transactions.qif", FILE_TX_QIF },
+	{ "transactions.journal", FILE_TX_JOURNAL },
+	{ "transactions.beancount", FILE_TX_BEANCOUNT },
+};
+
 #define TREE_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *tree_link_target(const struct node *n)
+{
+	return n->pot[0] ? n->pot : n->account;
+}
 
 void tree_init(struct tree *t, struct cache *c)
 {
@@ -48,13 +66,32 @@ void tree_file_id(const struct node *n, struct file_id *id)
 	memset(id, 0, sizeof *id);
 	id->kind = n->file;
 	memcpy(id->account, n->account, sizeof id->account);
+	memcpy(id->pot, n->pot, sizeof id->pot);
 	memcpy(id->month, n->month, sizeof id->month);
 }
 
-/* The months of an account's transactions/ directory, after its sync. */
-static int tree_months(struct tree *t, const char *account, struct res_value **v)
+/* The account that holds a pot's own transactions, once a transfer has named it. */
+static int tree_pot_account(struct tree *t, const char *account, const char *pot, char out[64])
 {
-	return cache_resource(t->cache, RES_TRANSACTIONS, account, v);
+	struct res_value *v;
+	int rc = cache_resource(t->cache, RES_TRANSACTIONS, account, &v);
+	if (rc)
+		return rc;
+	const char *acc = cache_pot_account(v, pot);
+	if (acc)
+		snprintf(out, 64, "%s", acc);
+	res_value_put(v);
+	return acc ? 0 : -ENOENT;
+}
+
+/* The months of a transactions/ directory (an account's or a pot's), after its sync. */
+static int tree_months(struct tree *t, const struct node *n, struct res_value **v)
+{
+	if (!n->pot[0])
+		return cache_resource(t->cache, RES_TRANSACTIONS, n->account, v);
+	char pot_account[64];
+	int rc = tree_pot_account(t, n->account, n->pot, pot_account);
+	return rc ? rc : cache_resource(t->cache, RES_POT_TRANSACTIONS, pot_account, v);
 }
 
 static int tree_month_file(struct tree *t, struct node *out, const char *name)
@@ -63,7 +100,7 @@ static int tree_month_file(struct tree *t, struct node *out, const char *name)
 	if (!dot || dot - name != 7 || (strcmp(dot, ".csv") && strcmp(dot, ".json")))
 		return -ENOENT;
 	struct res_value *v;
-	int rc = tree_months(t, out->account, &v);
+	int rc = tree_months(t, out, &v);
 	if (rc)
 		return rc;
 	rc = -ENOENT;
@@ -158,6 +195,83 @@ static int tree_match_file(const struct tree_file *files, size_t n, const char *
 	return -ENOENT;
 }
 
+/* Calls cb with each pot of an account's /pots reply (deleted ones too) and its link
+ * name; cb returns non-zero to stop. */
+typedef int (*tree_pot_fn)(void *ctx, const char *id, const char *link);
+
+static int tree_each_pot(struct tree *t, const char *account, struct instant *mtime, tree_pot_fn cb, void *ctx)
+{
+	struct res_value *v;
+	int rc = cache_resource(t->cache, RES_POTS, account, &v);
+	if (rc)
+		return rc;
+	if (mtime)
+		*mtime = v->changed_at;
+	size_t i = 0;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(v->json, "pots")) {
+		const char *id = json_str(p, "id", "");
+		if (*id && strlen(id) < sizeof((struct node *)0)->pot && !strchr(id, '/') &&
+		    (rc = cb(ctx, id, i < v->nlinks ? v->links[i] : "")))
+			break;
+		i++;
+	}
+	res_value_put(v);
+	return rc > 0 ? 0 : rc;
+}
+
+static int tree_find_pot_cb(void *ctx, const char *id, const char *link)
+{
+	struct tree_find *f = ctx;
+	if (!strcmp(f->name, id)) {
+		f->out->type = NODE_DIR;
+		f->out->dir = DIR_POT;
+	} else if (*link && !strcmp(f->name, link)) {
+		f->out->type = NODE_LINK;
+	} else {
+		return 0;
+	}
+	snprintf(f->out->pot, sizeof f->out->pot, "%s", id);
+	f->found = true;
+	return 1;
+}
+
+/* rest: what follows "accounts/ACC/pots/". */
+static int tree_pots_lookup(struct tree *t, const char *rest, struct node *out)
+{
+	const char *slash = strchr(rest, '/');
+	size_t len = slash ? (size_t)(slash - rest) : strlen(rest);
+	char name[LINKS_NAME_MAX];
+	if (len >= sizeof name)
+		return -ENOENT;
+	memcpy(name, rest, len);
+	name[len] = '\0';
+	struct tree_find f = { name, out, false };
+	int rc = tree_each_pot(t, out->account, &out->mtime, tree_find_pot_cb, &f);
+	if (rc || !f.found)
+		return rc ? rc : -ENOENT;
+	if (!slash)
+		return 0;
+	if (out->type != NODE_DIR)
+		return -ENOTDIR;
+	rest = slash + 1;
+	if (!strcmp(rest, "pot.json"))
+		return tree_match_file(tree_pot_files, 1, rest, out);
+	/* The rest exists once the pot's own account is known. */
+	char pot_account[64];
+	if ((rc = tree_pot_account(t, out->account, out->pot, pot_account)))
+		return rc;
+	if (!strcmp(rest, "transactions")) {
+		out->dir = DIR_MONTHS;
+		return 0;
+	}
+	if (!strncmp(rest, "transactions/", 13) && !strchr(rest + 13, '/'))
+		return tree_month_file(t, out, rest + 13);
+	if (strchr(rest, '/'))
+		return -ENOENT;
+	return tree_match_file(tree_pot_files, TREE_COUNT(tree_pot_files), rest, out);
+}
+
 int tree_lookup(struct tree *t, const char *path, struct node *out)
 {
 	memset(out, 0, sizeof *out);
@@ -189,6 +303,12 @@ int tree_lookup(struct tree *t, const char *path, struct node *out)
 		out->dir = DIR_MONTHS;
 		return 0;
 	}
+	if (!strcmp(rest, "pots")) {
+		out->dir = DIR_POTS;
+		return 0;
+	}
+	if (!strncmp(rest, "pots/", 5))
+		return tree_pots_lookup(t, rest + 5, out);
 	if (!strncmp(rest, "transactions/", 13) && !strchr(rest + 13, '/'))
 		return tree_month_file(t, out, rest + 13);
 	if (strchr(rest, '/'))
@@ -233,6 +353,52 @@ static int tree_list_files(const struct tree_file *files, size_t count, const ch
 	return 0;
 }
 
+static int tree_list_pot_files(const struct node *dir, size_t count, tree_fill_fn fill, void *ctx)
+{
+	for (size_t i = 0; i < count; i++) {
+		struct node n = { .type = NODE_FILE, .file = tree_pot_files[i].kind };
+		snprintf(n.account, sizeof n.account, "%s", dir->account);
+		snprintf(n.pot, sizeof n.pot, "%s", dir->pot);
+		int rc = fill(ctx, tree_pot_files[i].name, &n);
+		if (rc)
+			return rc > 0 ? 0 : rc;
+	}
+	return 0;
+}
+
+struct tree_pot_list {
+	tree_fill_fn fill;
+	void *ctx;
+	const struct node *dir;
+	bool links;
+};
+
+static int tree_list_pot_cb(void *ctx, const char *id, const char *link)
+{
+	struct tree_pot_list *l = ctx;
+	struct node n = { .mtime = l->dir->mtime };
+	snprintf(n.account, sizeof n.account, "%s", l->dir->account);
+	snprintf(n.pot, sizeof n.pot, "%s", id);
+	if (l->links) {
+		if (!*link)
+			return 0;
+		n.type = NODE_LINK;
+		return l->fill(l->ctx, link, &n);
+	}
+	n.type = NODE_DIR;
+	n.dir = DIR_POT;
+	return l->fill(l->ctx, id, &n);
+}
+
+/* Links by name first, then a directory per pot, deleted ones too. */
+static int tree_list_pots(struct tree *t, const struct node *dir, tree_fill_fn fill, void *ctx)
+{
+	struct tree_pot_list l = { fill, ctx, dir, true };
+	int rc = tree_each_pot(t, dir->account, NULL, tree_list_pot_cb, &l);
+	l.links = false;
+	return rc ? rc : tree_each_pot(t, dir->account, NULL, tree_list_pot_cb, &l);
+}
+
 int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *ctx)
 {
 	if (dir->type != NODE_DIR)
@@ -264,13 +430,33 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 		struct node n = { .type = NODE_DIR, .dir = DIR_MONTHS, .mtime = dir->mtime };
 		snprintf(n.account, sizeof n.account, "%s", dir->account);
 		int rc = fill(ctx, "transactions", &n);
+		n.dir = DIR_POTS;
+		if (!rc)
+			rc = fill(ctx, "pots", &n);
 		if (rc)
 			return rc > 0 ? 0 : rc;
 		return tree_list_files(tree_account_files, TREE_COUNT(tree_account_files), dir->account, fill, ctx);
 	}
+	case DIR_POTS:
+		return tree_list_pots(t, dir, fill, ctx);
+	case DIR_POT: {
+		char pot_account[64];
+		int rc = tree_pot_account(t, dir->account, dir->pot, pot_account);
+		if (rc && rc != -ENOENT)
+			return rc;
+		struct node n = { .type = NODE_DIR, .dir = DIR_MONTHS, .mtime = dir->mtime };
+		snprintf(n.account, sizeof n.account, "%s", dir->account);
+		snprintf(n.pot, sizeof n.pot, "%s", dir->pot);
+		/* Only pot.json until a transfer names the pot's own account. */
+		if (rc == -ENOENT)
+			return tree_list_pot_files(dir, 1, fill, ctx);
+		if ((rc = fill(ctx, "transactions", &n)))
+			return rc > 0 ? 0 : rc;
+		return tree_list_pot_files(dir, TREE_COUNT(tree_pot_files), fill, ctx);
+	}
 	case DIR_MONTHS: {
 		struct res_value *v;
-		int rc = tree_months(t, dir->account, &v);
+		int rc = tree_months(t, dir, &v);
 		if (rc)
 			return rc;
 		for (size_t i = 0; i < v->nmonths && !rc; i++) {
@@ -278,6 +464,7 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 				struct node n = { .type = NODE_FILE, .file = json ? FILE_MONTH_JSON : FILE_MONTH_CSV };
 				char name[16];
 				snprintf(n.account, sizeof n.account, "%s", dir->account);
+				snprintf(n.pot, sizeof n.pot, "%s", dir->pot);
 				memcpy(n.month, v->months[i], sizeof n.month);
 				snprintf(name, sizeof name, "%s.%s", v->months[i], json ? "json" : "csv");
 				rc = fill(ctx, name, &n);

@@ -6,16 +6,22 @@
 #include "cache.h"
 
 enum node_type { NODE_DIR, NODE_FILE, NODE_LINK };
-enum dir_kind { DIR_ROOT, DIR_ACCOUNTS, DIR_ACCOUNT, DIR_MONTHS };
+enum dir_kind { DIR_ROOT, DIR_ACCOUNTS, DIR_ACCOUNT, DIR_MONTHS, DIR_POTS, DIR_POT };
 
+/* A pot's directory and files are those of an account with pot set (DIR_MONTHS with
+ * pot set is the pot's transactions/). */
 struct node {
 	enum node_type type;
 	enum dir_kind dir;     /* NODE_DIR */
 	enum file_kind file;   /* NODE_FILE */
 	char account[64];      /* NODE_DIR of an account, its files, NODE_LINK's target */
+	char pot[64];          /* a pot's directory and files; a pot link's target */
 	char month[8];         /* month files: "YYYY-MM" */
 	struct instant mtime;  /* directories and links */
 };
+
+/* What a link points at, relative to its directory. */
+const char *tree_link_target(const struct node *n);
 
 /* The cache's name for a file node. */
 void tree_file_id(const struct node *n, struct file_id *id);

@@ -309,8 +309,65 @@ static void login_progress(void *ctx, const char *account, int64_t fetched)
 	}
 }
 
-/* The full history of every account, into the store, while the window is open; the
- * account list too, so a mount works offline straight away. */
+struct login_capture {
+	struct monzo *api;
+	struct store *st;
+	int failures;
+	int64_t total;
+};
+
+/* The full history of one account (a pot's own: balance &sync_no_balance), with
+ * progress on the terminal. */
+static int login_capture_one(struct login_capture *cap, const char *account, const char *label,
+			     const struct sync_balance *balance)
+{
+	struct login_progress p = { isatty(STDERR_FILENO), label };
+	struct sync_result res;
+	struct monzo_error e;
+	int rc = sync_account(cap->api, cap->st, account, true, balance, login_progress, &p, &res, &e);
+	if (rc == 0) {
+		fprintf(stderr, "%s  %s: %lld transactions%s\n", p.tty ? "\r" : "", label, (long long)res.fetched,
+			res.fell_back ? " (the last 89 days only: the full-history window had closed)" : "");
+		cap->total += res.fetched;
+	} else {
+		struct strbuf why = STRBUF_INIT;
+		monzo_error_describe(&e, &why);
+		fprintf(stderr, "%s  %s: failed: %s\n", p.tty ? "\r" : "", label, why.buf);
+		sb_release(&why);
+		cap->failures++;
+	}
+	sync_result_release(&res);
+	return rc;
+}
+
+/* Collects "POT\0ACCOUNT\0" pairs: the store is read to the end before syncs write. */
+static int login_pot_pair(void *ctx, const char *pot, const char *pot_account)
+{
+	struct strbuf *pairs = ctx;
+	sb_add(pairs, pot, strlen(pot) + 1);
+	sb_add(pairs, pot_account, strlen(pot_account) + 1);
+	return 0;
+}
+
+static void login_capture_pots(struct login_capture *cap, const char *account)
+{
+	struct strbuf pairs = STRBUF_INIT;
+	if (store_pot_accounts(cap->st, account, login_pot_pair, &pairs) < 0)
+		cap->failures++;
+	for (size_t i = 0; i < pairs.len;) {
+		const char *pot = pairs.buf + i;
+		const char *pot_account = pot + strlen(pot) + 1;
+		i = (size_t)(pot_account - pairs.buf) + strlen(pot_account) + 1;
+		char label[160];
+		snprintf(label, sizeof label, "  pot %s (%s)", pot, pot_account);
+		login_capture_one(cap, pot_account, label, &sync_no_balance);
+	}
+	sb_release(&pairs);
+}
+
+/* The full history of every account and of its pots' own accounts, into the store,
+ * while the window is open; the account list too, so a mount works offline straight
+ * away. */
 static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 {
 	const cJSON *accounts_reply = accounts->json;
@@ -326,8 +383,7 @@ static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 	struct instant now = timefmt_now();
 	store_put_resource(st, "accounts", accounts->body.buf, accounts->body.len, now, now);
 	fprintf(stderr, "Copying the full history into %s (Monzo allows it for about 5 minutes):\n", path);
-	int failures = 0;
-	int64_t total = 0;
+	struct login_capture cap = { api, st, 0, 0 };
 	const cJSON *a;
 	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(accounts_reply, "accounts")) {
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "id");
@@ -336,22 +392,12 @@ static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 			continue;
 		char label[160];
 		snprintf(label, sizeof label, "%s (%s)", id->valuestring, cJSON_IsString(type) ? type->valuestring : "?");
-		struct login_progress p = { isatty(STDERR_FILENO), label };
-		struct sync_result res;
-		struct monzo_error e;
-		if (sync_account(api, st, id->valuestring, true, NULL, login_progress, &p, &res, &e) == 0) {
-			fprintf(stderr, "%s  %s: %lld transactions%s\n", p.tty ? "\r" : "", label, (long long)res.fetched,
-				res.fell_back ? " (the last 89 days only: the full-history window had closed)" : "");
-			total += res.fetched;
-		} else {
-			struct strbuf why = STRBUF_INIT;
-			monzo_error_describe(&e, &why);
-			fprintf(stderr, "%s  %s: failed: %s\n", p.tty ? "\r" : "", label, why.buf);
-			sb_release(&why);
-			failures++;
-		}
-		sync_result_release(&res);
+		if (login_capture_one(&cap, id->valuestring, label, NULL) == 0)
+			/* Its pots' own accounts, as its transfers name them. */
+			login_capture_pots(&cap, id->valuestring);
 	}
+	int failures = cap.failures;
+	int64_t total = cap.total;
 	fprintf(stderr, "%lld transactions stored.\n", (long long)total);
 	store_close(st);
 	free(path);

@@ -13,6 +13,20 @@ int64_t export_settled_balance(const struct export *e)
 	return e->balance - e->pending;
 }
 
+bool export_booked_elsewhere(const struct export *e, const struct tx_row *r)
+{
+	for (size_t i = 0; i < e->nelsewhere; i++)
+		if (e->elsewhere[i].sec == r->created.sec && e->elsewhere[i].nsec == r->created.nsec &&
+		    e->elsewhere[i].amount == r->amount)
+			return true;
+	return false;
+}
+
+int64_t export_opening(const struct export *e)
+{
+	return export_settled_balance(e) - e->sum - e->elsewhere_sum;
+}
+
 static void export_format_date(const struct tm *tm, char out[11])
 {
 	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(tm->tm_year + 1900) % 10000u, (unsigned)(tm->tm_mon + 1) % 100u,

@@ -18,6 +18,16 @@ struct export {
 	const cJSON *account;       /* the account object, or NULL */
 	const char *account_id;
 	const char *link_name;      /* "current", …, else the account id */
+	/* A pot's own account: the pot's name, and the transfers the account's own
+	 * journal already books (so a journal of each, read together, counts each once). */
+	const char *pot_name;
+	struct export_transfer {
+		int64_t sec;
+		int32_t nsec;
+		int64_t amount;     /* as the pot's side has it */
+	} *elsewhere;
+	size_t nelsewhere;
+	int64_t elsewhere_sum;      /* their amounts, among the rows the journal wants */
 	const char *currency;       /* the account's */
 	bool have_balance;
 	int64_t balance;            /* the sync's balance */
@@ -37,6 +47,11 @@ struct export {
 
 /* Settled balance: the balance less what is still pending. */
 int64_t export_settled_balance(const struct export *e);
+/* Whether a pot's row is a transfer its account's journal books. */
+bool export_booked_elsewhere(const struct export *e, const struct tx_row *r);
+/* What the journal's opening balance must hold: the settled balance less the rows it
+ * books and those booked elsewhere. */
+int64_t export_opening(const struct export *e);
 /* "YYYY-MM-DD" of an instant in the mount's zone. */
 void export_iso_date(int64_t sec, char out[11]);
 /* The day after an ISO date. */

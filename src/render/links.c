@@ -4,6 +4,7 @@
 
 #include "json.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,7 +19,7 @@ static const char *links_base(const char *type)
 	return NULL;
 }
 
-void links_names(const cJSON *accounts_reply, char (*names)[32], size_t n)
+void links_names(const cJSON *accounts_reply, char (*names)[LINKS_NAME_MAX], size_t n)
 {
 	int seen[3] = { 0, 0, 0 };
 	size_t i = 0;
@@ -31,10 +32,73 @@ void links_names(const cJSON *accounts_reply, char (*names)[32], size_t n)
 		if (base && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "closed"))) {
 			int k = !strcmp(base, "current") ? 0 : !strcmp(base, "joint") ? 1 : 2;
 			if (++seen[k] == 1)
-				snprintf(names[i], 32, "%s", base);
+				snprintf(names[i], LINKS_NAME_MAX, "%s", base);
 			else
-				snprintf(names[i], 32, "%s-%d", base, seen[k]);
+				snprintf(names[i], LINKS_NAME_MAX, "%s-%d", base, seen[k]);
 		}
 		i++;
+	}
+}
+
+/* name made safe as one file name, cut at a character boundary to fit cap. */
+static void links_safe(const char *name, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)name; *p && n + 1 < cap; p++) {
+		unsigned char c = *p;
+		if (c == '/')
+			c = '-';
+		else if (c < 0x20 || c == 0x7f)
+			c = ' ';
+		if (c == ' ' && (n == 0 || out[n - 1] == ' '))
+			continue;
+		if (c == '.' && n == 0)
+			c = '_';
+		out[n++] = (char)c;
+	}
+	/* A character the cut left incomplete goes, then any trailing space. */
+	size_t lead = n;
+	while (lead && ((unsigned char)out[lead - 1] & 0xC0) == 0x80)
+		lead--;
+	if (lead) {
+		unsigned char b = (unsigned char)out[lead - 1];
+		size_t want = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+		if (n - (lead - 1) < want)
+			n = lead - 1;
+	}
+	while (n && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+}
+
+static bool links_taken(char (*names)[LINKS_NAME_MAX], size_t n, size_t self, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (i != self && !strcmp(names[i], name))
+			return true;
+	return false;
+}
+
+void links_pot_names(const cJSON *pots_reply, char (*names)[LINKS_NAME_MAX], size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		names[i][0] = '\0';
+	for (int deleted = 0; deleted < 2; deleted++) {
+		size_t i = 0;
+		const cJSON *p;
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(pots_reply, "pots")) {
+			if (i >= n)
+				break;
+			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "deleted")) == (deleted != 0)) {
+				char base[LINKS_NAME_MAX - 8];
+				links_safe(json_str(p, "name", ""), base, sizeof base);
+				if (*base) {
+					snprintf(names[i], LINKS_NAME_MAX, "%s", base);
+					for (int k = 2; links_taken(names, n, i, names[i]) && k < 1000; k++)
+						snprintf(names[i], LINKS_NAME_MAX, "%s-%d", base, k);
+				}
+			}
+			i++;
+		}
 	}
 }

@@ -1,5 +1,6 @@
 /* links: the friendly names of open accounts (current, joint, business, business-2…),
- * used for the links under accounts/ and for account names in journals. */
+ * used for the links under accounts/ and for account names in journals, and of pots
+ * (their names made safe as file names), for the links under pots/. */
 #ifndef MONZOHFS_LINKS_H
 #define MONZOHFS_LINKS_H
 
@@ -7,7 +8,13 @@
 
 #include <cjson/cJSON.h>
 
+#define LINKS_NAME_MAX 96
+
 /* Fills names[i] for the i-th account of an /accounts reply, "" for none. */
-void links_names(const cJSON *accounts_reply, char (*names)[32], size_t n);
+void links_names(const cJSON *accounts_reply, char (*names)[LINKS_NAME_MAX], size_t n);
+/* Fills names[i] for the i-th pot of a /pots reply (deleted ones included): its name
+ * without '/', control characters or a leading '.', "-2", "-3"… after a name already
+ * given (live pots first, so they keep the plain name); "" for none. */
+void links_pot_names(const cJSON *pots_reply, char (*names)[LINKS_NAME_MAX], size_t n);
 
 #endif

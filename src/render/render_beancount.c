@@ -44,10 +44,11 @@ static void beancount_string(const char *s, struct strbuf *out)
 	sb_addch(out, '"');
 }
 
+/* A pot's own ledger books the pot under the name the account's ledger uses. */
 static void beancount_asset(const struct export *e, struct strbuf *out)
 {
-	sb_adds(out, "Assets:Monzo:");
-	beancount_component(e->link_name, out);
+	sb_adds(out, e->pot_name ? "Assets:Monzo:Pots:" : "Assets:Monzo:");
+	beancount_component(e->pot_name ? e->pot_name : e->link_name, out);
 }
 
 /* Opens an account the first time it is used. */
@@ -73,7 +74,7 @@ void beancount_begin(struct export *e)
 	sb_addf(e->out, "%s open %s %s\n", day, asset.buf, e->currency);
 	beancount_open(e, day, "Equity:Opening-Balances");
 	sb_addf(e->out, "\n%s * \"Opening balance\" \"\"\n  %s  ", day, asset.buf);
-	money_format(export_settled_balance(e) - e->sum, e->currency, e->out);
+	money_format(export_opening(e), e->currency, e->out);
 	sb_addf(e->out, " %s\n  Equity:Opening-Balances\n\n", e->currency);
 	sb_release(&asset);
 }
@@ -85,8 +86,17 @@ void beancount_row(struct export *e, const struct tx_row *r)
 	bool pot;
 	export_iso_date(r->created.sec, day);
 	memcpy(e->day, day, sizeof day);
+	if (export_booked_elsewhere(e, r)) {
+		sb_addf(e->out, "; %s transfer with the account, booked in its ledger: %s\n\n", day, r->id);
+		return;
+	}
 	export_counter_name(e, r, &pot, &tmp);
-	if (pot) {
+	if (pot && e->pot_name) {
+		/* In a pot's own ledger, a transfer its account's ledger does not have. */
+		sb_reset(&tmp);
+		sb_adds(&other, "Equity:");
+		sb_adds(&tmp, "Transfers");
+	} else if (pot) {
 		sb_adds(&other, "Assets:Monzo:Pots:");
 	} else {
 		sb_adds(&other, r->amount > 0 ? "Income:" : "Expenses:");
@@ -121,7 +131,8 @@ void beancount_row(struct export *e, const struct tx_row *r)
 
 void beancount_end(struct export *e)
 {
-	if (e->count) {
+	/* A pot's balance is only whole read with its account's ledger: no check here. */
+	if (e->count && !e->pot_name) {
 		char next[11];
 		struct strbuf asset = STRBUF_INIT;
 		export_next_day(e->day, next);

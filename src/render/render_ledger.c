@@ -45,10 +45,11 @@ static void ledger_amount(int64_t v, const char *cur, struct strbuf *out)
 	sb_addf(out, " %s", cur);
 }
 
+/* A pot's own journal books the pot under the name the account's journal uses. */
 static void ledger_asset(const struct export *e, struct strbuf *out)
 {
-	sb_adds(out, "    assets:monzo:");
-	ledger_text(e->link_name, LEDGER_ACCOUNT, out);
+	sb_adds(out, e->pot_name ? "    assets:monzo:pots:" : "    assets:monzo:");
+	ledger_text(e->pot_name ? e->pot_name : e->link_name, LEDGER_ACCOUNT, out);
 }
 
 void ledger_begin(struct export *e)
@@ -59,7 +60,7 @@ void ledger_begin(struct export *e)
 		return;
 	char day[11];
 	export_iso_date(e->first_sec, day);
-	e->running = export_settled_balance(e) - e->sum;
+	e->running = export_opening(e);
 	sb_addf(e->out, "%s * opening balance\n", day);
 	ledger_asset(e, e->out);
 	sb_adds(e->out, "  ");
@@ -67,13 +68,14 @@ void ledger_begin(struct export *e)
 	sb_adds(e->out, "\n    equity:opening balances\n\n");
 }
 
-/* Writes the held transaction; with its day over, its last posting asserts the total. */
+/* Writes the held transaction; with its day over, its last posting asserts the total
+ * (not in a pot's journal: its total is only whole read with the account's). */
 static void ledger_flush(struct export *e, bool day_over)
 {
 	if (!e->held.len)
 		return;
 	sb_add(e->out, e->held.buf, e->held.len);
-	if (day_over) {
+	if (day_over && !e->pot_name) {
 		sb_adds(e->out, " = ");
 		ledger_amount(e->running, e->currency, e->out);
 	}
@@ -88,6 +90,10 @@ void ledger_row(struct export *e, const struct tx_row *r)
 	ledger_flush(e, strcmp(day, e->day) != 0);
 	memcpy(e->day, day, sizeof day);
 	e->running += r->amount;
+	if (export_booked_elsewhere(e, r)) {
+		sb_addf(e->out, "; %s transfer with the account, booked in its journal: %s\n\n", day, r->id);
+		return;
+	}
 
 	struct strbuf *h = &e->held, tmp = STRBUF_INIT;
 	bool pot;
@@ -104,7 +110,14 @@ void ledger_row(struct export *e, const struct tx_row *r)
 	}
 	sb_reset(&tmp);
 	export_counter_name(e, r, &pot, &tmp);
-	sb_adds(h, pot ? "    assets:monzo:pots:" : r->amount > 0 ? "    income:" : "    expenses:");
+	if (pot && e->pot_name) {
+		/* In a pot's own journal, a transfer its account's journal does not have. */
+		sb_reset(&tmp);
+		sb_adds(&tmp, "transfers");
+		sb_adds(h, "    equity:");
+	} else {
+		sb_adds(h, pot ? "    assets:monzo:pots:" : r->amount > 0 ? "    income:" : "    expenses:");
+	}
 	size_t before = h->len;
 	ledger_text(sb_str(&tmp), LEDGER_ACCOUNT, h);
 	if (h->len == before)

@@ -74,6 +74,10 @@ static int view_stats(void *ctx, const struct tx_row *r)
 		e->pending += r->amount;
 	if (!view_wants(p->kind, r))
 		return 0;
+	if (export_booked_elsewhere(e, r)) {
+		e->elsewhere_sum += r->amount;
+		return 0;
+	}
 	if (!e->count++)
 		e->first_sec = r->created.sec;
 	e->last_sec = r->created.sec;
@@ -100,6 +104,22 @@ static int view_export_row(void *ctx, const struct tx_row *r)
 	return 0;
 }
 
+/* The account's settled transfers with the pot: its journal books them, so the pot's
+ * does not (matched by instant and amount, as both sides of a transfer have them). */
+static int view_transfer_row(void *ctx, const struct tx_row *r)
+{
+	struct view_pass *p = ctx;
+	struct export *e = p->ex;
+	if (!r->settled || r->declined || strcmp(r->scheme, "uk_retail_pot") || strcmp(r->pot_id, p->in->pot_id))
+		return 0;
+	struct export_transfer *grown = realloc(e->elsewhere, (e->nelsewhere + 1) * sizeof *grown);
+	if (!grown)
+		return -1;
+	e->elsewhere = grown;
+	grown[e->nelsewhere++] = (struct export_transfer){ r->created.sec, r->created.nsec, -r->amount };
+	return 0;
+}
+
 static int view_export(enum view_kind kind, const struct view_input *in, struct strbuf *out)
 {
 	struct export e = {
@@ -111,12 +131,21 @@ static int view_export(enum view_kind kind, const struct view_input *in, struct 
 		.currency = json_str(in->account, "currency", "GBP"),
 		.have_balance = in->have_balance,
 		.balance = in->balance,
+		.pot_name = in->pot_name,
 	};
 	struct view_pass p = { .kind = kind, .in = in, .out = out, .ex = &e };
-	/* Journals open with a balance and its date, so they need the totals first. */
-	if ((kind == VIEW_JOURNAL || kind == VIEW_BEANCOUNT) &&
-	    store_each_transaction(in->store, in->account_id, INT64_MIN, INT64_MAX, false, view_stats, &p) < 0)
+	bool journal = kind == VIEW_JOURNAL || kind == VIEW_BEANCOUNT;
+	if (journal && in->pot_of && in->pot_id &&
+	    store_each_transaction(in->store, in->pot_of, INT64_MIN, INT64_MAX, false, view_transfer_row, &p) < 0) {
+		free(e.elsewhere);
 		return -1;
+	}
+	/* Journals open with a balance and its date, so they need the totals first. */
+	if (journal &&
+	    store_each_transaction(in->store, in->account_id, INT64_MIN, INT64_MAX, false, view_stats, &p) < 0) {
+		free(e.elsewhere);
+		return -1;
+	}
 	switch (kind) {
 	case VIEW_TSV: tsv_header(out); break;
 	case VIEW_OFX: ofx_begin(&e); break;
@@ -132,6 +161,7 @@ static int view_export(enum view_kind kind, const struct view_input *in, struct 
 	case VIEW_BEANCOUNT: beancount_end(&e); break;
 	default: break;
 	}
+	free(e.elsewhere);
 	return rc < 0 ? -1 : 0;
 }
 

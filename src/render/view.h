@@ -37,6 +37,10 @@ struct view_input {
 	const char *month;      /* "YYYY-MM" for the month views */
 	const cJSON *account;   /* the account object (bank details, currency), or NULL */
 	const char *link_name;  /* its friendly name, else its id */
+	const char *pot_name;   /* a pot's own account: the pot's name (journals book it as
+				 * assets:monzo:pots:NAME); NULL for an account */
+	const char *pot_of;     /* ... the account the pot belongs to, and the pot */
+	const char *pot_id;
 	/* Called between rows with what out holds; it may take the bytes away (a large
 	 * file goes on into a memory file).  NULL: out holds the whole file. */
 	void (*flush)(void *ctx, struct strbuf *out);

@@ -31,6 +31,7 @@ enum store_stmt {
 	ST_EACH_JSON,
 	ST_SUM,
 	ST_CREATED,
+	ST_POT_ACCOUNTS,
 	ST_RES_PUT,
 	ST_RES_GET,
 	ST_FILE_GET,
@@ -83,6 +84,10 @@ static const char *const store_sql[ST_COUNT_STMTS] = {
 				      " FROM transactions t" STORE_EACH_WHERE,
 	[ST_SUM] = "SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE account_id = ?1 AND declined = 0"
 		   " AND created_sec >= ?2 AND created_sec < ?3",
+	[ST_POT_ACCOUNTS] = "SELECT DISTINCT t.pot_id, json_extract(j.json, '$.metadata.pot_account_id')"
+			    " FROM transactions t JOIN transaction_json j ON j.id = t.id"
+			    " WHERE t.account_id = ?1 AND t.pot_id != ''"
+			    " AND json_extract(j.json, '$.metadata.pot_account_id') != '' ORDER BY 1",
 	[ST_CREATED] = "SELECT created_sec FROM transactions WHERE account_id = ?1 AND created_sec >= ?2"
 		       " ORDER BY created_sec LIMIT 1",
 	[ST_RES_PUT] = "INSERT OR REPLACE INTO resources (key, raw, fetched_sec, fetched_nsec, changed_sec,"
@@ -516,6 +521,25 @@ int store_sum_amounts(struct store *s, const char *account, int64_t from, int64_
 	*sum = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	sqlite3_reset(q);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_pot_accounts(struct store *s, const char *account, store_pot_fn fn, void *ctx)
+{
+	sqlite3_stmt *q = store_stmt(s, ST_POT_ACCOUNTS);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *pot = (const char *)sqlite3_column_text(q, 0);
+		const char *acc = (const char *)sqlite3_column_text(q, 1);
+		if (pot && acc && fn(ctx, pot, acc)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int store_first_created(struct store *s, const char *account, int64_t from, int64_t *sec, bool *found)

@@ -97,6 +97,10 @@ int store_each_transaction(struct store *s, const char *account, int64_t from, i
 			   store_tx_fn fn, void *ctx);
 /* Sum of the non-declined amounts of an account created in [from, to). */
 int store_sum_amounts(struct store *s, const char *account, int64_t from, int64_t to, int64_t *sum);
+/* Calls fn with each (pot id, pot account id) the account's pot transfers name in
+ * metadata.pot_account_id: a pot's own account is known only from them. */
+typedef int (*store_pot_fn)(void *ctx, const char *pot_id, const char *pot_account_id);
+int store_pot_accounts(struct store *s, const char *account, store_pot_fn fn, void *ctx);
 /* The first created second of an account at or after from; *found false for none.  A
  * walk over months jumps from one to the next in an index lookup each. */
 int store_first_created(struct store *s, const char *account, int64_t from, int64_t *sec, bool *found);

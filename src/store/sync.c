@@ -21,6 +21,8 @@
  * a clock two months slow still syncs. */
 #define SYNC_CLOCK_STEPS 6
 
+const struct sync_balance sync_no_balance = { NULL, { 0, 0 } };
+
 void sync_result_release(struct sync_result *res)
 {
 	free(res->balance_json);
@@ -71,6 +73,12 @@ static int sync_balance(struct sync_run *r, struct sync_pass *p, const struct sy
 {
 	free(r->res->balance_json);
 	r->res->balance_json = NULL;
+	if (given == &sync_no_balance) {
+		/* A pot's own account has no /balance: its balance is the pot's. */
+		p->asked = timefmt_now();
+		r->res->balance_fetched = false;
+		return 0;
+	}
 	if (given) {
 		r->res->balance_json = strdup(given->json);
 		p->asked = given->asked_at;
@@ -384,6 +392,8 @@ int sync_account(struct monzo *api, struct store *st, const char *account, bool 
 	struct instant asked;
 	int64_t newest_change;
 	int rc = sync_one_pass(&r, want_full, balance, &asked, &newest_change);
+	if (balance == &sync_no_balance)
+		newest_change = INT64_MIN;   /* no balance to keep in step with */
 	/* The balance was asked for before the pages, so the rows can only be ahead of it:
 	 * by a transaction this pass stored as new or changed that was created or updated
 	 * after it (give or take the clocks).  Then ask again, and re-read the window

@@ -29,6 +29,9 @@ struct sync_balance {
 	struct instant asked_at;
 };
 
+/* For an account without /balance (a pot's own account): pass &sync_no_balance. */
+extern const struct sync_balance sync_no_balance;
+
 /* 0, or a negative errno with err filled; on failure nothing is written.  full: ask
  * for all history even when the store knows the account (a new login's window).
  * balance: a /balance reply fetched moments ago, taken as this sync's balance instead

@@ -1,5 +1,7 @@
 /* Unit tests of links: the friendly names: open accounts only, by type, "-2" for the
  * second of a type, none for types without a friendly name. */
+#include <string.h>
+
 #include "check.h"
 #include "links.h"
 
@@ -14,7 +16,7 @@ int main(void)
 			       "{\"id\":\"a5\",\"type\":\"uk_business\",\"closed\":false},"
 			       "{\"id\":\"a6\",\"type\":\"uk_monzo_flex\",\"closed\":false},"
 			       "{\"id\":\"a7\",\"type\":\"uk_business\",\"closed\":false}]}");
-	char names[8][32];
+	char names[8][LINKS_NAME_MAX];
 	links_names(j, names, 8);
 	CHECK_STR(names[0], "");
 	CHECK_STR(names[1], "current");
@@ -24,6 +26,29 @@ int main(void)
 	CHECK_STR(names[5], "business-2");
 	CHECK_STR(names[6], "");
 	CHECK_STR(names[7], "business-3");
+	cJSON_Delete(j);
+
+	/* Pots: live ones keep the plain name, a deleted namesake gets -2; no slashes,
+	 * control characters or leading dots; a cut never splits a character. */
+	j = cJSON_Parse("{\"pots\":["
+			"{\"id\":\"p0\",\"name\":\"Holiday\",\"deleted\":true},"
+			"{\"id\":\"p1\",\"name\":\"Holiday\",\"deleted\":false},"
+			"{\"id\":\"p2\",\"name\":\"../etc/passwd\",\"deleted\":false},"
+			"{\"id\":\"p3\",\"name\":\"  Tab\\there  \",\"deleted\":false},"
+			"{\"id\":\"p4\",\"name\":\"\",\"deleted\":false},"
+			"{\"id\":\"p5\",\"name\":\"\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+			"\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+			"\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+			"\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+			"\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\"}]}");
+	char pots[6][LINKS_NAME_MAX];
+	links_pot_names(j, pots, 6);
+	CHECK_STR(pots[0], "Holiday-2");
+	CHECK_STR(pots[1], "Holiday");
+	CHECK_STR(pots[2], "_.-etc-passwd");
+	CHECK_STR(pots[3], "Tab here");
+	CHECK_STR(pots[4], "");
+	CHECK(strlen(pots[5]) % 2 == 0 && strlen(pots[5]) < LINKS_NAME_MAX);
 	cJSON_Delete(j);
 	return CHECK_DONE();
 }
