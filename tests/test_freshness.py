@@ -76,8 +76,10 @@ def test_cold_traversal_makes_the_minimum_requests_and_a_warm_one_none(bank, mou
     counts = {k: v for k, v in bank.counts.items() if v}
     # whoami: the one check at mount time, reused for whoami.json.  Per account: pots,
     # one balance (the sync's serves balance.json too), and the pages of one full sync
-    # (100 a page, until a short one).
-    pages = sum(len(bank.transactions[a["id"]]) // 100 + 1 for a in bank.accounts)
+    # (100 a page, until a short one); per pot with an account of its own, the pages of
+    # its sync (no balance: the pot's is in pots.json).
+    synced = [a["id"] for a in bank.accounts] + list(bank.pot_accounts.values())
+    pages = sum(len(bank.transactions[acc]) // 100 + 1 for acc in synced)
     assert counts == {"whoami": 1, "accounts": 1, "balance": n, "pots": n, "transactions": pages}
     subprocess.run(["find", str(mnt), "-type", "f", "-exec", "cat", "{}", "+"], check=True,
                    stdout=subprocess.DEVNULL)

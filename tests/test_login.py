@@ -73,6 +73,14 @@ def test_full_login_saves_tokens_and_the_whole_history(bank, env, mounter):
     for acc in bank.accounts:
         got = json.loads((mnt / "accounts" / acc["id"] / "transactions.json").read_bytes())["transactions"]
         assert got == bank.transactions[acc["id"]]
+    # ... and every pot's own account, named by the accounts' transfers.
+    assert bank.pot_accounts
+    for pot_id, pot_acc in bank.pot_accounts.items():
+        pot = bank.pot(pot_id)
+        got = json.loads((mnt / "accounts" / pot["current_account_id"] / "pots" / pot_id /
+                          "transactions.json").read_bytes())["transactions"]
+        assert got == bank.transactions[pot_acc]
+        assert pot_acc in err  # shown as it is captured
     # ... and so does a live one, with the saved login.
     live = mounter(name="live").path
     assert json.loads((live / "whoami.json").read_bytes())["user_id"] == bank.user_id

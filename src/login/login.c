@@ -340,6 +340,25 @@ static int login_capture_one(struct login_capture *cap, const char *account, con
 	return rc;
 }
 
+/* The account's pot list, kept as a mount keeps it, so a pot's files work offline. */
+static void login_keep_pots(struct login_capture *cap, const char *account)
+{
+	char *q = monzo_escape(account);
+	struct strbuf path = STRBUF_INIT, name = STRBUF_INIT;
+	sb_addf(&path, "/pots?current_account_id=%s", q ? q : "");
+	sb_addf(&name, "pots/%s", account);
+	struct monzo_reply reply;
+	monzo_reply_init(&reply);
+	if (q && monzo_get(cap->api, path.buf, &reply) == 0) {
+		struct instant now = timefmt_now();
+		store_put_resource(cap->st, name.buf, reply.body.buf, reply.body.len, now, now);
+	}
+	monzo_reply_release(&reply);
+	sb_release(&path);
+	sb_release(&name);
+	free(q);
+}
+
 /* Collects "POT\0ACCOUNT\0" pairs: the store is read to the end before syncs write. */
 static int login_pot_pair(void *ctx, const char *pot, const char *pot_account)
 {
@@ -392,9 +411,11 @@ static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 			continue;
 		char label[160];
 		snprintf(label, sizeof label, "%s (%s)", id->valuestring, cJSON_IsString(type) ? type->valuestring : "?");
-		if (login_capture_one(&cap, id->valuestring, label, NULL) == 0)
-			/* Its pots' own accounts, as its transfers name them. */
+		if (login_capture_one(&cap, id->valuestring, label, NULL) == 0) {
+			/* Its pots, and their own accounts as its transfers name them. */
+			login_keep_pots(&cap, id->valuestring);
 			login_capture_pots(&cap, id->valuestring);
+		}
 	}
 	int failures = cap.failures;
 	int64_t total = cap.total;
