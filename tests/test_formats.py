@@ -576,14 +576,21 @@ def test_root_tsv_is_every_account_in_accounts_json_order(bank, fmnt):
     assert sorted(order) == sorted(account_ids(bank))
     root = assert_stable(fmnt / "transactions.tsv")
     header = ("\t".join(TSV_HEADER) + "\n").encode()
-    bodies = []
+    bodies, want = [], []
     for acc in order:
-        data = (account_dir(fmnt, acc) / "transactions.tsv").read_bytes()
-        assert data.startswith(header), acc
-        bodies.append(data[len(header):])
+        # The account's rows, then those of each of its pots' own accounts (by pot id).
+        pots = sorted(p for p in bank.pot_accounts if bank.pot(p)["current_account_id"] == acc)
+        dirs = [account_dir(fmnt, acc)] + [account_dir(fmnt, acc) / "pots" / p for p in pots]
+        for d in dirs:
+            data = (d / "transactions.tsv").read_bytes()
+            assert data.startswith(header), d
+            bodies.append(data[len(header):])
+        want += [tsv_row(E.Expected(bank, acc), t) for t in E.Expected(bank, acc).txs]
+        for p in pots:
+            x = E.Expected(bank, bank.pot_accounts[p], pot=bank.pot(p))
+            want += [tsv_row(x, t) for t in x.txs]
     assert root == header + b"".join(bodies), \
-        "MOUNT/transactions.tsv is not the header plus each account's rows in accounts.json order"
-    want = [tsv_row(E.Expected(bank, acc), t) for acc in order for t in E.Expected(bank, acc).txs]
+        "MOUNT/transactions.tsv is not the header plus each account's rows (then its pots') in accounts.json order"
     assert_tsv_rows(read_tsv(fmnt / "transactions.tsv"), want, "transactions.tsv")
 
 
@@ -608,6 +615,8 @@ def test_awk_sums_the_settled_amounts(bank, fmnt):
         assert fields and set(fields) == {"14"}, f"{acc}: awk sees NF {sorted(set(fields))}"
         assert len(fields) == len(exp.txs) + 1, f"{acc}: awk sees {len(fields)} lines"
         total += exp.settled_total()
+    for pot_id, pot_acc in bank.pot_accounts.items():  # the pots' own accounts are in it too
+        total += E.Expected(bank, pot_acc, pot=bank.pot(pot_id)).settled_total()
     root = fmnt / "transactions.tsv"
     assert int(awk(AWK_SETTLED, root)) == total
     fields = awk(AWK_FIELDS, root).split()
