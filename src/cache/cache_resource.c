@@ -265,10 +265,10 @@ static void cache_load_once(struct cache *c, struct res_entry *e)
 	pthread_cond_broadcast(&c->flight_done);
 }
 
-/* Publishes a reply fetched on another resource's behalf (the balance a sync took) as
- * if fetched for this one, unless this one's own fetch is under way. */
-static void cache_offer(struct cache *c, enum res_kind kind, const char *account, const char *raw, size_t len,
-			struct instant asked)
+/* Publishes a reply fetched outside cache_resource as this mount's fetch of it, asked
+ * for at asked; unless_fetching: not while a fetch of its own is under way. */
+static void cache_publish_reply(struct cache *c, enum res_kind kind, const char *account, const char *raw,
+				size_t len, struct instant asked, bool unless_fetching)
 {
 	struct res_value *v = cache_value_new(kind, account, raw, len, NULL);
 	if (!v)
@@ -276,7 +276,7 @@ static void cache_offer(struct cache *c, enum res_kind kind, const char *account
 	pthread_mutex_lock(&c->lock);
 	struct res_entry *e = cache_res_entry(c, kind, account);
 	cache_load_once(c, e);
-	if (e->fetching) {
+	if (unless_fetching && e->fetching) {
 		pthread_mutex_unlock(&c->lock);
 		res_value_free(v);
 		return;
@@ -290,6 +290,13 @@ static void cache_offer(struct cache *c, enum res_kind kind, const char *account
 	res_value_put(kept);
 	if (changed)
 		cache_invalidate_users(c, kind, account);
+}
+
+/* A reply fetched on another resource's behalf (the balance a sync took). */
+static void cache_offer(struct cache *c, enum res_kind kind, const char *account, const char *raw, size_t len,
+			struct instant asked)
+{
+	cache_publish_reply(c, kind, account, raw, len, asked, true);
 }
 
 /* Under c->lock: the reply (malloc'd) of a resource this mount fetched within its
@@ -306,18 +313,7 @@ static bool cache_fresh_reply(struct cache *c, enum res_kind kind, const char *a
 
 void cache_seed(struct cache *c, enum res_kind kind, const char *account, const char *raw, size_t len)
 {
-	struct res_value *v = cache_value_new(kind, account, raw, len, NULL);
-	if (!v)
-		return;
-	pthread_mutex_lock(&c->lock);
-	struct res_entry *e = cache_res_entry(c, kind, account);
-	cache_load_once(c, e);
-	struct instant now = timefmt_now();
-	cache_publish(c, e, v, now, now);
-	struct res_value *kept = res_value_take(e->value);
-	pthread_mutex_unlock(&c->lock);
-	cache_keep(c, e, kept);
-	res_value_put(kept);
+	cache_publish_reply(c, kind, account, raw, len, timefmt_now(), false);
 }
 
 int cache_resource(struct cache *c, enum res_kind kind, const char *account, struct res_value **out)

@@ -148,9 +148,13 @@ static int tree_each_account(struct tree *t, struct instant *mtime, tree_account
 	return rc;
 }
 
+/* Finding a name among (id, link name) pairs: the id is a directory (dir), the link
+ * name a link; either way the id goes into what (the node's account or pot). */
 struct tree_find {
 	const char *name;
 	struct node *out;
+	enum dir_kind dir;
+	char *what;
 	bool found;
 };
 
@@ -159,13 +163,13 @@ static int tree_find_cb(void *ctx, const char *id, const char *link)
 	struct tree_find *f = ctx;
 	if (!strcmp(f->name, id)) {
 		f->out->type = NODE_DIR;
-		f->out->dir = DIR_ACCOUNT;
+		f->out->dir = f->dir;
 	} else if (*link && !strcmp(f->name, link)) {
 		f->out->type = NODE_LINK;
 	} else {
 		return 0;
 	}
-	snprintf(f->out->account, sizeof f->out->account, "%s", id);
+	snprintf(f->what, 64, "%s", id);
 	f->found = true;
 	return 1;
 }
@@ -177,7 +181,7 @@ static int tree_find_account(struct tree *t, const char *name, size_t len, struc
 		return -ENOENT;
 	memcpy(buf, name, len);
 	buf[len] = '\0';
-	struct tree_find f = { buf, out, false };
+	struct tree_find f = { buf, out, DIR_ACCOUNT, out->account, false };
 	int rc = tree_each_account(t, &out->mtime, tree_find_cb, &f);
 	if (rc)
 		return rc;
@@ -220,22 +224,6 @@ static int tree_each_pot(struct tree *t, const char *account, struct instant *mt
 	return rc > 0 ? 0 : rc;
 }
 
-static int tree_find_pot_cb(void *ctx, const char *id, const char *link)
-{
-	struct tree_find *f = ctx;
-	if (!strcmp(f->name, id)) {
-		f->out->type = NODE_DIR;
-		f->out->dir = DIR_POT;
-	} else if (*link && !strcmp(f->name, link)) {
-		f->out->type = NODE_LINK;
-	} else {
-		return 0;
-	}
-	snprintf(f->out->pot, sizeof f->out->pot, "%s", id);
-	f->found = true;
-	return 1;
-}
-
 /* rest: what follows "accounts/ACC/pots/". */
 static int tree_pots_lookup(struct tree *t, const char *rest, struct node *out)
 {
@@ -246,8 +234,8 @@ static int tree_pots_lookup(struct tree *t, const char *rest, struct node *out)
 		return -ENOENT;
 	memcpy(name, rest, len);
 	name[len] = '\0';
-	struct tree_find f = { name, out, false };
-	int rc = tree_each_pot(t, out->account, &out->mtime, tree_find_pot_cb, &f);
+	struct tree_find f = { name, out, DIR_POT, out->pot, false };
+	int rc = tree_each_pot(t, out->account, &out->mtime, tree_find_cb, &f);
 	if (rc || !f.found)
 		return rc ? rc : -ENOENT;
 	if (!slash)
@@ -316,18 +304,21 @@ int tree_lookup(struct tree *t, const char *path, struct node *out)
 	return tree_match_file(tree_account_files, TREE_COUNT(tree_account_files), rest, out);
 }
 
+/* Listing (id, link name) pairs: links first, then a directory per id; proto is the
+ * node they share (its dir kind, the account of pots), and pot says where the id goes. */
 struct tree_list_ctx {
 	tree_fill_fn fill;
 	void *ctx;
-	struct instant mtime;
+	struct node proto;
+	bool pot;
 	bool links;
 };
 
 static int tree_list_cb(void *ctx, const char *id, const char *link)
 {
 	struct tree_list_ctx *l = ctx;
-	struct node n = { .mtime = l->mtime };
-	snprintf(n.account, sizeof n.account, "%s", id);
+	struct node n = l->proto;
+	snprintf(l->pot ? n.pot : n.account, sizeof n.account, "%s", id);
 	if (l->links) {
 		if (!*link)
 			return 0;
@@ -335,7 +326,6 @@ static int tree_list_cb(void *ctx, const char *id, const char *link)
 		return l->fill(l->ctx, link, &n);
 	}
 	n.type = NODE_DIR;
-	n.dir = DIR_ACCOUNT;
 	return l->fill(l->ctx, id, &n);
 }
 
@@ -366,37 +356,14 @@ static int tree_list_pot_files(const struct node *dir, size_t count, tree_fill_f
 	return 0;
 }
 
-struct tree_pot_list {
-	tree_fill_fn fill;
-	void *ctx;
-	const struct node *dir;
-	bool links;
-};
-
-static int tree_list_pot_cb(void *ctx, const char *id, const char *link)
-{
-	struct tree_pot_list *l = ctx;
-	struct node n = { .mtime = l->dir->mtime };
-	snprintf(n.account, sizeof n.account, "%s", l->dir->account);
-	snprintf(n.pot, sizeof n.pot, "%s", id);
-	if (l->links) {
-		if (!*link)
-			return 0;
-		n.type = NODE_LINK;
-		return l->fill(l->ctx, link, &n);
-	}
-	n.type = NODE_DIR;
-	n.dir = DIR_POT;
-	return l->fill(l->ctx, id, &n);
-}
-
 /* Links by name first, then a directory per pot, deleted ones too. */
 static int tree_list_pots(struct tree *t, const struct node *dir, tree_fill_fn fill, void *ctx)
 {
-	struct tree_pot_list l = { fill, ctx, dir, true };
-	int rc = tree_each_pot(t, dir->account, NULL, tree_list_pot_cb, &l);
+	struct tree_list_ctx l = { fill, ctx, { .dir = DIR_POT, .mtime = dir->mtime }, true, true };
+	snprintf(l.proto.account, sizeof l.proto.account, "%s", dir->account);
+	int rc = tree_each_pot(t, dir->account, NULL, tree_list_cb, &l);
 	l.links = false;
-	return rc ? rc : tree_each_pot(t, dir->account, NULL, tree_list_pot_cb, &l);
+	return rc ? rc : tree_each_pot(t, dir->account, NULL, tree_list_cb, &l);
 }
 
 int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *ctx)
@@ -413,12 +380,12 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 	}
 	case DIR_ACCOUNTS: {
 		/* Links first, then directories, from one copy of the list. */
-		struct tree_list_ctx l = { fill, ctx, { 0, 0 }, true };
+		struct tree_list_ctx l = { fill, ctx, { .dir = DIR_ACCOUNT }, false, true };
 		struct res_value *v;
 		int rc = cache_resource(t->cache, RES_ACCOUNTS, NULL, &v);
 		if (rc)
 			return rc;
-		l.mtime = v->changed_at;
+		l.proto.mtime = v->changed_at;
 		if (!(rc = tree_walk_accounts(v, tree_list_cb, &l))) {
 			l.links = false;
 			rc = tree_walk_accounts(v, tree_list_cb, &l);

@@ -36,18 +36,25 @@ static bool jsonspan_word_special(uint64_t w)
 	return (zero_q | zero_s | control) != 0;
 }
 
+/* Past the run of plain string bytes at p, a word at a time (to within a word of the
+ * first byte a string scan must look at). */
+static const char *jsonspan_plain(const char *p, const char *end)
+{
+	while (end - p >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		if (jsonspan_word_special(w))
+			break;
+		p += 8;
+	}
+	return p;
+}
+
 /* p at the opening quote; the end after the closing one, or NULL. */
 static const char *jsonspan_string_end(const char *p, const char *end)
 {
 	for (p++; p < end; p++) {
-		while (end - p >= 8) {
-			uint64_t w;
-			memcpy(&w, p, 8);
-			if (jsonspan_word_special(w))
-				break;
-			p += 8;
-		}
-		if (p >= end)
+		if ((p = jsonspan_plain(p, end)) >= end)
 			break;
 		unsigned char c = (unsigned char)*p;
 		if (c == '"')
@@ -158,14 +165,7 @@ const char *jsonspan_value_end(const char *p, const char *end)
 static const char *jsonspan_string_skip(const char *p, const char *end)
 {
 	for (p++; p < end; p++) {
-		while (end - p >= 8) {
-			uint64_t w;
-			memcpy(&w, p, 8);
-			if (jsonspan_word_special(w))
-				break;
-			p += 8;
-		}
-		if (p >= end)
+		if ((p = jsonspan_plain(p, end)) >= end)
 			break;
 		if (*p == '\\')
 			p++;
