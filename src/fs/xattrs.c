@@ -1,0 +1,84 @@
+/* xattrs: every value comes from the inode (its version's mtime, its file id) and the
+ * cache's record of where that version came from; nothing is fetched, so the kernel's
+ * frequent questions (security.capability, security.selinux) cost a string compare. */
+#include "xattrs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define XATTRS_PREFIX "user.monzo."
+
+enum { XATTR_FETCHED, XATTR_CHANGED, XATTR_SOURCE, XATTR_ACCOUNT, XATTR_COUNT };
+
+static const char *const xattrs_names[XATTR_COUNT] = {
+	[XATTR_FETCHED] = XATTRS_PREFIX "fetched_at",
+	[XATTR_CHANGED] = XATTRS_PREFIX "changed_at",
+	[XATTR_SOURCE] = XATTRS_PREFIX "source",
+	[XATTR_ACCOUNT] = XATTRS_PREFIX "account_id",
+};
+
+struct xattrs_values {
+	bool have[XATTR_COUNT];
+	char value[XATTR_COUNT][sizeof((struct cache_origin *)0)->source];
+};
+
+/* A directory's account, from its path alone ("/accounts/ID" and below): looking it
+ * up would ask the cache for the accounts list, which may be due for a fetch. */
+static void xattrs_dir_account(const char *path, char *out, size_t size)
+{
+	static const char prefix[] = "/accounts/";
+	if (strncmp(path, prefix, sizeof prefix - 1))
+		return;
+	const char *id = path + sizeof prefix - 1;
+	int len = (int)strcspn(id, "/");
+	if (len)
+		snprintf(out, size, "%.*s", len, id);
+}
+
+static void xattrs_of(struct cache *c, const struct inode *i, struct xattrs_values *v)
+{
+	memset(v, 0, sizeof *v);
+	char *account = v->value[XATTR_ACCOUNT];
+	if (i->type == NODE_FILE) {
+		struct cache_origin o;
+		if (cache_file_origin(c, &i->id, i->snap, &o) == 0) {
+			timefmt_utc_z(o.fetched_at.sec, v->value[XATTR_FETCHED]);
+			snprintf(v->value[XATTR_SOURCE], sizeof v->value[XATTR_SOURCE], "%s", o.source);
+			v->have[XATTR_FETCHED] = true;
+			v->have[XATTR_SOURCE] = o.source[0] != '\0';
+		}
+		timefmt_utc_z(i->snap->mtime.sec, v->value[XATTR_CHANGED]);
+		v->have[XATTR_CHANGED] = true;
+		snprintf(account, sizeof v->value[XATTR_ACCOUNT], "%s", i->id.account);
+	} else if (i->type == NODE_DIR) {
+		xattrs_dir_account(i->path, account, sizeof v->value[XATTR_ACCOUNT]);
+	}
+	v->have[XATTR_ACCOUNT] = account[0] != '\0';
+}
+
+void xattrs_list(struct cache *c, const struct inode *i, struct strbuf *out)
+{
+	struct xattrs_values v;
+	xattrs_of(c, i, &v);
+	for (int k = 0; k < XATTR_COUNT; k++)
+		if (v.have[k])
+			sb_add(out, xattrs_names[k], strlen(xattrs_names[k]) + 1);
+}
+
+int xattrs_get(struct cache *c, const struct inode *i, const char *name, struct strbuf *out)
+{
+	if (strncmp(name, XATTRS_PREFIX, sizeof XATTRS_PREFIX - 1))
+		return -ENODATA;
+	int k = 0;
+	while (k < XATTR_COUNT && strcmp(name, xattrs_names[k]))
+		k++;
+	if (k == XATTR_COUNT)
+		return -ENODATA;
+	struct xattrs_values v;
+	xattrs_of(c, i, &v);
+	if (!v.have[k])
+		return -ENODATA;
+	sb_adds(out, v.value[k]);
+	return 0;
+}
