@@ -9,18 +9,18 @@
 
 #define XATTRS_PREFIX "user.monzo."
 
-enum { XATTR_FETCHED, XATTR_CHANGED, XATTR_SOURCE, XATTR_ACCOUNT, XATTR_COUNT };
+enum { XATTRS_FETCHED, XATTRS_CHANGED, XATTRS_SOURCE, XATTRS_ACCOUNT, XATTRS_COUNT };
 
-static const char *const xattrs_names[XATTR_COUNT] = {
-	[XATTR_FETCHED] = XATTRS_PREFIX "fetched_at",
-	[XATTR_CHANGED] = XATTRS_PREFIX "changed_at",
-	[XATTR_SOURCE] = XATTRS_PREFIX "source",
-	[XATTR_ACCOUNT] = XATTRS_PREFIX "account_id",
+static const char *const xattrs_names[XATTRS_COUNT] = {
+	[XATTRS_FETCHED] = XATTRS_PREFIX "fetched_at",
+	[XATTRS_CHANGED] = XATTRS_PREFIX "changed_at",
+	[XATTRS_SOURCE] = XATTRS_PREFIX "source",
+	[XATTRS_ACCOUNT] = XATTRS_PREFIX "account_id",
 };
 
 struct xattrs_values {
-	bool have[XATTR_COUNT];
-	char value[XATTR_COUNT][sizeof((struct cache_origin *)0)->source];
+	bool have[XATTRS_COUNT];
+	char value[XATTRS_COUNT][sizeof((struct cache_origin *)0)->source];
 };
 
 /* A directory's account, from its path alone ("/accounts/ID" and below): looking it
@@ -39,29 +39,29 @@ static void xattrs_dir_account(const char *path, char *out, size_t size)
 static void xattrs_of(struct cache *c, const struct inode *i, struct xattrs_values *v)
 {
 	memset(v, 0, sizeof *v);
-	char *account = v->value[XATTR_ACCOUNT];
+	char *account = v->value[XATTRS_ACCOUNT];
 	if (i->type == NODE_FILE) {
 		struct cache_origin o;
 		if (cache_file_origin(c, &i->id, i->snap, &o) == 0) {
-			timefmt_utc_z(o.fetched_at.sec, v->value[XATTR_FETCHED]);
-			snprintf(v->value[XATTR_SOURCE], sizeof v->value[XATTR_SOURCE], "%s", o.source);
-			v->have[XATTR_FETCHED] = true;
-			v->have[XATTR_SOURCE] = o.source[0] != '\0';
+			timefmt_utc_z(o.fetched_at.sec, v->value[XATTRS_FETCHED]);
+			snprintf(v->value[XATTRS_SOURCE], sizeof v->value[XATTRS_SOURCE], "%s", o.source);
+			v->have[XATTRS_FETCHED] = true;
+			v->have[XATTRS_SOURCE] = o.source[0] != '\0';
 		}
-		timefmt_utc_z(i->snap->mtime.sec, v->value[XATTR_CHANGED]);
-		v->have[XATTR_CHANGED] = true;
-		snprintf(account, sizeof v->value[XATTR_ACCOUNT], "%s", i->id.account);
+		timefmt_utc_z(i->snap->mtime.sec, v->value[XATTRS_CHANGED]);
+		v->have[XATTRS_CHANGED] = true;
+		snprintf(account, sizeof v->value[XATTRS_ACCOUNT], "%s", i->id.account);
 	} else if (i->type == NODE_DIR) {
-		xattrs_dir_account(i->path, account, sizeof v->value[XATTR_ACCOUNT]);
+		xattrs_dir_account(i->path, account, sizeof v->value[XATTRS_ACCOUNT]);
 	}
-	v->have[XATTR_ACCOUNT] = account[0] != '\0';
+	v->have[XATTRS_ACCOUNT] = account[0] != '\0';
 }
 
 void xattrs_list(struct cache *c, const struct inode *i, struct strbuf *out)
 {
 	struct xattrs_values v;
 	xattrs_of(c, i, &v);
-	for (int k = 0; k < XATTR_COUNT; k++)
+	for (int k = 0; k < XATTRS_COUNT; k++)
 		if (v.have[k])
 			sb_add(out, xattrs_names[k], strlen(xattrs_names[k]) + 1);
 }
@@ -71,9 +71,9 @@ int xattrs_get(struct cache *c, const struct inode *i, const char *name, struct 
 	if (strncmp(name, XATTRS_PREFIX, sizeof XATTRS_PREFIX - 1))
 		return -ENODATA;
 	int k = 0;
-	while (k < XATTR_COUNT && strcmp(name, xattrs_names[k]))
+	while (k < XATTRS_COUNT && strcmp(name, xattrs_names[k]))
 		k++;
-	if (k == XATTR_COUNT)
+	if (k == XATTRS_COUNT)
 		return -ENODATA;
 	struct xattrs_values v;
 	xattrs_of(c, i, &v);
