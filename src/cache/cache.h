@@ -61,6 +61,9 @@ struct snapshot {
 	size_t size;
 	struct instant mtime;
 	uint64_t digest;         /* of data: equal digests and sizes mean the same bytes */
+	/* The last fetch known to give these bytes: kept by the cache, under its lock,
+	 * while they are a file's current version (see cache_file_origin). */
+	struct instant fetched_at;
 };
 
 enum file_kind {
@@ -129,6 +132,17 @@ double cache_fresh_for(struct cache *c, enum res_kind kind, const char *account)
 struct snapshot *snapshot_new(char *data, int fd, size_t size, struct instant mtime, uint64_t digest);
 void snapshot_get(struct snapshot *s);
 void snapshot_put(struct snapshot *s);
+
+/* Where a version of a file came from, for its extended attributes. */
+struct cache_origin {
+	struct instant fetched_at;   /* the last fetch of what it is made from that gave these bytes */
+	char source[256];            /* the API path it is made from; "monzohfs" for .status.json */
+};
+/* The origin of version, a snapshot cache_file gave for id, from what the cache holds:
+ * never fetches nor waits for a fetch, so the kernel may ask as often as it likes.
+ * 0, or -ENODATA when id was never rendered. */
+int cache_file_origin(struct cache *c, const struct file_id *id, const struct snapshot *version,
+		      struct cache_origin *out);
 
 /* When the mount started: the mtime of directories that have no data of their own. */
 struct instant cache_started(const struct cache *c);

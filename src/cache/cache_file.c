@@ -188,6 +188,25 @@ static int cache_deps_get(struct cache *c, const struct file_id *id, struct cach
 	return 0;
 }
 
+/* What a file rendered from d is made from: its first resource, or for the root TSV
+ * every account's transactions (see file_origin). */
+static void cache_deps_origin(struct cache *c, const struct file_id *id, const struct cache_deps *d,
+			      struct file_origin *o)
+{
+	bool every = id->kind == FILE_ROOT_TSV;
+	/* A pot's transaction files come from its own account's sync. */
+	size_t main = 0;
+	if (id->pot[0] && id->kind != FILE_POT)
+		while (main + 1 < d->n && d->d[main].kind != RES_POT_TRANSACTIONS)
+			main++;
+	cache_origin_init(o, every ? RES_TRANSACTIONS : d->d[main].kind, every ? NULL : d->d[main].account, every);
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = every ? 0 : main; i < d->n && (every || i == main); i++)
+		if (d->d[i].kind == o->kind && d->d[i].v)
+			cache_origin_add(c, o, d->d[i].account, d->d[i].v);
+	pthread_mutex_unlock(&c->lock);
+}
+
 static uint64_t cache_deps_sig(const struct cache_deps *d)
 {
 	uint64_t h = 1469598103934665603ULL;
@@ -366,13 +385,21 @@ static int cache_render(struct cache *c, const struct file_id *id, const char *p
 	}
 }
 
-static struct file_entry *cache_file_entry(struct cache *c, const struct file_id *id)
+struct file_entry *cache_file_find(struct cache *c, const struct file_id *id)
 {
 	for (struct file_entry *f = c->files; f; f = f->next)
 		if (f->id.kind == id->kind && !strcmp(f->id.account, id->account) && !strcmp(f->id.pot, id->pot) &&
 		    !strcmp(f->id.month, id->month))
 			return f;
-	struct file_entry *f = calloc(1, sizeof *f);
+	return NULL;
+}
+
+static struct file_entry *cache_file_entry(struct cache *c, const struct file_id *id)
+{
+	struct file_entry *f = cache_file_find(c, id);
+	if (f)
+		return f;
+	f = calloc(1, sizeof *f);
 	f->id = *id;
 	f->next = c->files;
 	c->files = f;
@@ -422,6 +449,7 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 	struct cache_spill spill;
 	cache_spill_init(&spill);
 	struct cache_deps d = { NULL, 0, 0 };
+	struct file_origin origin = { 0 };
 	uint64_t sig = 0;
 	int rc = 0;
 
@@ -445,6 +473,7 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 			pthread_mutex_unlock(&c->lock);
 		}
 		sig = cache_deps_sig(&d);
+		cache_deps_origin(c, id, &d, &origin);
 		if (fresh_for) {
 			*fresh_for = CACHE_FOREVER;
 			for (size_t i = 0; i < d.n; i++) {
@@ -455,6 +484,8 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 		}
 		pthread_mutex_lock(&c->lock);
 		bool same = f->valid && f->sig == sig && cache_file_answer(c, f, snap);
+		if (same)
+			cache_origin_keep(f, &origin);
 		pthread_mutex_unlock(&c->lock);
 		if (!same)
 			rc = cache_render(c, id, pot_account, &d, &body, &spill);
@@ -513,6 +544,7 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 	}
 	if (id->kind == FILE_STATUS)
 		c->status_key = status_key;
+	cache_origin_keep(f, &origin);
 	cache_file_answer(c, f, snap);
 	cache_trim(c, f);
 	pthread_mutex_unlock(&c->lock);

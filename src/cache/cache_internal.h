@@ -34,6 +34,19 @@ struct file_meta {
 	struct instant mtime;
 };
 
+/* What a file's current version was made from, for its extended attributes: its
+ * primary resource (the first it is rendered from; for the root TSV every account's
+ * transactions), the sum of their generations then, and the latest fetch of them that
+ * gave what it was rendered from.  cache_origin.c owns it. */
+struct file_origin {
+	bool known;
+	bool every_account;
+	enum res_kind kind;
+	char account[64];         /* "" for whoami and accounts, and with every_account */
+	uint64_t gen;
+	struct instant fetched_at;
+};
+
 struct file_entry {
 	struct file_id id;
 	bool valid;               /* meta and sig describe a render */
@@ -41,6 +54,7 @@ struct file_entry {
 	uint64_t digest;
 	struct file_meta meta;
 	struct snapshot *snap;    /* its bytes, while kept */
+	struct file_origin origin;
 	uint64_t used;            /* for dropping the least recently used bytes */
 	char pot_account[64];     /* a pot's files: the pot's own account, once known */
 	struct file_entry *next;
@@ -89,9 +103,16 @@ void cache_store_put(struct cache *c, struct store *s);
 void res_value_free(struct res_value *v);
 struct res_value *res_value_take(struct res_value *v);
 
+/* cache_resource.c, under c->lock: a resource's entry, NULL when never asked for. */
+struct res_entry *cache_res_find(struct cache *c, enum res_kind kind, const char *account);
+/* The API path a resource is fetched from (a sync's first page, for transactions). */
+void cache_res_path(enum res_kind kind, const char *account, struct strbuf *out);
+
 /* cache_file.c: a file's path in the mount; whether it is rendered from a resource;
- * telling the kernel about every file rendered from one that changed. */
+ * telling the kernel about every file rendered from one that changed; a file's entry
+ * (under c->lock; NULL when never asked for). */
 void cache_file_path(const struct file_id *id, struct strbuf *out);
+struct file_entry *cache_file_find(struct cache *c, const struct file_id *id);
 bool cache_file_uses(const struct file_entry *f, enum res_kind kind, const char *account);
 void cache_invalidate_users(struct cache *c, enum res_kind kind, const char *account);
 
@@ -111,6 +132,12 @@ void cache_spill_flush(void *ctx, struct strbuf *out);
 int cache_spill_finish(struct cache_spill *s, struct strbuf *out, size_t *size, uint64_t *digest);
 void cache_spill_release(struct cache_spill *s);
 uint64_t cache_digest(const char *p, size_t n);
+
+/* cache_origin.c: building a file_origin from the values a render used (under
+ * c->lock), and keeping it with the version it describes once that is the answer. */
+void cache_origin_init(struct file_origin *o, enum res_kind kind, const char *account, bool every_account);
+void cache_origin_add(struct cache *c, struct file_origin *o, const char *account, const struct res_value *v);
+void cache_origin_keep(struct file_entry *f, const struct file_origin *o);
 
 /* cache_status.c: the bytes of .status.json as of now, and the key they depend on. */
 void cache_status_render(struct cache *c, struct strbuf *out);

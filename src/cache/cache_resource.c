@@ -56,14 +56,23 @@ static void cache_offer(struct cache *c, enum res_kind kind, const char *account
 			struct instant asked);
 static bool cache_fresh_reply(struct cache *c, enum res_kind kind, const char *account, struct sync_balance *out);
 
-/* Under c->lock. */
-static struct res_entry *cache_res_entry(struct cache *c, enum res_kind kind, const char *account)
+struct res_entry *cache_res_find(struct cache *c, enum res_kind kind, const char *account)
 {
 	const char *acc = account ? account : "";
 	for (struct res_entry *e = c->res; e; e = e->next)
 		if (e->kind == kind && !strcmp(e->account, acc))
 			return e;
-	struct res_entry *e = calloc(1, sizeof *e);
+	return NULL;
+}
+
+/* Under c->lock. */
+static struct res_entry *cache_res_entry(struct cache *c, enum res_kind kind, const char *account)
+{
+	const char *acc = account ? account : "";
+	struct res_entry *e = cache_res_find(c, kind, acc);
+	if (e)
+		return e;
+	e = calloc(1, sizeof *e);
 	e->kind = kind;
 	snprintf(e->account, sizeof e->account, "%s", acc);
 	snprintf(e->name, sizeof e->name, "%s%s%s", res_names[kind], *acc ? "/" : "", acc);
@@ -158,7 +167,7 @@ static struct res_value *cache_load(struct cache *c, enum res_kind kind, const c
 	return v;
 }
 
-static void cache_res_path(enum res_kind kind, const char *account, struct strbuf *out)
+void cache_res_path(enum res_kind kind, const char *account, struct strbuf *out)
 {
 	char *acc = monzo_escape(account ? account : "");
 	switch (kind) {
@@ -166,6 +175,8 @@ static void cache_res_path(enum res_kind kind, const char *account, struct strbu
 	case RES_ACCOUNTS: sb_adds(out, "/accounts"); break;
 	case RES_BALANCE: sb_addf(out, "/balance?account_id=%s", acc); break;
 	case RES_POTS: sb_addf(out, "/pots?current_account_id=%s", acc); break;
+	case RES_TRANSACTIONS:
+	case RES_POT_TRANSACTIONS: sb_addf(out, "/transactions?account_id=%s", acc); break;
 	default: break;
 	}
 	free(acc);

@@ -4,6 +4,7 @@
 #include "fs.h"
 
 #include "log.h"
+#include "xattrs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -360,6 +361,38 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 	snapshot_put(s);
 }
 
+/* A value or a list of names: its size when asked with size 0, ERANGE when it does not fit. */
+static void fs_reply_xattr(fuse_req_t req, const struct strbuf *v, size_t size)
+{
+	if (!size)
+		fuse_reply_xattr(req, v->len);
+	else if (v->len > size)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, v->buf, v->len);
+}
+
+static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	struct fs_ctx *ctx = fs_ctx(req);
+	struct strbuf v = STRBUF_INIT;
+	int rc = xattrs_get(ctx->cache, inodes_get(&ctx->inodes, ino), name, &v);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fs_reply_xattr(req, &v, size);
+	sb_release(&v);
+}
+
+static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct fs_ctx *ctx = fs_ctx(req);
+	struct strbuf names = STRBUF_INIT;
+	xattrs_list(ctx->cache, inodes_get(&ctx->inodes, ino), &names);
+	fs_reply_xattr(req, &names, size);
+	sb_release(&names);
+}
+
 /* An open directory: its listing, built whole when read from the start (opendir,
  * rewinddir), so a listing read in several parts is one listing.  Offsets are entry
  * numbers, so a seek to any offset the kernel was given lands on an entry. */
@@ -579,6 +612,8 @@ static const struct fuse_lowlevel_ops fs_ops = {
 	.link = fs_link,
 	.write = fs_write,
 	.create = fs_create,
+	.getxattr = fs_getxattr,
+	.listxattr = fs_listxattr,
 	.setxattr = fs_setxattr,
 	.removexattr = fs_removexattr,
 };
