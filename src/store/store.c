@@ -15,6 +15,7 @@
 #include "dirs.h"
 #include "log.h"
 #include "jsonspan.h"
+#include "store_internal.h"
 #include "tx_columns.h"
 
 enum store_stmt {
@@ -123,6 +124,9 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE transactions ADD COLUMN updated_sec INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE transactions ADD COLUMN updated_nsec INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE sync_state ADD COLUMN balance_asked INTEGER NOT NULL DEFAULT 0;",
+	/* 3: attachment files fetched once, kept by content beside the store (blobs.h). */
+	"CREATE TABLE attachment_files (url TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL,"
+	" content_type TEXT NOT NULL, fetched_sec INTEGER NOT NULL, fetched_nsec INTEGER NOT NULL);",
 };
 
 struct store {
@@ -130,6 +134,11 @@ struct store {
 	sqlite3_stmt *stmt[ST_COUNT_STMTS];
 	struct tx_columns cols;   /* reused for every transaction written */
 };
+
+sqlite3 *store_sqlite(struct store *s)
+{
+	return s->db;
+}
 
 const char *store_errmsg(struct store *s)
 {
