@@ -114,6 +114,7 @@ void cache_free(struct cache *c)
 		snapshot_put(f->snap);
 		free(f);
 	}
+	cache_attach_free(c);
 	for (size_t i = 0; i < c->nidle; i++)
 		store_close(c->idle[i]);
 	store_close(c->status_store);

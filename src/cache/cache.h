@@ -71,6 +71,7 @@ enum file_kind {
 	FILE_TX_JOURNAL,
 	FILE_TX_BEANCOUNT,
 	FILE_ROOT_TSV,
+	FILE_ATTACHMENT,         /* accounts/acc_…/attachments/YYYY-MM/<name> (cache_attach.h) */
 	FILE_KIND_COUNT
 };
 
@@ -78,6 +79,7 @@ struct file_id {
 	enum file_kind kind;
 	char account[64];
 	char month[8];           /* "YYYY-MM" for the month files */
+	char name[96];           /* FILE_ATTACHMENT: "<tx_id>-<n>.<ext>" */
 };
 
 /* Called (outside every lock) with the path of a file whose bytes may have changed
