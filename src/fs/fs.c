@@ -205,8 +205,12 @@ static double fs_timeout(struct fs_ctx *ctx, const struct node *n, double file_f
 	case NODE_LINK:
 		return cache_fresh_for(ctx->cache, RES_ACCOUNTS, NULL);
 	case NODE_DIR:
-		return n->dir == DIR_ACCOUNT || n->dir == DIR_MONTHS ? cache_fresh_for(ctx->cache, RES_ACCOUNTS, NULL)
-								      : CACHE_FOREVER;
+		/* A month of attachments is there while its account's list has one. */
+		if (n->dir == DIR_ATTACH_MONTH)
+			return cache_fresh_for(ctx->cache, RES_TRANSACTIONS, n->account);
+		return n->dir == DIR_ACCOUNT || n->dir == DIR_MONTHS || n->dir == DIR_ATTACHMENTS
+			       ? cache_fresh_for(ctx->cache, RES_ACCOUNTS, NULL)
+			       : CACHE_FOREVER;
 	}
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include "tree.h"
 
 #include "json.h"
+#include "tree_attach.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@ void tree_file_id(const struct node *n, struct file_id *id)
 	id->kind = n->file;
 	memcpy(id->account, n->account, sizeof id->account);
 	memcpy(id->month, n->month, sizeof id->month);
+	memcpy(id->name, n->name, sizeof id->name);
 }
 
 /* The months of an account's transactions/ directory, after its sync. */
@@ -191,6 +193,8 @@ int tree_lookup(struct tree *t, const char *path, struct node *out)
 	}
 	if (!strncmp(rest, "transactions/", 13) && !strchr(rest + 13, '/'))
 		return tree_month_file(t, out, rest + 13);
+	if (!strncmp(rest, "attachments", 11) && (!rest[11] || rest[11] == '/'))
+		return tree_attach_lookup(t, out, rest + 11);
 	if (strchr(rest, '/'))
 		return -ENOENT;
 	return tree_match_file(tree_account_files, TREE_COUNT(tree_account_files), rest, out);
@@ -264,6 +268,10 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 		struct node n = { .type = NODE_DIR, .dir = DIR_MONTHS, .mtime = dir->mtime };
 		snprintf(n.account, sizeof n.account, "%s", dir->account);
 		int rc = fill(ctx, "transactions", &n);
+		if (!rc) {
+			n.dir = DIR_ATTACHMENTS;
+			rc = fill(ctx, "attachments", &n);
+		}
 		if (rc)
 			return rc > 0 ? 0 : rc;
 		return tree_list_files(tree_account_files, TREE_COUNT(tree_account_files), dir->account, fill, ctx);
@@ -286,6 +294,9 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 		res_value_put(v);
 		return rc > 0 ? 0 : rc;
 	}
+	case DIR_ATTACHMENTS:
+	case DIR_ATTACH_MONTH:
+		return tree_attach_list(t, dir, fill, ctx);
 	}
 	return -ENOENT;
 }

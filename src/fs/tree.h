@@ -6,7 +6,7 @@
 #include "cache.h"
 
 enum node_type { NODE_DIR, NODE_FILE, NODE_LINK };
-enum dir_kind { DIR_ROOT, DIR_ACCOUNTS, DIR_ACCOUNT, DIR_MONTHS };
+enum dir_kind { DIR_ROOT, DIR_ACCOUNTS, DIR_ACCOUNT, DIR_MONTHS, DIR_ATTACHMENTS, DIR_ATTACH_MONTH };
 
 struct node {
 	enum node_type type;
@@ -14,6 +14,7 @@ struct node {
 	enum file_kind file;   /* NODE_FILE */
 	char account[64];      /* NODE_DIR of an account, its files, NODE_LINK's target */
 	char month[8];         /* month files: "YYYY-MM" */
+	char name[96];         /* attachment files (tree_attach.h) */
 	struct instant mtime;  /* directories and links */
 };
 
