@@ -76,9 +76,15 @@ def test_cold_traversal_makes_the_minimum_requests_and_a_warm_one_none(bank, mou
     counts = {k: v for k, v in bank.counts.items() if v}
     # whoami: the one check at mount time, reused for whoami.json.  Per account: pots,
     # one balance (the sync's serves balance.json too), and the pages of one full sync
-    # (100 a page, until a short one).
+    # (100 a page, until a short one).  Per attachment file: one GET of the attachment
+    # host (a file the traversal reads).
     pages = sum(len(bank.transactions[a["id"]]) // 100 + 1 for a in bank.accounts)
-    assert counts == {"whoami": 1, "accounts": 1, "balance": n, "pots": n, "transactions": pages}
+    files = sum(len(t["attachments"] or ()) for a in bank.accounts for t in bank.transactions[a["id"]])
+    assert files and bank.attachment_counts == {
+        att["file_url"]: {"GET": 1} for a in bank.accounts for t in bank.transactions[a["id"]]
+        for att in t["attachments"] or ()}
+    assert counts == {"whoami": 1, "accounts": 1, "balance": n, "pots": n, "transactions": pages,
+                      "attachment": files}
     subprocess.run(["find", str(mnt), "-type", "f", "-exec", "cat", "{}", "+"], check=True,
                    stdout=subprocess.DEVNULL)
     assert {k: v for k, v in bank.counts.items() if v} == counts
