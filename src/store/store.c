@@ -459,7 +459,7 @@ int store_put_sync_state(struct store *s, const char *account, const struct sync
 	return store_step_done(s, q);
 }
 
-static const char *store_col(sqlite3_stmt *q, int i)
+const char *store_col(sqlite3_stmt *q, int i)
 {
 	const unsigned char *t = sqlite3_column_text(q, i);
 	return t ? (const char *)t : "";

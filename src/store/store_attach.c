@@ -36,12 +36,6 @@ static sqlite3_stmt *store_attach_prepare(struct store *s, const char *sql)
 	return q;
 }
 
-static const char *store_attach_text(sqlite3_stmt *q, int i)
-{
-	const unsigned char *t = sqlite3_column_text(q, i);
-	return t ? (const char *)t : "";
-}
-
 int store_attach_each(struct store *s, const char *account, store_attach_fn fn, void *ctx)
 {
 	sqlite3_stmt *q = store_attach_prepare(s, store_attach_each_sql);
@@ -51,12 +45,12 @@ int store_attach_each(struct store *s, const char *account, store_attach_fn fn, 
 	int rc, out = 0;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct store_attach a = {
-			.tx_id = store_attach_text(q, 0),
+			.tx_id = store_col(q, 0),
 			.tx_created = { sqlite3_column_int64(q, 1), sqlite3_column_int(q, 2) },
 			.index = sqlite3_column_int(q, 3),
-			.file_url = store_attach_text(q, 4),
-			.file_type = store_attach_text(q, 5),
-			.created = store_attach_text(q, 6),
+			.file_url = store_col(q, 4),
+			.file_type = store_col(q, 5),
+			.created = store_col(q, 6),
 		};
 		if ((out = fn(ctx, &a)))
 			break;
@@ -77,9 +71,9 @@ int store_attach_find(struct store *s, const char *url, struct store_attach_file
 	sqlite3_bind_text(q, 1, url, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(q), out = rc == SQLITE_DONE ? 1 : -1;
 	if (rc == SQLITE_ROW) {
-		snprintf(f->sha256, sizeof f->sha256, "%s", store_attach_text(q, 0));
+		snprintf(f->sha256, sizeof f->sha256, "%s", store_col(q, 0));
 		f->size = (uint64_t)sqlite3_column_int64(q, 1);
-		snprintf(f->content_type, sizeof f->content_type, "%s", store_attach_text(q, 2));
+		snprintf(f->content_type, sizeof f->content_type, "%s", store_col(q, 2));
 		f->fetched_at = (struct instant){ sqlite3_column_int64(q, 3), sqlite3_column_int(q, 4) };
 		out = 0;
 	} else if (rc != SQLITE_DONE) {

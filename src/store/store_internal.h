@@ -9,5 +9,7 @@
 
 /* The connection's database handle. */
 sqlite3 *store_sqlite(struct store *s);
+/* Column i of the row q is on as text, "" for NULL. */
+const char *store_col(sqlite3_stmt *q, int i);
 
 #endif
