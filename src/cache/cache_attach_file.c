@@ -117,6 +117,43 @@ static int cache_attach_fetch(struct cache *c, const char *dir, const struct fil
 	return rc;
 }
 
+/* Under c->lock: the fetch of url under way, joined (*lead false), else a new one this
+ * thread leads; NULL when out of memory. */
+static struct cache_attach_flight *cache_attach_board(struct cache *c, const char *url, bool *lead)
+{
+	struct cache_attach_flight *f = c->attach_flights;
+	while (f && strcmp(f->url, url))
+		f = f->next;
+	*lead = !f;
+	if (f) {
+		f->refs++;
+		return f;
+	}
+	if (!(f = calloc(1, sizeof *f)) || !(f->url = strdup(url))) {
+		free(f);
+		return NULL;
+	}
+	f->refs = 1;
+	f->next = c->attach_flights;
+	c->attach_flights = f;
+	return f;
+}
+
+/* The leader's fetch ended with rc: those waiting wake to it. */
+static void cache_attach_land(struct cache *c, struct cache_attach_flight *f, int rc)
+{
+	pthread_mutex_lock(&c->lock);
+	struct cache_attach_flight **pp = &c->attach_flights;
+	while (*pp != f)
+		pp = &(*pp)->next;
+	*pp = f->next;
+	f->done = true;
+	f->rc = rc;
+	cache_attach_flight_put(f);
+	pthread_cond_broadcast(&c->flight_done);
+	pthread_mutex_unlock(&c->lock);
+}
+
 /* The bytes of e: stored, or fetched now by this thread or one it waits for. */
 static int cache_attach_bytes(struct cache *c, const struct file_id *id, const struct cache_attach_entry *e,
 			      struct snapshot **snap)
@@ -125,51 +162,33 @@ static int cache_attach_bytes(struct cache *c, const struct file_id *id, const s
 	if (!dir)
 		return -EIO;
 	int rc;
-	struct cache_attach_flight *f = NULL;
-	while ((rc = cache_attach_stored(c, dir, e, snap)) == 1) {
-		if (c->opts.offline) {
+	/* At most one fetch of our own: what it kept is then found in the store. */
+	for (bool fetched = false; (rc = cache_attach_stored(c, dir, e, snap)) == 1;) {
+		if (c->opts.offline || fetched) {
 			rc = -EIO;
 			break;
 		}
+		bool lead;
 		pthread_mutex_lock(&c->lock);
-		for (f = c->attach_flights; f && strcmp(f->url, e->url); f = f->next)
-			;
-		if (f) {
-			f->refs++;
+		struct cache_attach_flight *f = cache_attach_board(c, e->url, &lead);
+		if (f && !lead) {
 			while (!f->done)
 				pthread_cond_wait(&c->flight_done, &c->lock);
 			rc = f->rc;
 			cache_attach_flight_put(f);
-			pthread_mutex_unlock(&c->lock);
-			if (rc)
-				break;
-			continue;   /* kept by the other thread: read it from the store */
-		}
-		if ((f = calloc(1, sizeof *f)) && (f->url = strdup(e->url))) {
-			f->refs = 1;
-			f->next = c->attach_flights;
-			c->attach_flights = f;
 		}
 		pthread_mutex_unlock(&c->lock);
-		if (!f || !f->url) {
-			free(f);
+		if (!f) {
 			rc = -ENOMEM;
 			break;
 		}
-		rc = cache_attach_fetch(c, dir, id, e);
-		pthread_mutex_lock(&c->lock);
-		struct cache_attach_flight **pp = &c->attach_flights;
-		while (*pp != f)
-			pp = &(*pp)->next;
-		*pp = f->next;
-		f->done = true;
-		f->rc = rc;
-		cache_attach_flight_put(f);
-		pthread_cond_broadcast(&c->flight_done);
-		pthread_mutex_unlock(&c->lock);
+		if (lead) {
+			rc = cache_attach_fetch(c, dir, id, e);
+			fetched = true;
+			cache_attach_land(c, f, rc);
+		}
 		if (rc)
 			break;
-		/* Kept: read back like any stored file (a second pass finds it). */
 	}
 	free(dir);
 	return rc;
