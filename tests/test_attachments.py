@@ -6,6 +6,7 @@ import errno
 import hashlib
 import os
 import stat
+import threading
 
 import pytest
 
@@ -212,3 +213,40 @@ def test_big_attachments_read_whole_and_at_offsets(bank, mounter):
             os.close(fd)
     assert len(bank.attachment_bytes(large["attachments"][0]["file_url"])) >= 200 * 1024
     assert bank.attachment_auth_violations == []
+
+
+def test_one_url_under_two_names_is_one_fetch_shared_by_both_readers(bank, env, mounter):
+    """Two attachments with the same file_url (the same file attached twice): readers of
+    both at once wait for one fetch, and the bytes are kept once."""
+    png = bank.transaction(bank.attachment_roles["receipt_png"])
+    att = png["attachments"][0]
+    twin = next(t for t in reversed(bank.transactions[png["account_id"]])
+                if not t["attachments"] and t["id"] != png["id"])
+    with bank._lock:   # the bank has no call for this: a copy of the object, as Monzo would list it
+        twin["attachments"] = [dict(att, id="attach_twin", external_id=twin["id"])]
+        bank._changed()
+    mnt = mounter().path
+    d = attachments_dir(mnt, png["account_id"])
+    paths = [d / E.month(t["created"]) / f"{t['id']}-1.png" for t in (png, twin)]
+    for p in paths:
+        os.listdir(p.parent)   # the sync, before the race
+    hold = bank.hold("attachment")
+    results = [None, None]
+
+    def read(i):
+        results[i] = paths[i].read_bytes()
+
+    first = threading.Thread(target=read, args=(0,))
+    first.start()
+    hold.wait_arrived()
+    second = threading.Thread(target=read, args=(1,))
+    second.start()
+    second.join(0.5)   # it waits for the held fetch rather than asking itself
+    assert bank.attachment_counts == {att["file_url"]: {"GET": 1}}
+    hold.release()
+    first.join(15)
+    second.join(15)
+    want = bank.attachment_bytes(att["file_url"])
+    assert results == [want, want]
+    assert bank.attachment_counts == {att["file_url"]: {"GET": 1}}
+    assert list(blobs(env)) == [hashlib.sha256(want).hexdigest()]
