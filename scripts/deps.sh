@@ -2,7 +2,7 @@
 # when any is missing (as root; otherwise says what to install) and builds into build/.
 
 MONZOHFS_PACKAGES="gcc meson ninja-build pkg-config libfuse3-dev fuse3 libcurl4-openssl-dev
-  libcjson-dev libxdg-basedir-dev libsqlite3-dev libmicrohttpd-dev tzdata ca-certificates
+  libcjson-dev libxdg-basedir-dev libsqlite3-dev libmicrohttpd-dev libssl-dev tzdata ca-certificates
   python3 python3-pytest"
 
 monzohfs_missing_packages() {

@@ -285,3 +285,19 @@ def test_a_pots_files_say_their_pot_and_its_own_account(bank, mounter):
         assert attrs[ACCOUNT] == acc and attrs[PREFIX + "pot_id"] == pot_id, path
         assert utc(attrs[CHANGED]) == int(os.stat(path).st_mtime), path
     assert getfattr(d, "user.monzo") == {ACCOUNT: acc, PREFIX + "pot_id": pot_id}
+
+
+def test_an_attachment_says_the_url_it_came_from(bank, mounter):
+    mnt = mounter().path
+    before = time.time()
+    acc, tx, att = next((a["id"], t, t["attachments"][0]) for a in bank.accounts
+                        for t in bank.transactions[a["id"]] if t["attachments"])
+    d = mnt / "accounts" / acc / "attachments"
+    month = next(m for m in os.listdir(d) if any(n.startswith(tx["id"] + "-1.") for n in os.listdir(d / m)))
+    path = next(d / month / n for n in os.listdir(d / month) if n.startswith(tx["id"] + "-1."))
+    path.read_bytes()
+    attrs = getfattr(path, "user.monzo")
+    assert attrs[SOURCE] == att["file_url"] and attrs[ACCOUNT] == acc
+    assert before - 2 <= utc(attrs[FETCHED]) <= time.time() + 2
+    assert utc(attrs[CHANGED]) == int(os.stat(path).st_mtime)
+    assert getfattr(d / month, "user.monzo") == {ACCOUNT: acc}

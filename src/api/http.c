@@ -197,7 +197,10 @@ int http_perform(const struct http_request *req, struct http_response *r)
 	struct strbuf auth = STRBUF_INIT;
 	char errbuf[CURL_ERROR_SIZE] = "";
 
-	headers = curl_slist_append(headers, "Accept: application/json");
+	struct strbuf accept = STRBUF_INIT;
+	sb_addf(&accept, "Accept: %s", req->accept ? req->accept : "application/json");
+	headers = curl_slist_append(headers, accept.buf);
+	sb_release(&accept);
 	if (req->bearer) {
 		sb_addf(&auth, "Authorization: Bearer %s", req->bearer);
 		headers = curl_slist_append(headers, auth.buf);
@@ -212,7 +215,10 @@ int http_perform(const struct http_request *req, struct http_response *r)
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "monzohfs/" MONZOHFS_VERSION);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	/* A redirect keeps the scheme it started with: an https:// file never comes back
+	 * over plain http://.  The token's requests are never redirected. */
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, req->follow_redirects && !req->bearer ? 1L : 0L);
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http");
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms ? req->connect_timeout_ms : 10000L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : 30000L);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
@@ -233,6 +239,9 @@ int http_perform(const struct http_request *req, struct http_response *r)
 	r->elapsed_ms = (long)(total_us / 1000);
 	if (rc == CURLE_OK) {
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+		const char *ctype = NULL;
+		if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK && ctype)
+			snprintf(r->content_type, sizeof r->content_type, "%s", ctype);
 	} else {
 		/* errbuf names host and port at most; the URL's query holds no secret either. */
 		snprintf(r->error, sizeof r->error, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));

@@ -12,6 +12,8 @@ struct http_request {
 	const char *url;
 	const char *bearer;   /* access token, or NULL */
 	const char *form;     /* application/x-www-form-urlencoded body, or NULL */
+	const char *accept;   /* the Accept header; NULL for application/json */
+	bool follow_redirects;/* without a token only, and never to another scheme */
 	long connect_timeout_ms;
 	long timeout_ms;
 };
@@ -21,6 +23,7 @@ struct http_response {
 	struct strbuf body;
 	long retry_after;     /* seconds from Retry-After, -1 if absent */
 	char error[256];      /* transport error text when http_perform fails */
+	char content_type[128];/* the reply's Content-Type, "" when none */
 	long elapsed_ms;
 };
 

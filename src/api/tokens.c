@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "atomicfile.h"
 #include "dirs.h"
 #include "json.h"
 
@@ -168,55 +169,22 @@ int tokens_save(const char *path, const struct tokens *t, struct strbuf *err)
 	char *pcopy = strdup(path);
 	char *dir = strdup(dirname(pcopy));
 	free(pcopy);
-	struct strbuf tmp = STRBUF_INIT, body = STRBUF_INIT;
-	int fd = -1, rc = -1;
+	struct strbuf body = STRBUF_INIT;
+	int rc = -1;
 
 	/* The directory may predate us (monzoh makes it too): it is made 0700 either way. */
 	if (dirs_make_private(dir) < 0 || dirs_tighten(dir) < 0) {
 		sb_addf(err, "cannot create %s or make it private: %s", dir, strerror(errno));
 		goto out;
 	}
-	sb_addf(&tmp, "%s/.tokens.json.XXXXXX", dir);
-	fd = mkostemp(tmp.buf, O_CLOEXEC);
-	if (fd < 0) {
-		sb_addf(err, "cannot create a file in %s: %s", dir, strerror(errno));
-		goto out;
-	}
 	tokens_format(t, &body);
-	const char *p = body.buf;
-	size_t left = body.len;
-	if (fchmod(fd, 0600) < 0)
-		goto io_error;
-	while (left) {
-		ssize_t w = write(fd, p, left);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto io_error;
-		}
-		p += w;
-		left -= (size_t)w;
-	}
-	int synced = fsync(fd), closed = close(fd);
-	fd = -1;
-	if (synced < 0 || closed < 0)
-		goto io_error;
-	if (rename(tmp.buf, path) < 0)
-		goto io_error;
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	rc = 0;
-	goto out;
-io_error:
-	sb_addf(err, "cannot write %s: %s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp.buf);
+	const char *step = "write";
+	rc = atomicfile_write(dir, path, body.buf, body.len, &step);
+	if (rc < 0 && !strcmp(step, "create"))
+		sb_addf(err, "cannot create a file in %s: %s", dir, strerror(errno));
+	else if (rc < 0)
+		sb_addf(err, "cannot write %s: %s", path, strerror(errno));
 out:
-	sb_release(&tmp);
 	/* The body held both tokens. */
 	if (body.buf)
 		explicit_bzero(body.buf, body.len);

@@ -96,6 +96,7 @@ void snapshot_put(struct snapshot *s)
 {
 	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	free(s->source);
 	free(s->data);
 	if (s->fd >= 0)
 		close(s->fd);
@@ -116,6 +117,7 @@ void cache_free(struct cache *c)
 		snapshot_put(f->snap);
 		free(f);
 	}
+	cache_attach_free(c);
 	for (size_t i = 0; i < c->nidle; i++)
 		store_close(c->idle[i]);
 	store_close(c->status_store);

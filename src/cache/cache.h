@@ -64,6 +64,7 @@ struct snapshot {
 	/* The last fetch known to give these bytes: kept by the cache, under its lock,
 	 * while they are a file's current version (see cache_file_origin). */
 	struct instant fetched_at;
+	char *source;            /* an attachment: the URL its bytes came from (else NULL) */
 };
 
 enum file_kind {
@@ -86,6 +87,7 @@ enum file_kind {
 	FILE_TX_BEANCOUNT,
 	FILE_ROOT_TSV,
 	FILE_POT,                /* a pot's pot.json */
+	FILE_ATTACHMENT,         /* accounts/acc_…/attachments/YYYY-MM/<name> (cache_attach.h) */
 	FILE_KIND_COUNT
 };
 
@@ -94,6 +96,7 @@ struct file_id {
 	char account[64];
 	char pot[64];            /* a pot's files: the pot id ("" for the account's own) */
 	char month[8];           /* "YYYY-MM" for the month files */
+	char name[96];           /* FILE_ATTACHMENT: "<tx_id>-<n>.<ext>" */
 };
 
 /* The pot account of pot in the account's RES_TRANSACTIONS value, or NULL. */

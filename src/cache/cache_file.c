@@ -239,7 +239,9 @@ void cache_file_path(const struct file_id *id, struct strbuf *out)
 		sb_addf(out, "accounts/%s/", id->account);
 	if (id->pot[0])
 		sb_addf(out, "pots/%s/", id->pot);
-	if (id->kind == FILE_MONTH_CSV || id->kind == FILE_MONTH_JSON)
+	if (id->kind == FILE_ATTACHMENT)
+		sb_addf(out, "attachments/%s/%s", id->month, id->name);
+	else if (id->kind == FILE_MONTH_CSV || id->kind == FILE_MONTH_JSON)
 		sb_addf(out, "transactions/%s.%s", id->month, id->kind == FILE_MONTH_CSV ? "csv" : "json");
 	else
 		sb_adds(out, names[id->kind]);
@@ -441,6 +443,8 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 		*snap = NULL;
 	if (fresh_for)
 		*fresh_for = 0;
+	if (id->kind == FILE_ATTACHMENT)
+		return cache_attach_file(c, id, snap, fresh_for);
 	pthread_mutex_lock(&c->lock);
 	struct file_entry *f = cache_file_entry(c, id);
 	pthread_mutex_unlock(&c->lock);

@@ -93,6 +93,10 @@ struct cache {
 	struct cache_status_key status_key;   /* what the snapshot held was rendered from */
 	pthread_mutex_t status_lock;
 	struct store *status_store;            /* its own connection: see cache_status_key */
+	/* Attachments (cache_attach.c, cache_attach_file.c): each account's list, and the
+	 * fetches under way. */
+	struct cache_attach_lists *attach_lists;
+	struct cache_attach_flight *attach_flights;
 };
 
 /* CLOCK_MONOTONIC in nanoseconds: TTLs do not move with the wall clock. */
@@ -138,6 +142,11 @@ uint64_t cache_digest(const char *p, size_t n);
 void cache_origin_init(struct file_origin *o, enum res_kind kind, const char *account, bool every_account);
 void cache_origin_add(struct cache *c, struct file_origin *o, const char *account, const struct res_value *v);
 void cache_origin_keep(struct file_entry *f, const struct file_origin *o);
+
+/* cache_attach.c: frees the lists; cache_attach_file.c: an attachment file's bytes,
+ * fetched at the first look and kept by the store (cache_file's FILE_ATTACHMENT). */
+void cache_attach_free(struct cache *c);
+int cache_attach_file(struct cache *c, const struct file_id *id, struct snapshot **snap, double *fresh_for);
 
 /* cache_status.c: the bytes of .status.json as of now, and the key they depend on. */
 void cache_status_render(struct cache *c, struct strbuf *out);

@@ -73,6 +73,12 @@ int cache_file_origin(struct cache *c, const struct file_id *id, const struct sn
 		snprintf(out->source, sizeof out->source, "monzohfs");
 		return 0;
 	}
+	/* An attachment's bytes were fetched once, from its own URL. */
+	if (id->kind == FILE_ATTACHMENT) {
+		out->fetched_at = version->fetched_at;
+		snprintf(out->source, sizeof out->source, "%s", version->source ? version->source : "");
+		return 0;
+	}
 	pthread_mutex_lock(&c->lock);
 	const struct file_entry *f = cache_file_find(c, id);
 	if (!f || !f->origin.known) {

@@ -213,12 +213,16 @@ static double fs_timeout(struct fs_ctx *ctx, const struct node *n, double file_f
 			return CACHE_FOREVER;
 		case DIR_ACCOUNT:
 		case DIR_POTS:
+		case DIR_ATTACHMENTS:
 			return accounts;
 		case DIR_POT:
 			return cache_fresh_for(ctx->cache, RES_POTS, n->account);
 		case DIR_MONTHS:
 			/* A pot's transactions/ is there once its account's sync names it. */
 			return n->pot[0] ? cache_fresh_for(ctx->cache, RES_TRANSACTIONS, n->account) : accounts;
+		case DIR_ATTACH_MONTH:
+			/* A month of attachments is there while its account's list has one. */
+			return cache_fresh_for(ctx->cache, RES_TRANSACTIONS, n->account);
 		}
 	}
 	return 0;

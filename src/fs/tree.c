@@ -4,6 +4,7 @@
 
 #include "json.h"
 #include "links.h"
+#include "tree_attach.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -68,6 +69,7 @@ void tree_file_id(const struct node *n, struct file_id *id)
 	memcpy(id->account, n->account, sizeof id->account);
 	memcpy(id->pot, n->pot, sizeof id->pot);
 	memcpy(id->month, n->month, sizeof id->month);
+	memcpy(id->name, n->name, sizeof id->name);
 }
 
 /* The account that holds a pot's own transactions, once a transfer has named it. */
@@ -299,6 +301,8 @@ int tree_lookup(struct tree *t, const char *path, struct node *out)
 		return tree_pots_lookup(t, rest + 5, out);
 	if (!strncmp(rest, "transactions/", 13) && !strchr(rest + 13, '/'))
 		return tree_month_file(t, out, rest + 13);
+	if (!strncmp(rest, "attachments", 11) && (!rest[11] || rest[11] == '/'))
+		return tree_attach_lookup(t, out, rest + 11);
 	if (strchr(rest, '/'))
 		return -ENOENT;
 	return tree_match_file(tree_account_files, TREE_COUNT(tree_account_files), rest, out);
@@ -400,6 +404,10 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 		n.dir = DIR_POTS;
 		if (!rc)
 			rc = fill(ctx, "pots", &n);
+		if (!rc) {
+			n.dir = DIR_ATTACHMENTS;
+			rc = fill(ctx, "attachments", &n);
+		}
 		if (rc)
 			return rc > 0 ? 0 : rc;
 		return tree_list_files(tree_account_files, TREE_COUNT(tree_account_files), dir->account, fill, ctx);
@@ -440,6 +448,9 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 		res_value_put(v);
 		return rc > 0 ? 0 : rc;
 	}
+	case DIR_ATTACHMENTS:
+	case DIR_ATTACH_MONTH:
+		return tree_attach_list(t, dir, fill, ctx);
 	}
 	return -ENOENT;
 }

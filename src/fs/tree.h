@@ -6,7 +6,8 @@
 #include "cache.h"
 
 enum node_type { NODE_DIR, NODE_FILE, NODE_LINK };
-enum dir_kind { DIR_ROOT, DIR_ACCOUNTS, DIR_ACCOUNT, DIR_MONTHS, DIR_POTS, DIR_POT };
+enum dir_kind { DIR_ROOT, DIR_ACCOUNTS, DIR_ACCOUNT, DIR_MONTHS, DIR_POTS, DIR_POT, DIR_ATTACHMENTS,
+		DIR_ATTACH_MONTH };
 
 /* A pot's directory and files are those of an account with pot set (DIR_MONTHS with
  * pot set is the pot's transactions/). */
@@ -17,6 +18,7 @@ struct node {
 	char account[64];      /* NODE_DIR of an account, its files, NODE_LINK's target */
 	char pot[64];          /* a pot's directory and files; a pot link's target */
 	char month[8];         /* month files: "YYYY-MM" */
+	char name[96];         /* attachment files (tree_attach.h) */
 	struct instant mtime;  /* directories and links */
 };
 

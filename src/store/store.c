@@ -15,6 +15,7 @@
 #include "dirs.h"
 #include "log.h"
 #include "jsonspan.h"
+#include "store_internal.h"
 #include "tx_columns.h"
 
 enum store_stmt {
@@ -128,6 +129,9 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE transactions ADD COLUMN updated_sec INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE transactions ADD COLUMN updated_nsec INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE sync_state ADD COLUMN balance_asked INTEGER NOT NULL DEFAULT 0;",
+	/* 3: attachment files fetched once, kept by content beside the store (blobs.h). */
+	"CREATE TABLE attachment_files (url TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL,"
+	" content_type TEXT NOT NULL, fetched_sec INTEGER NOT NULL, fetched_nsec INTEGER NOT NULL);",
 };
 
 struct store {
@@ -135,6 +139,11 @@ struct store {
 	sqlite3_stmt *stmt[ST_COUNT_STMTS];
 	struct tx_columns cols;   /* reused for every transaction written */
 };
+
+sqlite3 *store_sqlite(struct store *s)
+{
+	return s->db;
+}
 
 const char *store_errmsg(struct store *s)
 {
@@ -455,7 +464,7 @@ int store_put_sync_state(struct store *s, const char *account, const struct sync
 	return store_step_done(s, q);
 }
 
-static const char *store_col(sqlite3_stmt *q, int i)
+const char *store_col(sqlite3_stmt *q, int i)
 {
 	const unsigned char *t = sqlite3_column_text(q, i);
 	return t ? (const char *)t : "";

@@ -1,0 +1,189 @@
+/* cache_attach: each account's attachment list, built from the store once per version
+ * of its transactions (the resource's generation), so listings and lookups between
+ * two syncs cost no query. */
+#include "cache_attach.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cache_internal.h"
+#include "localtime.h"
+#include "store_attach.h"
+
+/* An account's last list and the generation of the transactions it was read from. */
+struct cache_attach_lists {
+	char account[64];
+	uint64_t gen;
+	struct cache_attach_list *list;
+	struct cache_attach_lists *next;
+};
+
+void cache_attach_list_put(struct cache_attach_list *l)
+{
+	if (!l || __atomic_sub_fetch(&l->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->e[i].url);
+	free(l->e);
+	free(l->months);
+	free(l);
+}
+
+void cache_attach_free(struct cache *c)
+{
+	for (struct cache_attach_lists *a = c->attach_lists, *next; a; a = next) {
+		next = a->next;
+		cache_attach_list_put(a->list);
+		free(a);
+	}
+	c->attach_lists = NULL;
+}
+
+void cache_attach_ext(const char *file_type, const char *url, char out[8])
+{
+	static const char *const known[][2] = {
+		{ "image/jpeg", "jpg" }, { "image/png", "png" }, { "image/gif", "gif" },
+		{ "image/heic", "heic" }, { "application/pdf", "pdf" },
+	};
+	/* The type without parameters ("image/jpeg; q=1"). */
+	size_t tlen = strcspn(file_type, "; \t");
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (tlen == strlen(known[i][0]) && !strncasecmp(file_type, known[i][0], tlen)) {
+			snprintf(out, 8, "%s", known[i][1]);
+			return;
+		}
+	/* The last segment of the URL's path: after the host, before any query. */
+	const char *p = strstr(url, "://");
+	p = p ? p + 3 : url;
+	const char *end = p + strcspn(p, "?#"), *seg = NULL, *dot = NULL;
+	for (const char *q = p; q < end; q++)
+		if (*q == '/')
+			seg = q + 1, dot = NULL;
+		else if (*q == '.' && seg)
+			dot = q + 1;
+	size_t n = dot ? (size_t)(end - dot) : 0;
+	bool ok = n >= 1 && n <= 5;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = isalnum((unsigned char)dot[i]);
+	if (!ok) {
+		snprintf(out, 8, "bin");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)dot[i]);
+	out[n] = '\0';
+}
+
+struct cache_attach_build {
+	struct cache_attach_list *l;
+	size_t cap;
+};
+
+static int cache_attach_add(void *ctx, const struct store_attach *a)
+{
+	struct cache_attach_build *b = ctx;
+	struct cache_attach_list *l = b->l;
+	struct cache_attach_entry e;
+	memset(&e, 0, sizeof e);
+	char ext[8];
+	cache_attach_ext(a->file_type, a->file_url, ext);
+	int len = snprintf(e.name, sizeof e.name, "%s-%d.%s", a->tx_id, a->index + 1, ext);
+	/* An id that cannot be one name of a directory has no file. */
+	if (!*a->tx_id || strchr(a->tx_id, '/') || len < 0 || (size_t)len >= sizeof e.name)
+		return 0;
+	localtime_month(a->tx_created.sec, e.month);
+	if (!timefmt_parse(a->created, &e.mtime))
+		e.mtime = a->tx_created;
+	if (l->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 16;
+		struct cache_attach_entry *grown = realloc(l->e, b->cap * sizeof *grown);
+		if (!grown)
+			return -ENOMEM;
+		l->e = grown;
+	}
+	if (!(e.url = strdup(a->file_url)))
+		return -ENOMEM;
+	l->e[l->n++] = e;
+	/* Rows come oldest first, so a month is new when it differs from the last one. */
+	if (!l->nmonths || strcmp(l->months[l->nmonths - 1], e.month)) {
+		char (*m)[8] = realloc(l->months, (l->nmonths + 1) * sizeof *m);
+		if (!m)
+			return -ENOMEM;
+		l->months = m;
+		memcpy(l->months[l->nmonths++], e.month, sizeof e.month);
+	}
+	return 0;
+}
+
+static int cache_attach_read(struct cache *c, const char *account, struct cache_attach_list **out)
+{
+	struct cache_attach_build b = { calloc(1, sizeof *b.l), 0 };
+	struct store *st = cache_store_get(c);
+	int rc = !b.l ? -ENOMEM : !st ? -EIO : store_attach_each(st, account, cache_attach_add, &b);
+	cache_store_put(c, st);
+	if (b.l)
+		b.l->refs = 1;
+	if (rc) {
+		cache_attach_list_put(b.l);
+		return rc < -1 ? rc : -EIO;
+	}
+	*out = b.l;
+	return 0;
+}
+
+int cache_attach_list(struct cache *c, const char *account, struct cache_attach_list **out)
+{
+	*out = NULL;
+	struct res_value *v;
+	int rc = cache_resource(c, RES_TRANSACTIONS, account, &v);
+	if (rc)
+		return rc;
+	uint64_t gen = v->gen;
+	res_value_put(v);
+	pthread_mutex_lock(&c->lock);
+	struct cache_attach_lists *a = c->attach_lists;
+	while (a && strcmp(a->account, account))
+		a = a->next;
+	if (a && a->list && a->gen == gen) {
+		__atomic_add_fetch(&a->list->refs, 1, __ATOMIC_RELAXED);
+		*out = a->list;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (*out)
+		return 0;
+
+	struct cache_attach_list *l;
+	if ((rc = cache_attach_read(c, account, &l)))
+		return rc;
+	pthread_mutex_lock(&c->lock);
+	for (a = c->attach_lists; a && strcmp(a->account, account); a = a->next)
+		;
+	if (!a && (a = calloc(1, sizeof *a))) {
+		snprintf(a->account, sizeof a->account, "%s", account);
+		a->next = c->attach_lists;
+		c->attach_lists = a;
+	}
+	/* Generations only grow: a list read for an older one never replaces a newer. */
+	if (a && (!a->list || a->gen < gen)) {
+		cache_attach_list_put(a->list);
+		__atomic_add_fetch(&l->refs, 1, __ATOMIC_RELAXED);
+		a->list = l;
+		a->gen = gen;
+	}
+	pthread_mutex_unlock(&c->lock);
+	*out = l;
+	return 0;
+}
+
+const struct cache_attach_entry *cache_attach_find(const struct cache_attach_list *l, const char *month,
+						   const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->e[i].month, month) && !strcmp(l->e[i].name, name))
+			return &l->e[i];
+	return NULL;
+}

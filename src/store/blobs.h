@@ -1,0 +1,27 @@
+/* blobs: files kept by content (attachments), each named by the SHA-256 of its bytes
+ * in one private directory beside the history store, so the same bytes are one file
+ * and a file, once written, is never written again. */
+#ifndef MONZOHFS_BLOBS_H
+#define MONZOHFS_BLOBS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BLOBS_HEX_LEN 64
+
+/* The directory of the blobs of the store at store_path (malloc'd): "attachments"
+ * beside it. */
+char *blobs_dir(const char *store_path);
+/* SHA-256 of data as lower-case hex. */
+void blobs_sha256(const void *data, size_t len, char hex[BLOBS_HEX_LEN + 1]);
+/* Keeps data under its hash (given in hex) in dir, made 0700 if need be; a blob
+ * already there is left as it is.  0, or -1 with errno set. */
+int blobs_put(const char *dir, const char *hex, const void *data, size_t len);
+/* A read-only descriptor of the blob, when it is there with exactly size bytes;
+ * else -1 with errno set (ENOENT when absent, EIO when its size is wrong). */
+int blobs_open(const char *dir, const char *hex, uint64_t size);
+/* The first eight bytes of the hash as a number: a digest that tells versions of a
+ * file apart (struct snapshot). */
+uint64_t blobs_digest(const char *hex);
+
+#endif
