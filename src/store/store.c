@@ -48,8 +48,9 @@ static const char *const store_sql[ST_COUNT_STMTS] = {
 		"INSERT INTO transactions (id, account_id, created_sec, created_nsec, settled, declined, amount,"
 		" currency, local_amount, local_currency, scheme, category, categories, merchant_name,"
 		" merchant_emoji, merchant_address, cp_name, cp_preferred_name, pot_id, description, notes,"
-		" bacs_dd, seen_sync, changed_at, updated_sec, updated_nsec)"
-		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)"
+		" bacs_dd, seen_sync, changed_at, updated_sec, updated_nsec, pot_account_id)"
+		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,"
+		"?27)"
 		" ON CONFLICT(id) DO UPDATE SET account_id=excluded.account_id, created_sec=excluded.created_sec,"
 		" created_nsec=excluded.created_nsec, settled=excluded.settled, declined=excluded.declined,"
 		" amount=excluded.amount, currency=excluded.currency, local_amount=excluded.local_amount,"
@@ -59,7 +60,8 @@ static const char *const store_sql[ST_COUNT_STMTS] = {
 		" cp_name=excluded.cp_name, cp_preferred_name=excluded.cp_preferred_name, pot_id=excluded.pot_id,"
 		" description=excluded.description, notes=excluded.notes, bacs_dd=excluded.bacs_dd,"
 		" seen_sync=MAX(seen_sync, excluded.seen_sync), changed_at=excluded.changed_at,"
-		" updated_sec=excluded.updated_sec, updated_nsec=excluded.updated_nsec"
+		" updated_sec=excluded.updated_sec, updated_nsec=excluded.updated_nsec,"
+		" pot_account_id=excluded.pot_account_id"
 		/* Never back to an older state: another sync may have stored a newer one
 		 * while this one waited for its pages.  Without "updated", settled stays. */
 		" WHERE (excluded.updated_sec, excluded.updated_nsec) >= (updated_sec, updated_nsec)"
@@ -85,10 +87,8 @@ static const char *const store_sql[ST_COUNT_STMTS] = {
 				      " FROM transactions t" STORE_EACH_WHERE,
 	[ST_SUM] = "SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE account_id = ?1 AND declined = 0"
 		   " AND created_sec >= ?2 AND created_sec < ?3",
-	[ST_POT_ACCOUNTS] = "SELECT DISTINCT t.pot_id, json_extract(j.json, '$.metadata.pot_account_id')"
-			    " FROM transactions t JOIN transaction_json j ON j.id = t.id"
-			    " WHERE t.account_id = ?1 AND t.pot_id != ''"
-			    " AND json_extract(j.json, '$.metadata.pot_account_id') != '' ORDER BY 1",
+	[ST_POT_ACCOUNTS] = "SELECT DISTINCT pot_id, pot_account_id FROM transactions"
+			    " WHERE account_id = ?1 AND pot_account_id != '' AND pot_id != '' ORDER BY 1",
 	[ST_CREATED] = "SELECT created_sec FROM transactions WHERE account_id = ?1 AND created_sec >= ?2"
 		       " ORDER BY created_sec LIMIT 1",
 	[ST_RES_PUT] = "INSERT OR REPLACE INTO resources (key, raw, fetched_sec, fetched_nsec, changed_sec,"
@@ -132,6 +132,13 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	/* 3: attachment files fetched once, kept by content beside the store (blobs.h). */
 	"CREATE TABLE attachment_files (url TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL,"
 	" content_type TEXT NOT NULL, fetched_sec INTEGER NOT NULL, fetched_nsec INTEGER NOT NULL);",
+	/* 4: the pot account a pot transfer names, as a column with an index of its own
+	 * (only pot transfers have an entry), so finding a pot's account reads no JSON. */
+	"ALTER TABLE transactions ADD COLUMN pot_account_id TEXT NOT NULL DEFAULT '';"
+	"UPDATE transactions SET pot_account_id = COALESCE((SELECT json_extract(j.json, '$.metadata.pot_account_id')"
+	" FROM transaction_json j WHERE j.id = transactions.id), '') WHERE pot_id != '';"
+	"CREATE INDEX transactions_pot_accounts ON transactions (account_id, pot_id, pot_account_id)"
+	" WHERE pot_account_id != '';",
 };
 
 struct store {
@@ -350,6 +357,7 @@ int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, i
 	sqlite3_bind_int64(q, i++, timefmt_now().sec);
 	sqlite3_bind_int64(q, i++, c->updated.sec);
 	sqlite3_bind_int(q, i++, c->updated.nsec);
+	sqlite3_bind_text(q, i++, tx_columns_text(c, TX_POT_ACCOUNT), -1, SQLITE_STATIC);
 	if (store_step_done(s, q) < 0)
 		return -1;
 	if (sqlite3_changes(s->db) == 0) {

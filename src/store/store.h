@@ -11,7 +11,7 @@
 #include "strbuf.h"
 #include "timefmt.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 

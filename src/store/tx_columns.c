@@ -107,6 +107,7 @@ static const struct tx_columns_field tx_columns_counterparty[] = {
 };
 static const struct tx_columns_field tx_columns_metadata[] = {
 	TX_TEXT("pot_id", TX_POT_ID),
+	TX_TEXT("pot_account_id", TX_POT_ACCOUNT),
 	TX_OTHER("bacs_direct_debit_instruction_id", TX_BACS_DD),
 };
 static const struct tx_columns_field tx_columns_top[] = {
