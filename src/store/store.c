@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[ST_COUNT_STMTS];
 	struct tx_columns cols;   /* reused for every transaction written */
+	bool bulk;                /* the cache is grown for a bulk write */
 };
 
 sqlite3 *store_sqlite(struct store *s)
@@ -180,6 +182,20 @@ static int store_exec(struct store *s, const char *sql)
 	return 0;
 }
 
+/* SQLite's page cache of a connection: small, since the files render in one pass over
+ * an index, but a transaction that writes many rows inserts into the id indexes in no
+ * order, and a cache smaller than them writes and reads the same pages over and over
+ * (100,000 transactions: 1.3 GB written through a 4 MB cache, 0.67 GB through 16 MB). */
+#define STORE_CACHE_KIB 4096
+#define STORE_BULK_MAX_KIB 32768
+
+static int store_cache_kib(struct store *s, long kib)
+{
+	char pragma[64];
+	snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%ld", kib);
+	return store_exec(s, pragma);
+}
+
 static int store_migrate(struct store *s, struct strbuf *err)
 {
 	sqlite3_stmt *q;
@@ -205,6 +221,13 @@ static int store_migrate(struct store *s, struct strbuf *err)
 	return 0;
 }
 
+/* Before SQLite's first use: without memory statistics, its every allocation takes no
+ * global lock (a first sync allocates for each of its rows). */
+static void store_configure_sqlite(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(const char *path, struct store **out, struct strbuf *err)
 {
 	*out = NULL;
@@ -220,7 +243,13 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 	}
 	close(fd);
 	struct store *s = calloc(1, sizeof *s);
+	if (!s) {
+		sb_addf(err, "cannot open %s: out of memory", path);
+		return -1;
+	}
 	tx_columns_init(&s->cols);
+	static pthread_once_t configured = PTHREAD_ONCE_INIT;
+	pthread_once(&configured, store_configure_sqlite);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		sb_addf(err, "cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		store_close(s);
@@ -233,7 +262,7 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 	 * waste a third); the setting only takes effect on a new, empty file. */
 	if (store_exec(s, "PRAGMA page_size = 16384") ||
 	    store_exec(s, "PRAGMA journal_mode = WAL") || store_exec(s, "PRAGMA synchronous = NORMAL") ||
-	    store_exec(s, "PRAGMA cache_size = -4096") || store_exec(s, "PRAGMA temp_store = MEMORY") ||
+	    store_cache_kib(s, STORE_CACHE_KIB) || store_exec(s, "PRAGMA temp_store = MEMORY") ||
 	    store_exec(s, "PRAGMA foreign_keys = ON")) {
 		sb_addf(err, "cannot set up %s: %s", path, sqlite3_errmsg(s->db));
 		store_close(s);
@@ -268,6 +297,28 @@ int store_begin(struct store *s)
 	return store_exec(s, "BEGIN IMMEDIATE");
 }
 
+int store_begin_bulk(struct store *s, long rows)
+{
+	long kib = rows / 6;   /* about 160 bytes of index per row */
+	if (kib > STORE_BULK_MAX_KIB)
+		kib = STORE_BULK_MAX_KIB;
+	if (kib > STORE_CACHE_KIB) {
+		if (store_cache_kib(s, kib) < 0)
+			return -1;
+		s->bulk = true;
+	}
+	return store_begin(s);
+}
+
+/* Back to the small cache after a bulk write: the pages over it are freed. */
+static void store_end_bulk(struct store *s)
+{
+	if (s->bulk) {
+		s->bulk = false;
+		store_cache_kib(s, STORE_CACHE_KIB);
+	}
+}
+
 int store_data_version(struct store *s, int64_t *version)
 {
 	sqlite3_stmt *q;
@@ -286,13 +337,17 @@ int store_begin_read(struct store *s)
 
 int store_commit(struct store *s)
 {
-	return store_exec(s, "COMMIT");
+	int rc = store_exec(s, "COMMIT");
+	if (sqlite3_get_autocommit(s->db))
+		store_end_bulk(s);
+	return rc;
 }
 
 void store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		store_exec(s, "ROLLBACK");
+	store_end_bulk(s);
 }
 
 static int store_step_done(struct store *s, sqlite3_stmt *q)
@@ -324,6 +379,13 @@ int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, i
 		if (sqlite3_changes(s->db) == 1)
 			return 0;
 	}
+	return store_insert_transaction(s, raw, raw_len, sync_no, changed);
+}
+
+int store_insert_transaction(struct store *s, const char *raw, size_t raw_len, int64_t sync_no, bool *changed)
+{
+	*changed = false;
+	sqlite3_stmt *q;
 	struct tx_columns *c = &s->cols;
 	int rc = tx_columns_read(c, raw, raw_len);
 	if (rc < 0)
@@ -375,6 +437,12 @@ int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, i
 	if ((rc = store_step_done(s, q)) == 0)
 		*changed = true;
 	return rc;
+}
+
+void store_upserted_times(const struct store *s, struct instant *created, struct instant *updated)
+{
+	*created = s->cols.created;
+	*updated = s->cols.updated;
 }
 
 int store_pending_ids(struct store *s, const char *account, struct strbuf *ids)

@@ -62,6 +62,9 @@ const char *store_errmsg(struct store *s);
 /* Milliseconds a statement waits for another writer; 0 for best-effort writes. */
 void store_busy_timeout(struct store *s, int ms);
 int store_begin(struct store *s);
+/* A write transaction of about rows transactions: the connection's cache grows for it
+ * (to at most 32 MB) until store_commit or store_rollback. */
+int store_begin_bulk(struct store *s, long rows);
 /* A number that changes whenever another connection commits to the store. */
 int store_data_version(struct store *s, int64_t *version);
 /* A read snapshot: every query until store_commit sees the same committed state. */
@@ -75,6 +78,12 @@ void store_rollback(struct store *s);
  * now.  0; 1 when skipped (no id or created time); -1 on a store error; -2 when raw is
  * not a well-formed JSON object. */
 int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, int64_t sync_no, bool *changed);
+/* The same, for an account with nothing stored yet (its first sync): each row is
+ * written without first looking for an unchanged copy. */
+int store_insert_transaction(struct store *s, const char *raw, size_t raw_len, int64_t sync_no, bool *changed);
+/* The created and updated times ({0, 0} when absent) of the transaction the last
+ * store_upsert_transaction read: the one it changed, when it says so. */
+void store_upserted_times(const struct store *s, struct instant *created, struct instant *updated);
 /* Appends "ID\0" for each pending (not settled, not declined) transaction of the
  * account. */
 int store_pending_ids(struct store *s, const char *account, struct strbuf *ids);

@@ -66,6 +66,7 @@ struct sync_pass {
 	struct sync_seen seen;
 	struct strbuf gone;       /* "ID\0..." of pending ones the API no longer has */
 	FILE *spool;
+	long spooled;             /* transactions in the spool */
 };
 
 /* The balance a pass is synced with. */
@@ -172,15 +173,19 @@ static int sync_fetch_pages(struct sync_run *r, struct sync_pass *p)
 			continue;
 		}
 		struct sync_page_info info;
-		if (sync_page_scan(sb_str(&reply.body), reply.body.len, &p->seen, &info) < 0 ||
-		    sync_spool_put(p->spool, sb_str(&reply.body), reply.body.len) < 0) {
+		struct jsonspan *spans = NULL;
+		if (sync_page_scan(sb_str(&reply.body), reply.body.len, &p->seen, &info, &spans) < 0 ||
+		    sync_spool_put(p->spool, sb_str(&reply.body), reply.body.len, spans, info.count) < 0) {
 			snprintf(r->err->message, sizeof r->err->message, "%s",
 				 info.count < 0 ? "the transactions reply is not the JSON expected"
 						: "cannot write a temporary file");
+			free(spans);
 			monzo_reply_release(&reply);
 			return -EIO;
 		}
+		free(spans);
 		monzo_reply_release(&reply);
+		p->spooled += info.count;
 		paged = true;
 		r->res->fetched += info.count;
 		if (r->progress)
@@ -227,13 +232,21 @@ static int sync_ask_after_missing(struct sync_run *r, struct sync_pass *p)
 			rc = -EIO;
 		} else {
 			struct strbuf page = STRBUF_INIT;
+			struct sync_page_info info;
+			struct jsonspan *spans = NULL;
 			sb_adds(&page, "{\"transactions\":[");
 			sb_add(&page, tx.p, tx.len);
 			sb_adds(&page, "]}");
-			if (sync_spool_put(p->spool, page.buf, page.len) < 0) {
+			if (sync_page_scan(page.buf, page.len, NULL, &info, &spans) < 0) {
+				snprintf(r->err->message, sizeof r->err->message, "the transaction reply is not the JSON expected");
+				rc = -EIO;
+			} else if (sync_spool_put(p->spool, page.buf, page.len, spans, info.count) < 0) {
 				snprintf(r->err->message, sizeof r->err->message, "cannot write a temporary file");
 				rc = -EIO;
+			} else {
+				p->spooled += info.count;
 			}
+			free(spans);
 			sb_release(&page);
 		}
 		monzo_reply_release(&reply);
@@ -242,36 +255,30 @@ static int sync_ask_after_missing(struct sync_run *r, struct sync_pass *p)
 	return rc;
 }
 
-/* Stores one page: -1 on a store error, -2 for a reply of the wrong shape.  Each
- * transaction is stored with its exact text.  *newest: the latest created or updated
- * time of one it changed. */
-static int sync_store_page(struct store *st, const char *body, size_t len, int64_t sync_no, int64_t *changed,
-			   int64_t *newest)
+/* Stores one page's transactions, each with its exact text (first: the account had
+ * none stored when the pass began): -1 on a store error, -2 for one that is not the
+ * JSON expected.  *newest: the latest created or updated time
+ * of one it changed. */
+static int sync_store_page(struct store *st, const struct jsonspan *spans, long n, bool first, int64_t sync_no,
+			   int64_t *changed, int64_t *newest)
 {
-	struct jsonspan *spans;
-	long n = jsonspan_array(body, len, "transactions", JSONSPAN_TRUST, &spans);
-	if (n < 0)
-		return -2;
-	int rc = 0;
-	for (long i = 0; i < n && rc == 0; i++) {
+	for (long i = 0; i < n; i++) {
 		bool moved = false;
-		int got = store_upsert_transaction(st, spans[i].p, spans[i].len, sync_no, &moved);
+		int got = first ? store_insert_transaction(st, spans[i].p, spans[i].len, sync_no, &moved)
+				: store_upsert_transaction(st, spans[i].p, spans[i].len, sync_no, &moved);
 		if (got < 0)
-			rc = got == -2 ? -2 : -1;
+			return got == -2 ? -2 : -1;
 		if (moved) {
+			struct instant created, updated;
 			(*changed)++;
-			static const char *const keys[] = { "created", "updated" };
-			for (size_t k = 0; k < 2; k++) {
-				char text[64];
-				struct instant t;
-				if (jsonspan_string(spans[i].p, spans[i].len, keys[k], text, sizeof text) == 0 &&
-				    timefmt_parse(text, &t) && t.sec > *newest)
-					*newest = t.sec;
-			}
+			store_upserted_times(st, &created, &updated);
+			if (created.sec > *newest)
+				*newest = created.sec;
+			if (updated.sec > *newest)
+				*newest = updated.sec;
 		}
 	}
-	free(spans);
-	return rc;
+	return 0;
 }
 
 /* 4. One write transaction: the rows, the removals, and the state merged with what
@@ -286,10 +293,13 @@ static int sync_write(struct sync_run *r, struct sync_pass *p, int64_t *newest_c
 	const char *why = NULL;
 
 	rewind(p->spool);
-	if (store_begin(st) < 0)
+	if (store_begin_bulk(st, p->spooled) < 0)
 		goto out;
-	while ((more = sync_spool_get(p->spool, &page)) > 0) {
-		int n = sync_store_page(st, page.buf, page.len, p->sync_no, &changed, newest_change);
+	struct jsonspan *spans;
+	long count;
+	while ((more = sync_spool_get(p->spool, &page, &spans, &count)) > 0) {
+		int n = sync_store_page(st, spans, count, !p->have_newest, p->sync_no, &changed, newest_change);
+		free(spans);
 		if (n == -2)
 			why = "the transactions reply is not the JSON expected";
 		if (n < 0)

@@ -64,10 +64,12 @@ bool sync_seen_has(const struct sync_seen *s, const char *id)
 	return false;
 }
 
-int sync_page_scan(const char *body, size_t len, struct sync_seen *seen, struct sync_page_info *info)
+int sync_page_scan(const char *body, size_t len, struct sync_seen *seen, struct sync_page_info *info,
+		   struct jsonspan **out)
 {
 	struct jsonspan *spans;
 	long n = jsonspan_array(body, len, "transactions", JSONSPAN_TRUST, &spans);
+	*out = NULL;
 	info->count = n;
 	info->last_id[0] = '\0';
 	info->first_created = info->last_created = INT64_MIN;
@@ -87,26 +89,58 @@ int sync_page_scan(const char *body, size_t len, struct sync_seen *seen, struct 
 			info->last_created = t.sec;
 		}
 	}
-	free(spans);
-	return n < 0 ? -1 : 0;
+	if (n < 0) {
+		free(spans);
+		return -1;
+	}
+	*out = spans;
+	return 0;
 }
 
-int sync_spool_put(FILE *f, const char *body, size_t len)
+/* Each page: its length, its body, its item count, and each item's offset and length
+ * (all as uint64_t). */
+int sync_spool_put(FILE *f, const char *body, size_t len, const struct jsonspan *spans, long n)
 {
-	uint64_t n = len;
-	return fwrite(&n, sizeof n, 1, f) == 1 && fwrite(body, 1, len, f) == len ? 0 : -1;
+	uint64_t head[2] = { len, (uint64_t)n };
+	if (fwrite(&head[0], sizeof head[0], 1, f) != 1 || fwrite(body, 1, len, f) != len ||
+	    fwrite(&head[1], sizeof head[1], 1, f) != 1)
+		return -1;
+	for (long i = 0; i < n; i++) {
+		uint64_t at[2] = { (uint64_t)(spans[i].p - body), spans[i].len };
+		if (fwrite(at, sizeof at, 1, f) != 1)
+			return -1;
+	}
+	return 0;
 }
 
-int sync_spool_get(FILE *f, struct strbuf *body)
+int sync_spool_get(FILE *f, struct strbuf *body, struct jsonspan **spans, long *n)
 {
-	uint64_t len;
+	uint64_t len, count;
+	*spans = NULL;
+	*n = 0;
 	sb_reset(body);
 	if (fread(&len, sizeof len, 1, f) != 1)
 		return 0;
+	if (len > SIZE_MAX / 2)
+		return -1;
 	sb_grow(body, (size_t)len);
-	if (fread(body->buf, 1, (size_t)len, f) != len)
+	if (fread(body->buf, 1, (size_t)len, f) != len || fread(&count, sizeof count, 1, f) != 1 ||
+	    count > len)
 		return -1;
 	body->len = (size_t)len;
 	body->buf[len] = '\0';
+	struct jsonspan *s = count ? calloc((size_t)count, sizeof *s) : NULL;
+	if (count && !s)
+		return -1;
+	for (uint64_t i = 0; i < count; i++) {
+		uint64_t at[2];
+		if (fread(at, sizeof at, 1, f) != 1 || at[0] > len || at[1] > len - at[0]) {
+			free(s);
+			return -1;
+		}
+		s[i] = (struct jsonspan){ body->buf + at[0], (size_t)at[1] };
+	}
+	*spans = s;
+	*n = (long)count;
 	return 1;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "jsonspan.h"
 #include "strbuf.h"
 
 /* The ids of the transactions a sync received, to find the stored ones it did not. */
@@ -30,12 +31,16 @@ struct sync_page_info {
 };
 
 /* Checks that body is a transactions page whose items all have an id and a created
- * time, adding the ids to seen.  0, or -1 when it is not such a page. */
-int sync_page_scan(const char *body, size_t len, struct sync_seen *seen, struct sync_page_info *info);
+ * time, adding the ids to seen (when not NULL) and setting *spans (malloc'd) to where
+ * the items lie.  0, or -1 when it is not such a page. */
+int sync_page_scan(const char *body, size_t len, struct sync_seen *seen, struct sync_page_info *info,
+		   struct jsonspan **spans);
 
-/* A spool: an unlinked temporary file (0600) of length-prefixed page bodies. */
-int sync_spool_put(FILE *f, const char *body, size_t len);
-/* 1 with the next body, 0 at the end, -1 on a read error. */
-int sync_spool_get(FILE *f, struct strbuf *body);
+/* A spool: an unlinked temporary file (0600) of pages, each its body and where its
+ * items lie, so a page is scanned once. */
+int sync_spool_put(FILE *f, const char *body, size_t len, const struct jsonspan *spans, long n);
+/* 1 with the next page (spans point into body, a malloc'd array of *n), 0 at the end,
+ * -1 on a read error or a spool not written by sync_spool_put. */
+int sync_spool_get(FILE *f, struct strbuf *body, struct jsonspan **spans, long *n);
 
 #endif

@@ -81,12 +81,15 @@ struct tx_columns_walk {
 
 static int tx_columns_member(void *ctx, const char *key, size_t klen, struct jsonspan v);
 
-static int tx_columns_walk(struct tx_columns *c, struct jsonspan obj, const struct tx_columns_field *f, size_t n)
+/* The transaction is checked as a whole once, at the top; the objects inside it were
+ * checked then, and are only walked. */
+static int tx_columns_walk(struct tx_columns *c, struct jsonspan obj, enum jsonspan_check check,
+			   const struct tx_columns_field *f, size_t n)
 {
 	if (obj.p[0] != '{')
 		return 0;
 	struct tx_columns_walk w = { c, f, n };
-	return jsonspan_each_member(obj.p, obj.len, tx_columns_member, &w);
+	return jsonspan_each_member(obj.p, obj.len, check, tx_columns_member, &w);
 }
 
 #define TX_TEXT(k, t) { .key = k, .klen = sizeof k - 1, .text = t }
@@ -142,7 +145,7 @@ static int tx_columns_member(void *ctx, const char *key, size_t klen, struct jso
 		if (f->text >= 0)
 			return tx_columns_put(c, (enum tx_text)f->text, v);
 		if (f->inner)
-			return tx_columns_walk(c, v, f->inner, f->ninner);
+			return tx_columns_walk(c, v, JSONSPAN_TRUST, f->inner, f->ninner);
 		switch (f->other) {
 		case TX_NO_OTHER: break;
 		case TX_AMOUNT: c->amount = tx_columns_amount(v); break;
@@ -163,7 +166,7 @@ int tx_columns_read(struct tx_columns *c, const char *raw, size_t len)
 	c->declined = c->bacs_direct_debit = false;
 	c->created = c->updated = (struct instant){ 0, 0 };
 	if (len == 0 || raw[0] != '{' ||
-	    tx_columns_walk(c, (struct jsonspan){ raw, len }, tx_columns_top,
+	    tx_columns_walk(c, (struct jsonspan){ raw, len }, JSONSPAN_CHECK, tx_columns_top,
 			    sizeof tx_columns_top / sizeof tx_columns_top[0]) < 0)
 		return -1;
 	if (c->has[TX_UPDATED])

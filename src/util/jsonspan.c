@@ -24,27 +24,36 @@ static bool jsonspan_is_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* Whether any of the 8 bytes of w is '"', '\\' or below 0x20: the bytes a string scan
- * must stop at, found a word at a time (bit tricks on 64-bit words). */
-static bool jsonspan_word_special(uint64_t w)
+/* A mark in the high bit of each of the 8 bytes of w that is '"', '\\' or below 0x20:
+ * the bytes a string scan must stop at, found a word at a time (bit tricks on 64-bit
+ * words).  The lowest mark is exact; marks above it may be false. */
+static uint64_t jsonspan_word_special(uint64_t w)
 {
 	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
 	uint64_t quote = w ^ (ones * '"'), slash = w ^ (ones * '\\');
 	uint64_t zero_q = (quote - ones) & ~quote & highs;
 	uint64_t zero_s = (slash - ones) & ~slash & highs;
 	uint64_t control = (w - ones * 0x20) & ~w & highs;
-	return (zero_q | zero_s | control) != 0;
+	return zero_q | zero_s | control;
 }
 
-/* Past the run of plain string bytes at p, a word at a time (to within a word of the
- * first byte a string scan must look at). */
+/* The first byte at or after p that a string scan must look at, a word at a time; in
+ * the last 7 bytes before end, p itself (the caller goes on a byte at a time).  Most
+ * strings are shorter than a word or two, so the byte is found from the mark rather
+ * than by stepping up to it. */
 static const char *jsonspan_plain(const char *p, const char *end)
 {
 	while (end - p >= 8) {
 		uint64_t w;
 		memcpy(&w, p, 8);
-		if (jsonspan_word_special(w))
-			break;
+		uint64_t special = jsonspan_word_special(w);
+		if (special) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return p + (__builtin_ctzll(special) >> 3);
+#else
+			return p;
+#endif
+		}
 		p += 8;
 	}
 	return p;
@@ -205,8 +214,10 @@ static const char *jsonspan_value_skip(const char *p, const char *end)
 	return NULL;
 }
 
-int jsonspan_each_member(const char *text, size_t len, jsonspan_member_fn fn, void *ctx)
+int jsonspan_each_member(const char *text, size_t len, enum jsonspan_check check, jsonspan_member_fn fn,
+			 void *ctx)
 {
+	bool trust = check == JSONSPAN_TRUST;
 	const char *p = text, *end = text + len;
 	p = jsonspan_ws(p, end);
 	if (p >= end || *p++ != '{')
@@ -216,7 +227,9 @@ int jsonspan_each_member(const char *text, size_t len, jsonspan_member_fn fn, vo
 		return 0;
 	for (;;) {
 		p = jsonspan_ws(p, end);
-		const char *kend = p < end && *p == '"' ? jsonspan_string_end(p, end) : NULL;
+		const char *kend = NULL;
+		if (p < end && *p == '"')
+			kend = trust ? jsonspan_string_skip(p, end) : jsonspan_string_end(p, end);
 		if (!kend)
 			return -1;
 		const char *key = p + 1;
@@ -225,8 +238,8 @@ int jsonspan_each_member(const char *text, size_t len, jsonspan_member_fn fn, vo
 		if (p >= end || *p++ != ':')
 			return -1;
 		p = jsonspan_ws(p, end);
-		const char *vend = jsonspan_value_end(p, end);
-		if (!vend)
+		const char *vend = trust ? jsonspan_value_skip(p, end) : jsonspan_value_end(p, end);
+		if (!vend || vend == p)
 			return -1;
 		int rc = fn(ctx, key, klen, (struct jsonspan){ p, (size_t)(vend - p) });
 		if (rc)

@@ -34,9 +34,12 @@ long jsonspan_array(const char *text, size_t len, const char *key, enum jsonspan
 		    struct jsonspan **out);
 
 /* Calls fn with each member of the object text (the key as written, without quotes);
- * stops at fn's first non-zero return and returns it.  0, or -1 when not well formed. */
+ * stops at fn's first non-zero return and returns it.  0, or -1 when not well formed
+ * (JSONSPAN_TRUST: for an object already checked as part of a larger value, only where
+ * its members lie is found). */
 typedef int (*jsonspan_member_fn)(void *ctx, const char *key, size_t klen, struct jsonspan value);
-int jsonspan_each_member(const char *text, size_t len, jsonspan_member_fn fn, void *ctx);
+int jsonspan_each_member(const char *text, size_t len, enum jsonspan_check check, jsonspan_member_fn fn,
+			 void *ctx);
 /* Appends the string value v (quotes included), as one of the functions above found
  * it, decoded to UTF-8.  0, or -1 when v is not a string. */
 int jsonspan_decode(struct jsonspan v, struct strbuf *out);
