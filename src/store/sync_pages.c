@@ -119,8 +119,11 @@ int sync_spool_get(FILE *f, struct strbuf *body, struct jsonspan **spans, long *
 	*spans = NULL;
 	*n = 0;
 	sb_reset(body);
-	if (fread(&len, sizeof len, 1, f) != 1)
+	size_t got = fread(&len, 1, sizeof len, f);
+	if (got == 0 && !ferror(f))
 		return 0;
+	if (got != sizeof len)
+		return -1;
 	if (len > SIZE_MAX / 2)
 		return -1;
 	sb_grow(body, (size_t)len);

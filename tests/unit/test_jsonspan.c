@@ -1,6 +1,7 @@
 /* Unit tests of jsonspan: element boundaries with nesting, strings holding brackets
  * and escaped quotes, other keys first, empty arrays and malformed text; members of
  * one object. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -16,6 +17,20 @@ static long spans(const char *text, const char *key, struct jsonspan **out)
 		m = -9;
 	free(trusted);
 	return m;
+}
+
+struct members {
+	int n;
+	char keys[64], values[128];
+};
+
+static int member_seen(void *ctx, const char *key, size_t klen, struct jsonspan v)
+{
+	struct members *m = ctx;
+	m->n++;
+	snprintf(m->keys + strlen(m->keys), sizeof m->keys - strlen(m->keys), "%.*s,", (int)klen, key);
+	snprintf(m->values + strlen(m->values), sizeof m->values - strlen(m->values), "%.*s|", (int)v.len, v.p);
+	return 0;
 }
 
 int main(void)
@@ -80,5 +95,40 @@ int main(void)
 	CHECK(jsonspan_int((struct jsonspan){ "9007199254740993", 16 }, &n) && n == 9007199254740993LL);
 	CHECK(!jsonspan_int((struct jsonspan){ "9223372036854775808", 19 }, &n));
 	CHECK(!jsonspan_int((struct jsonspan){ "1.5", 3 }, &n));
+
+	/* Strings are scanned a word at a time: an escaped quote, a quote or a control
+	 * byte at every offset of strings longer than a word is found exactly where it is
+	 * (the bytes after it in the same word included). */
+	for (size_t len = 0; len < 40; len++) {
+		for (size_t at = 0; at < len; at++) {
+			char text[256], body[64];
+			memset(body, 'x', len);
+			body[len] = '\0';
+			body[at] = '\xc3';   /* bytes above 0x7f are plain */
+			snprintf(text, sizeof text, "{\"transactions\":[\"%s\",\"%s\\\"%s\"]}", body, body, body);
+			CHECK(spans(text, "transactions", &s) == 2);
+			CHECK(s[0].len == len + 2 && s[1].len == 2 * len + 4);
+			free(s);
+			body[at] = '\n';
+			snprintf(text, sizeof text, "{\"a\":\"%s\"}", body);
+			CHECK(jsonspan_value_end(text, text + strlen(text)) == NULL);
+			struct jsonspan *one;
+			snprintf(text, sizeof text, "{\"transactions\":[\"%s\"]}", body);
+			CHECK(jsonspan_array(text, strlen(text), "transactions", JSONSPAN_TRUST, &one) == 1 &&
+			      one[0].len == len + 2);
+			free(one);
+		}
+	}
+
+	/* Members, checked or (inside a checked whole) only found. */
+	const char *obj = "{\"a\": {\"b\": \"}\\\"\"}, \"c\": [1, \"]\"], \"d\": -2.5e3}";
+	for (int mode = 0; mode < 2; mode++) {
+		struct members m = { 0 };
+		CHECK(jsonspan_each_member(obj, strlen(obj), mode ? JSONSPAN_TRUST : JSONSPAN_CHECK, member_seen,
+					   &m) == 0);
+		CHECK(m.n == 3 && !strcmp(m.keys, "a,c,d,") && !strcmp(m.values, "{\"b\": \"}\\\"\"}|[1, \"]\"]|-2.5e3|"));
+	}
+	CHECK(jsonspan_each_member("{\"a\": tru}", 11, JSONSPAN_CHECK, member_seen, &(struct members){ 0 }) == -1);
+	CHECK(jsonspan_each_member("{\"a\" 1}", 8, JSONSPAN_TRUST, member_seen, &(struct members){ 0 }) == -1);
 	return CHECK_DONE();
 }
