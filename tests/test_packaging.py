@@ -322,6 +322,10 @@ class FstabMount:
         acc = self.bank.accounts[0]["id"]
         assert (self.seen() / "accounts" / acc / "transactions.csv").read_text().startswith("Transaction ID,Date,")
         assert self.store.exists()
+        # The detached daemon's own thread copies the store's log into the database
+        # after the sync, while it stays mounted (the first account's history is
+        # megabytes; the file holds only the schema until then).
+        wait_for(lambda: self.store.stat().st_size > 1 << 20, what="the store's log copied into it")
 
     def umount(self, how):
         r = run(self.wrap([how, "-u", self.mnt] if how == "fusermount3" else [how, self.mnt]))

@@ -43,6 +43,7 @@ struct cache *cache_new(struct monzo *api, const struct cache_options *opts, con
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->status_lock, NULL);
 	pthread_cond_init(&c->flight_done, NULL);
+	cache_checkpoint_init(c);
 	c->started = timefmt_now();
 	return c;
 }
@@ -103,6 +104,24 @@ void snapshot_put(struct snapshot *s)
 	free(s);
 }
 
+void cache_start(struct cache *c)
+{
+	pthread_mutex_lock(&c->lock);
+	struct store **idle = c->idle;
+	size_t n = c->nidle;
+	c->idle = NULL;
+	c->nidle = c->idle_cap = 0;
+	pthread_mutex_unlock(&c->lock);
+	for (size_t i = 0; i < n; i++)
+		store_close(idle[i]);
+	free(idle);
+	pthread_mutex_lock(&c->status_lock);
+	store_close(c->status_store);
+	c->status_store = NULL;
+	pthread_mutex_unlock(&c->status_lock);
+	cache_checkpoint_start(c);
+}
+
 void cache_free(struct cache *c)
 {
 	if (!c)
@@ -118,6 +137,7 @@ void cache_free(struct cache *c)
 		free(f);
 	}
 	cache_attach_free(c);
+	cache_checkpoint_stop(c);
 	for (size_t i = 0; i < c->nidle; i++)
 		store_close(c->idle[i]);
 	store_close(c->status_store);
@@ -162,6 +182,8 @@ struct store *cache_store_get(struct cache *c)
 		struct strbuf err = STRBUF_INIT;
 		if (store_open(c->store_path, &s, &err) < 0)
 			log_error("the history store %s: %s", c->store_path, sb_str(&err));
+		else
+			store_defer_checkpoints(s);
 		sb_release(&err);
 	}
 	return s;
@@ -171,10 +193,19 @@ void cache_store_put(struct cache *c, struct store *s)
 {
 	if (!s)
 		return;
+	if (store_take_written(s))
+		cache_checkpoint_request(c);
 	pthread_mutex_lock(&c->lock);
 	if (c->nidle == c->idle_cap) {
-		c->idle_cap = c->idle_cap ? c->idle_cap * 2 : 8;
-		c->idle = realloc(c->idle, c->idle_cap * sizeof *c->idle);
+		size_t cap = c->idle_cap ? c->idle_cap * 2 : 8;
+		struct store **idle = realloc(c->idle, cap * sizeof *idle);
+		if (!idle) {
+			pthread_mutex_unlock(&c->lock);
+			store_close(s);
+			return;
+		}
+		c->idle = idle;
+		c->idle_cap = cap;
 	}
 	c->idle[c->nidle++] = s;
 	pthread_mutex_unlock(&c->lock);

@@ -97,6 +97,11 @@ struct cache {
 	 * fetches under way. */
 	struct cache_attach_lists *attach_lists;
 	struct cache_attach_flight *attach_flights;
+	/* cache_checkpoint.c: the thread that copies the store's log into it. */
+	pthread_mutex_t ckpt_lock;
+	pthread_cond_t ckpt_wake;
+	pthread_t ckpt_thread;
+	bool ckpt_started, ckpt_wanted, ckpt_stop;
 };
 
 /* CLOCK_MONOTONIC in nanoseconds: TTLs do not move with the wall clock. */
@@ -106,6 +111,13 @@ struct store *cache_store_get(struct cache *c);
 void cache_store_put(struct cache *c, struct store *s);
 void res_value_free(struct res_value *v);
 struct res_value *res_value_take(struct res_value *v);
+
+/* cache_checkpoint.c: a connection that wrote asks for a checkpoint (cache_store_put
+ * does); the thread that runs them starts in cache_start and ends in cache_free. */
+void cache_checkpoint_init(struct cache *c);
+void cache_checkpoint_start(struct cache *c);
+void cache_checkpoint_request(struct cache *c);
+void cache_checkpoint_stop(struct cache *c);
 
 /* cache_resource.c, under c->lock: a resource's entry, NULL when never asked for. */
 struct res_entry *cache_res_find(struct cache *c, enum res_kind kind, const char *account);

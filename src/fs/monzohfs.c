@@ -294,6 +294,7 @@ int main(int argc, char *argv[])
 		fuse_session_unmount(se);
 		goto out;
 	}
+	cache_start(cache);
 	if (!cl.foreground)
 		log_to_syslog();
 	if (fuse_set_signal_handlers(se) != 0) {

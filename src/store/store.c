@@ -147,6 +147,7 @@ struct store {
 	sqlite3_stmt *stmt[ST_COUNT_STMTS];
 	struct tx_columns cols;   /* reused for every transaction written */
 	bool bulk;                /* the cache is grown for a bulk write */
+	int64_t changes_seen;     /* sqlite3_total_changes64 at store_take_written */
 };
 
 sqlite3 *store_sqlite(struct store *s)
@@ -256,13 +257,13 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 		return -1;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
-	/* A first sync writes every page of years of history in one transaction: give
-	 * it room in memory so SQLite does not spill pages to the WAL midway. */
 	/* 16 KiB pages hold several transactions' JSON each (4 KiB pages hold one and
-	 * waste a third); the setting only takes effect on a new, empty file. */
+	 * waste a third); the setting only takes effect on a new, empty file.  A first
+	 * sync leaves a log of hundreds of MB; once copied it is cut back to 64 MB. */
 	if (store_exec(s, "PRAGMA page_size = 16384") ||
 	    store_exec(s, "PRAGMA journal_mode = WAL") || store_exec(s, "PRAGMA synchronous = NORMAL") ||
 	    store_cache_kib(s, STORE_CACHE_KIB) || store_exec(s, "PRAGMA temp_store = MEMORY") ||
+	    store_exec(s, "PRAGMA journal_size_limit = 67108864") ||
 	    store_exec(s, "PRAGMA foreign_keys = ON")) {
 		sb_addf(err, "cannot set up %s: %s", path, sqlite3_errmsg(s->db));
 		store_close(s);
@@ -290,6 +291,24 @@ void store_close(struct store *s)
 void store_busy_timeout(struct store *s, int ms)
 {
 	sqlite3_busy_timeout(s->db, ms);
+}
+
+void store_defer_checkpoints(struct store *s)
+{
+	sqlite3_wal_autocheckpoint(s->db, 0);
+}
+
+int store_checkpoint(struct store *s)
+{
+	return sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+bool store_take_written(struct store *s)
+{
+	int64_t now = sqlite3_total_changes64(s->db);
+	bool wrote = now != s->changes_seen;
+	s->changes_seen = now;
+	return wrote;
 }
 
 int store_begin(struct store *s)

@@ -62,6 +62,14 @@ const char *store_errmsg(struct store *s);
 /* Milliseconds a statement waits for another writer; 0 for best-effort writes. */
 void store_busy_timeout(struct store *s, int ms);
 int store_begin(struct store *s);
+/* Commits leave the write-ahead log to store_checkpoint (another thread's), rather
+ * than copying it into the database whenever it has grown. */
+void store_defer_checkpoints(struct store *s);
+/* Copies what it can of the log into the database without waiting for readers or
+ * writers.  0 or -1. */
+int store_checkpoint(struct store *s);
+/* Whether this connection changed rows since the last call. */
+bool store_take_written(struct store *s);
 /* A write transaction of about rows transactions: the connection's cache grows for it
  * (to at most 32 MB) until store_commit or store_rollback. */
 int store_begin_bulk(struct store *s, long rows);
