@@ -201,3 +201,28 @@ def test_an_idle_mount_makes_no_requests_however_long_it_stays(bank, mounter):
     # ... and a reader who looks gets fresh data again.
     (mnt / "accounts" / bank.main_account_id / "balance.json").read_bytes()
     assert bank.counts["balance"] == counts["balance"] + 1
+
+
+def test_month_csvs_count_back_from_the_balance_their_rows_were_synced_with(bank, mounter):
+    """The Balance column of every month file stays exact when the history moves: a
+    new payment this month moves the balance and the rows after an older month by the
+    same amount, so the older month's file is unchanged, and this month's ends at the
+    new balance (a sum kept from before the change would be off by the payment)."""
+    acc = bank.main_account_id
+    mnt = mounter("ttl=1").path
+    d = mnt / "accounts" / acc
+    months = E.Expected(bank, acc).months()
+    assert len(months) >= 2
+    read = {m: (d / "transactions" / f"{m}.csv").read_bytes() for m in (months[0], months[-2], months[-1])}
+    exp = E.Expected(bank, acc)
+    for m, got in read.items():
+        assert got == E.rfc4180(exp.month_csv(m)), m
+    tx = bank.add_transaction(acc, amount=-4321)
+    new_month = E.month(tx["created"])
+    wait_for(lambda: tx["id"].encode() in (d / "transactions" / f"{new_month}.csv").read_bytes(),
+             timeout=10, what="the new payment in its month's CSV")
+    exp = E.Expected(bank, acc)
+    for m in sorted(set(read) | {new_month}):
+        assert (d / "transactions" / f"{m}.csv").read_bytes() == E.rfc4180(exp.month_csv(m)), m
+    assert (d / "transactions" / f"{months[0]}.csv").read_bytes() == read[months[0]]
+    assert (d / "transactions.csv").read_bytes() == E.rfc4180(exp.transactions_csv())

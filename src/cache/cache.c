@@ -137,6 +137,7 @@ void cache_free(struct cache *c)
 		free(f);
 	}
 	cache_attach_free(c);
+	cache_sums_free(c);
 	cache_checkpoint_stop(c);
 	for (size_t i = 0; i < c->nidle; i++)
 		store_close(c->idle[i]);

@@ -311,7 +311,8 @@ static int cache_render_view(struct cache *c, enum view_kind view, const char *a
 	 * even when another sync (or monzohfs-login) commits meanwhile. */
 	int rc = store_begin_read(st) < 0 ? -EIO : 0;
 	struct sync_state ss = { 0 };
-	if (!rc && !pot && store_get_sync_state(st, account, &ss) == 0 && ss.balance_json) {
+	bool synced = !rc && store_get_sync_state(st, account, &ss) == 0 && ss.known;
+	if (synced && !pot && ss.balance_json) {
 		cJSON *b = cJSON_Parse(ss.balance_json);
 		const cJSON *bal = cJSON_GetObjectItemCaseSensitive(b, "balance");
 		if (cJSON_IsNumber(bal)) {
@@ -320,6 +321,12 @@ static int cache_render_view(struct cache *c, enum view_kind view, const char *a
 		}
 		cJSON_Delete(b);
 	}
+	/* The version moves whenever the account's rows do, so sums kept for it hold. */
+	int64_t from, to;
+	if (synced && view == VIEW_TRANSACTIONS_CSV)
+		cache_sums_fill(c, st, ss.version, INT64_MIN, &in);
+	else if (synced && view == VIEW_MONTH_CSV && view_month_range(month, &from, &to))
+		cache_sums_fill(c, st, ss.version, from, &in);
 	sync_state_release(&ss);
 	if (!rc && view_render(view, &in, out) < 0)
 		rc = -EIO;

@@ -9,6 +9,7 @@
 #include "cache.h"
 #include "store.h"
 #include "strbuf.h"
+#include "view.h"
 
 struct res_entry {
 	enum res_kind kind;
@@ -97,6 +98,7 @@ struct cache {
 	 * fetches under way. */
 	struct cache_attach_lists *attach_lists;
 	struct cache_attach_flight *attach_flights;
+	struct cache_sums *sums;  /* cache_sums.c */
 	/* cache_checkpoint.c: the thread that copies the store's log into it. */
 	pthread_mutex_t ckpt_lock;
 	pthread_cond_t ckpt_wake;
@@ -111,6 +113,13 @@ struct store *cache_store_get(struct cache *c);
 void cache_store_put(struct cache *c, struct store *s);
 void res_value_free(struct res_value *v);
 struct res_value *res_value_take(struct res_value *v);
+
+/* cache_sums.c: fills in->total and in->prefix (and have_sums) for a CSV render of
+ * in->account_id whose rows start at from (INT64_MIN: the whole history), in the
+ * read snapshot of st, where the account's sync version is version.  Leaves them
+ * unset when it cannot, and the render sums them itself. */
+void cache_sums_fill(struct cache *c, struct store *st, int64_t version, int64_t from, struct view_input *in);
+void cache_sums_free(struct cache *c);
 
 /* cache_checkpoint.c: a connection that wrote asks for a checkpoint (cache_store_put
  * does); the thread that runs them starts in cache_start and ends in cache_free. */

@@ -189,9 +189,13 @@ int view_render(enum view_kind kind, const struct view_input *in, struct strbuf 
 	}
 	bool json = kind == VIEW_TRANSACTIONS_JSON || kind == VIEW_MONTH_JSON;
 	if (!json) {
-		if (store_sum_amounts(in->store, in->account_id, INT64_MIN, INT64_MAX, &p.total) < 0 ||
-		    store_sum_amounts(in->store, in->account_id, INT64_MIN, from, &p.prefix) < 0)
+		if (in->have_sums) {
+			p.total = in->total;
+			p.prefix = in->prefix;
+		} else if (store_sum_amounts(in->store, in->account_id, INT64_MIN, INT64_MAX, &p.total) < 0 ||
+			   store_sum_amounts(in->store, in->account_id, INT64_MIN, from, &p.prefix) < 0) {
 			return -1;
+		}
 		render_csv_header(out);
 	} else {
 		sb_adds(out, "{\"transactions\": [");
@@ -239,4 +243,49 @@ int view_months(struct store *s, const char *account, char (**months)[8], size_t
 	}
 	*months = out;
 	return 0;
+}
+
+int view_sums_read(struct store *s, const char *account, struct view_sums *out)
+{
+	memset(out, 0, sizeof *out);
+	char (*months)[8];
+	size_t n;
+	if (view_months(s, account, &months, &n) < 0)
+		return -1;
+	int rc = 0;
+	if (n && (!(out->start = calloc(n, sizeof *out->start)) || !(out->sum = calloc(n, sizeof *out->sum))))
+		rc = -1;
+	for (size_t i = 0; i < n && !rc; i++) {
+		int64_t end;
+		if (!view_month_range(months[i], &out->start[i], &end) ||
+		    store_sum_amounts(s, account, out->start[i], end, &out->sum[i]) < 0)
+			rc = -1;
+	}
+	free(months);
+	if (rc) {
+		view_sums_release(out);
+		return -1;
+	}
+	out->n = n;
+	return 0;
+}
+
+void view_sums_release(struct view_sums *v)
+{
+	free(v->start);
+	free(v->sum);
+	memset(v, 0, sizeof *v);
+}
+
+bool view_sums_before(const struct view_sums *v, int64_t from, int64_t *prefix)
+{
+	int64_t sum = 0;
+	for (size_t i = 0; i < v->n; i++) {
+		if (v->start[i] == from) {
+			*prefix = sum;
+			return true;
+		}
+		sum += v->sum[i];
+	}
+	return false;
 }

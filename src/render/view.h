@@ -41,6 +41,11 @@ struct view_input {
 				 * assets:monzo:pots:NAME); NULL for an account */
 	const char *pot_of;     /* ... the account the pot belongs to, and the pot */
 	const char *pot_id;
+	/* The Balance column's sums when the caller knows them (see view_sums): every
+	 * non-declined amount, and those before the month's start (0 for the whole
+	 * history).  Otherwise the CSV views sum them from the store. */
+	bool have_sums;
+	int64_t total, prefix;
 	/* Called between rows with what out holds; it may take the bytes away (a large
 	 * file goes on into a memory file).  NULL: out holds the whole file. */
 	void (*flush)(void *ctx, struct strbuf *out);
@@ -51,6 +56,19 @@ int view_render(enum view_kind kind, const struct view_input *in, struct strbuf 
 /* The local months ("YYYY-MM") in which the account has any transaction, oldest
  * first; *months malloc'd. */
 int view_months(struct store *s, const char *account, char (**months)[8], size_t *n);
+/* The non-declined amounts of each local month with transactions, oldest first:
+ * what the Balance column of each month's CSV counts back from, read once for every
+ * month file of a store version rather than once per file. */
+struct view_sums {
+	size_t n;
+	int64_t *start;           /* each month's first second */
+	int64_t *sum;
+};
+int view_sums_read(struct store *s, const char *account, struct view_sums *out);
+void view_sums_release(struct view_sums *v);
+/* The sum of the months before the one starting at from; false when no month starts
+ * there. */
+bool view_sums_before(const struct view_sums *v, int64_t from, int64_t *prefix);
 /* Checks "YYYY-MM" and gives its [start, end) in seconds in the mount's zone. */
 bool view_month_range(const char *month, int64_t *start, int64_t *end);
 
