@@ -257,8 +257,7 @@ static int sync_ask_after_missing(struct sync_run *r, struct sync_pass *p)
 
 /* Stores one page's transactions, each with its exact text (first: the account had
  * none stored when the pass began): -1 on a store error, -2 for one that is not the
- * JSON expected.  *newest: the latest created or updated time
- * of one it changed. */
+ * JSON expected.  *newest: the latest created or updated time of one it changed. */
 static int sync_store_page(struct store *st, const struct jsonspan *spans, long n, bool first, int64_t sync_no,
 			   int64_t *changed, int64_t *newest)
 {
