@@ -264,7 +264,7 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 	    store_exec(s, "PRAGMA journal_mode = WAL") || store_exec(s, "PRAGMA synchronous = NORMAL") ||
 	    store_cache_kib(s, STORE_CACHE_KIB) || store_exec(s, "PRAGMA temp_store = MEMORY") ||
 	    store_exec(s, "PRAGMA journal_size_limit = 67108864") ||
-	    store_exec(s, "PRAGMA foreign_keys = ON")) {
+	    store_exec(s, "PRAGMA foreign_keys = ON") || store_attach_functions(s->db) < 0) {
 		sb_addf(err, "cannot set up %s: %s", path, sqlite3_errmsg(s->db));
 		store_close(s);
 		return -1;
@@ -417,7 +417,7 @@ int store_insert_transaction(struct store *s, const char *raw, size_t raw_len, i
 
 	if (!(q = store_stmt(s, ST_UPSERT)))
 		return -1;
-	static const enum tx_text texts[] = { TX_CURRENCY, TX_LOCAL_CURRENCY, TX_SCHEME, TX_CATEGORY, TX_CATEGORIES,
+	static const enum tx_text texts[] = { TX_LOCAL_CURRENCY, TX_SCHEME, TX_CATEGORY, TX_CATEGORIES,
 					      TX_MERCHANT_NAME, TX_MERCHANT_EMOJI, TX_MERCHANT_ADDRESS, TX_CP_NAME,
 					      TX_CP_PREFERRED_NAME, TX_POT_ID, TX_DESCRIPTION, TX_NOTES };
 	/* In the order of the table's columns. */
@@ -431,7 +431,7 @@ int store_insert_transaction(struct store *s, const char *raw, size_t raw_len, i
 	sqlite3_bind_int64(q, i++, c->amount);
 	sqlite3_bind_text(q, i++, tx_columns_text(c, TX_CURRENCY), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, i++, c->local_amount);
-	for (size_t k = 1; k < sizeof texts / sizeof texts[0]; k++)
+	for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
 		sqlite3_bind_text(q, i++, tx_columns_text(c, texts[k]), -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, i++, c->bacs_direct_debit);
 	sqlite3_bind_int64(q, i++, sync_no);

@@ -27,6 +27,12 @@ static void store_attach_contains(sqlite3_context *ctx, int argc, sqlite3_value 
 	sqlite3_result_int(ctx, hay && needle && memmem(hay, (size_t)nh, needle, (size_t)nn) != NULL);
 }
 
+int store_attach_functions(sqlite3 *db)
+{
+	return sqlite3_create_function(db, "monzohfs_contains", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+				       NULL, store_attach_contains, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
 static const char store_attach_find_sql[] =
 	"SELECT sha256, size, content_type, fetched_sec, fetched_nsec FROM attachment_files WHERE url = ?1";
 
@@ -48,13 +54,6 @@ static sqlite3_stmt *store_attach_prepare(struct store *s, const char *sql)
 
 int store_attach_each(struct store *s, const char *account, store_attach_fn fn, void *ctx)
 {
-	/* Defined again on each call: the connection keeps one definition. */
-	if (sqlite3_create_function(store_sqlite(s), "monzohfs_contains", 2,
-				    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, store_attach_contains, NULL,
-				    NULL) != SQLITE_OK) {
-		log_error("store: %s", store_errmsg(s));
-		return -1;
-	}
 	sqlite3_stmt *q = store_attach_prepare(s, store_attach_each_sql);
 	if (!q)
 		return -1;

@@ -9,6 +9,9 @@
 
 /* The connection's database handle. */
 sqlite3 *store_sqlite(struct store *s);
+/* Defines the SQL functions store_attach.c's queries use, once per connection
+ * (defining one again would make SQLite prepare every kept statement again). */
+int store_attach_functions(sqlite3 *db);
 /* Column i of the row q is on as text, "" for NULL. */
 const char *store_col(sqlite3_stmt *q, int i);
 
