@@ -419,9 +419,10 @@ double cache_fresh_for(struct cache *c, enum res_kind kind, const char *account)
 {
 	if (c->opts.offline)
 		return CACHE_FOREVER;
+	/* Only looks: asking how long a name may be kept is not asking for the resource. */
 	pthread_mutex_lock(&c->lock);
-	struct res_entry *e = cache_res_entry(c, kind, account);
-	int64_t left = e->value ? e->fresh_until - cache_mono_ns() : 0;
+	struct res_entry *e = cache_res_find(c, kind, account);
+	int64_t left = e && e->value ? e->fresh_until - cache_mono_ns() : 0;
 	pthread_mutex_unlock(&c->lock);
 	if (left <= 0)
 		return 0;

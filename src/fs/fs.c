@@ -200,12 +200,12 @@ static void fs_child_path(const struct inode *parent, const char *name, struct s
  * (and gets the same inode, pages and all, while nothing changed). */
 static double fs_timeout(struct fs_ctx *ctx, const struct node *n, double file_fresh)
 {
-	double accounts = cache_fresh_for(ctx->cache, RES_ACCOUNTS, NULL);
+	struct cache *c = ctx->cache;
 	switch (n->type) {
 	case NODE_FILE:
 		return n->file == FILE_STATUS ? 0 : file_fresh;
 	case NODE_LINK:
-		return n->pot[0] ? cache_fresh_for(ctx->cache, RES_POTS, n->account) : accounts;
+		return cache_fresh_for(c, n->pot[0] ? RES_POTS : RES_ACCOUNTS, n->pot[0] ? n->account : NULL);
 	case NODE_DIR:
 		switch (n->dir) {
 		case DIR_ROOT:
@@ -214,15 +214,15 @@ static double fs_timeout(struct fs_ctx *ctx, const struct node *n, double file_f
 		case DIR_ACCOUNT:
 		case DIR_POTS:
 		case DIR_ATTACHMENTS:
-			return accounts;
+			return cache_fresh_for(c, RES_ACCOUNTS, NULL);
 		case DIR_POT:
-			return cache_fresh_for(ctx->cache, RES_POTS, n->account);
+			return cache_fresh_for(c, RES_POTS, n->account);
 		case DIR_MONTHS:
 			/* A pot's transactions/ is there once its account's sync names it. */
-			return n->pot[0] ? cache_fresh_for(ctx->cache, RES_TRANSACTIONS, n->account) : accounts;
+			return n->pot[0] ? cache_fresh_for(c, RES_TRANSACTIONS, n->account) : cache_fresh_for(c, RES_ACCOUNTS, NULL);
 		case DIR_ATTACH_MONTH:
 			/* A month of attachments is there while its account's list has one. */
-			return cache_fresh_for(ctx->cache, RES_TRANSACTIONS, n->account);
+			return cache_fresh_for(c, RES_TRANSACTIONS, n->account);
 		}
 	}
 	return 0;
