@@ -183,7 +183,7 @@ struct store *cache_store_get(struct cache *c)
 		struct strbuf err = STRBUF_INIT;
 		if (store_open(c->store_path, &s, &err) < 0)
 			log_error("the history store %s: %s", c->store_path, sb_str(&err));
-		else
+		else if (cache_checkpoint_running(c))
 			store_defer_checkpoints(s);
 		sb_release(&err);
 	}

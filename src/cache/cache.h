@@ -111,8 +111,8 @@ struct cache;
 struct cache *cache_new(struct monzo *api, const struct cache_options *opts, const char *tokens_path);
 /* Call once the daemon has forked, before serving: closes the store connections
  * opened before (SQLite's locks belong to a process, so a connection must not cross
- * a fork) and starts the thread that checkpoints the store.  Until then, and without
- * it, the log is copied into the database when the last connection closes. */
+ * a fork) and starts the thread that checkpoints the store.  Until then, and if it
+ * cannot start, each connection checkpoints as it commits (SQLite's default). */
 void cache_start(struct cache *c);
 void cache_free(struct cache *c);
 

@@ -55,6 +55,14 @@ void cache_checkpoint_start(struct cache *c)
 	pthread_mutex_unlock(&c->ckpt_lock);
 }
 
+bool cache_checkpoint_running(struct cache *c)
+{
+	pthread_mutex_lock(&c->ckpt_lock);
+	bool running = c->ckpt_started;
+	pthread_mutex_unlock(&c->ckpt_lock);
+	return running;
+}
+
 /* Ends the thread after the checkpoint asked for last (closing the last connection
  * then leaves nothing in the log). */
 void cache_checkpoint_stop(struct cache *c)

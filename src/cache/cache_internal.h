@@ -126,6 +126,8 @@ void cache_sums_free(struct cache *c);
 void cache_checkpoint_init(struct cache *c);
 void cache_checkpoint_start(struct cache *c);
 void cache_checkpoint_request(struct cache *c);
+/* Whether the thread runs: only then do connections leave checkpoints to it. */
+bool cache_checkpoint_running(struct cache *c);
 void cache_checkpoint_stop(struct cache *c);
 
 /* cache_resource.c, under c->lock: a resource's entry, NULL when never asked for. */
