@@ -59,11 +59,14 @@ void cache_sums_fill(struct cache *c, struct store *st, int64_t version, int64_t
 		return;
 	/* Read outside the lock, in the render's snapshot (st is inside its read
 	 * transaction, and version was read in it): two renders may both read them. */
-	int64_t total;
+	/* The whole history's sum, or each month's (every transaction is in one). */
+	int64_t total = 0;
 	struct view_sums months = { 0 };
-	if (store_sum_amounts(st, in->account_id, INT64_MIN, INT64_MAX, &total) < 0 ||
-	    (!whole && view_sums_read(st, in->account_id, &months) < 0))
+	if (whole ? store_sum_amounts(st, in->account_id, INT64_MIN, INT64_MAX, &total) < 0
+		  : view_sums_read(st, in->account_id, &months) < 0)
 		return;
+	for (size_t i = 0; i < months.n; i++)
+		total += months.sum[i];
 	int64_t prefix = 0;
 	if (!whole && !view_sums_before(&months, from, &prefix)) {
 		view_sums_release(&months);
