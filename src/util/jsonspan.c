@@ -423,10 +423,15 @@ long jsonspan_array(const char *text, size_t len, const char *key, enum jsonspan
 			return -1;
 		}
 		if (n == cap) {
-			cap = cap ? cap * 2 : 128;
-			spans = realloc(spans, cap * sizeof *spans);
+			size_t grown = cap ? cap * 2 : 128;
+			struct jsonspan *more = realloc(spans, grown * sizeof *more);
+			if (!more) {
+				free(spans);
+				return -1;
+			}
+			spans = more;
+			cap = grown;
 		}
-		p = jsonspan_ws(p, end);
 		spans[n++] = (struct jsonspan){ p, (size_t)(e - p) };
 		p = jsonspan_ws(e, end);
 		if (p < end && *p == ',') {
