@@ -153,17 +153,23 @@ static int login_save_config(const char *path, const char *id, const char *secre
 	if (fd < 0)
 		return -1;
 	fchmod(fd, 0600);
-	FILE *f = fdopen(fd, "a");
-	if (!f) {
-		close(fd);
-		return -1;
-	}
+	/* Sized up front (a quoted value at most doubles) and written without stdio, so
+	 * the secret leaves no copy in freed or unwiped buffers. */
 	struct strbuf lines = STRBUF_INIT;
+	sb_grow(&lines, 2 * (strlen(id) + strlen(secret)) + 128);
 	config_format_line("MONZO_CLIENT_ID", id, &lines);
 	config_format_line("MONZO_CLIENT_SECRET", secret, &lines);
-	size_t put = fwrite(lines.buf, 1, lines.len, f);
-	int rc = fclose(f) == 0 && put == lines.len ? 0 : -1;
-	explicit_bzero(lines.buf, lines.len);
+	size_t put = 0;
+	while (put < lines.len) {
+		ssize_t n = write(fd, lines.buf + put, lines.len - put);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		put += (size_t)n;
+	}
+	int rc = close(fd) == 0 && put == lines.len ? 0 : -1;
+	explicit_bzero(lines.buf, lines.alloc);
 	sb_release(&lines);
 	return rc;
 }
