@@ -380,7 +380,8 @@ static int store_step_done(struct store *s, sqlite3_stmt *q)
 	return 0;
 }
 
-int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, int64_t sync_no, bool *changed)
+int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, int64_t sync_no, bool *changed,
+			     int64_t *latest)
 {
 	*changed = false;
 	/* A transaction seen before, byte for byte, is only marked seen: its columns are
@@ -398,10 +399,11 @@ int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, i
 		if (sqlite3_changes(s->db) == 1)
 			return 0;
 	}
-	return store_insert_transaction(s, raw, raw_len, sync_no, changed);
+	return store_insert_transaction(s, raw, raw_len, sync_no, changed, latest);
 }
 
-int store_insert_transaction(struct store *s, const char *raw, size_t raw_len, int64_t sync_no, bool *changed)
+int store_insert_transaction(struct store *s, const char *raw, size_t raw_len, int64_t sync_no, bool *changed,
+			     int64_t *latest)
 {
 	*changed = false;
 	sqlite3_stmt *q;
@@ -455,13 +457,9 @@ int store_insert_transaction(struct store *s, const char *raw, size_t raw_len, i
 	sqlite3_bind_text(q, 2, raw, (int)raw_len, SQLITE_STATIC);
 	if ((rc = store_step_done(s, q)) == 0)
 		*changed = true;
+	if (*changed && latest)
+		*latest = c->updated.sec > c->created.sec ? c->updated.sec : c->created.sec;
 	return rc;
-}
-
-void store_upserted_times(const struct store *s, struct instant *created, struct instant *updated)
-{
-	*created = s->cols.created;
-	*updated = s->cols.updated;
 }
 
 int store_pending_ids(struct store *s, const char *account, struct strbuf *ids)

@@ -83,15 +83,15 @@ void store_rollback(struct store *s);
 /* Inserts or updates by id: raw is the transaction's JSON text as the API sent it.  A
  * stored state with a later "updated" (or settled, without one) is kept.  Either way
  * the row counts as seen by sync_no.  *changed says whether the stored row differs
- * now.  0; 1 when skipped (no id or created time); -1 on a store error; -2 when raw is
- * not a well-formed JSON object. */
-int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, int64_t sync_no, bool *changed);
+ * now; then *latest (when not NULL) is the later of its created and updated seconds.
+ * 0; 1 when skipped (no id or created time); -1 on a store error; -2 when raw is not a
+ * well-formed JSON object. */
+int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, int64_t sync_no, bool *changed,
+			     int64_t *latest);
 /* The same, for an account with nothing stored yet (its first sync): each row is
  * written without first looking for an unchanged copy. */
-int store_insert_transaction(struct store *s, const char *raw, size_t raw_len, int64_t sync_no, bool *changed);
-/* The created and updated times ({0, 0} when absent) of the transaction the last
- * store_upsert_transaction read: the one it changed, when it says so. */
-void store_upserted_times(const struct store *s, struct instant *created, struct instant *updated);
+int store_insert_transaction(struct store *s, const char *raw, size_t raw_len, int64_t sync_no, bool *changed,
+			     int64_t *latest);
 /* Appends "ID\0" for each pending (not settled, not declined) transaction of the
  * account. */
 int store_pending_ids(struct store *s, const char *account, struct strbuf *ids);

@@ -263,18 +263,15 @@ static int sync_store_page(struct store *st, const struct jsonspan *spans, long 
 {
 	for (long i = 0; i < n; i++) {
 		bool moved = false;
-		int got = first ? store_insert_transaction(st, spans[i].p, spans[i].len, sync_no, &moved)
-				: store_upsert_transaction(st, spans[i].p, spans[i].len, sync_no, &moved);
+		int64_t latest;
+		int got = first ? store_insert_transaction(st, spans[i].p, spans[i].len, sync_no, &moved, &latest)
+				: store_upsert_transaction(st, spans[i].p, spans[i].len, sync_no, &moved, &latest);
 		if (got < 0)
 			return got == -2 ? -2 : -1;
 		if (moved) {
-			struct instant created, updated;
 			(*changed)++;
-			store_upserted_times(st, &created, &updated);
-			if (created.sec > *newest)
-				*newest = created.sec;
-			if (updated.sec > *newest)
-				*newest = updated.sec;
+			if (latest > *newest)
+				*newest = latest;
 		}
 	}
 	return 0;

@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	store_begin(fuzz_store);
 	for (long i = 0; i < n; i++) {
 		bool changed;
-		store_upsert_transaction(fuzz_store, spans[i].p, spans[i].len, 1, &changed);
+		store_upsert_transaction(fuzz_store, spans[i].p, spans[i].len, 1, &changed, NULL);
 	}
 	free(spans);
 	cJSON *pots = cJSON_Parse("{\"pots\":[{\"id\":\"pot_1\",\"name\":\"P \\u00e9\"}]}");

@@ -11,7 +11,7 @@
 
 static int upsert(struct store *s, const char *text, int64_t sync_no, bool *changed)
 {
-	return store_upsert_transaction(s, text, strlen(text), sync_no, changed);
+	return store_upsert_transaction(s, text, strlen(text), sync_no, changed, NULL);
 }
 
 struct collect {

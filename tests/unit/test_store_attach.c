@@ -22,7 +22,7 @@ static int collect(void *ctx, const struct store_attach *a)
 static void put(struct store *s, const char *text)
 {
 	bool changed;
-	CHECK(store_upsert_transaction(s, text, strlen(text), 1, &changed) == 0 && changed);
+	CHECK(store_upsert_transaction(s, text, strlen(text), 1, &changed, NULL) == 0 && changed);
 }
 
 int main(void)
