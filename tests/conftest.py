@@ -213,22 +213,31 @@ def built():
         pytest.exit(f"{DAEMON} is missing: build first (scripts/test does)", returncode=2)
 
 
-@pytest.fixture
-def bank():
+def make_bank(seed=1, **kw) -> FakeBank:
+    """A started fake bank, pinned to MONZOHFS_TEST_NOW when that is set."""
     if TEST_NOW:
         moment = datetime.fromisoformat(TEST_NOW.replace("Z", "+00:00"))
-        b = FakeBank(seed=1, anchor=moment.date())
+        b = FakeBank(seed=seed, anchor=moment.date(), **kw)
         b.pin(moment)
-        b.start(host="127.0.0.1", port=0)
-    else:
-        b = FakeBank(seed=1).start(host="127.0.0.1", port=0)
+        return b.start(host="127.0.0.1", port=0)
+    return FakeBank(seed=seed, **kw).start(host="127.0.0.1", port=0)
+
+
+def make_env(root: Path, bank: FakeBank) -> Env:
+    """An Env for bank, its daemons on the bank's clock when MONZOHFS_TEST_NOW is set."""
+    return PinnedEnv(root, bank) if TEST_NOW else Env(root, bank)
+
+
+@pytest.fixture
+def bank():
+    b = make_bank()
     yield b
     b.stop()
 
 
 @pytest.fixture
 def env(tmp_path, bank, built):
-    return PinnedEnv(tmp_path, bank) if TEST_NOW else Env(tmp_path, bank)
+    return make_env(tmp_path, bank)
 
 
 @pytest.fixture

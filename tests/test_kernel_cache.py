@@ -123,39 +123,34 @@ def test_a_listing_longer_than_one_kernel_request_comes_whole(bank, mounter):
     assert sorted(ls) == sorted(names)
 
 
-def test_files_of_many_megabytes_read_whole_at_any_offset_and_in_new_versions(env, tmp_path, built):
+def test_files_of_many_megabytes_read_whole_at_any_offset_and_in_new_versions(mounter, tmp_path):
     """A big history's files are rendered into memory files, not the heap: the bytes,
     sizes and versions are the same as for small ones."""
     import expected as E
-    from conftest import Mount
-    from fakebank import FakeBank
-    big = FakeBank(seed=3, transactions=8000).start(host="127.0.0.1", port=0)
+    from conftest import make_bank, make_env
+    big = make_bank(seed=3, transactions=8000)
     try:
-        env.bank = big
-        env.vars["MONZO_BASE_URL"] = env.vars["MONZO_AUTH_URL"] = big.url
-        env.login()
-        m = Mount(env, tmp_path / "big", ["transactions_ttl=1"]).wait()
-        try:
-            acc = big.main_account_id
-            d = m.path / "accounts" / acc
-            csv = d / "transactions.csv"
-            want = E.rfc4180(E.Expected(big, acc).transactions_csv())
-            assert len(want) > 1 << 20
-            assert os.stat(csv).st_size == len(want)
-            assert csv.read_bytes() == want
-            with open(csv, "rb") as f:  # reads that start anywhere, the last one short
-                for off in (0, 4095, 1 << 20, len(want) - 10, len(want) + 5):
-                    f.seek(off)
-                    assert f.read(70000) == want[off:off + 70000]
-            tx = json.loads((d / "transactions.json").read_bytes())["transactions"]
-            assert tx == big.transactions[acc]
-            before = os.stat(csv).st_ino
-            new = big.add_transaction(acc, amount=-1999)
-            wait_for(lambda: new["id"].encode() in csv.read_bytes(), timeout=15, what="the new version")
-            assert csv.read_bytes() == E.rfc4180(E.Expected(big, acc).transactions_csv())
-            assert os.stat(csv).st_ino != before
-        finally:
-            m.umount()
-            m.cleanup()
+        big_root = tmp_path / "big-env"
+        big_root.mkdir()
+        m = mounter("transactions_ttl=1", name="big", env=make_env(big_root, big))
+        acc = big.main_account_id
+        d = m.path / "accounts" / acc
+        csv = d / "transactions.csv"
+        want = E.rfc4180(E.Expected(big, acc).transactions_csv())
+        assert len(want) > 1 << 20
+        assert os.stat(csv).st_size == len(want)
+        assert csv.read_bytes() == want
+        with open(csv, "rb") as f:  # reads that start anywhere, the last one short
+            for off in (0, 4095, 1 << 20, len(want) - 10, len(want) + 5):
+                f.seek(off)
+                assert f.read(70000) == want[off:off + 70000]
+        tx = json.loads((d / "transactions.json").read_bytes())["transactions"]
+        assert tx == big.transactions[acc]
+        before = os.stat(csv).st_ino
+        new = big.add_transaction(acc, amount=-1999)
+        wait_for(lambda: new["id"].encode() in csv.read_bytes(), timeout=15, what="the new version")
+        assert csv.read_bytes() == E.rfc4180(E.Expected(big, acc).transactions_csv())
+        assert os.stat(csv).st_ino != before
+        m.umount()
     finally:
         big.stop()

@@ -61,12 +61,13 @@ def expected_sources(bank, mnt):
 
 
 def test_every_file_says_when_and_where_it_came_from(bank, mounter):
-    start = math.floor(time.time())
+    # The bank's clock is the daemon's (pinned with MONZOHFS_TEST_NOW, else real time).
+    start = math.floor(bank.now().timestamp())
     mnt = mounter().path
     files = expected_sources(bank, mnt)
     for f in files:
         f.read_bytes()
-    end = math.ceil(time.time())
+    end = math.ceil(bank.now().timestamp())
     for f, (source, account) in files.items():
         attrs = getfattr(f)
         names = FILE_NAMES | ({ACCOUNT} if account else set())
@@ -289,7 +290,7 @@ def test_a_pots_files_say_their_pot_and_its_own_account(bank, mounter):
 
 def test_an_attachment_says_the_url_it_came_from(bank, mounter):
     mnt = mounter().path
-    before = time.time()
+    before = bank.now().timestamp()
     acc, tx, att = next((a["id"], t, t["attachments"][0]) for a in bank.accounts
                         for t in bank.transactions[a["id"]] if t["attachments"])
     d = mnt / "accounts" / acc / "attachments"
@@ -298,6 +299,6 @@ def test_an_attachment_says_the_url_it_came_from(bank, mounter):
     path.read_bytes()
     attrs = getfattr(path, "user.monzo")
     assert attrs[SOURCE] == att["file_url"] and attrs[ACCOUNT] == acc
-    assert before - 2 <= utc(attrs[FETCHED]) <= time.time() + 2
+    assert before - 2 <= utc(attrs[FETCHED]) <= bank.now().timestamp() + 2
     assert utc(attrs[CHANGED]) == int(os.stat(path).st_mtime)
     assert getfattr(d / month, "user.monzo") == {ACCOUNT: acc}
