@@ -7,6 +7,7 @@ import hashlib
 import os
 import stat
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -234,16 +235,24 @@ def test_one_url_under_two_names_is_one_fetch_shared_by_both_readers(bank, env, 
         os.listdir(p.parent)   # the sync, before the race
     hold = bank.hold("attachment")
     results = [None, None]
+    tids = [None, None]
 
     def read(i):
+        tids[i] = threading.get_native_id()
         results[i] = paths[i].read_bytes()
+
+    def in_daemon(i):
+        """Whether reader i's thread waits for the daemon's answer to a request."""
+        return tids[i] is not None and "request_wait_answer" in Path(f"/proc/self/task/{tids[i]}/stack").read_text()
 
     first = threading.Thread(target=read, args=(0,))
     first.start()
     hold.wait_arrived()
     second = threading.Thread(target=read, args=(1,))
     second.start()
-    second.join(0.5)   # it waits for the held fetch rather than asking itself
+    # The second reader's request is in the daemon while the fetch is held: it waits
+    # for that fetch rather than asking itself.
+    wait_for(lambda: in_daemon(1), what="the second reader's request in the daemon")
     assert bank.attachment_counts == {att["file_url"]: {"GET": 1}}
     hold.release()
     first.join(15)
