@@ -160,18 +160,19 @@ static int cache_deps_get(struct cache *c, const struct file_id *id, struct cach
 		if (x->kind == RES_TRANSACTIONS && (id->kind == FILE_ROOT_TSV || id->pot[0])) {
 			/* The pot accounts its transfers name: a pot's, or all for the root TSV. */
 			const struct res_value *v = x->v;
-			for (size_t k = 0; k < v->npot_accounts; k++) {
-				if (id->pot[0] && strcmp(v->pot_accounts[k].pot, id->pot))
-					continue;
-				if (id->pot[0])
-					snprintf(pot_account, 64, "%s", v->pot_accounts[k].account);
-				cache_deps_add(d, RES_POT_TRANSACTIONS, v->pot_accounts[k].account, false);
-				x = &d->d[i];
+			if (id->pot[0]) {
+				const char *acc = cache_pot_account(v, id->pot);
+				if (!acc) {
+					cache_deps_release(d);
+					return -ENOENT;
+				}
+				snprintf(pot_account, 64, "%s", acc);
+				cache_deps_add(d, RES_POT_TRANSACTIONS, pot_account, false);
+			} else {
+				for (size_t k = 0; k < v->npot_accounts; k++)
+					cache_deps_add(d, RES_POT_TRANSACTIONS, v->pot_accounts[k].account, false);
 			}
-			if (id->pot[0] && !pot_account[0]) {
-				cache_deps_release(d);
-				return -ENOENT;
-			}
+			x = &d->d[i];
 		}
 		if (id->kind == FILE_ROOT_TSV && i == 0) {
 			const cJSON *a;
