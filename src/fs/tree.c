@@ -205,14 +205,9 @@ static int tree_match_file(const struct tree_file *files, size_t n, const char *
  * name; cb returns non-zero to stop. */
 typedef int (*tree_pot_fn)(void *ctx, const char *id, const char *link);
 
-static int tree_each_pot(struct tree *t, const char *account, struct instant *mtime, tree_pot_fn cb, void *ctx)
+static int tree_walk_pots(const struct res_value *v, tree_pot_fn cb, void *ctx)
 {
-	struct res_value *v;
-	int rc = cache_resource(t->cache, RES_POTS, account, &v);
-	if (rc)
-		return rc;
-	if (mtime)
-		*mtime = v->changed_at;
+	int rc = 0;
 	size_t i = 0;
 	const cJSON *p;
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(v->json, "pots")) {
@@ -222,8 +217,20 @@ static int tree_each_pot(struct tree *t, const char *account, struct instant *mt
 			break;
 		i++;
 	}
-	res_value_put(v);
 	return rc > 0 ? 0 : rc;
+}
+
+static int tree_each_pot(struct tree *t, const char *account, struct instant *mtime, tree_pot_fn cb, void *ctx)
+{
+	struct res_value *v;
+	int rc = cache_resource(t->cache, RES_POTS, account, &v);
+	if (rc)
+		return rc;
+	if (mtime)
+		*mtime = v->changed_at;
+	rc = tree_walk_pots(v, cb, ctx);
+	res_value_put(v);
+	return rc;
 }
 
 /* rest: what follows "accounts/ACC/pots/". */
@@ -365,9 +372,17 @@ static int tree_list_pots(struct tree *t, const struct node *dir, tree_fill_fn f
 {
 	struct tree_list_ctx l = { fill, ctx, { .dir = DIR_POT, .mtime = dir->mtime }, true, true };
 	snprintf(l.proto.account, sizeof l.proto.account, "%s", dir->account);
-	int rc = tree_each_pot(t, dir->account, NULL, tree_list_cb, &l);
+	/* Both from one copy of the list, as the accounts are. */
+	struct res_value *v;
+	int rc = cache_resource(t->cache, RES_POTS, dir->account, &v);
+	if (rc)
+		return rc;
+	rc = tree_walk_pots(v, tree_list_cb, &l);
 	l.links = false;
-	return rc ? rc : tree_each_pot(t, dir->account, NULL, tree_list_cb, &l);
+	if (!rc)
+		rc = tree_walk_pots(v, tree_list_cb, &l);
+	res_value_put(v);
+	return rc;
 }
 
 int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *ctx)
