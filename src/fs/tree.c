@@ -118,16 +118,16 @@ static int tree_month_file(struct tree *t, struct node *out, const char *name)
 	return rc;
 }
 
-/* Iterates the accounts as (id, link name) pairs; cb returns non-zero to stop. */
-typedef int (*tree_account_fn)(void *ctx, const char *id, const char *link);
+/* Iterates a list reply (the accounts, an account's pots) as (id, link name) pairs;
+ * cb returns non-zero to stop.  Ids that cannot name a node are passed over. */
+typedef int (*tree_named_fn)(void *ctx, const char *id, const char *link);
 
-static int tree_walk_accounts(const struct res_value *v, tree_account_fn cb, void *ctx)
+static int tree_walk_named(const struct res_value *v, const char *key, tree_named_fn cb, void *ctx)
 {
-	const cJSON *list = cJSON_GetObjectItemCaseSensitive(v->json, "accounts");
 	size_t i = 0;
 	int rc = 0;
 	const cJSON *a;
-	cJSON_ArrayForEach(a, list) {
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(v->json, key)) {
 		const char *id = json_str(a, "id", "");
 		if (*id && strlen(id) < sizeof((struct node *)0)->account && !strchr(id, '/') &&
 		    (rc = cb(ctx, id, i < v->nlinks ? v->links[i] : "")))
@@ -137,15 +137,27 @@ static int tree_walk_accounts(const struct res_value *v, tree_account_fn cb, voi
 	return rc > 0 ? 0 : rc;
 }
 
-static int tree_each_account(struct tree *t, struct instant *mtime, tree_account_fn cb, void *ctx)
+static int tree_walk_accounts(const struct res_value *v, tree_named_fn cb, void *ctx)
+{
+	return tree_walk_named(v, "accounts", cb, ctx);
+}
+
+static int tree_walk_pots(const struct res_value *v, tree_named_fn cb, void *ctx)
+{
+	return tree_walk_named(v, "pots", cb, ctx);
+}
+
+/* The list of kind (of account, for pots) walked with cb; *mtime its change time. */
+static int tree_each_named(struct tree *t, enum res_kind kind, const char *account, struct instant *mtime,
+			   tree_named_fn cb, void *ctx)
 {
 	struct res_value *v;
-	int rc = cache_resource(t->cache, RES_ACCOUNTS, NULL, &v);
+	int rc = cache_resource(t->cache, kind, account, &v);
 	if (rc)
 		return rc;
 	if (mtime)
 		*mtime = v->changed_at;
-	rc = tree_walk_accounts(v, cb, ctx);
+	rc = tree_walk_named(v, kind == RES_POTS ? "pots" : "accounts", cb, ctx);
 	res_value_put(v);
 	return rc;
 }
@@ -184,7 +196,7 @@ static int tree_find_account(struct tree *t, const char *name, size_t len, struc
 	memcpy(buf, name, len);
 	buf[len] = '\0';
 	struct tree_find f = { buf, out, DIR_ACCOUNT, out->account, false };
-	int rc = tree_each_account(t, &out->mtime, tree_find_cb, &f);
+	int rc = tree_each_named(t, RES_ACCOUNTS, NULL, &out->mtime, tree_find_cb, &f);
 	if (rc)
 		return rc;
 	return f.found ? 0 : -ENOENT;
@@ -201,38 +213,6 @@ static int tree_match_file(const struct tree_file *files, size_t n, const char *
 	return -ENOENT;
 }
 
-/* Calls cb with each pot of an account's /pots reply (deleted ones too) and its link
- * name; cb returns non-zero to stop. */
-typedef int (*tree_pot_fn)(void *ctx, const char *id, const char *link);
-
-static int tree_walk_pots(const struct res_value *v, tree_pot_fn cb, void *ctx)
-{
-	int rc = 0;
-	size_t i = 0;
-	const cJSON *p;
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(v->json, "pots")) {
-		const char *id = json_str(p, "id", "");
-		if (*id && strlen(id) < sizeof((struct node *)0)->pot && !strchr(id, '/') &&
-		    (rc = cb(ctx, id, i < v->nlinks ? v->links[i] : "")))
-			break;
-		i++;
-	}
-	return rc > 0 ? 0 : rc;
-}
-
-static int tree_each_pot(struct tree *t, const char *account, struct instant *mtime, tree_pot_fn cb, void *ctx)
-{
-	struct res_value *v;
-	int rc = cache_resource(t->cache, RES_POTS, account, &v);
-	if (rc)
-		return rc;
-	if (mtime)
-		*mtime = v->changed_at;
-	rc = tree_walk_pots(v, cb, ctx);
-	res_value_put(v);
-	return rc;
-}
-
 /* rest: what follows "accounts/ACC/pots/". */
 static int tree_pots_lookup(struct tree *t, const char *rest, struct node *out)
 {
@@ -244,7 +224,7 @@ static int tree_pots_lookup(struct tree *t, const char *rest, struct node *out)
 	memcpy(name, rest, len);
 	name[len] = '\0';
 	struct tree_find f = { name, out, DIR_POT, out->pot, false };
-	int rc = tree_each_pot(t, out->account, &out->mtime, tree_find_cb, &f);
+	int rc = tree_each_named(t, RES_POTS, out->account, &out->mtime, tree_find_cb, &f);
 	if (rc || !f.found)
 		return rc ? rc : -ENOENT;
 	if (!slash)
