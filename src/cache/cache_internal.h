@@ -158,7 +158,6 @@ void cache_spill_flush(void *ctx, struct strbuf *out);
 /* The render is over: its size and digest, the bytes in out or in s->fd.  0 or -errno. */
 int cache_spill_finish(struct cache_spill *s, struct strbuf *out, size_t *size, uint64_t *digest);
 void cache_spill_release(struct cache_spill *s);
-uint64_t cache_digest(const char *p, size_t n);
 
 /* cache_origin.c: building a file_origin from the values a render used (under
  * c->lock), and keeping it with the version it describes once that is the answer. */

@@ -25,7 +25,7 @@ static uint64_t cache_digest_words(uint64_t h, const char *p, size_t n)
 	return h;
 }
 
-uint64_t cache_digest(const char *p, size_t n)
+static uint64_t cache_digest(const char *p, size_t n)
 {
 	return cache_digest_words(1469598103934665603ULL ^ n, p, n);
 }
@@ -33,14 +33,13 @@ uint64_t cache_digest(const char *p, size_t n)
 /* The same digest over n bytes of fd, read in pieces of a multiple of eight. */
 static int cache_digest_fd(int fd, size_t n, uint64_t *out)
 {
-	enum { PIECE = 1 << 18 };
-	char *buf = malloc(PIECE);
+	char *buf = malloc(CACHE_SPILL_PIECE);
 	if (!buf)
 		return -ENOMEM;
 	uint64_t h = 1469598103934665603ULL ^ n;
 	size_t done = 0;
 	while (done < n) {
-		size_t want = n - done < PIECE ? n - done : PIECE;
+		size_t want = n - done < CACHE_SPILL_PIECE ? n - done : CACHE_SPILL_PIECE;
 		ssize_t got = pread(fd, buf, want, (off_t)done);
 		if (got <= 0) {
 			free(buf);
