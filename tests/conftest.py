@@ -213,13 +213,19 @@ def built():
         pytest.exit(f"{DAEMON} is missing: build first (scripts/test does)", returncode=2)
 
 
+def make_pinned_bank(moment: str, seed=1, **kw) -> FakeBank:
+    """A started fake bank whose clock stands at moment (ISO 8601, e.g.
+    "2027-01-01T00:00:05Z"), its data generated around that day."""
+    at = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    b = FakeBank(seed=seed, anchor=at.date(), **kw)
+    b.pin(at)
+    return b.start(host="127.0.0.1", port=0)
+
+
 def make_bank(seed=1, **kw) -> FakeBank:
     """A started fake bank, pinned to MONZOHFS_TEST_NOW when that is set."""
     if TEST_NOW:
-        moment = datetime.fromisoformat(TEST_NOW.replace("Z", "+00:00"))
-        b = FakeBank(seed=seed, anchor=moment.date(), **kw)
-        b.pin(moment)
-        return b.start(host="127.0.0.1", port=0)
+        return make_pinned_bank(TEST_NOW, seed, **kw)
     return FakeBank(seed=seed, **kw).start(host="127.0.0.1", port=0)
 
 

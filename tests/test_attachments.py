@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import expected as E
-from conftest import wait_for
+from conftest import PinnedEnv, make_pinned_bank, wait_for
 
 EXT = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 
@@ -218,19 +218,38 @@ def test_big_attachments_read_whole_and_at_offsets(bank, mounter):
     assert bank.attachment_auth_violations == []
 
 
-def test_one_url_under_two_names_is_one_fetch_shared_by_both_readers(bank, env, mounter):
+# On 4 January the PNG receipt and the account's last transaction fall in two months,
+# on 20 January in one: the twin below must not depend on which.
+@pytest.mark.parametrize("moment", ["2027-01-04T12:00:00Z", "2027-01-20T12:00:00Z"])
+def test_one_url_under_two_names_is_one_fetch_shared_by_both_readers(tmp_path, mounter, moment):
     """Two attachments with the same file_url (the same file attached twice): readers of
-    both at once wait for one fetch, and the bytes are kept once."""
+    both at once wait for one fetch, and the bytes are kept once.
+
+    The twin is in another month than the PNG, so the two names are in two directories:
+    Debian's libfuse 3.14 does not ask the kernel for parallel lookups in one directory,
+    and a second lookup in the first one's directory would wait in the kernel, never
+    reaching the daemon while the first is held."""
+    bank = make_pinned_bank(moment)
+    try:
+        (tmp_path / "pinned").mkdir()
+        env = PinnedEnv(tmp_path / "pinned", bank)
+        shared_fetch_of_twins(bank, env, mounter)
+    finally:
+        bank.stop()
+
+
+def shared_fetch_of_twins(bank, env, mounter):
     png = bank.transaction(bank.attachment_roles["receipt_png"])
     att = png["attachments"][0]
     twin = next(t for t in reversed(bank.transactions[png["account_id"]])
-                if not t["attachments"] and t["id"] != png["id"])
+                if not t["attachments"] and E.month(t["created"]) != E.month(png["created"]))
     with bank._lock:   # the bank has no call for this: a copy of the object, as Monzo would list it
         twin["attachments"] = [dict(att, id="attach_twin", external_id=twin["id"])]
         bank._changed()
-    mnt = mounter().path
+    mnt = mounter(env=env).path
     d = attachments_dir(mnt, png["account_id"])
     paths = [d / E.month(t["created"]) / f"{t['id']}-1.png" for t in (png, twin)]
+    assert paths[0].parent != paths[1].parent
     for p in paths:
         os.listdir(p.parent)   # the sync, before the race
     hold = bank.hold("attachment")
@@ -246,17 +265,19 @@ def test_one_url_under_two_names_is_one_fetch_shared_by_both_readers(bank, env, 
         return tids[i] is not None and "request_wait_answer" in Path(f"/proc/self/task/{tids[i]}/stack").read_text()
 
     first = threading.Thread(target=read, args=(0,))
-    first.start()
-    hold.wait_arrived()
     second = threading.Thread(target=read, args=(1,))
-    second.start()
-    # The second reader's request is in the daemon while the fetch is held: it waits
-    # for that fetch rather than asking itself.
-    wait_for(lambda: in_daemon(1), what="the second reader's request in the daemon")
-    assert bank.attachment_counts == {att["file_url"]: {"GET": 1}}
-    hold.release()
-    first.join(15)
-    second.join(15)
+    try:
+        first.start()
+        hold.wait_arrived()
+        second.start()
+        # The second reader's request is in the daemon while the fetch is held: it
+        # waits for that fetch rather than asking itself.
+        wait_for(lambda: in_daemon(1), what="the second reader's request in the daemon")
+        assert bank.attachment_counts == {att["file_url"]: {"GET": 1}}
+    finally:
+        hold.release()
+        first.join(15)
+        second.join(15)
     want = bank.attachment_bytes(att["file_url"])
     assert results == [want, want]
     assert bank.attachment_counts == {att["file_url"]: {"GET": 1}}
