@@ -1067,7 +1067,7 @@ MAGIC = {"image/png": (b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"),
 def attachments(bank):
     """(transaction, attachment) for every attachment in the bank."""
     return [(t, a) for txs in bank.transactions.values() for t in txs
-            for a in t["attachments"] or ()]
+            for a in t.get("attachments") or ()]
 
 
 def test_generated_attachments(bank, main):
@@ -1434,3 +1434,409 @@ def test_cli_sigint(tmp_path):
             p.wait()
         p.stdout.close()
         p.stderr.close()
+
+
+# ------------------------------------------------------------------ less friendly days
+
+from fakebank import STRIPPABLE_FIELDS, WORLDS  # noqa: E402
+
+
+def refused(r, status, code):
+    """r is the bank's refusal: the status and a Monzo error body with that code."""
+    assert r.status == status, r
+    body = r.json()
+    assert body["code"] == code and isinstance(body["message"], str) and body["message"]
+    assert r.headers["Content-Type"] == "application/json"
+
+
+def file_urls(bank):
+    return [a["file_url"] for _, a in attachments(bank)]
+
+
+def test_refuse_one_account_and_endpoint(bank, token, main):
+    joint = bank.account_ids["joint"]
+    got = bank.refuse("transactions", joint)
+    assert got == {"endpoint": "transactions", "account_id": joint, "pot_ledgers": False,
+                   "status": 403, "code": "forbidden.insufficient_permissions",
+                   "message": got["message"]}
+    assert bank.refusals == [got]
+    bank.reset_counts()
+    refused(api(bank, "/transactions", token, account_id=joint, limit=100), 403,
+            "forbidden.insufficient_permissions")
+    assert api(bank, "/transactions", token, account_id=main).status == 200
+    assert api(bank, "/balance", token, account_id=joint).status == 200
+    assert api(bank, "/pots", token, current_account_id=joint).status == 200
+    joint_tx = bank.transactions[joint][0]["id"]
+    assert api(bank, "/transactions/" + joint_tx, token).status == 200    # another endpoint
+    assert bank.counts["transactions"] == 2
+    # the token is checked first; a missing parameter is still the 400 it was
+    r = api(bank, "/transactions", "nonsense", account_id=joint)
+    assert r.status == 401 and r.json()["code"] == "unauthorized.bad_access_token"
+    assert api(bank, "/transactions", token).status == 400
+    # other statuses, codes and messages; the pots of one account, a transaction
+    bank.refuse("pots", joint, status=404)
+    refused(api(bank, "/pots", token, current_account_id=joint), 404, "not_found.account")
+    assert api(bank, "/pots", token, current_account_id=main).status == 200
+    bank.refuse("transaction", joint, status=403, code="forbidden.custom", message="No.")
+    r = api(bank, "/transactions/" + joint_tx, token)
+    assert r.status == 403 and r.json() == {"code": "forbidden.custom", "message": "No.",
+                                            "retryable": {}}
+    assert api(bank, "/transactions/" + bank.transactions[main][0]["id"], token).status == 200
+    assert api(bank, "/transactions/tx_0000nothing", token).status == 404
+    bank.refuse("balance", status=500)                      # every account
+    refused(api(bank, "/balance", token, account_id=main), 500, "internal_service")
+    # refusals are no faults: clear_faults leaves them, a fault comes first
+    bank.clear_faults()
+    assert api(bank, "/transactions", token, account_id=joint).status == 403
+    bank.inject("transactions", status=503)
+    assert api(bank, "/transactions", token, account_id=joint).status == 503
+    assert api(bank, "/transactions", token, account_id=joint).status == 403
+    bank.clear_refusals()
+    assert bank.refusals == []
+    assert api(bank, "/transactions", token, account_id=joint).status == 200
+    assert api(bank, "/pots", token, current_account_id=joint).status == 200
+    assert api(bank, "/balance", token, account_id=main).status == 200
+    for bad in ({"endpoint": "accounts"}, {"endpoint": "balance", "status": 200},
+                {"endpoint": "balance", "pot_ledgers": True},
+                {"endpoint": "transactions", "account_id": joint, "pot_ledgers": True}):
+        with pytest.raises(ValueError):
+            bank.refuse(**bad)
+
+
+@pytest.mark.parametrize("status,code", [(404, "not_found.account"),
+                                         (403, "forbidden.insufficient_permissions")])
+def test_world_pot_ledgers(bank, token, main, status, code):
+    info = bank.world("pot_ledgers_%d" % status)
+    assert info["world"] == bank.world_name == "pot_ledgers_%d" % status
+    assert info["refused_endpoint"] == "transactions"
+    assert info["refused_endpoints"] == ["transactions"]
+    assert info["pot_ledgers"] is True and info["status"] == status and info["code"] == code
+    assert sorted(info["refused_accounts"]) == sorted(bank.pot_accounts.values())
+    assert info["refused_accounts"] and info["stripped"] == [] and info["refused_files"] == []
+    for pot_acc in bank.pot_accounts.values():
+        r = api(bank, "/transactions", token, account_id=pot_acc, limit=100)
+        refused(r, status, code)
+    for acc in bank.account_ids.values():                   # every listed account served
+        assert api(bank, "/transactions", token, account_id=acc, limit=100).status == 200
+        assert api(bank, "/balance", token, account_id=acc).status == 200
+        assert api(bank, "/pots", token, current_account_id=acc).status == 200
+    assert api(bank, "/accounts", token).status == 200
+    # a pot opened later is refused too
+    never = bank.pot_roles["never_used"]["id"]
+    assert never not in bank.pot_accounts
+    bank.transfer_to_pot(main, never, 500)
+    refused(api(bank, "/transactions", token, account_id=bank.pot_accounts[never]), status,
+            code)
+    assert bank.pot_accounts[never] in bank.world_info()["refused_accounts"]
+    bank.clear_faults()
+    refused(api(bank, "/transactions", token, account_id=bank.pot_accounts[never]), status,
+            code)
+    assert bank.world(None)["world"] is None and bank.refusals == []
+    for pot_acc in bank.pot_accounts.values():
+        assert api(bank, "/transactions", token, account_id=pot_acc).status == 200
+
+
+@pytest.mark.parametrize("name,endpoint,param", [
+    ("account_transactions_403", "transactions", "account_id"),
+    ("account_balance_403", "balance", "account_id"),
+    ("account_pots_403", "pots", "current_account_id")])
+def test_world_one_account_refused(bank, token, main, name, endpoint, param):
+    acc = bank.refused_account
+    assert acc == bank.account_ids["joint"] and bank.pots[acc] and bank.transactions[acc]
+    info = bank.world(name)
+    assert info["refused_endpoint"] == endpoint and info["refused_accounts"] == [acc]
+    assert info["status"] == 403 and info["code"] == "forbidden.insufficient_permissions"
+    assert info["pot_ledgers"] is False and info["attachment_host"] == "up"
+    queries = {"transactions": ("/transactions", "account_id"),
+               "balance": ("/balance", "account_id"),
+               "pots": ("/pots", "current_account_id")}
+    for ep, (path, p) in queries.items():
+        for other in bank.account_ids.values():
+            r = api(bank, path, token, **{p: other})
+            if ep == endpoint and other == acc:
+                refused(r, 403, "forbidden.insufficient_permissions")
+            else:
+                assert r.status == 200, (ep, other, r)
+    tx = bank.transactions[acc][0]["id"]
+    r = api(bank, "/transactions/" + tx, token)
+    if endpoint == "transactions":
+        assert info["refused_endpoints"] == ["transactions", "transaction"]
+        refused(r, 403, "forbidden.insufficient_permissions")
+    else:
+        assert r.status == 200
+    for pot_acc in bank.pot_accounts.values():              # its pots' ledgers are served
+        assert api(bank, "/transactions", token, account_id=pot_acc).status == 200
+    bank.clear_faults()
+    assert api(bank, queries[endpoint][0], token, **{param: acc}).status == 403
+    bank.clear_refusals()
+    assert api(bank, queries[endpoint][0], token, **{param: acc}).status == 200
+
+
+def test_world_attachment_host_down(bank, token, main):
+    urls = file_urls(bank)
+    host, port = bank.attachment_host, bank.attachment_port
+    conn = httpclient.HTTPConnection(host, port, timeout=5)     # a kept-alive connection
+    conn.request("GET", urllib.parse.urlsplit(urls[0]).path)
+    conn.getresponse().read()
+    info = bank.world("attachment_host_down")
+    assert info["attachment_host"] == "down" and bank.attachment_host_is_down
+    assert info["refused_endpoint"] == "attachment" and info["status"] is None
+    assert info["refused_files"] == sorted(urls) and info["refused_accounts"] == []
+    with pytest.raises((ConnectionError, httpclient.HTTPException, OSError)):
+        conn.request("GET", urllib.parse.urlsplit(urls[0]).path)
+        conn.getresponse().read()
+    conn.close()
+    for url in urls:
+        with pytest.raises(urllib.error.URLError) as e:
+            http("GET", url)
+        assert isinstance(e.value.reason, ConnectionRefusedError)
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((host, port), timeout=2).close()
+    assert api(bank, "/transactions", token, account_id=main).status == 200
+    bank.clear_faults()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((host, port), timeout=2).close()
+    # a restart keeps it down, on the same port
+    bank.stop()
+    bank.start()
+    assert (bank.attachment_host, bank.attachment_port) == (host, port)
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((host, port), timeout=2).close()
+    bank.attachment_host_up()
+    assert (bank.attachment_host, bank.attachment_port) == (host, port)
+    assert file_urls(bank) == urls
+    for url in urls:
+        r = http("GET", url)
+        assert r.status == 200 and r.body == bank.attachment_bytes(url)
+    bank.attachment_host_up()                               # already up: nothing happens
+    bank.attachment_host_down()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((host, port), timeout=2).close()
+    bank.clear_refusals()                                   # brings it up too
+    assert http("GET", urls[0]).status == 200
+    assert bank.world_info()["attachment_host"] == "up"
+
+
+def test_world_attachment_host_500(bank, token):
+    urls = file_urls(bank)
+    info = bank.world("attachment_host_500")
+    assert info["refused_endpoint"] == "attachment" and info["status"] == 500
+    assert info["attachment_host"] == "up" and info["refused_files"] == sorted(urls)
+    bank.reset_counts()
+    for url in urls:
+        for method in ("GET", "HEAD"):
+            r = http(method, url)
+            assert r.status == 500 and r.body in (b"", b"Internal Server Error\n")
+    assert bank.counts["attachment"] == 2 * len(urls)
+    assert http("GET", bank.attachment_url + "/file/nothing.jpg").status == 500
+    assert http("GET", urls[0], token=token).status == 403    # a token: refused first
+    bank.clear_faults()
+    assert http("GET", urls[0]).status == 500
+    bank.world(None)
+    assert http("GET", urls[0]).status == 200
+    # answering 500 for a while, as a fault: until clear_faults()
+    bank.inject(endpoint="attachment", kind="status", status=500, count=None)
+    assert [http("GET", u).status for u in urls] == [500] * len(urls)
+    bank.clear_faults()
+    assert http("GET", urls[0]).status == 200
+    # the files of one account only
+    business = bank.account_ids["business"]
+    bank.refuse("attachment", business, status=503)
+    assert bank.world_info()["refused_files"] == sorted(
+        a["file_url"] for t, a in attachments(bank) if t["account_id"] == business)
+    for t, a in attachments(bank):
+        assert http("GET", a["file_url"]).status == (503 if t["account_id"] == business
+                                                     else 200)
+
+
+@pytest.mark.parametrize("mode", ["missing", "null"])
+def test_world_fields(bank, token, mode):
+    before = {acc: walk(bank, token, acc)[0] for acc in bank.transactions}
+    balances = json.dumps(bank.balances, sort_keys=True)
+    invoice = bank.attachment_roles["invoice_pdf"]
+    invoice_urls = [a["file_url"] for a in bank.transaction(invoice)["attachments"]]
+    info = bank.world("fields_" + mode)
+    ids = info["stripped"]
+    roles = info["stripped_roles"]
+    assert info["mode"] == mode and set(info["fields"]) == set(STRIPPABLE_FIELDS)
+    assert set(roles) == {"card_merchant", "counterparty", "pot_transfer", "attachments",
+                          "pending", "foreign", "pot_ledger"}
+    assert sorted(roles.values()) == sorted(ids) and len(set(ids)) == len(ids)
+    old = {t["id"]: t for txs in before.values() for t in txs}
+    was = {role: old[tx_id] for role, tx_id in roles.items()}
+    assert isinstance(was["card_merchant"]["merchant"], dict)
+    assert was["card_merchant"]["scheme"] == "mastercard" and was["card_merchant"]["settled"]
+    assert was["counterparty"]["counterparty"] and was["counterparty"]["settled"]
+    assert was["pot_transfer"]["scheme"] == "uk_retail_pot"
+    assert was["attachments"]["id"] == invoice and was["attachments"]["attachments"]
+    assert was["pending"]["settled"] == "" and "decline_reason" not in was["pending"]
+    assert was["foreign"]["local_currency"] != was["foreign"]["currency"]
+    assert was["pot_ledger"]["account_id"] in bank.pot_accounts.values()
+    assert len({bank.transaction(i)["account_id"] for i in ids}) >= 4       # across accounts
+    # over HTTP, in the lists and one by one, with and without expand
+    for acc in bank.transactions:
+        for t in walk(bank, token, acc)[0] + walk(bank, token, acc, expand=False)[0]:
+            if t["id"] not in ids:
+                assert TX_KEYS <= set(t)
+                continue
+            for f in STRIPPABLE_FIELDS:
+                if mode == "missing":
+                    assert f not in t, (t["id"], f)
+                else:
+                    assert t[f] is None, (t["id"], f)
+            assert t["amount"] == old[t["id"]]["amount"]
+            assert t["updated"] == old[t["id"]]["updated"]
+    for tx_id in ids:
+        t = api(bank, "/transactions/" + tx_id, token, expand=True).json()["transaction"]
+        assert ("merchant" not in t) if mode == "missing" else t["merchant"] is None
+    card = roles["card_merchant"]
+    assert bank.stripped[card]["merchant"] == was["card_merchant"]["merchant"]
+    # the bank's own helpers agree: no files for the invoice, balances as they were
+    assert "invoice_pdf" not in bank.attachment_roles
+    assert invoice not in {t["id"] for t, _ in attachments(bank)}
+    for url in invoice_urls:
+        assert http("GET", url).status == 404
+        with pytest.raises(KeyError):
+            bank.attachment_bytes(url)
+    assert json.dumps(bank.balances, sort_keys=True) == balances
+    # the same choice for the same seed; faults do not undo it
+    assert FakeBank(seed=1).world("fields_" + mode)["stripped_roles"] == roles
+    bank.clear_faults()
+    bank.clear_refusals()
+    assert bank.world_info()["stripped"] == ids
+    # restored byte for byte
+    bank.world(None)
+    assert bank.stripped == {} and bank.attachment_roles["invoice_pdf"] == invoice
+    for acc in bank.transactions:
+        assert dumps(walk(bank, token, acc)[0]) == dumps(before[acc])
+    assert http("GET", invoice_urls[0]).body == bank.attachment_bytes(invoice_urls[0])
+
+
+def test_strip_chosen_transactions(bank, token, main):
+    tx = bank.transactions[main][5]
+    assert bank.strip_optional_fields([tx["id"]], mode="null", fields=("labels",)) == \
+        [tx["id"]]
+    got = api(bank, "/transactions/" + tx["id"], token).json()["transaction"]
+    assert got["labels"] is None and TX_KEYS <= set(got)
+    assert bank.stripped == {tx["id"]: {"labels": bank.stripped[tx["id"]]["labels"]}}
+    with pytest.raises(ValueError):
+        bank.strip_optional_fields([tx["id"]], fields=("amount",))
+    with pytest.raises(ValueError):
+        bank.strip_optional_fields(mode="absent")
+    with pytest.raises(KeyError):
+        bank.strip_optional_fields(["tx_0000nothing"])
+    # a transaction stripped of its attachments can be given one again
+    att_tx = bank.attachment_roles["receipt_png"]
+    bank.strip_optional_fields([att_tx], fields=("attachments",))
+    assert "attachments" not in bank.transaction(att_tx)
+    att = bank.add_attachment(att_tx)
+    assert bank.transaction(att_tx)["attachments"] == [att]
+    bank.restore_optional_fields()
+    assert len(bank.transaction(att_tx)["attachments"]) == 1
+
+
+def test_worlds_by_name(bank):
+    assert set(WORLDS) == {"pot_ledgers_404", "pot_ledgers_403", "account_transactions_403",
+                           "account_balance_403", "account_pots_403", "attachment_host_down",
+                           "attachment_host_500", "fields_missing", "fields_null"}
+    keys = None
+    for name in WORLDS:
+        info = bank.world(name)
+        assert info["world"] == name
+        keys = keys or set(info)
+        assert set(info) == keys
+        # one world at a time: the previous one is gone
+        others = [n for n in ("pot_ledgers", "attachment_host_down", "fields")
+                  if not name.startswith(n)]
+        if "pot_ledgers" in others:
+            assert not info["pot_ledgers"]
+        if "attachment_host_down" in others:
+            assert info["attachment_host"] == "up"
+        if "fields" in others:
+            assert info["stripped"] == []
+    with pytest.raises(ValueError):
+        bank.world("sunny")
+    assert bank.world("normal") == bank.world_info()
+    assert bank.world_info()["world"] is None
+
+
+def test_worlds_before_start():
+    b = FakeBank(seed=1)
+    assert b.world("attachment_host_down")["attachment_host"] == "down"
+    b.start()
+    try:
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((b.attachment_host, b.attachment_port),
+                                     timeout=2).close()
+        b.world(None)
+        url = file_urls(b)[0]
+        assert http("GET", url).status == 200
+    finally:
+        b.stop()
+
+
+def test_worlds_control_api(bank, token, main):
+    u = bank.url + "/_fake/"
+    acc = bank.refused_account
+    r = http("POST", u + "world", body={"name": "account_pots_403"})
+    assert r.status == 200 and r.json() == bank.world_info()
+    assert r.json()["refused_accounts"] == [acc]
+    assert api(bank, "/pots", token, current_account_id=acc).status == 403
+    assert http("GET", u + "world").json()["world"] == "account_pots_403"
+    info = http("GET", u + "info").json()
+    assert info["world"] == "account_pots_403" and info["refused_account"] == acc
+    assert info["worlds"] == list(WORLDS)
+    assert http("POST", u + "world", body={"name": "sunny"}).status == 400
+    assert http("POST", u + "world", body={"name": None}).json()["world"] is None
+    assert api(bank, "/pots", token, current_account_id=acc).status == 200
+    r = http("POST", u + "refuse", body={"endpoint": "balance", "account_id": main,
+                                          "status": 404})
+    assert r.status == 200 and r.json()["code"] == "not_found.account"
+    assert api(bank, "/balance", token, account_id=main).status == 404
+    assert http("POST", u + "refuse_pot_ledgers", body={"status": 403}).status == 200
+    pot_acc = next(iter(bank.pot_accounts.values()))
+    assert api(bank, "/transactions", token, account_id=pot_acc).status == 403
+    assert http("POST", u + "clear_refusals").status == 200
+    assert api(bank, "/balance", token, account_id=main).status == 200
+    url = file_urls(bank)[0]
+    assert http("POST", u + "attachment_host_down").status == 200
+    with pytest.raises(urllib.error.URLError):
+        http("GET", url)
+    assert http("POST", u + "attachment_host_up").status == 200
+    assert http("GET", url).status == 200
+    r = http("POST", u + "strip_optional_fields", body={"mode": "null"})
+    assert r.status == 200 and sorted(r.json()["ids"]) == sorted(bank.stripped)
+    assert r.json()["stripped_roles"] == bank.stripped_roles
+    assert http("POST", u + "restore_optional_fields").status == 200
+    assert bank.stripped == {}
+
+
+def test_cli_world(tmp_path):
+    tokens = tmp_path / "tokens.json"
+    env = dict(os.environ, PYTHONPATH=TESTS_DIR)
+    p = subprocess.Popen([sys.executable, "-m", "fakebank", "--port", "0", "--seed", "2",
+                          "--world", "pot_ledgers_404", "--write-tokens", str(tokens)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        port = int(p.stdout.readline())
+        url = "http://127.0.0.1:%d" % port
+        at = json.loads(tokens.read_text())["access_token"]
+        info = http("GET", url + "/_fake/info").json()
+        assert info["world"] == "pot_ledgers_404"
+        world = http("GET", url + "/_fake/world").json()
+        assert world["refused_accounts"] == sorted(info["pot_accounts"].values())
+        r = http("GET", url + "/transactions?account_id=" + world["refused_accounts"][0], at)
+        refused(r, 404, "not_found.account")
+        r = http("GET", url + "/transactions?account_id=" + info["account_ids"]["retail"], at)
+        assert r.status == 200
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=10) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        p.stdout.close()
+        p.stderr.close()
+    r = subprocess.run([sys.executable, "-m", "fakebank", "--world", "sunny"],
+                       capture_output=True, env=env, timeout=30)
+    assert r.returncode == 2 and b"invalid choice" in r.stderr

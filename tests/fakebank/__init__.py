@@ -30,6 +30,22 @@ In process (pytest)::
     bank.approve_after_polls = 2; bank.approve(); bank.token_lifetime = 21600
     bank.stop()
 
+The bank's less friendly days (bank.py, "Refusals and worlds"), each until cleared;
+clear_faults() leaves them:
+    bank.world(name) -> dict; WORLDS; bank.world(None)   # one name each; None: normal
+    bank.world_info(); bank.world_name; bank.refused_account   # the joint account
+    bank.refuse(endpoint, account_id=None, status=403, code=None, message=None,
+                pot_ledgers=False)          # balance, pots, transactions, transaction,
+    bank.refuse_pot_ledgers(status=404)     # attachment; bank.refusals
+    bank.clear_refusals()                   # also brings the attachment host up
+    bank.attachment_host_down(); bank.attachment_host_up()   # ECONNREFUSED, same port
+    ids = bank.strip_optional_fields(tx_ids=None, mode="missing" | "null",
+                                     fields=STRIPPABLE_FIELDS)
+    bank.stripped, bank.stripped_roles; bank.restore_optional_fields()
+The attachment host answering 500 for a while: inject("attachment", status=500,
+count=None) (until clear_faults) or refuse("attachment", status=500) (until
+clear_refusals).
+
 Endpoint names (counts, inject, hold): auth, token, logout, whoami, accounts, balance,
 pots, transactions, transaction, not_found, attachment (the attachment host).
 inject(endpoint=None) hits every one but auth and attachment.
@@ -37,16 +53,20 @@ inject(endpoint=None) hits every one but auth and attachment.
 Out of process: ``PYTHONPATH=tests python3 -m fakebank --help``, then the control API
 under /_fake/ (no auth, never counted, never faulted):
 GET counts | info | now | attachments ({"url", "counts", "auth_violations"});
+GET world (world_info()).
 POST reset_counts | advance?seconds=N | balance | fault | clear_faults | mint_token
 (optional "tokens_file": path) | approve | add_transaction | update_transaction |
 remove_transaction | transfer_to_pot (answers {"transaction", "pot_transaction"}) |
-add_attachment | remove_attachment | settings. POST bodies are JSON objects holding the keyword arguments of the method of
+add_attachment | remove_attachment | settings | world ({"name"}) | refuse |
+refuse_pot_ledgers | clear_refusals | attachment_host_down | attachment_host_up |
+strip_optional_fields (answers {"ids", "stripped_roles"}) | restore_optional_fields.
+POST bodies are JSON objects holding the keyword arguments of the method of
 the same name.
 
 bank.py holds the state and the generated data (its docstring says how dates are
 anchored), server.py the HTTP side, __main__.py the command line.
 """
 
-from .bank import FakeBank, format_ts, parse_ts
+from .bank import STRIPPABLE_FIELDS, WORLDS, FakeBank, format_ts, parse_ts
 
-__all__ = ["FakeBank", "format_ts", "parse_ts"]
+__all__ = ["FakeBank", "STRIPPABLE_FIELDS", "WORLDS", "format_ts", "parse_ts"]

@@ -1,11 +1,14 @@
 """Run the fake Monzo bank as a process.
 
     PYTHONPATH=tests python3 -m fakebank [--host 127.0.0.1] [--port 0] [--seed 1]
-        [--transactions N] [--anchor YYYY-MM-DD] [--write-tokens PATH] [--verbose]
+        [--transactions N] [--anchor YYYY-MM-DD] [--write-tokens PATH]
+        [--world NAME] [--verbose]
 
 Prints the port alone on the first line of stdout once it is serving, then runs until
 SIGINT or SIGTERM and exits 0. GET /_fake/info gives the client id and secret, the
 user and account ids; see server.py for the rest of the /_fake/ control API.
+--world NAME serves one of the bank's less friendly days (bank.WORLDS, FakeBank.world);
+POST /_fake/world {"name": NAME or null} changes it later.
 """
 
 import argparse
@@ -13,7 +16,7 @@ import signal
 import sys
 import threading
 
-from .bank import FakeBank
+from .bank import WORLDS, FakeBank
 
 
 def main(argv=None) -> int:
@@ -29,6 +32,8 @@ def main(argv=None) -> int:
                     help="mint an approved token and write it to PATH in monzoh's format")
     ap.add_argument("--token-lifetime", type=int, default=None, metavar="SECONDS")
     ap.add_argument("--approve-after-polls", type=int, default=None, metavar="N")
+    ap.add_argument("--world", choices=WORLDS, default=None,
+                    help="answer as the bank on one of its less friendly days")
     ap.add_argument("--verbose", action="store_true", help="log requests to stderr")
     args = ap.parse_args(argv)
 
@@ -48,13 +53,16 @@ def main(argv=None) -> int:
         bank.approve_after_polls = args.approve_after_polls
     bank.start(args.host, args.port)
     try:
+        if args.world:
+            bank.world(args.world)
         if args.write_tokens:
             bank.write_tokens_file(args.write_tokens, bank.mint_token(expires_in=None))
         sys.stdout.write("%d\n" % bank.port)
         sys.stdout.flush()
         if args.verbose:
-            sys.stderr.write("fakebank: serving %s (client_id %s), attachments on %s\n"
-                             % (bank.url, bank.client_id, bank.attachment_url))
+            sys.stderr.write("fakebank: serving %s (client_id %s), attachments on %s%s\n"
+                             % (bank.url, bank.client_id, bank.attachment_url,
+                                ", world " + args.world if args.world else ""))
         while not stop.wait(0.5):
             pass
     finally:

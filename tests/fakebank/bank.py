@@ -76,6 +76,18 @@ takes no token: any request with an Authorization header gets 403 and is recorde
 
 All of this is drawn from generators of its own (see _drawing_from), so the data made
 before pot accounts and attachment files existed is unchanged but for the attachments.
+
+Refusals and worlds
+-------------------
+The real bank has less friendly days: it refuses a part for good while serving the rest
+(DESIGN.md, "When the bank refuses a part").  refuse() refuses one endpoint for one
+account (or every pot's own ledger, or every account) with a real error body until
+clear_refusals(); attachment_host_down() makes the attachment host refuse connections;
+strip_optional_fields() makes a handful of transactions lack optional fields or have
+them null, as real responses may.  These are not faults: clear_faults() leaves them.
+world(name) selects one such day by name (WORLDS) and says what it refuses; world(None)
+is the normal day.  The default choices (refused_account, the stripped handful) are the
+same for the same seed and anchor.
 """
 
 from __future__ import annotations
@@ -97,6 +109,7 @@ import threading
 import time
 import zlib
 from datetime import date, datetime, timedelta, timezone
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
@@ -113,6 +126,34 @@ ENDPOINTS = ("auth", "token", "logout", "whoami", "accounts", "balance", "pots",
 NOT_API = ("auth", "attachment")    # what inject(endpoint=None) leaves alone
 DATA_ENDPOINTS = ("accounts", "balance", "pots", "transactions", "transaction")
 FAULT_KINDS = ("status", "delay", "bad_json", "truncate", "drop")
+
+# What refuse() can refuse, and the error bodies it answers with by default: the codes
+# are the real API's (docs/monzo-api.md 3 and 4, DESIGN "When the bank refuses a part");
+# the messages are the fake's own, the real ones being unrecorded.
+REFUSABLE = ("balance", "pots", "transactions", "transaction", "attachment")
+REFUSAL_BODIES = {
+    403: ("forbidden.insufficient_permissions",
+          "Access forbidden due to insufficient permissions"),
+    404: ("not_found.account", "Account not found"),
+}
+_STATUS_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 406: "not_acceptable", 429: "too_many_requests",
+    500: "internal_service", 502: "bad_gateway", 503: "service_unavailable",
+    504: "gateway_timeout",
+}
+
+# Optional transaction fields strip_optional_fields() takes away by default, and the
+# fields it never takes (what the bank itself files transactions by).
+STRIPPABLE_FIELDS = ("merchant", "counterparty", "metadata", "categories", "settled",
+                     "attachments", "local_amount")
+UNSTRIPPABLE_FIELDS = ("id", "account_id", "created", "amount", "currency")
+STRIP_MODES = ("missing", "null")
+
+# The bank's less friendly days, each selected by world(name); see refuse() and world().
+WORLDS = ("pot_ledgers_404", "pot_ledgers_403", "account_transactions_403",
+          "account_balance_403", "account_pots_403", "attachment_host_down",
+          "attachment_host_500", "fields_missing", "fields_null")
 
 FULL_HISTORY_WINDOW = 300 * NS       # 5 minutes after approval
 RECENT_LIMIT = 90 * DAY              # afterwards only the last 90 days
@@ -253,6 +294,13 @@ class ApiError(Exception):
         self.body = {"code": code, "message": message}
         self.body.update(extra)
         self.headers = {}
+
+
+def _status_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "HTTP %d" % status
 
 
 def _auth_error(code: str, description: str) -> ApiError:
@@ -471,6 +519,15 @@ class FakeBank:
 
         self._counts = {name: 0 for name in ENDPOINTS}
         self._faults = []
+        self._refusals = []               # see refuse(); clear_faults() leaves them
+        self._attachment_down = False     # see attachment_host_down()
+        self.stripped = {}                # tx id -> {field: value before the strip}
+        self.stripped_roles = {}          # role -> tx id (see strip_optional_fields)
+        self._stripped_files = {}         # path -> what _files held, while stripped
+        self._stripped_attachment_roles = {}   # what left attachment_roles, the same
+        self._strip_originals = {}        # tx id -> a copy of it before the strip
+        self._strip_mode = None
+        self.world_name = None            # the last world() selected
         self._holds = []
         self._tx_bytes = {}               # (tx id, expand) -> its JSON, as served
         self._sessions = {}               # (client_id, user_id) -> live _Session
@@ -1847,8 +1904,9 @@ class FakeBank:
 
     def _point_attachments_at(self, base: str) -> None:
         with self._lock:
-            for path, (att, _, _) in self._files.items():
-                att["file_url"] = att["url"] = base + path
+            for files in (self._files, self._stripped_files):
+                for path, (att, _, _) in files.items():
+                    att["file_url"] = att["url"] = base + path
 
     # ------------------------------------------------------------------ mutation API
 
@@ -2110,7 +2168,7 @@ class FakeBank:
                    "id": self._rid("attach_"), "type": file_type, "url": "",
                    "user_id": self.user_id}
             self._add_file(att, name or "upload." + _FILE_EXT[file_type], int(size))
-            tx["attachments"] = (tx["attachments"] or []) + [att]
+            tx["attachments"] = (tx.get("attachments") or []) + [att]
             tx["updated"] = format_ts(_truncate_frac(now, 3))
             return att
 
@@ -2128,7 +2186,8 @@ class FakeBank:
             del self._files[path]
             self._file_bytes.pop(path, None)
             tx = self._by_id[att["external_id"]]
-            tx["attachments"] = [a for a in tx["attachments"] if a["id"] != attachment_id]
+            tx["attachments"] = [a for a in tx.get("attachments") or ()
+                                 if a["id"] != attachment_id]
             tx["updated"] = format_ts(_truncate_frac(self._now_ns(), 3))
             return att
 
@@ -2191,6 +2250,7 @@ class FakeBank:
         return None
 
     def clear_faults(self) -> None:
+        """Forget the injected faults (refusals and worlds stay: clear_refusals())."""
         with self._lock:
             self._faults.clear()
 
@@ -2208,6 +2268,382 @@ class FakeBank:
                         self._faults.remove(f)
                 return dict(f)
         return None
+
+    # ------------------------------------------------------------------ refusals
+
+    def refuse(self, endpoint: str, account_id: str | None = None, status: int = 403,
+               code: str | None = None, message: str | None = None,
+               pot_ledgers: bool = False) -> dict:
+        """Refuse, until clear_refusals(), every request to `endpoint` about one account,
+        as the real bank refuses a part it will not serve while serving the rest.
+
+        endpoint: "transactions" (its account_id parameter), "balance" (account_id),
+        "pots" (current_account_id), "transaction" (GET /transactions/<id>: the
+        transaction's account) or "attachment" (the attachment host: the account of the
+        transaction the file is attached to).  account_id None refuses the endpoint for
+        every account; pot_ledgers=True (with "transactions" or "transaction" and no
+        account_id) refuses it for every pot's own ledger account, those a later
+        transfer_to_pot shows included.
+
+        The answer is `status` with Monzo's error body {"code", "message",
+        "retryable": {}}: by default 403 forbidden.insufficient_permissions, 404
+        not_found.account, other statuses their class ("internal_service" for 500).
+        The attachment host answers with the message as text/plain.  A refusal is
+        checked where the answer is made: after the access token (a bad one still
+        gets 401) and approval, after injected faults and holds; a refused request is
+        counted as any other.  clear_faults() leaves refusals alone.  Returns the
+        refusal (a copy)."""
+        if endpoint not in REFUSABLE:
+            raise ValueError("cannot refuse %r (one of %s)"
+                             % (endpoint, ", ".join(REFUSABLE)))
+        status = int(status)
+        if not 400 <= status <= 599:
+            raise ValueError("status must be 4xx or 5xx")
+        if pot_ledgers and (account_id is not None or
+                            endpoint not in ("transactions", "transaction")):
+            raise ValueError("pot_ledgers takes no account_id, and only the transactions "
+                             "or transaction endpoint")
+        default_code, default_message = REFUSAL_BODIES.get(status, (
+            _STATUS_CODES.get(status, "http_%d" % status), _status_phrase(status)))
+        r = {"endpoint": endpoint, "account_id": account_id,
+             "pot_ledgers": bool(pot_ledgers), "status": status, "code": code or default_code,
+             "message": message or default_message}
+        with self._lock:
+            self._refusals.append(r)
+        return dict(r)
+
+    def refuse_pot_ledgers(self, status: int = 404, code: str | None = None,
+                           message: str | None = None) -> dict:
+        """GET /transactions?account_id=<a pot's own ledger account> refused for every
+        pot, later ones too: 404 not_found.account by default, 403
+        forbidden.insufficient_permissions for status=403 (see refuse())."""
+        return self.refuse("transactions", status=status, code=code, message=message,
+                           pot_ledgers=True)
+
+    def clear_refusals(self) -> None:
+        """Serve everything refuse() refused again, and bring the attachment host back
+        up (attachment_host_up()).  Stripped fields stay: see
+        restore_optional_fields() and world(None)."""
+        with self._lock:
+            self._refusals.clear()
+        self.attachment_host_up()
+
+    @property
+    def refusals(self) -> list:
+        """The refusals in force (copies), oldest first."""
+        with self._lock:
+            return [dict(r) for r in self._refusals]
+
+    def refusal(self, endpoint: str, account_id: str | None):
+        """The refusal (a copy) that answers a request to endpoint about account_id,
+        or None."""
+        with self._lock:
+            for r in self._refusals:
+                if r["endpoint"] != endpoint:
+                    continue
+                if r["pot_ledgers"]:
+                    hit = account_id in self._pot_of_account
+                else:
+                    hit = r["account_id"] is None or r["account_id"] == account_id
+                if hit:
+                    return dict(r)
+        return None
+
+    def check_refusal(self, endpoint: str, account_id: str | None) -> None:
+        """Raise the API's error if a refusal answers this request (used by api_*)."""
+        r = self.refusal(endpoint, account_id)
+        if r is not None:
+            raise ApiError(r["status"], r["code"], r["message"], retryable={})
+
+    def attachment_refusal(self, path: str):
+        """(status, text body) the attachment host answers at path when a refusal
+        covers it, or None (used by the server)."""
+        with self._lock:
+            found = self._files.get(path)
+            tx = self._by_id.get(found[0]["external_id"]) if found else None
+            r = self.refusal("attachment", tx["account_id"] if tx else None)
+        if r is None:
+            return None
+        return r["status"], (r["message"] + "\n").encode("utf-8")
+
+    # ------------------------------------------------------------------ attachment host
+
+    def attachment_host_down(self) -> None:
+        """Take the attachment host off the network until attachment_host_up() (or
+        clear_refusals()): its listening socket is closed and its open connections
+        cut, so a connect() gets ECONNREFUSED.  Its address and port are kept, and
+        the file_url with them; a start() after stop() keeps it down.  Requests that
+        never connect are not counted."""
+        with self._lock:
+            self._attachment_down = True
+            srv, th = self._file_server, self._file_thread
+            self._file_server = self._file_thread = None
+        if srv is not None:
+            srv.shutdown()
+            srv.close_all_connections()
+            srv.server_close()
+            th.join(10)
+
+    def attachment_host_up(self) -> None:
+        """Serve the attachment files again, on the address and port they had (a no-op
+        when the host is up or the bank is not serving)."""
+        from .server import serve
+        with self._lock:
+            self._attachment_down = False
+            if self._server is None or self._file_server is not None or \
+                    self.attachment_port is None:
+                return
+            self._file_server, self._file_thread = serve(
+                self, self.attachment_host, self.attachment_port, files=True)
+
+    @property
+    def attachment_host_is_down(self) -> bool:
+        return self._attachment_down
+
+    # ------------------------------------------------------------------ missing fields
+
+    def strip_optional_fields(self, tx_ids=None, mode: str = "missing",
+                              fields=STRIPPABLE_FIELDS) -> list:
+        """Make transactions lack their optional `fields` (mode "missing": the key is
+        gone) or have them null (mode "null"), as a real response may; until
+        restore_optional_fields().  A field a transaction does not have is left alone.
+
+        tx_ids None picks a handful, the same for the same seed, in stripped_roles
+        (role -> id): "card_merchant" (a settled card payment with a merchant, main
+        account), "counterparty" (a settled payment with a counterparty, business
+        account), "pot_transfer" (a joint account pot transfer whose pot has another),
+        "attachments" (the business invoice with its attachment), "pending" (a pending
+        payment), "foreign" (a payment in another currency) and "pot_ledger" (a
+        savings pot's interest), each where it exists.  A transaction stripped of its
+        attachments no longer has files: the host answers 404 for them,
+        attachment_bytes raises KeyError, and its role leaves attachment_roles.
+        Amounts are untouched, so balances stay as they are; "updated" does not move.
+        bank.stripped maps each id to {field: its value before}.  Returns the ids."""
+        if mode not in STRIP_MODES:
+            raise ValueError("mode must be one of " + ", ".join(STRIP_MODES))
+        fields = (fields,) if isinstance(fields, str) else tuple(fields)
+        bad = [f for f in fields if f in UNSTRIPPABLE_FIELDS]
+        if bad:
+            raise ValueError("cannot strip " + ", ".join(bad))
+        with self._lock:
+            self._changed()
+            if tx_ids is None:
+                roles = self._strip_choices()
+                ids = list(roles.values())
+            else:
+                roles = {}
+                ids = [tx_ids] if isinstance(tx_ids, str) else list(tx_ids)
+                for tx_id in ids:
+                    self._by_id[tx_id]           # KeyError for an unknown one
+            for tx_id in ids:
+                self._strip(self._by_id[tx_id], mode, fields)
+            self._strip_mode = mode
+            self.stripped_roles.update(roles)
+            return ids
+
+    def _strip(self, tx, mode, fields) -> None:
+        self._strip_originals.setdefault(tx["id"], dict(tx))
+        saved = self.stripped.setdefault(tx["id"], {})
+        for f in fields:
+            if f not in tx:
+                continue
+            saved.setdefault(f, copy.deepcopy(tx[f]))
+            if f == "attachments":
+                self._hide_files(tx)
+            if mode == "missing":
+                del tx[f]
+            else:
+                tx[f] = None
+
+    def _hide_files(self, tx) -> None:
+        """The attachment files of tx are no longer served (until restored)."""
+        for att in tx.get("attachments") or ():
+            path = urlsplit(att["file_url"]).path
+            if path in self._files:
+                self._stripped_files[path] = self._files.pop(path)
+                self._file_bytes.pop(path, None)
+        for role, tx_id in list(self.attachment_roles.items()):
+            if tx_id == tx["id"]:
+                self._stripped_attachment_roles[role] = self.attachment_roles.pop(role)
+
+    def restore_optional_fields(self) -> None:
+        """Undo strip_optional_fields(): the stripped transactions are as they were
+        before it (keys in their order), their files served again."""
+        with self._lock:
+            self._changed()
+            for tx_id, orig in self._strip_originals.items():
+                tx = self._by_id.get(tx_id)
+                if tx is not None:
+                    tx.clear()
+                    tx.update(orig)
+            self._files.update(self._stripped_files)
+            self.attachment_roles.update(self._stripped_attachment_roles)
+            for d in (self._strip_originals, self._stripped_files,
+                      self._stripped_attachment_roles, self.stripped, self.stripped_roles):
+                d.clear()
+            self._strip_mode = None
+
+    def _strip_choices(self) -> dict:
+        """role -> id of the transactions strip_optional_fields() picks by default."""
+        rng = random.Random("fakebank:strip:%d" % self.seed)
+        ids = self.account_ids
+        taken = set(self.awkward.values()) | set(self.attachment_roles.values())
+        chosen = {}
+
+        def pick(role, prefer, test, allow_taken=False):
+            rest = [a for a in self._txs if a not in prefer]
+            for may_take in (False, True) if allow_taken else (False,):
+                for accs in (prefer, rest):
+                    found = [t for a in accs for t in self._txs.get(a, ())
+                             if test(t) and t["id"] not in chosen.values()
+                             and (may_take or t["id"] not in taken)]
+                    if found:
+                        chosen[role] = rng.choice(found)["id"]
+                        return
+
+        def card(t):
+            return t.get("scheme") == "mastercard" and isinstance(t.get("merchant"), dict) \
+                and t.get("settled") and "decline_reason" not in t \
+                and not t.get("attachments")
+
+        transfers = {}
+        for t in self._txs.get(ids["joint"], ()):
+            if t.get("scheme") == "uk_retail_pot":
+                pot_id = (t.get("metadata") or {}).get("pot_id")
+                transfers[pot_id] = transfers.get(pot_id, 0) + 1
+
+        pick("card_merchant", [ids["retail"]], card)
+        pick("counterparty", [ids["business"]],
+             lambda t: bool(t.get("counterparty")) and bool(t.get("settled")))
+        pick("pot_transfer", [ids["joint"]],
+             lambda t: t.get("scheme") == "uk_retail_pot"
+             and transfers.get((t.get("metadata") or {}).get("pot_id"), 0) >= 2)
+        att = self.attachment_roles.get("invoice_pdf")
+        if att is None:
+            att = next((self.attachment_roles[r] for r in sorted(self.attachment_roles)),
+                       None)
+        if att is not None:
+            chosen["attachments"] = att
+        pick("pending", [ids["joint"], ids["retail"]],
+             lambda t: t.get("settled") == "" and "decline_reason" not in t, True)
+        pick("foreign", [ids["retail"]],
+             lambda t: t.get("local_currency") != t.get("currency"), True)
+        pick("pot_ledger", list(self._pot_of_account),
+             lambda t: t.get("scheme") == "monzo_interest")
+        return chosen
+
+    # ------------------------------------------------------------------ worlds
+
+    @property
+    def refused_account(self) -> str | None:
+        """The account the account_*_403 worlds refuse: the first open account, in
+        /accounts order, that is not the main one and has transactions and pots not
+        deleted (the joint account), or None."""
+        for a in self.accounts:
+            aid = a["id"]
+            if a["closed"] or aid == self.main_account_id or not self._txs.get(aid):
+                continue
+            if any(not p["deleted"] for p in self.pots.get(aid, ())):
+                return aid
+        return None
+
+    def world(self, name: str | None) -> dict:
+        """Answer as the bank does on one of its less friendly days, until the next
+        world() (None or "normal": everything served, nothing stripped).  Each world
+        starts from the normal one (clear_refusals(), restore_optional_fields());
+        injected faults are left alone.  name, one of WORLDS:
+
+          pot_ledgers_404 / pot_ledgers_403   GET /transactions on any pot's own ledger
+                                              account: 404 not_found.account / 403
+                                              forbidden.insufficient_permissions
+          account_transactions_403            GET /transactions and /transactions/<id>
+                                              of refused_account (the joint account)
+          account_balance_403                 GET /balance of refused_account
+          account_pots_403                    GET /pots of refused_account
+          attachment_host_down                connections to the attachment host refused
+          attachment_host_500                 the attachment host answers 500
+          fields_missing / fields_null        strip_optional_fields(mode="missing" /
+                                              "null") on the default handful
+
+        Returns what it refuses (world_info())."""
+        if name == "normal":
+            name = None
+        if name is not None and name not in WORLDS:
+            raise ValueError("unknown world %r (one of %s)" % (name, ", ".join(WORLDS)))
+        self.clear_refusals()
+        self.restore_optional_fields()
+        acc = self.refused_account
+        if acc is None and name is not None and name.startswith("account_"):
+            raise ValueError("no account for %s: none open but the main one has "
+                             "transactions and pots" % name)
+        self.world_name = name
+        if name in ("pot_ledgers_404", "pot_ledgers_403"):
+            self.refuse_pot_ledgers(int(name[-3:]))
+        elif name == "account_transactions_403":
+            self.refuse("transactions", acc, 403)
+            self.refuse("transaction", acc, 403)
+        elif name == "account_balance_403":
+            self.refuse("balance", acc, 403)
+        elif name == "account_pots_403":
+            self.refuse("pots", acc, 403)
+        elif name == "attachment_host_down":
+            self.attachment_host_down()
+        elif name == "attachment_host_500":
+            self.refuse("attachment", status=500)
+        elif name in ("fields_missing", "fields_null"):
+            self.strip_optional_fields(mode=name[len("fields_"):])
+        return self.world_info()
+
+    def world_info(self) -> dict:
+        """What the world selected by world() refuses, for tests to know which files
+        must fail:
+
+          world               its name, or None
+          refused_endpoints   endpoints refused ([] when none), refused_endpoint the
+                              first or None; "attachment" is the attachment host
+          refused_accounts    the accounts they are refused for: refused_account, or
+                              for pot_ledgers_* every pot account shown so far (later
+                              ones are refused too); [] for the attachment host
+          pot_ledgers         whether every pot ledger is refused
+          status, code        the HTTP status and error code (None when none: the
+                              attachment host down refuses connections instead)
+          attachment_host     "up" or "down"
+          refused_files       the file_url the attachment host fails for
+          stripped            ids of the transactions stripped, stripped_roles role ->
+                              id, mode "missing" / "null" / None, fields stripped"""
+        with self._lock:
+            name = self.world_name
+            refusals = [r for r in self._refusals]
+            endpoints = []
+            for r in refusals:
+                if r["endpoint"] not in endpoints:
+                    endpoints.append(r["endpoint"])
+            if self._attachment_down and "attachment" not in endpoints:
+                endpoints.append("attachment")
+            pot_ledgers = any(r["pot_ledgers"] for r in refusals)
+            accounts = []
+            for r in refusals:
+                got = sorted(self._pot_of_account) if r["pot_ledgers"] else \
+                    [r["account_id"]] if r["account_id"] is not None and \
+                    r["endpoint"] != "attachment" else []
+                accounts.extend(a for a in got if a not in accounts)
+            files = sorted(a["file_url"] for path, (a, _, _) in self._files.items()
+                           if self._attachment_down or self.attachment_refusal(path))
+            return {
+                "world": name,
+                "refused_endpoints": endpoints,
+                "refused_endpoint": endpoints[0] if endpoints else None,
+                "refused_accounts": accounts,
+                "pot_ledgers": pot_ledgers,
+                "status": refusals[0]["status"] if refusals else None,
+                "code": refusals[0]["code"] if refusals else None,
+                "attachment_host": "down" if self._attachment_down else "up",
+                "refused_files": files,
+                "stripped": list(self.stripped),
+                "stripped_roles": dict(self.stripped_roles),
+                "mode": self._strip_mode if self.stripped else None,
+                "fields": sorted({f for saved in self.stripped.values() for f in saved}),
+            }
 
     # ------------------------------------------------------------------ tokens
 
@@ -2474,11 +2910,15 @@ class FakeBank:
 
     def api_balance(self, acc_id) -> dict:
         with self._lock:
+            if acc_id:
+                self.check_refusal("balance", acc_id)
             self._check_account(acc_id, known=self.balances)
             return self.balances[acc_id]
 
     def api_pots(self, acc_id) -> dict:
         with self._lock:
+            if acc_id:
+                self.check_refusal("pots", acc_id)
             self._check_account(acc_id, "current_account_id", known=self.balances)
             return {"pots": self.pots.get(acc_id, [])}
 
@@ -2493,6 +2933,8 @@ class FakeBank:
     def api_transactions(self, session, acc_id, since=None, before=None, limit=None,
                          expand=False) -> dict:
         with self._lock:
+            if acc_id:
+                self.check_refusal("transactions", acc_id)
             self._check_account(acc_id)
             if limit is None or limit == "":
                 n = 30
@@ -2566,6 +3008,7 @@ class FakeBank:
             if tx is None:
                 raise ApiError(404, "not_found.transaction_not_found",
                                "Transaction not found", retryable={})
+            self.check_refusal("transaction", tx["account_id"])
             return {"transaction": self._view(tx, expand)}
 
     # ------------------------------------------------------------------ server
@@ -2576,7 +3019,8 @@ class FakeBank:
         a second loopback host, each in a background thread.  The attachment host is
         attachment_host (default 127.0.0.2, or `host` where that cannot be bound) on
         attachment_port (default: the one the previous start had, else any free port);
-        the attachments' file_url name it from then on (attachment_url)."""
+        the attachments' file_url name it from then on (attachment_url).  After
+        attachment_host_down() the attachment host's port is chosen but not served."""
         from .server import serve
         if self._server is not None:
             raise RuntimeError("already started")
@@ -2601,6 +3045,8 @@ class FakeBank:
         self.attachment_port = self._file_server.server_address[1]
         self.attachment_url = _base_url(h, self.attachment_port)
         self._point_attachments_at(self.attachment_url)
+        if self._attachment_down:
+            self.attachment_host_down()
         return self
 
     def stop(self) -> None:
@@ -2636,7 +3082,9 @@ class FakeBank:
                 "now": format_ts(self._now_ns()),
                 "anchor": format_ts(self._anchor_ns), "seed": self.seed,
                 "token_lifetime": self.token_lifetime,
-                "approve_after_polls": self.approve_after_polls}
+                "approve_after_polls": self.approve_after_polls,
+                "world": self.world_name, "refused_account": self.refused_account,
+                "worlds": list(WORLDS)}
 
 
 def _base_url(host: str, port: int) -> str:

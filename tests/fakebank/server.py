@@ -311,6 +311,8 @@ class _Handler(_Base):
                 obj = bank.info()
             elif method == "GET" and name == "now":
                 obj = {"now": format_ts(bank.now())}
+            elif method == "GET" and name == "world":
+                obj = bank.world_info()
             elif method == "GET" and name == "attachments":
                 obj = {"url": bank.attachment_url, "counts": bank.attachment_counts,
                        "auth_violations": bank.attachment_auth_violations}
@@ -332,6 +334,19 @@ class _Handler(_Base):
             elif name == "clear_faults":
                 bank.clear_faults()
                 obj = {}
+            elif name == "world":
+                obj = bank.world(args.get("name"))
+            elif name == "refuse":
+                obj = bank.refuse(**args)
+            elif name == "refuse_pot_ledgers":
+                obj = bank.refuse_pot_ledgers(**args)
+            elif name in ("clear_refusals", "attachment_host_down", "attachment_host_up",
+                          "restore_optional_fields"):
+                getattr(bank, name)()
+                obj = {}
+            elif name == "strip_optional_fields":
+                obj = {"ids": bank.strip_optional_fields(**args),
+                       "stripped_roles": bank.stripped_roles}
             elif name == "mint_token":
                 path_out = args.pop("tokens_file", None)
                 if "expires_in" in args and args["expires_in"] is not None:
@@ -379,7 +394,9 @@ class _FileHandler(_Base):
     with their exact Content-Length and file_type as Content-Type.  It takes no
     credentials: a request carrying an Authorization header is refused with 403 (before
     any fault or hold) and recorded in bank.attachment_auth_violations.  Every request
-    is counted (bank.counts["attachment"], bank.attachment_counts)."""
+    is counted (bank.counts["attachment"], bank.attachment_counts).  A refusal
+    (bank.refuse("attachment", ...)) answers after faults and holds, with its status
+    and message as text."""
 
     def do_GET(self):
         self._handle("GET")
@@ -413,7 +430,11 @@ class _FileHandler(_Base):
         if answered:
             return
         found = bank.attachment_file(path)
-        if method not in ("GET", "HEAD"):
+        refused = bank.attachment_refusal(path)
+        if refused is not None:
+            status, body = refused
+            ctype = "text/plain; charset=utf-8"
+        elif method not in ("GET", "HEAD"):
             status, ctype, body = 405, "text/plain; charset=utf-8", b"Method not allowed\n"
         elif found is None:
             status, ctype, body = 404, "text/plain; charset=utf-8", b"No such file\n"
