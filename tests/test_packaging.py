@@ -165,7 +165,8 @@ def test_help_and_version():
     r = run([LOGIN, "--help"])
     assert r.returncode == 0 and r.stderr == ""
     assert r.stdout.startswith("usage: monzohfs-login [--port N] [--no-browser] [--no-sync]\n")
-    assert "Exit status: 0 logged in, 1 failed, 2 usage." in r.stdout
+    assert "Exit status: 0 logged in, every account captured" in r.stdout
+    assert "; 1 failed; 2 usage; 3 an account's history older than 90 days" in r.stdout
     r = run([LOGIN, "--version"])
     assert (r.returncode, r.stdout) == (0, f"monzohfs-login {version}\n")
     assert run([LOGIN, "-V"]).stdout == r.stdout

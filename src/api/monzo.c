@@ -61,8 +61,10 @@ static int monzo_once(struct monzo *m, const char *url, const char *path_query, 
 	struct http_response resp;
 	char *bearer;
 	int rc = auth_bearer(m->auth, &bearer, gen, &r->err);
-	if (rc)
+	if (rc) {
+		r->err.login = rc == -EACCES;
 		return rc;
+	}
 	http_response_init(&resp);
 	struct http_request req = { .method = "GET", .url = url, .bearer = bearer };
 	if (http_perform_retry(&req, &resp) < 0) {
@@ -117,6 +119,9 @@ static int monzo_request(struct monzo *m, const char *path_query, bool parse, st
 			sb_release(&d);
 		}
 	}
+	/* Still 401 after a refresh, or no token to send: the login's, not the part's. */
+	if (rc == -EACCES && (r->status == 401 || r->status == 0))
+		r->err.login = true;
 	sb_release(&url);
 	return rc;
 }

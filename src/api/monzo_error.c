@@ -39,3 +39,11 @@ void monzo_error_describe(const struct monzo_error *e, struct strbuf *out)
 	if (e->message[0])
 		sb_addf(out, "%s%s", out->len > start ? ": " : "", e->message);
 }
+
+bool monzo_error_is_refusal(const struct monzo_error *e)
+{
+	if (e->login)
+		return false;
+	return e->http_status == 404 ||
+	       (e->http_status == 403 && strcmp(e->code, "forbidden.verification_required") != 0);
+}

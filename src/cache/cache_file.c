@@ -169,8 +169,10 @@ static int cache_deps_get(struct cache *c, const struct file_id *id, struct cach
 				snprintf(pot_account, 64, "%s", acc);
 				cache_deps_add(d, RES_POT_TRANSACTIONS, pot_account, false);
 			} else {
-				for (size_t k = 0; k < v->npot_accounts; k++)
-					cache_deps_add(d, RES_POT_TRANSACTIONS, v->pot_accounts[k].account, false);
+				/* The root TSV gathers what can be had: a refused ledger leaves
+				 * its rows out, as .status.json says. */
+				for (size_t k = 0; v && k < v->npot_accounts; k++)
+					cache_deps_add(d, RES_POT_TRANSACTIONS, v->pot_accounts[k].account, true);
 			}
 			x = &d->d[i];
 		}
@@ -180,7 +182,8 @@ static int cache_deps_get(struct cache *c, const struct file_id *id, struct cach
 				const cJSON *aid = cJSON_GetObjectItemCaseSensitive(a, "id");
 				if (!cJSON_IsString(aid) || strlen(aid->valuestring) >= sizeof x->account)
 					continue;
-				cache_deps_add(d, RES_TRANSACTIONS, aid->valuestring, false);
+				/* One account refused keeps the others' rows served. */
+				cache_deps_add(d, RES_TRANSACTIONS, aid->valuestring, true);
 				cache_deps_add(d, RES_POTS, aid->valuestring, true);
 				x = &d->d[i]; /* the array may have moved */
 			}
@@ -342,14 +345,18 @@ static int cache_render_root_tsv(struct cache *c, const struct cache_deps *d, st
 {
 	tsv_header(out);
 	for (size_t i = 1; i < d->n; i++) {
-		if (d->d[i].kind != RES_TRANSACTIONS)
+		/* An account or a pot's ledger that could not be had holds no rows here. */
+		const struct res_value *v = d->d[i].v;
+		if (d->d[i].kind != RES_TRANSACTIONS || !v)
 			continue;
 		int rc = cache_render_view(c, VIEW_TSV_BODY, d->d[i].account, NULL, NULL, "", d, out, spill);
 		/* Then each of its pots' own accounts. */
-		const struct res_value *v = d->d[i].v;
-		for (size_t k = 0; !rc && k < v->npot_accounts; k++)
-			rc = cache_render_view(c, VIEW_TSV_BODY, v->pot_accounts[k].account, d->d[i].account,
-					       v->pot_accounts[k].pot, "", d, out, spill);
+		for (size_t k = 0; !rc && k < v->npot_accounts; k++) {
+			const char *pot_account = v->pot_accounts[k].account;
+			if (cache_dep(d, RES_POT_TRANSACTIONS, pot_account))
+				rc = cache_render_view(c, VIEW_TSV_BODY, pot_account, d->d[i].account,
+						       v->pot_accounts[k].pot, "", d, out, spill);
+		}
 		if (rc)
 			return rc;
 	}

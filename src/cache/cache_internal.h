@@ -25,6 +25,8 @@ struct res_entry {
 	unsigned flight;          /* bumped when a fetch ends */
 	int last_rc;
 	bool failed;
+	bool refused;             /* the bank refused this part for good: not asked again
+				   * before fresh_until (monzo_error_is_refusal) */
 	struct instant error_at;
 	struct monzo_error err;
 	struct res_entry *next;

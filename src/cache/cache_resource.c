@@ -134,6 +134,7 @@ static bool cache_publish(struct cache *c, struct res_entry *e, struct res_value
 	e->fetched_at = fetched;
 	e->fresh_until = cache_mono_ns() + (int64_t)c->opts.ttl[e->kind] * 1000000000;
 	e->failed = false;
+	e->refused = false;
 	c->status_gen++;
 	return replaced;
 }
@@ -327,6 +328,18 @@ void cache_seed(struct cache *c, enum res_kind kind, const char *account, const 
 	cache_publish_reply(c, kind, account, raw, len, timefmt_now(), false);
 }
 
+/* The errno a reader gets for a failed fetch (DESIGN, "When the bank refuses a part"):
+ * EACCES is the login's alone, so a 403 on one account's or pot's resource while the
+ * login holds is that part's EIO; and a name the tree lists never answers ENOENT. */
+static int cache_errno(enum res_kind kind, int rc, const struct monzo_error *err)
+{
+	if (rc == -ENOENT)
+		return -EIO;
+	if (rc == -EACCES && !err->login && kind != RES_WHOAMI && kind != RES_ACCOUNTS)
+		return -EIO;
+	return rc;
+}
+
 int cache_resource(struct cache *c, enum res_kind kind, const char *account, struct res_value **out)
 {
 	*out = NULL;
@@ -337,6 +350,12 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, str
 			*out = res_value_take(e->value);
 			pthread_mutex_unlock(&c->lock);
 			return 0;
+		}
+		if (!e->value && e->refused && !e->fetching && cache_mono_ns() < e->fresh_until) {
+			/* Refused for good a moment ago: a traversal does not ask again per file. */
+			int rc = e->last_rc;
+			pthread_mutex_unlock(&c->lock);
+			return rc;
 		}
 		if (e->loading) {
 			/* The store's copy is being read: wait for it, then look again. */
@@ -391,7 +410,13 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, str
 		c->status_gen++;
 		e->error_at = timefmt_now();
 		e->err = err;
+		rc = cache_errno(kind, rc, &err);
 		e->last_rc = rc;
+		/* A part the bank refuses (a pot's ledger, one account's balance) is asked
+		 * for again after its TTL, not at every look. */
+		e->refused = kind != RES_WHOAMI && kind != RES_ACCOUNTS && monzo_error_is_refusal(&err);
+		if (e->refused && !e->value)
+			e->fresh_until = cache_mono_ns() + (int64_t)c->opts.ttl[kind] * 1000000000;
 		/* With an older copy to serve, do not make every stat wait for a failing API
 		 * again: try again after a while (the TTL, at most 30 s, at least 1 s). */
 		if (e->value) {

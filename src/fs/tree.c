@@ -86,6 +86,19 @@ static int tree_pot_account(struct tree *t, const char *account, const char *pot
 	return acc ? 0 : -ENOENT;
 }
 
+/* A pot's own ledger: its account, once a transfer has named it, and the bank serves
+ * it.  Until both, the pot is pot.json alone (DESIGN: a refused ledger is shown like a
+ * pot nothing was moved into); the refusal is remembered by the cache for the
+ * transactions TTL, so a traversal asks once. */
+static int tree_pot_ledger(struct tree *t, const char *account, const char *pot, char out[64])
+{
+	int rc = tree_pot_account(t, account, pot, out);
+	struct res_value *v;
+	if (!rc && !(rc = cache_resource(t->cache, RES_POT_TRANSACTIONS, out, &v)))
+		res_value_put(v);
+	return rc;
+}
+
 /* The months of a transactions/ directory (an account's or a pot's), after its sync. */
 static int tree_months(struct tree *t, const struct node *n, struct res_value **v)
 {
@@ -234,10 +247,10 @@ static int tree_pots_lookup(struct tree *t, const char *rest, struct node *out)
 	rest = slash + 1;
 	if (!strcmp(rest, "pot.json"))
 		return tree_match_file(tree_pot_files, 1, rest, out);
-	/* The rest exists once the pot's own account is known. */
+	/* The rest exists once the pot's own ledger can be had, as its listing says. */
 	char pot_account[64];
-	if ((rc = tree_pot_account(t, out->account, out->pot, pot_account)))
-		return rc;
+	if ((rc = tree_pot_ledger(t, out->account, out->pot, pot_account)))
+		return rc == -EACCES ? rc : -ENOENT;
 	if (!strcmp(rest, "transactions")) {
 		out->dir = DIR_MONTHS;
 		return 0;
@@ -356,7 +369,7 @@ static int tree_list_pots(struct tree *t, const struct node *dir, tree_fill_fn f
 	struct res_value *v;
 	int rc = cache_resource(t->cache, RES_POTS, dir->account, &v);
 	if (rc)
-		return rc;
+		return tree_list_part(rc);
 	rc = tree_walk_pots(v, tree_list_cb, &l);
 	l.links = false;
 	if (!rc)
@@ -411,14 +424,13 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 		return tree_list_pots(t, dir, fill, ctx);
 	case DIR_POT: {
 		char pot_account[64];
-		int rc = tree_pot_account(t, dir->account, dir->pot, pot_account);
-		if (rc && rc != -ENOENT)
+		int rc = tree_pot_ledger(t, dir->account, dir->pot, pot_account);
+		if (rc == -EACCES)
 			return rc;
 		struct node n = { .type = NODE_DIR, .dir = DIR_MONTHS, .mtime = dir->mtime };
 		snprintf(n.account, sizeof n.account, "%s", dir->account);
 		snprintf(n.pot, sizeof n.pot, "%s", dir->pot);
-		/* Only pot.json until a transfer names the pot's own account. */
-		if (rc == -ENOENT)
+		if (rc)
 			return tree_list_pot_files(dir, 1, fill, ctx);
 		if ((rc = fill(ctx, "transactions", &n)))
 			return rc > 0 ? 0 : rc;
@@ -428,7 +440,7 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 		struct res_value *v;
 		int rc = tree_months(t, dir, &v);
 		if (rc)
-			return rc;
+			return tree_list_part(rc == -ENOENT ? -EIO : rc);
 		for (size_t i = 0; i < v->nmonths && !rc; i++) {
 			for (int json = 0; json < 2 && !rc; json++) {
 				struct node n = { .type = NODE_FILE, .file = json ? FILE_MONTH_JSON : FILE_MONTH_CSV };

@@ -3,6 +3,8 @@
 #ifndef MONZOHFS_TREE_H
 #define MONZOHFS_TREE_H
 
+#include <errno.h>
+
 #include "cache.h"
 
 enum node_type { NODE_DIR, NODE_FILE, NODE_LINK };
@@ -35,6 +37,15 @@ struct tree {
 void tree_init(struct tree *t, struct cache *c);
 /* 0, -ENOENT for a name that is not there, or the cache's error. */
 int tree_lookup(struct tree *t, const char *path, struct node *out);
+
+/* A listing whose part cannot be had (EIO: refused, or not fetched and not stored)
+ * lists nothing of it, so every other name keeps serving and no name is listed that
+ * cannot be opened (DESIGN: a listing and a lookup always agree).  The login's own
+ * refusal (EACCES) and other errors stay errors. */
+static inline int tree_list_part(int rc)
+{
+	return rc == -EIO ? 0 : rc;
+}
 
 typedef int (*tree_fill_fn)(void *ctx, const char *name, const struct node *n);
 /* Calls fill for each entry of a directory node (not "." and ".."); stops early when

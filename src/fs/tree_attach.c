@@ -54,7 +54,7 @@ int tree_attach_list(struct tree *t, const struct node *dir, tree_fill_fn fill, 
 	struct cache_attach_list *l;
 	int rc = cache_attach_list(t->cache, dir->account, &l);
 	if (rc)
-		return rc;
+		return tree_list_part(rc);
 	struct node n = { .mtime = dir->mtime };
 	memcpy(n.account, dir->account, sizeof n.account);
 	if (dir->dir == DIR_ATTACHMENTS) {

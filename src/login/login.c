@@ -69,7 +69,11 @@ static void login_usage(FILE *f)
 		"  MONZO_AUTH_URL, MONZO_BASE_URL  default https://auth.monzo.com, https://api.monzo.com;\n"
 		"                 never taken from ./.env\n"
 		"\n"
-		"The callback waits %d minutes. Exit status: 0 logged in, 1 failed, 2 usage.\n",
+		"The callback waits %d minutes.\n"
+		"\n"
+		"Exit status: 0 logged in, every account captured (a pot's ledger the bank refuses\n"
+		"is a warning); 1 failed; 2 usage; 3 an account's history older than 90 days was\n"
+		"not captured (the window had closed first: run monzohfs-login again).\n",
 		LOGIN_APPROVAL_SECONDS / 60, LOGIN_CALLBACK_SECONDS / 60);
 }
 
@@ -318,29 +322,36 @@ static void login_progress(void *ctx, const char *account, int64_t fetched)
 struct login_capture {
 	struct monzo *api;
 	struct store *st;
-	int failures;
+	int failures;         /* accounts not captured */
+	int lost;             /* accounts whose history before the 90 days was not */
 	int64_t total;
 };
 
 /* The full history of one account (a pot's own: balance &sync_no_balance), with
- * progress on the terminal. */
+ * progress on the terminal.  An account that fails is a failure of the login; a pot's
+ * ledger that fails (the bank refuses pot accounts to some clients) is a warning:
+ * the pot is then shown by its pot.json alone. */
 static int login_capture_one(struct login_capture *cap, const char *account, const char *label,
 			     const struct sync_balance *balance)
 {
 	struct login_progress p = { isatty(STDERR_FILENO), label };
 	struct sync_result res;
 	struct monzo_error e;
+	bool pot = balance == &sync_no_balance;
 	int rc = sync_account(cap->api, cap->st, account, true, balance, login_progress, &p, &res, &e);
 	if (rc == 0) {
-		fprintf(stderr, "%s  %s: %lld transactions%s\n", p.tty ? "\r" : "", label, (long long)res.fetched,
-			res.fell_back ? " (the last 89 days only: the full-history window had closed)" : "");
+		fprintf(stderr, "%s  %s: %lld transactions%s%s\n", p.tty ? "\r" : "", label, (long long)res.fetched,
+			res.fell_back ? " (the last 89 days only: the full-history window had closed)" : "",
+			res.balance_refused ? " (the bank refuses its balance: no Balance column)" : "");
 		cap->total += res.fetched;
+		cap->lost += res.fell_back && !pot;
 	} else {
 		struct strbuf why = STRBUF_INIT;
 		monzo_error_describe(&e, &why);
-		fprintf(stderr, "%s  %s: failed: %s\n", p.tty ? "\r" : "", label, why.buf);
+		fprintf(stderr, "%s  %s: %s: %s\n", p.tty ? "\r" : "", label,
+			pot ? "warning: its ledger was not captured" : "failed", why.buf);
 		sb_release(&why);
-		cap->failures++;
+		cap->failures += !pot;
 	}
 	sync_result_release(&res);
 	return rc;
@@ -378,7 +389,8 @@ static void login_capture_pots(struct login_capture *cap, const char *account)
 {
 	struct strbuf pairs = STRBUF_INIT;
 	if (store_pot_accounts(cap->st, account, login_pot_pair, &pairs) < 0)
-		cap->failures++;
+		fprintf(stderr, "    warning: cannot read the pots of %s from the history store: %s\n", account,
+			store_errmsg(cap->st));
 	for (size_t i = 0; i < pairs.len;) {
 		const char *pot = pairs.buf + i;
 		const char *pot_account = pot + strlen(pot) + 1;
@@ -408,7 +420,7 @@ static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 	struct instant now = timefmt_now();
 	store_put_resource(st, "accounts", accounts->body.buf, accounts->body.len, now, now);
 	fprintf(stderr, "Copying the full history into %s (Monzo allows it for about 5 minutes):\n", path);
-	struct login_capture cap = { api, st, 0, 0 };
+	struct login_capture cap = { api, st, 0, 0, 0 };
 	const cJSON *a;
 	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(accounts_reply, "accounts")) {
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "id");
@@ -423,13 +435,17 @@ static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 			login_capture_pots(&cap, id->valuestring);
 		}
 	}
-	int failures = cap.failures;
-	int64_t total = cap.total;
-	fprintf(stderr, "%lld transactions stored.\n", (long long)total);
+	fprintf(stderr, "%lld transactions stored.\n", (long long)cap.total);
+	if (cap.failures)
+		fprintf(stderr, "%d account%s not captured: see above.\n", cap.failures, cap.failures == 1 ? " was" : "s were");
+	if (cap.lost)
+		fprintf(stderr, "WARNING: history older than %d days was not captured for %d account%s: run "
+			"monzohfs-login again and approve within 5 minutes.\n", SYNC_WINDOW_DAYS, cap.lost,
+			cap.lost == 1 ? "" : "s");
 	store_close(st);
 	free(path);
 	sb_release(&err);
-	return failures ? -1 : 0;
+	return cap.failures ? 1 : cap.lost ? 3 : 0;
 }
 
 int main(int argc, char *argv[])
@@ -565,10 +581,12 @@ int main(int argc, char *argv[])
 	struct monzo_reply accounts;
 	if (login_wait_approval(&api, &accounts) == 0) {
 		fprintf(stderr, "Access approved.\n");
-		ret = o.no_sync ? 0 : (login_sync_all(&api, &accounts) == 0 ? 0 : 1);
+		ret = o.no_sync ? 0 : login_sync_all(&api, &accounts);
+		if (ret < 0)
+			ret = 1;
 		monzo_reply_release(&accounts);
-		if (ret == 0)
-			fprintf(stderr, "Done: mount with  monzohfs ~/monzo\n");
+		if (ret == 0 || ret == 3)
+			fprintf(stderr, "Done: mount with  mkdir -p ~/monzo && monzohfs ~/monzo\n");
 	}
 	monzo_destroy(&api);
 	auth_destroy(&auth);

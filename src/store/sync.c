@@ -90,6 +90,14 @@ static int sync_balance(struct sync_run *r, struct sync_pass *p, const struct sy
 		sb_addf(&r->path, "/balance?account_id=%s", r->acc_q);
 		p->asked = timefmt_now();
 		int got = monzo_get(r->api, r->path.buf, &bal);
+		if (got < 0 && monzo_error_is_refusal(&bal.err)) {
+			/* The bank will not say this account's balance: its rows are synced all
+			 * the same, with no Balance column (DESIGN, "When the bank refuses a part"). */
+			monzo_reply_release(&bal);
+			r->res->balance_fetched = false;
+			r->res->balance_refused = true;
+			return 0;
+		}
 		if (got < 0) {
 			*r->err = bal.err;
 			monzo_reply_release(&bal);
@@ -398,7 +406,7 @@ int sync_account(struct monzo *api, struct store *st, const char *account, bool 
 	struct instant asked;
 	int64_t newest_change;
 	int rc = sync_one_pass(&r, want_full, balance, &asked, &newest_change);
-	if (balance == &sync_no_balance)
+	if (balance == &sync_no_balance || res->balance_refused)
 		newest_change = INT64_MIN;   /* no balance to keep in step with */
 	/* The balance was asked for before the pages, so the rows can only be ahead of it:
 	 * by a transaction this pass stored as new or changed that was created or updated

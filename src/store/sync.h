@@ -17,6 +17,7 @@ struct sync_result {
 	bool fell_back;        /* full history was refused: only the last 89 days */
 	char *balance_json;    /* the balance the rows were synced with (malloc'd), or NULL */
 	bool balance_fetched;  /* ... fetched by this sync, not the one it was given */
+	bool balance_refused;  /* the bank refuses this account's /balance: synced without */
 	struct instant balance_asked; /* when it was asked for */
 };
 
