@@ -7,10 +7,11 @@ import os
 import sqlite3
 import subprocess
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from conftest import wait_for
+from conftest import wait_for, wait_until
 from fakebank import parse_ts
 
 LONDON = ZoneInfo("Europe/London")
@@ -236,3 +237,65 @@ def test_balance_and_rows_agree_when_a_payment_lands_during_the_sync(bank, mount
         # The reader got rows and balances of one moment: the sync saw the payment
         # land, so it is in the rows and in the balance they count back from.
         assert out == [E.rfc4180(E.Expected(bank, acc).transactions_csv())], what
+
+
+def test_a_pending_payment_gone_during_the_sync_is_gone_from_the_balance_too(bank, mounter):
+    """A pending payment removed between the sync's /balance and its pages: the pass
+    that removes its row asks for the balance again, so Balance counts back from a
+    balance without it (the removal itself has no time to compare)."""
+    import expected as E
+    acc = bank.main_account_id
+    m = mounter("transactions_ttl=1", "balance_ttl=1")
+    d = m.path / "accounts" / acc
+    (d / "transactions.csv").read_bytes()
+    gone = next(t for t in reversed(bank.transactions[acc]) if t["settled"] == "" and "decline_reason" not in t)
+    wait_until(time.monotonic() + 1.2)
+    hold = bank.hold("transactions")  # the next sync's first page, after its /balance
+    out = []
+    reader = threading.Thread(target=lambda: out.append((d / "transactions.csv").read_bytes()))
+    reader.start()
+    hold.wait_arrived()
+    bank.remove_transaction(gone["id"])
+    hold.release()
+    reader.join(30)
+    assert out == [E.rfc4180(E.Expected(bank, acc).transactions_csv())]
+    assert gone["id"].encode() not in (d / "pending.csv").read_bytes()
+
+
+def test_a_payment_landing_mid_sync_shows_in_the_balance_on_a_fast_clock(bank, tmp_path, mounter):
+    """The daemon's clock a minute fast: whether a row is newer than the balance is
+    judged on the bank's clock (its Date header), so a payment that lands between two
+    pages still makes the sync ask for the balance again."""
+    import expected as E
+    from conftest import PinnedEnv
+    acc = bank.main_account_id
+    (tmp_path / "fast").mkdir()
+    env = PinnedEnv(tmp_path / "fast", bank, skew=60)
+    m = mounter(env=env)
+    d = m.path / "accounts" / acc
+    hold = bank.hold("transactions", after=1)
+    out = []
+    reader = threading.Thread(target=lambda: out.append((d / "transactions.csv").read_bytes()))
+    reader.start()
+    hold.wait_arrived()
+    bank.add_transaction(acc, amount=-4321, description="LANDS BETWEEN TWO PAGES")
+    hold.release()
+    reader.join(30)
+    assert out == [E.rfc4180(E.Expected(bank, acc).transactions_csv())]
+    assert bank.counts["balance"] == 2, "the sync must ask for the balance again"
+
+
+def test_a_transaction_dated_ahead_does_not_hide_todays_payments(bank, mounter):
+    """A settled transaction the bank dates 20 days ahead: later syncs still start 14
+    days before the bank's now, not before that date, so a payment made now shows."""
+    acc = bank.main_account_id
+    m = mounter("transactions_ttl=1")
+    d = m.path / "accounts" / acc
+    (d / "transactions.csv").read_bytes()
+    ahead = bank.add_transaction(acc, amount=-100, created=bank.now() + timedelta(days=20),
+                                 description="DATED AHEAD")
+    wait_until(time.monotonic() + 1.2)
+    assert ahead["id"] in (d / "transactions.csv").read_text()
+    now = bank.add_transaction(acc, amount=-200, description="PAID NOW")
+    wait_until(time.monotonic() + 1.2)
+    assert now["id"] in (d / "transactions.csv").read_text()

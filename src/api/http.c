@@ -242,6 +242,11 @@ int http_perform(const struct http_request *req, struct http_response *r)
 		const char *ctype = NULL;
 		if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK && ctype)
 			snprintf(r->content_type, sizeof r->content_type, "%s", ctype);
+		struct curl_header *date;
+		if (curl_easy_header(h, "Date", 0, CURLH_HEADER, -1, &date) == CURLHE_OK) {
+			time_t t = curl_getdate(date->value, NULL);
+			r->date = t > 0 ? (long long)t : 0;
+		}
 	} else {
 		/* errbuf names host and port at most; the URL's query holds no secret either. */
 		snprintf(r->error, sizeof r->error, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));

@@ -24,6 +24,8 @@ struct http_response {
 	long retry_after;     /* seconds from Retry-After, -1 if absent */
 	char error[256];      /* transport error text when http_perform fails */
 	char content_type[128];/* the reply's Content-Type, "" when none */
+	long long date;       /* the server's clock, from its Date header: seconds since
+			       * the epoch, 0 when it sent none that parses */
 	long elapsed_ms;
 };
 

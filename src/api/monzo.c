@@ -49,6 +49,18 @@ int monzo_errno_for_status(long status)
 	}
 }
 
+int64_t monzo_bank_time(struct monzo *m, int64_t t)
+{
+	return t + __atomic_load_n(&m->clock_ahead, __ATOMIC_RELAXED);
+}
+
+struct instant monzo_bank_now(struct monzo *m)
+{
+	struct instant now = timefmt_now();
+	now.sec = monzo_bank_time(m, now.sec);
+	return now;
+}
+
 void monzo_login_info(struct monzo *m, struct instant *expires_at, bool *refused)
 {
 	auth_info(m->auth, expires_at, refused);
@@ -75,6 +87,9 @@ static int monzo_once(struct monzo *m, const char *url, const char *path_query, 
 		goto out;
 	}
 	r->status = resp.status;
+	r->date = (struct instant){ resp.date, 0 };
+	if (resp.date)
+		__atomic_store_n(&m->clock_ahead, resp.date - timefmt_now().sec, __ATOMIC_RELAXED);
 	log_debug("GET %s %ld %ldms", path_query, resp.status, resp.elapsed_ms);
 	if (resp.status >= 200 && resp.status < 300) {
 		r->json = parse ? cJSON_ParseWithLength(sb_str(&resp.body), resp.body.len) : NULL;

@@ -4,6 +4,7 @@
 #define MONZOHFS_MONZO_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -19,11 +20,15 @@ struct monzo_reply {
 	cJSON *json;          /* parsed body of a 2xx reply */
 	struct strbuf body;   /* raw body of a 2xx reply, as the API sent it */
 	struct monzo_error err;
+	struct instant date;  /* the bank's clock when it answered (its Date header), or
+			       * {0, 0} when it did not say */
 };
 
 struct monzo {
 	char *base_url;
 	struct auth *auth;     /* the access token; not owned */
+	int64_t clock_ahead;   /* seconds the bank's clock is ahead of ours, as its last
+				* Date header said (atomic; 0 until one did) */
 };
 
 int monzo_init(struct monzo *m, const char *base_url, struct auth *auth);
@@ -45,6 +50,13 @@ char *monzo_escape(const char *s);
 
 /* The errno a FUSE reader gets for an API outcome. */
 int monzo_errno_for_status(long status);
+
+/* Now on the bank's clock: ours, moved by what its last Date header said.  Times the
+ * bank writes (a transaction's created) are compared with this, not with ours; the
+ * header's one-second grain is within every slack that uses it. */
+struct instant monzo_bank_now(struct monzo *m);
+/* t, a time of ours, on the bank's clock. */
+int64_t monzo_bank_time(struct monzo *m, int64_t t);
 
 /* Snapshot of what .status.json may say about the login: never the token itself. */
 void monzo_login_info(struct monzo *m, struct instant *expires_at, bool *refused);

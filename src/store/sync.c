@@ -356,7 +356,6 @@ static int sync_one_pass(struct sync_run *r, bool want_full, const struct sync_b
 	memset(&p, 0, sizeof p);
 	p.now = timefmt_now();
 	p.sync_no = sync_micros(p.now);
-	p.window_start = p.now.sec - (int64_t)SYNC_WINDOW_DAYS * SYNC_DAY;
 	sync_seen_init(&p.seen);
 	sb_init(&p.gone);
 	*newest_change = INT64_MIN;
@@ -372,18 +371,24 @@ static int sync_one_pass(struct sync_run *r, bool want_full, const struct sync_b
 		snprintf(r->err->message, sizeof r->err->message, "the history store: %s", store_errmsg(r->st));
 		goto out;
 	}
+	/* 1. The balance first: whatever changes while the pages come shows in them as a
+	 *    transaction created or updated after it was asked for (see sync_account). */
+	if ((rc = sync_balance(r, &p, given)) < 0)
+		goto out;
+	/* Where to start, on the bank's clock: the 90 days are the bank's, and a
+	 * transaction dated ahead of it must not move the start past the present. */
+	int64_t bank_now = monzo_bank_now(r->api).sec;
+	p.window_start = bank_now - (int64_t)SYNC_WINDOW_DAYS * SYNC_DAY;
 	p.full = !start.known || want_full;
 	if (!p.full) {
-		p.since = p.have_newest ? p.newest - (int64_t)SYNC_RESYNC_DAYS * SYNC_DAY : p.window_start;
+		int64_t newest = p.newest < bank_now ? p.newest : bank_now;
+		p.since = p.have_newest ? newest - (int64_t)SYNC_RESYNC_DAYS * SYNC_DAY : p.window_start;
 		if (p.since < p.window_start) {
 			sync_note_gap(&p, p.window_start);
 			p.since = p.window_start;
 		}
 	}
-	/* 1. The balance first: whatever changes while the pages come shows in them as a
-	 *    transaction created or updated after it was asked for (see sync_account). */
-	if ((rc = sync_balance(r, &p, given)) < 0 || (rc = sync_fetch_pages(r, &p)) < 0 ||
-	    (rc = sync_ask_after_missing(r, &p)) < 0)
+	if ((rc = sync_fetch_pages(r, &p)) < 0 || (rc = sync_ask_after_missing(r, &p)) < 0)
 		goto out;
 	rc = sync_write(r, &p, newest_change);
 	*asked = p.asked;
@@ -405,15 +410,22 @@ int sync_account(struct monzo *api, struct store *st, const char *account, bool 
 	struct sync_run r = { api, st, account, monzo_escape(account), progress, ctx, res, err, STRBUF_INIT };
 	struct instant asked;
 	int64_t newest_change;
+	int removed = res->removed;
 	int rc = sync_one_pass(&r, want_full, balance, &asked, &newest_change);
-	if (balance == &sync_no_balance || res->balance_refused)
-		newest_change = INT64_MIN;   /* no balance to keep in step with */
 	/* The balance was asked for before the pages, so the rows can only be ahead of it:
 	 * by a transaction this pass stored as new or changed that was created or updated
-	 * after it (give or take the clocks).  Then ask again, and re-read the window
-	 * where that shows; a pass that changes nothing so recent ends it. */
-	for (int pass = 1; rc == 0 && pass < SYNC_PASSES && newest_change >= asked.sec - SYNC_CLOCK_SLACK; pass++)
+	 * after it (both on the bank's clock, give or take a few seconds), or by a pending
+	 * one it removed (which may have gone after the balance was taken).  Then ask
+	 * again, and re-read the window where that shows; a pass that changes nothing so
+	 * recent ends it. */
+	for (int pass = 1; rc == 0 && pass < SYNC_PASSES; pass++) {
+		bool moved = res->removed > removed ||
+			     newest_change >= monzo_bank_time(api, asked.sec) - SYNC_CLOCK_SLACK;
+		if (balance == &sync_no_balance || res->balance_refused || !moved)
+			break;   /* no balance to keep in step with, or nothing moved since it */
+		removed = res->removed;
 		rc = sync_one_pass(&r, false, NULL, &asked, &newest_change);
+	}
 	if (rc) {
 		free(res->balance_json);
 		res->balance_json = NULL;

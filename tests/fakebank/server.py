@@ -3,6 +3,7 @@ and the attachment host that serves the attachments' files."""
 
 from __future__ import annotations
 
+import email.utils
 import json
 import re
 import socket
@@ -114,6 +115,13 @@ class _Base(BaseHTTPRequestHandler):
 
     def version_string(self):
         return self.server_version
+
+    def date_time_string(self, timestamp=None):
+        """The Date header on the bank's clock (pinned, advanced), as the real bank's
+        says its own time: clients compare it with the transactions' times."""
+        if timestamp is None:
+            timestamp = self.server.bank.now().timestamp()
+        return email.utils.formatdate(timestamp, usegmt=True)
 
     def log_message(self, fmt, *args):
         if self.server.bank.verbose:
