@@ -333,7 +333,7 @@ static int cache_render_view(struct cache *c, enum view_kind view, const char *a
 		cache_sums_fill(c, st, ss.version, from, &in);
 	sync_state_release(&ss);
 	if (!rc && view_render(view, &in, out) < 0)
-		rc = -EIO;
+		rc = spill->err ? spill->err : -EIO;
 	store_rollback(st);
 	cache_store_put(c, st);
 	return rc;

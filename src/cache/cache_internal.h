@@ -155,8 +155,9 @@ struct cache_spill {
 	int err;                  /* 0 or -errno */
 };
 void cache_spill_init(struct cache_spill *s);
-/* A view's flush: called between rows with what the render holds so far. */
-void cache_spill_flush(void *ctx, struct strbuf *out);
+/* A view's flush: called between rows with what the render holds so far; -1 once a
+ * write to the memory file failed (the render stops, cache_spill_finish says why). */
+int cache_spill_flush(void *ctx, struct strbuf *out);
 /* The render is over: its size and digest, the bytes in out or in s->fd.  0 or -errno. */
 int cache_spill_finish(struct cache_spill *s, struct strbuf *out, size_t *size, uint64_t *digest);
 void cache_spill_release(struct cache_spill *s);

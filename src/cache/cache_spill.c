@@ -86,12 +86,13 @@ static void cache_spill_write(struct cache_spill *s, struct strbuf *out)
 	sb_reset(out);
 }
 
-void cache_spill_flush(void *ctx, struct strbuf *out)
+int cache_spill_flush(void *ctx, struct strbuf *out)
 {
 	struct cache_spill *s = ctx;
 	/* Small files stay on the heap; once spilling, move whole pieces at a time. */
 	if (!s->err && out->len >= (s->fd < 0 ? CACHE_SPILL_AT : CACHE_SPILL_PIECE))
 		cache_spill_write(s, out);
+	return s->err ? -1 : 0;
 }
 
 int cache_spill_finish(struct cache_spill *s, struct strbuf *out, size_t *size, uint64_t *digest)

@@ -60,8 +60,9 @@ static int view_row(void *ctx, const struct tx_row *r)
 		render_csv_row(r, p->in->pots, with_balance, p->in->balance - (p->total - p->prefix), p->out);
 	}
 	p->first = false;
-	if (p->in->flush)
-		p->in->flush(p->in->flush_ctx, p->out);
+	/* A copy that cannot be written ends the render: the rest would only fill the heap. */
+	if (p->in->flush && p->in->flush(p->in->flush_ctx, p->out) < 0)
+		return -1;
 	return 0;
 }
 
@@ -99,8 +100,9 @@ static int view_export_row(void *ctx, const struct tx_row *r)
 	case VIEW_BEANCOUNT: beancount_row(p->ex, r); break;
 	default: break;
 	}
-	if (p->in->flush)
-		p->in->flush(p->in->flush_ctx, p->out);
+	/* A copy that cannot be written ends the render: the rest would only fill the heap. */
+	if (p->in->flush && p->in->flush(p->in->flush_ctx, p->out) < 0)
+		return -1;
 	return 0;
 }
 

@@ -47,8 +47,9 @@ struct view_input {
 	bool have_sums;
 	int64_t total, prefix;
 	/* Called between rows with what out holds; it may take the bytes away (a large
-	 * file goes on into a memory file).  NULL: out holds the whole file. */
-	void (*flush)(void *ctx, struct strbuf *out);
+	 * file goes on into a memory file).  A negative return stops the render there,
+	 * and view_render fails.  NULL: out holds the whole file. */
+	int (*flush)(void *ctx, struct strbuf *out);
 	void *flush_ctx;
 };
 
