@@ -151,3 +151,22 @@ def test_pots_own_history_keeps_the_90_day_rule(bank, env, mounter, tmp_path):
     assert len(txs) < len(bank.transactions[pot_acc])
     hist = json.loads((m.path / ".status.json").read_bytes())["history"][pot_acc]
     assert hist["complete"] is False
+
+
+def test_a_pot_ledger_counts_back_from_the_balance_synced_with_it(bank, mounter):
+    """The pot's balance its Balance column counts back from is taken by the ledger's
+    own sync, not from a /pots copy kept for its TTL: after a transfer, the last row's
+    Balance is the pot's new balance at once, and pot.json agrees."""
+    import time
+    from conftest import wait_until
+    acc = bank.main_account_id
+    pot_id = next(p for p, pa in bank.pot_accounts.items() if bank.pot(p)["current_account_id"] == acc)
+    mnt = mounter("transactions_ttl=1").path   # pots keep their 300 s TTL
+    d = pots_dir(mnt, acc) / pot_id
+    (d / "transactions.csv").read_bytes()
+    bank.transfer_to_pot(acc, pot_id, 1234)
+    wait_until(time.monotonic() + 1.2)
+    pot = bank.pot(pot_id)
+    x = E.Expected(bank, bank.pot_accounts[pot_id], pot=pot)
+    assert (d / "transactions.csv").read_bytes() == E.rfc4180(x.transactions_csv())
+    assert json.loads((d / "pot.json").read_bytes()) == pot

@@ -141,3 +141,33 @@ def test_a_login_after_the_window_closed_records_the_gap(bank, env, mounter):
     assert gap_from == parse_ts(old["created"]) // 10**9
     window = (bank.now() - timedelta(days=89)).timestamp()
     assert abs(gap_to - window) < 900
+
+
+def test_a_pending_payment_one_sync_removed_is_not_brought_back_by_an_older_one(bank, env, mounter):
+    """Mount B's sync reads a page listing a pending payment, then waits; the bank drops
+    the payment and mount A's sync removes it.  B, which saw the bank before A did,
+    commits last: it must not store the payment again."""
+    acc = bank.main_account_id
+    a = mounter("transactions_ttl=1", "balance_ttl=1", name="a")
+    b = mounter("transactions_ttl=1", "balance_ttl=1", name="b")
+    da, db = a.path / "accounts" / acc, b.path / "accounts" / acc
+    da.joinpath("pending.csv").read_bytes()
+    db.joinpath("pending.csv").read_bytes()
+    gone = recent_pending(bank, acc)[-1]
+    wait_until(time.monotonic() + 1.2)
+
+    hold = bank.hold("transactions", answered=True)  # B's page: the bank as B asked
+    got_b = []
+    reader = threading.Thread(target=lambda: got_b.append(db.joinpath("pending.csv").read_bytes()))
+    reader.start()
+    hold.wait_arrived()
+    bank.remove_transaction(gone["id"])
+    assert gone["id"].encode() not in da.joinpath("pending.csv").read_bytes()  # A's sync removed it
+    hold.release()
+    reader.join(30)
+
+    assert gone["id"].encode() not in got_b[0]
+    with sqlite3.connect(env.data / "monzohfs" / "history.sqlite3") as db_:
+        assert db_.execute("SELECT COUNT(*) FROM transactions WHERE id = ?", (gone["id"],)).fetchone() == (0,)
+    wait_until(time.monotonic() + 1.2)
+    assert gone["id"].encode() not in db.joinpath("pending.csv").read_bytes()

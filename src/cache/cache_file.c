@@ -316,7 +316,9 @@ static int cache_render_view(struct cache *c, enum view_kind view, const char *a
 	int rc = store_begin_read(st) < 0 ? -EIO : 0;
 	struct sync_state ss = { 0 };
 	bool synced = !rc && store_get_sync_state(st, account, &ss) == 0 && ss.known;
-	if (synced && !pot && ss.balance_json) {
+	/* The balance synced with the rows: an account's /balance, a pot's object from
+	 * its account's /pots (rows of an older store have none: then the pot's). */
+	if (synced && ss.balance_json) {
 		cJSON *b = cJSON_Parse(ss.balance_json);
 		const cJSON *bal = cJSON_GetObjectItemCaseSensitive(b, "balance");
 		if (cJSON_IsNumber(bal)) {

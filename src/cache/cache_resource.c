@@ -183,6 +183,45 @@ void cache_res_path(enum res_kind kind, const char *account, struct strbuf *out)
 	free(acc);
 }
 
+/* Under c->lock: the account and pot whose own ledger pot_account is, as the synced
+ * transfers of an account name it (the tree looks there before it asks for a ledger). */
+static bool cache_pot_owner(struct cache *c, const char *pot_account, char account[64], char pot[64])
+{
+	for (struct res_entry *e = c->res; e; e = e->next)
+		for (size_t i = 0; e->kind == RES_TRANSACTIONS && e->value && i < e->value->npot_accounts; i++)
+			if (!strcmp(e->value->pot_accounts[i].account, pot_account)) {
+				snprintf(account, 64, "%s", e->account);
+				snprintf(pot, 64, "%s", e->value->pot_accounts[i].pot);
+				return true;
+			}
+	return false;
+}
+
+/* A sync of an account, or of a pot's own account with the pot's balance taken from
+ * its account's /pots in the same sync (so its Balance column counts back from the
+ * balance its rows were synced with); the /pots reply then serves pots.json too. */
+static int cache_sync(struct cache *c, enum res_kind kind, const char *account, struct store *st,
+		      const struct sync_balance *given, struct sync_result *res, struct monzo_error *err)
+{
+	char owner[64], pot[64];
+	struct sync_balance pots;
+	pthread_mutex_lock(&c->lock);
+	bool pot_known = kind == RES_POT_TRANSACTIONS && cache_pot_owner(c, account, owner, pot);
+	/* The account's /pots this mount just fetched is this sync's, as balance.json's
+	 * reply is an account's: the pots are asked for once. */
+	bool anchored = pot_known && cache_fresh_reply(c, RES_POTS, owner, &pots);
+	pthread_mutex_unlock(&c->lock);
+	if (!pot_known)
+		return sync_account(c->api, st, account, false, given, NULL, NULL, res, err);
+	struct sync_pot of = { owner, pot };
+	int rc = sync_pot_ledger(c->api, st, account, &of, false, anchored ? &pots : NULL, NULL, NULL, res, err);
+	if (anchored)
+		free((char *)pots.json);
+	if (rc == 0 && res->pots_json)
+		cache_offer(c, RES_POTS, owner, res->pots_json, strlen(res->pots_json), res->balance_asked);
+	return rc;
+}
+
 /* One fetch (or sync) of a resource, outside any lock.  0 with *v, or -errno. */
 static int cache_fetch(struct cache *c, enum res_kind kind, const char *account, struct res_value **v,
 		       struct monzo_error *err)
@@ -207,7 +246,7 @@ static int cache_fetch(struct cache *c, enum res_kind kind, const char *account,
 		struct sync_result res;
 		const struct sync_balance *given = kind == RES_POT_TRANSACTIONS ? &sync_no_balance
 						   : anchored ? &balance : NULL;
-		int rc = sync_account(c->api, st, account, false, given, NULL, NULL, &res, err);
+		int rc = cache_sync(c, kind, account, st, given, &res, err);
 		if (anchored)
 			free((char *)balance.json);
 		if (rc == 0 && res.balance_fetched)

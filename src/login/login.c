@@ -327,18 +327,18 @@ struct login_capture {
 	int64_t total;
 };
 
-/* The full history of one account (a pot's own: balance &sync_no_balance), with
+/* The full history of one account (pot: a pot's own account, whose pot it is), with
  * progress on the terminal.  An account that fails is a failure of the login; a pot's
  * ledger that fails (the bank refuses pot accounts to some clients) is a warning:
  * the pot is then shown by its pot.json alone. */
 static int login_capture_one(struct login_capture *cap, const char *account, const char *label,
-			     const struct sync_balance *balance)
+			     const struct sync_pot *pot)
 {
 	struct login_progress p = { isatty(STDERR_FILENO), label };
 	struct sync_result res;
 	struct monzo_error e;
-	bool pot = balance == &sync_no_balance;
-	int rc = sync_account(cap->api, cap->st, account, true, balance, login_progress, &p, &res, &e);
+	int rc = pot ? sync_pot_ledger(cap->api, cap->st, account, pot, true, NULL, login_progress, &p, &res, &e)
+		     : sync_account(cap->api, cap->st, account, true, NULL, login_progress, &p, &res, &e);
 	if (rc == 0) {
 		fprintf(stderr, "%s  %s: %lld transactions%s%s\n", p.tty ? "\r" : "", label, (long long)res.fetched,
 			res.fell_back ? " (the last 89 days only: the full-history window had closed)" : "",
@@ -397,7 +397,8 @@ static void login_capture_pots(struct login_capture *cap, const char *account)
 		i = (size_t)(pot_account - pairs.buf) + strlen(pot_account) + 1;
 		char label[160];
 		snprintf(label, sizeof label, "  pot %s (%s)", pot, pot_account);
-		login_capture_one(cap, pot_account, label, &sync_no_balance);
+		struct sync_pot of = { account, pot };
+		login_capture_one(cap, pot_account, label, &of);
 	}
 	sb_release(&pairs);
 }

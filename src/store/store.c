@@ -26,6 +26,10 @@ enum store_stmt {
 	ST_SEEN,
 	ST_PENDING_IDS,
 	ST_FORGET,
+	ST_TOMB_PUT,
+	ST_TOMB_PRUNE,
+	ST_TOMB_ANY,
+	ST_TOMB_GET,
 	ST_NEWEST,
 	ST_SYNC_GET,
 	ST_SYNC_PUT,
@@ -70,6 +74,14 @@ static const char *const store_sql[ST_COUNT_STMTS] = {
 	[ST_SEEN] = "UPDATE transactions SET seen_sync = MAX(seen_sync, ?2) WHERE id = ?1",
 	[ST_PENDING_IDS] = "SELECT id FROM transactions WHERE account_id = ?1 AND settled = 0 AND declined = 0",
 	[ST_FORGET] = "DELETE FROM transactions WHERE id = ?1 AND settled = 0 AND declined = 0 AND seen_sync < ?2",
+	/* What ST_FORGET is about to remove, with the sync that removed it. */
+	[ST_TOMB_PUT] = "INSERT INTO removed_transactions (id, account_id, removed_sync)"
+			" SELECT id, account_id, ?2 FROM transactions"
+			" WHERE id = ?1 AND settled = 0 AND declined = 0 AND seen_sync < ?2"
+			" ON CONFLICT(id) DO UPDATE SET removed_sync = MAX(removed_sync, excluded.removed_sync)",
+	[ST_TOMB_PRUNE] = "DELETE FROM removed_transactions WHERE removed_sync < ?1",
+	[ST_TOMB_ANY] = "SELECT MAX(removed_sync) FROM removed_transactions WHERE account_id = ?1",
+	[ST_TOMB_GET] = "SELECT 1 FROM removed_transactions WHERE id = ?1 AND removed_sync > ?2",
 	[ST_NEWEST] = "SELECT MAX(created_sec) FROM transactions WHERE account_id = ?1",
 	[ST_SYNC_GET] = "SELECT history_complete, history_start, last_sync, gap_from, gap_to, version, balance_json,"
 			" balance_asked"
@@ -140,6 +152,10 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	" FROM transaction_json j WHERE j.id = transactions.id), '') WHERE pot_id != '';"
 	"CREATE INDEX transactions_pot_accounts ON transactions (account_id, pot_id, pot_account_id)"
 	" WHERE pot_account_id != '';",
+	/* 5: pending transactions a sync removed, so a sync that began before it does not
+	 * store them again (kept a day: no sync lasts that long). */
+	"CREATE TABLE removed_transactions (id TEXT PRIMARY KEY, account_id TEXT NOT NULL,"
+	" removed_sync INTEGER NOT NULL);",
 };
 
 struct store {
@@ -477,17 +493,50 @@ int store_pending_ids(struct store *s, const char *account, struct strbuf *ids)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static int store_account_int(struct store *s, enum store_stmt which, const char *account, int64_t *v,
+			     bool *found);
+
 int store_forget_pending(struct store *s, const char *id, int64_t sync_no, bool *removed)
 {
 	*removed = false;
-	sqlite3_stmt *q = store_stmt(s, ST_FORGET);
-	if (!q)
+	sqlite3_stmt *q;
+	/* Tombstones older than a day can stop no sync: dropped as new ones come. */
+	if (!(q = store_stmt(s, ST_TOMB_PRUNE)))
+		return -1;
+	sqlite3_bind_int64(q, 1, sync_no - STORE_TOMBSTONE_DAY_US);
+	if (store_step_done(s, q) < 0 || !(q = store_stmt(s, ST_TOMB_PUT)))
+		return -1;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, sync_no);
+	if (store_step_done(s, q) < 0 || !(q = store_stmt(s, ST_FORGET)))
 		return -1;
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, sync_no);
 	int rc = store_step_done(s, q);
 	*removed = rc == 0 && sqlite3_changes(s->db) == 1;
 	return rc;
+}
+
+int store_any_removed_after(struct store *s, const char *account, int64_t sync_no, bool *any)
+{
+	int64_t latest;
+	bool found;
+	int rc = store_account_int(s, ST_TOMB_ANY, account, &latest, &found);
+	*any = rc == 0 && found && latest > sync_no;
+	return rc;
+}
+
+int store_removed_after(struct store *s, const char *id, int64_t sync_no, bool *removed)
+{
+	sqlite3_stmt *q = store_stmt(s, ST_TOMB_GET);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, sync_no);
+	int rc = sqlite3_step(q);
+	*removed = rc == SQLITE_ROW;
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Runs a one-row query of one integer with the account bound; NULL gives *found false. */

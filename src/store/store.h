@@ -11,7 +11,7 @@
 #include "strbuf.h"
 #include "timefmt.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -96,8 +96,15 @@ int store_insert_transaction(struct store *s, const char *raw, size_t raw_len, i
  * account. */
 int store_pending_ids(struct store *s, const char *account, struct strbuf *ids);
 /* Removes a transaction the API no longer has, if it is still pending and no sync
- * newer than sync_no has seen it. */
+ * newer than sync_no has seen it; remembers that sync_no removed it (a tombstone). */
 int store_forget_pending(struct store *s, const char *id, int64_t sync_no, bool *removed);
+#define STORE_TOMBSTONE_DAY_US (86400LL * 1000000)
+/* Whether a sync later than sync_no removed id: a sync that began at sync_no saw the
+ * bank before that and must not store it again. */
+int store_removed_after(struct store *s, const char *id, int64_t sync_no, bool *removed);
+/* Whether a sync later than sync_no removed any transaction of the account (when
+ * none did, a pass need not ask per transaction). */
+int store_any_removed_after(struct store *s, const char *account, int64_t sync_no, bool *any);
 /* 0 with *found false when the account has no transactions. */
 int store_newest_created(struct store *s, const char *account, int64_t *sec, bool *found);
 

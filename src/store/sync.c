@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "json.h"
 #include "jsonspan.h"
 #include "log.h"
 #include "sync_pages.h"
@@ -26,6 +29,7 @@ const struct sync_balance sync_no_balance = { NULL, { 0, 0 } };
 void sync_result_release(struct sync_result *res)
 {
 	free(res->balance_json);
+	free(res->pots_json);
 	memset(res, 0, sizeof *res);
 }
 
@@ -50,6 +54,7 @@ struct sync_run {
 	struct sync_result *res;
 	struct monzo_error *err;
 	struct strbuf path;
+	const struct sync_pot *pot;   /* a pot's own account: whose pot it is */
 };
 
 /* What one pass does, from its start to its write. */
@@ -69,11 +74,64 @@ struct sync_pass {
 	long spooled;             /* transactions in the spool */
 };
 
+/* A pot's own account has no /balance: its balance is the pot's, in its account's
+ * /pots (given: a reply fetched moments ago, else asked for now), taken before the
+ * pages as an account's balance is.  The pot object is kept as the balance (its
+ * "balance" is what the rows count back from), and a reply fetched here for the
+ * account's pots. */
+static int sync_pot_balance(struct sync_run *r, struct sync_pass *p, const struct sync_balance *given)
+{
+	struct monzo_reply reply;
+	monzo_reply_init(&reply);
+	if (given) {
+		reply.json = cJSON_Parse(given->json);
+		p->asked = given->asked_at;
+	} else {
+		char *q = monzo_escape(r->pot->account);
+		sb_reset(&r->path);
+		sb_addf(&r->path, "/pots?current_account_id=%s", q ? q : "");
+		free(q);
+		p->asked = timefmt_now();
+		int got = monzo_get(r->api, r->path.buf, &reply);
+		if (got < 0) {
+			bool refused = monzo_error_is_refusal(&reply.err);
+			if (!refused)
+				*r->err = reply.err;
+			monzo_reply_release(&reply);
+			r->res->balance_refused = refused;
+			return refused ? 0 : got;
+		}
+	}
+	const cJSON *pot;
+	cJSON_ArrayForEach(pot, cJSON_GetObjectItemCaseSensitive(reply.json, "pots"))
+		if (!strcmp(json_str(pot, "id", ""), r->pot->pot))
+			break;
+	/* A pot the list no longer names has no balance to count back from. */
+	bool none = !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(pot, "balance"));
+	r->res->balance_refused = none;
+	if (!none) {
+		r->res->balance_json = cJSON_PrintUnformatted(pot);
+		r->res->balance_asked = p->asked;
+		if (!given) {
+			free(r->res->pots_json);
+			r->res->pots_json = sb_detach(&reply.body, NULL);
+		}
+	}
+	monzo_reply_release(&reply);
+	if (!none && (!r->res->balance_json || (!given && !r->res->pots_json))) {
+		snprintf(r->err->message, sizeof r->err->message, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* The balance a pass is synced with. */
 static int sync_balance(struct sync_run *r, struct sync_pass *p, const struct sync_balance *given)
 {
 	free(r->res->balance_json);
 	r->res->balance_json = NULL;
+	if (r->pot)
+		return sync_pot_balance(r, p, given);
 	if (given == &sync_no_balance) {
 		/* A pot's own account has no /balance: its balance is the pot's. */
 		p->asked = timefmt_now();
@@ -263,15 +321,31 @@ static int sync_ask_after_missing(struct sync_run *r, struct sync_pass *p)
 	return rc;
 }
 
+/* Whether a later pass removed this transaction (tombstones: only asked when it
+ * removed any of the account's), so this one, which saw the bank before, skips it. */
+static int sync_removed_later(struct store *st, const struct jsonspan *tx, bool tombstones, int64_t sync_no,
+			      bool *skip)
+{
+	char id[128];
+	*skip = false;
+	if (!tombstones || jsonspan_string(tx->p, tx->len, "id", id, sizeof id) < 0)
+		return 0;
+	return store_removed_after(st, id, sync_no, skip);
+}
+
 /* Stores one page's transactions, each with its exact text (first: the account had
  * none stored when the pass began): -1 on a store error, -2 for one that is not the
  * JSON expected.  *newest: the latest created or updated time of one it changed. */
-static int sync_store_page(struct store *st, const struct jsonspan *spans, long n, bool first, int64_t sync_no,
-			   int64_t *changed, int64_t *newest)
+static int sync_store_page(struct store *st, const struct jsonspan *spans, long n, bool first, bool tombstones,
+			   int64_t sync_no, int64_t *changed, int64_t *newest)
 {
 	for (long i = 0; i < n; i++) {
-		bool moved = false;
+		bool moved = false, skip;
 		int64_t latest;
+		if (sync_removed_later(st, &spans[i], tombstones, sync_no, &skip) < 0)
+			return -1;
+		if (skip)
+			continue;
 		int got = first ? store_insert_transaction(st, spans[i].p, spans[i].len, sync_no, &moved, &latest)
 				: store_upsert_transaction(st, spans[i].p, spans[i].len, sync_no, &moved, &latest);
 		if (got < 0)
@@ -297,12 +371,14 @@ static int sync_write(struct sync_run *r, struct sync_pass *p, int64_t *newest_c
 	const char *why = NULL;
 
 	rewind(p->spool);
-	if (store_begin_bulk(st, p->spooled) < 0)
+	bool tombstones;
+	if (store_begin_bulk(st, p->spooled) < 0 || store_any_removed_after(st, r->account, p->sync_no, &tombstones) < 0)
 		goto out;
 	struct jsonspan *spans;
 	long count;
 	while ((more = sync_spool_get(p->spool, &page, &spans, &count)) > 0) {
-		int n = sync_store_page(st, spans, count, !p->have_newest, p->sync_no, &changed, newest_change);
+		int n = sync_store_page(st, spans, count, !p->have_newest, tombstones, p->sync_no, &changed,
+					newest_change);
 		free(spans);
 		if (n == -2)
 			why = "the transactions reply is not the JSON expected";
@@ -401,17 +477,15 @@ out:
 	return rc;
 }
 
-int sync_account(struct monzo *api, struct store *st, const char *account, bool want_full,
-		 const struct sync_balance *balance, sync_progress_fn progress, void *ctx, struct sync_result *res,
-		 struct monzo_error *err)
+/* Every pass of one sync (sync_account, sync_pot_ledger). */
+static int sync_run(struct sync_run *r, bool want_full, const struct sync_balance *balance)
 {
-	memset(res, 0, sizeof *res);
-	memset(err, 0, sizeof *err);
-	struct sync_run r = { api, st, account, monzo_escape(account), progress, ctx, res, err, STRBUF_INIT };
+	struct monzo *api = r->api;
+	struct sync_result *res = r->res;
 	struct instant asked;
 	int64_t newest_change;
 	int removed = res->removed;
-	int rc = sync_one_pass(&r, want_full, balance, &asked, &newest_change);
+	int rc = sync_one_pass(r, want_full, balance, &asked, &newest_change);
 	/* The balance was asked for before the pages, so the rows can only be ahead of it:
 	 * by a transaction this pass stored as new or changed that was created or updated
 	 * after it (both on the bank's clock, give or take a few seconds), or by a pending
@@ -424,14 +498,36 @@ int sync_account(struct monzo *api, struct store *st, const char *account, bool 
 		if (balance == &sync_no_balance || res->balance_refused || !moved)
 			break;   /* no balance to keep in step with, or nothing moved since it */
 		removed = res->removed;
-		rc = sync_one_pass(&r, false, NULL, &asked, &newest_change);
+		rc = sync_one_pass(r, false, NULL, &asked, &newest_change);
 	}
 	if (rc) {
 		free(res->balance_json);
-		res->balance_json = NULL;
+		free(res->pots_json);
+		res->balance_json = res->pots_json = NULL;
 		res->balance_fetched = false;
 	}
-	sb_release(&r.path);
-	free(r.acc_q);
+	sb_release(&r->path);
+	free(r->acc_q);
 	return rc;
+}
+
+int sync_account(struct monzo *api, struct store *st, const char *account, bool want_full,
+		 const struct sync_balance *balance, sync_progress_fn progress, void *ctx, struct sync_result *res,
+		 struct monzo_error *err)
+{
+	memset(res, 0, sizeof *res);
+	memset(err, 0, sizeof *err);
+	struct sync_run r = { api, st, account, monzo_escape(account), progress, ctx, res, err, STRBUF_INIT, NULL };
+	return sync_run(&r, want_full, balance);
+}
+
+int sync_pot_ledger(struct monzo *api, struct store *st, const char *pot_account, const struct sync_pot *pot,
+		    bool want_full, const struct sync_balance *pots, sync_progress_fn progress, void *ctx,
+		    struct sync_result *res, struct monzo_error *err)
+{
+	memset(res, 0, sizeof *res);
+	memset(err, 0, sizeof *err);
+	struct sync_run r = { api, st, pot_account, monzo_escape(pot_account), progress, ctx, res, err, STRBUF_INIT,
+			      pot };
+	return sync_run(&r, want_full, pots);
 }

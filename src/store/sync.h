@@ -17,7 +17,10 @@ struct sync_result {
 	bool fell_back;        /* full history was refused: only the last 89 days */
 	char *balance_json;    /* the balance the rows were synced with (malloc'd), or NULL */
 	bool balance_fetched;  /* ... fetched by this sync, not the one it was given */
-	bool balance_refused;  /* the bank refuses this account's /balance: synced without */
+	bool balance_refused;  /* the bank refuses this account's /balance (a pot: its
+				* account's /pots, or no longer lists it): synced without */
+	char *pots_json;       /* sync_pot_ledger: the /pots reply the pot's balance came
+				* from (malloc'd), or NULL */
 	struct instant balance_asked; /* when it was asked for */
 };
 
@@ -30,8 +33,14 @@ struct sync_balance {
 	struct instant asked_at;
 };
 
-/* For an account without /balance (a pot's own account): pass &sync_no_balance. */
+/* For an account without /balance whose pot is not known: pass &sync_no_balance. */
 extern const struct sync_balance sync_no_balance;
+
+/* A pot's own account: the account the pot is in, and the pot's id. */
+struct sync_pot {
+	const char *account;
+	const char *pot;
+};
 
 /* 0, or a negative errno with err filled; on failure nothing is written.  full: ask
  * for all history even when the store knows the account (a new login's window).
@@ -42,6 +51,13 @@ extern const struct sync_balance sync_no_balance;
 int sync_account(struct monzo *api, struct store *st, const char *account, bool full,
 		 const struct sync_balance *balance, sync_progress_fn progress, void *ctx, struct sync_result *res,
 		 struct monzo_error *err);
+/* sync_account for a pot's own account (pot_account), whose balance is the pot's:
+ * taken from pot->account's /pots before the pages, by the same rule, and kept
+ * with the rows as an account's balance is (the pot object is the balance JSON).
+ * pots: a /pots reply of pot->account fetched moments ago, or NULL to fetch one. */
+int sync_pot_ledger(struct monzo *api, struct store *st, const char *pot_account, const struct sync_pot *pot,
+		    bool full, const struct sync_balance *pots, sync_progress_fn progress, void *ctx,
+		    struct sync_result *res, struct monzo_error *err);
 void sync_result_release(struct sync_result *res);
 
 #define SYNC_PAGE 100

@@ -67,6 +67,14 @@ int main(void)
 	CHECK(store_forget_pending(s, "tx_e", 4, &removed) == 0 && removed);
 	CHECK(store_forget_pending(s, "tx_c", 4, &removed) == 0 && !removed);     /* declined */
 	CHECK(store_forget_pending(s, "tx_b", 2, &removed) == 0 && removed);
+	/* Each removal leaves a tombstone for syncs that began before it (tx_e: 4). */
+	bool later, any;
+	CHECK(store_removed_after(s, "tx_e", 3, &later) == 0 && later);
+	CHECK(store_removed_after(s, "tx_e", 4, &later) == 0 && !later);
+	CHECK(store_removed_after(s, "tx_c", 1, &later) == 0 && !later);    /* never removed */
+	CHECK(store_any_removed_after(s, "acc", 3, &any) == 0 && any);
+	CHECK(store_any_removed_after(s, "acc", 4, &any) == 0 && !any);
+	CHECK(store_any_removed_after(s, "other", 0, &any) == 0 && !any);
 	/* Never back to an older state: a later "updated" wins, whatever comes last. */
 	CHECK(upsert(s, "{\"id\":\"tx_f\",\"account_id\":\"acc\",\"created\":\"2024-01-04T00:00:00Z\","
 			"\"updated\":\"2024-01-05T00:00:00Z\",\"settled\":\"2024-01-05T00:00:00Z\",\"amount\":-7,"
