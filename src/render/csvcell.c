@@ -17,6 +17,8 @@ bool csvcell_is_formula(const char *s)
 		return true;
 	if (*s == '+' || *s == '-')
 		return s[1] != '\0';
+	if ((unsigned char)*s != 0xef)
+		return false;
 	for (size_t i = 0; i < sizeof csvcell_wide / sizeof csvcell_wide[0]; i++)
 		if (!strncmp(s, csvcell_wide[i], 3))
 			return true;

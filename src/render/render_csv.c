@@ -17,16 +17,18 @@ void render_csv_header(struct strbuf *out)
 		     "Money In,Balance,Balance currency\n");
 }
 
-/* prefix: "" or the guard's "'", inside the quotes when there are any. */
-static void render_csv_put(const char *prefix, const char *s, struct strbuf *out)
+/* guard: the cell gets csvcell's leading ', inside the quotes when there are any. */
+static void render_csv_put(bool guard, const char *s, struct strbuf *out)
 {
-	if (!strpbrk(s, ",\"\r\n")) {
-		sb_adds(out, prefix);
+	bool quote = strpbrk(s, ",\"\r\n") != NULL;
+	if (quote)
+		sb_addch(out, '"');
+	if (guard)
+		sb_addch(out, '\'');
+	if (!quote) {
 		sb_adds(out, s);
 		return;
 	}
-	sb_addch(out, '"');
-	sb_adds(out, prefix);
 	for (; *s; s++) {
 		if (*s == '"')
 			sb_addch(out, '"');
@@ -37,12 +39,12 @@ static void render_csv_put(const char *prefix, const char *s, struct strbuf *out
 
 void render_csv_field(const char *s, struct strbuf *out)
 {
-	render_csv_put("", s, out);
+	render_csv_put(false, s, out);
 }
 
 void render_csv_text(const char *s, struct strbuf *out)
 {
-	render_csv_put(csvcell_is_formula(s) ? "'" : "", s, out);
+	render_csv_put(csvcell_is_formula(s), s, out);
 }
 
 static void render_csv_scratch(struct strbuf *tmp, struct strbuf *out)
