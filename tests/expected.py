@@ -150,17 +150,33 @@ def running_balances(txs, balance):
     return out
 
 
+# The spreadsheet guard of the CSV text cells (README.md, "What the mount holds"): past
+# its leading spaces and ASCII control characters, a cell that begins with = + - @ or
+# a fullwidth form of them, and is not a lone + or -, is shown with a ' in front.
+_BLANKS = "".join(chr(c) for c in range(1, 0x21))
+_FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def text_cell(text):
+    """A text cell as the CSVs show it."""
+    rest = text.lstrip(_BLANKS)
+    if rest.startswith(_FORMULA_START) and rest not in ("+", "-"):
+        return "'" + text
+    return text
+
+
 def row(tx, pots, balance_after, account_currency, tz=LONDON):
     """The 20 CSV fields of one transaction; balance_after None leaves Balance empty."""
     d, t = date_time(tx["created"], tz)
     cur = tx["currency"]
     amount = int(tx["amount"])
+    g = text_cell
     return [
-        tx["id"], d, t, type_word(tx), name(tx, pots), _merchant(tx).get("emoji") or "",
-        category_name(tx.get("category")), money(amount, cur), cur,
+        tx["id"], d, t, g(type_word(tx)), g(name(tx, pots)), g(_merchant(tx).get("emoji") or ""),
+        g(category_name(tx.get("category"))), money(amount, cur), cur,
         money(tx["local_amount"], tx["local_currency"]), tx["local_currency"],
-        tx.get("notes") or "", address(tx), "", tx.get("description") or "",
-        category_split(tx),
+        g(tx.get("notes") or ""), g(address(tx)), "", g(tx.get("description") or ""),
+        g(category_split(tx)),
         money(amount, cur) if amount < 0 else "",
         money(amount, cur) if amount > 0 else "",
         "" if balance_after is None else money(balance_after, account_currency),

@@ -1,9 +1,11 @@
 /* render_csv: a row is built field by field straight into the output buffer; derived
- * fields that need quoting go through one scratch buffer per row. */
+ * fields that need quoting go through one scratch buffer per row.  Text cells pass the
+ * spreadsheet guard (csvcell); ids, dates, amounts and currencies never do. */
 #include "render_csv.h"
 
 #include <string.h>
 
+#include "csvcell.h"
 #include "localtime.h"
 #include "money.h"
 #include "txfields.h"
@@ -15,13 +17,18 @@ void render_csv_header(struct strbuf *out)
 		     "Money In,Balance,Balance currency\n");
 }
 
-void render_csv_field(const char *s, struct strbuf *out)
+/* guard: the cell gets csvcell's leading ', inside the quotes when there are any. */
+static void render_csv_put(bool guard, const char *s, struct strbuf *out)
 {
-	if (!strpbrk(s, ",\"\r\n")) {
+	bool quote = strpbrk(s, ",\"\r\n") != NULL;
+	if (quote)
+		sb_addch(out, '"');
+	if (guard)
+		sb_addch(out, '\'');
+	if (!quote) {
 		sb_adds(out, s);
 		return;
 	}
-	sb_addch(out, '"');
 	for (; *s; s++) {
 		if (*s == '"')
 			sb_addch(out, '"');
@@ -30,9 +37,19 @@ void render_csv_field(const char *s, struct strbuf *out)
 	sb_addch(out, '"');
 }
 
+void render_csv_field(const char *s, struct strbuf *out)
+{
+	render_csv_put(false, s, out);
+}
+
+void render_csv_text(const char *s, struct strbuf *out)
+{
+	render_csv_put(csvcell_is_formula(s), s, out);
+}
+
 static void render_csv_scratch(struct strbuf *tmp, struct strbuf *out)
 {
-	render_csv_field(sb_str(tmp), out);
+	render_csv_text(sb_str(tmp), out);
 	sb_reset(tmp);
 }
 
@@ -88,12 +105,12 @@ void render_csv_row(const struct tx_row *r, const cJSON *pots_reply, bool have_b
 
 	render_csv_field(r->id, out);
 	render_csv_datetime(&tm, out);
-	render_csv_field(txfields_type(r), out);
+	render_csv_text(txfields_type(r), out);
 	sb_addch(out, ',');
 	txfields_name(r, pots_reply, &tmp);
 	render_csv_scratch(&tmp, out);
 	sb_addch(out, ',');
-	render_csv_field(r->merchant_emoji, out);
+	render_csv_text(r->merchant_emoji, out);
 	sb_addch(out, ',');
 	txfields_category(r->category, &tmp);
 	render_csv_scratch(&tmp, out);
@@ -106,11 +123,11 @@ void render_csv_row(const struct tx_row *r, const cJSON *pots_reply, bool have_b
 	sb_addch(out, ',');
 	render_csv_field(r->local_currency, out);
 	sb_addch(out, ',');
-	render_csv_field(r->notes, out);
+	render_csv_text(r->notes, out);
 	sb_addch(out, ',');
-	render_csv_field(r->merchant_address, out);
+	render_csv_text(r->merchant_address, out);
 	sb_adds(out, ",,"); /* Receipt: the API gives no link to one */
-	render_csv_field(r->description, out);
+	render_csv_text(r->description, out);
 	sb_addch(out, ',');
 	render_csv_split(r, &tmp);
 	render_csv_scratch(&tmp, out);

