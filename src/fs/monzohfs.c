@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "fs_io.h"
 
 #include "cache.h"
 #include "config.h"
@@ -290,6 +291,9 @@ int main(int argc, char *argv[])
 
 	if (fuse_session_mount(se, cl.mountpoint) != 0)
 		goto out;
+	int io_rc = fs_io_install(se);
+	if (io_rc < 0)
+		log_warn("lookups in one directory will wait for each other: %s", strerror(-io_rc));
 	if (fuse_daemonize(cl.foreground) != 0) {
 		fuse_session_unmount(se);
 		goto out;
