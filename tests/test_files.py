@@ -3,7 +3,9 @@ accounts, balances, pots, the friendly links and .status.json."""
 import json
 import os
 import stat
+import subprocess
 
+import expected as E
 from conftest import wait_for
 
 
@@ -57,7 +59,8 @@ def test_deleted_pots_are_left_out(bank, mnt):
 
 
 def expected_links(accounts):
-    base = {"uk_retail": "current", "uk_retail_joint": "joint", "uk_business": "business"}
+    base = {"uk_retail": "current", "uk_retail_joint": "joint", "uk_business": "business",
+            "uk_monzo_flex": "flex", "uk_prepaid": "prepaid"}
     links, seen = {}, {}
     for a in accounts:
         name = base.get(a["type"])
@@ -71,12 +74,32 @@ def expected_links(accounts):
 def test_friendly_links_point_at_open_accounts(bank, mnt):
     want = expected_links(bank.accounts)
     assert {"current", "joint", "business", "business-2"} <= set(want)
-    accounts_dir = mnt / "accounts"
-    got = {n: os.readlink(accounts_dir / n) for n in os.listdir(accounts_dir)
-           if os.path.islink(accounts_dir / n)}
-    assert got == want
-    # Relative links resolve inside the mount.
-    assert read_json(accounts_dir / "current" / "account.json")["id"] == want["current"]
+    # At the mount's root, so ~/monzo/*/balance.json is each open account by name ...
+    got = {n: os.readlink(mnt / n) for n in os.listdir(mnt) if os.path.islink(mnt / n)}
+    assert got == {name: f"accounts/{acc}" for name, acc in want.items()}
+    # ... relative, resolving inside the mount ...
+    assert read_json(mnt / "current" / "account.json")["id"] == want["current"]
+    # ... and accounts/ holds the ids alone: accounts/*/ is each account once.
+    assert sorted(os.listdir(mnt / "accounts")) == sorted(a["id"] for a in bank.accounts)
+    assert not any(os.path.islink(mnt / "accounts" / n) for n in os.listdir(mnt / "accounts"))
+    assert not os.path.exists(mnt / "accounts" / "current")
+    globbed = subprocess.run("cat accounts/*/balance.json | grep -c '\"balance\"'", shell=True, cwd=mnt,
+                             capture_output=True, text=True)
+    assert int(globbed.stdout) == len(bank.accounts), globbed.stderr
+
+
+def test_accounts_tsv_says_which_account_is_which(bank, mnt):
+    links = {acc: name for name, acc in expected_links(bank.accounts).items()}
+    lines = (mnt / "accounts.tsv").read_text(encoding="utf-8").split("\n")
+    assert lines[0] == "link\tid\ttype\tclosed\tcurrency\tbalance" and lines[-1] == ""
+    rows = [line.split("\t") for line in lines[1:-1]]
+    assert [r[1] for r in rows] == [a["id"] for a in read_json(mnt / "accounts.json")["accounts"]]
+    for r in rows:
+        a = bank.account(r[1])
+        bal = bank.balances.get(a["id"])
+        want_balance = E.money(bal["balance"], bal["currency"]) if bal else ""
+        assert r == [links.get(a["id"], ""), a["id"], a["type"], "true" if a["closed"] else "false",
+                     a["currency"], want_balance], r
 
 
 def test_modes_sizes_and_stable_bytes(mnt):

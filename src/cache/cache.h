@@ -86,6 +86,7 @@ enum file_kind {
 	FILE_TX_JOURNAL,
 	FILE_TX_BEANCOUNT,
 	FILE_ROOT_TSV,
+	FILE_ACCOUNTS_TSV,       /* MOUNT/accounts.tsv: which account is which */
 	FILE_POT,                /* a pot's pot.json */
 	FILE_ATTACHMENT,         /* accounts/acc_…/attachments/YYYY-MM/<name> (cache_attach.h) */
 	FILE_KIND_COUNT

@@ -11,6 +11,7 @@
 #include "export.h"
 #include "json.h"
 #include "txfields.h"
+#include "render_accounts.h"
 #include "render_json.h"
 #include "view.h"
 
@@ -107,6 +108,8 @@ bool cache_file_uses(const struct file_entry *f, enum res_kind kind, const char 
 	case FILE_ROOT_TSV:
 		return kind == RES_ACCOUNTS || kind == RES_TRANSACTIONS || kind == RES_POTS ||
 		       kind == RES_POT_TRANSACTIONS;
+	case FILE_ACCOUNTS_TSV:
+		return kind == RES_ACCOUNTS || kind == RES_BALANCE;
 	default:
 		if (kind == RES_ACCOUNTS)
 			return cache_is_export(id->kind);
@@ -141,7 +144,8 @@ static int cache_deps_get(struct cache *c, const struct file_id *id, struct cach
 	case FILE_POTS: cache_deps_add(d, RES_POTS, id->account, false); break;
 	case FILE_TX_JSON:
 	case FILE_MONTH_JSON: cache_deps_add(d, RES_TRANSACTIONS, id->account, false); break;
-	case FILE_ROOT_TSV: cache_deps_add(d, RES_ACCOUNTS, NULL, false); break;
+	case FILE_ROOT_TSV:
+	case FILE_ACCOUNTS_TSV: cache_deps_add(d, RES_ACCOUNTS, NULL, false); break;
 	default:
 		cache_deps_add(d, RES_TRANSACTIONS, id->account, false);
 		/* Pot names only; without them a pot transfer is named by its description. */
@@ -152,6 +156,9 @@ static int cache_deps_get(struct cache *c, const struct file_id *id, struct cach
 	}
 	for (size_t i = 0; i < d->n; i++) {
 		struct cache_dep *x = &d->d[i];
+		/* An account without a usable id has no balance to ask for. */
+		if (x->kind == RES_BALANCE && !x->account[0])
+			continue;
 		int rc = cache_resource(c, x->kind, x->account[0] ? x->account : NULL, &x->v);
 		if (rc && !x->optional) {
 			cache_deps_release(d);
@@ -176,15 +183,22 @@ static int cache_deps_get(struct cache *c, const struct file_id *id, struct cach
 			}
 			x = &d->d[i];
 		}
-		if (id->kind == FILE_ROOT_TSV && i == 0) {
+		if ((id->kind == FILE_ROOT_TSV || id->kind == FILE_ACCOUNTS_TSV) && i == 0) {
 			const cJSON *a;
 			cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(x->v->json, "accounts")) {
 				const cJSON *aid = cJSON_GetObjectItemCaseSensitive(a, "id");
-				if (!cJSON_IsString(aid) || strlen(aid->valuestring) >= sizeof x->account)
-					continue;
-				/* One account refused keeps the others' rows served. */
-				cache_deps_add(d, RES_TRANSACTIONS, aid->valuestring, true);
-				cache_deps_add(d, RES_POTS, aid->valuestring, true);
+				/* One dependency per account, even one that cannot be named
+				 * (accounts.tsv counts them in order). */
+				const char *acc = cJSON_IsString(aid) && strlen(aid->valuestring) < sizeof x->account
+							  ? aid->valuestring : "";
+				if (id->kind == FILE_ACCOUNTS_TSV) {
+					/* A balance that cannot be had leaves its cell empty. */
+					cache_deps_add(d, RES_BALANCE, acc, true);
+				} else if (*acc) {
+					/* One account refused keeps the others' rows served. */
+					cache_deps_add(d, RES_TRANSACTIONS, acc, true);
+					cache_deps_add(d, RES_POTS, acc, true);
+				}
 				x = &d->d[i]; /* the array may have moved */
 			}
 		}
@@ -237,6 +251,7 @@ void cache_file_path(const struct file_id *id, struct strbuf *out)
 		[FILE_TX_TSV] = "transactions.tsv", [FILE_TX_OFX] = "transactions.ofx",
 		[FILE_TX_QIF] = "transactions.qif", [FILE_TX_JOURNAL] = "transactions.journal",
 		[FILE_TX_BEANCOUNT] = "transactions.beancount", [FILE_ROOT_TSV] = "transactions.tsv",
+		[FILE_ACCOUNTS_TSV] = "accounts.tsv",
 		[FILE_POT] = "pot.json",
 	};
 	if (id->account[0])
@@ -365,6 +380,20 @@ static int cache_render_root_tsv(struct cache *c, const struct cache_deps *d, st
 	return 0;
 }
 
+/* MOUNT/accounts.tsv: the list, its link names and each account's balance, in order. */
+static int cache_render_accounts_tsv(const struct cache_deps *d, struct strbuf *out)
+{
+	const struct res_value *accounts = d->d[0].v;
+	const cJSON **balances = calloc(d->n, sizeof *balances);
+	if (!balances)
+		return -ENOMEM;
+	for (size_t i = 1; i < d->n; i++)
+		balances[i - 1] = d->d[i].v ? d->d[i].v->json : NULL;
+	render_accounts_tsv(accounts->json, (const char (*)[96])accounts->links, accounts->nlinks, balances, out);
+	free(balances);
+	return 0;
+}
+
 static int cache_render(struct cache *c, const struct file_id *id, const char *pot_account,
 			const struct cache_deps *d, struct strbuf *out, struct cache_spill *spill)
 {
@@ -389,6 +418,8 @@ static int cache_render(struct cache *c, const struct file_id *id, const char *p
 		return 0;
 	case FILE_ROOT_TSV:
 		return cache_render_root_tsv(c, d, out, spill);
+	case FILE_ACCOUNTS_TSV:
+		return cache_render_accounts_tsv(d, out);
 	case FILE_POT: {
 		const cJSON *pot = cache_pot_obj(d->d[0].v, id->pot);
 		if (!pot)

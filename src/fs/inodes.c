@@ -124,8 +124,10 @@ static bool inodes_same(const struct inode *i, const struct node *n, const struc
 	switch (n->type) {
 	case NODE_DIR:
 		return true;   /* a directory's attributes may move; it stays one inode */
-	case NODE_LINK:
-		return !strcmp(i->target, tree_link_target(n));
+	case NODE_LINK: {
+		char target[TREE_TARGET_MAX];
+		return !strcmp(i->target, tree_link_target(n, target));
+	}
 	case NODE_FILE:
 		return i->snap == snap || (i->snap->size == snap->size && i->snap->digest == snap->digest &&
 					   !timefmt_cmp(i->snap->mtime, snap->mtime));
@@ -187,7 +189,8 @@ uint64_t inodes_lookup(struct inodes *t, const char *path, const struct node *n,
 			tree_file_id(n, &i->id);
 			t->pinned_bytes += snap->size;
 		} else if (n->type == NODE_LINK) {
-			i->target = strdup(tree_link_target(n));
+			char target[TREE_TARGET_MAX];
+			i->target = strdup(tree_link_target(n, target));
 		}
 		i->next = t->all;
 		if (t->all)

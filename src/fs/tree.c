@@ -21,6 +21,7 @@ static const struct tree_file tree_root_files[] = {
 	{ "accounts.json", FILE_ACCOUNTS },
 	{ ".status.json", FILE_STATUS },
 	{ "transactions.tsv", FILE_ROOT_TSV },
+	{ "accounts.tsv", FILE_ACCOUNTS_TSV },
 };
 
 static const struct tree_file tree_account_files[] = {
@@ -52,9 +53,11 @@ static const struct tree_file tree_pot_files[] = {
 
 #define TREE_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-const char *tree_link_target(const struct node *n)
+const char *tree_link_target(const struct node *n, char buf[TREE_TARGET_MAX])
 {
-	return n->pot[0] ? n->pot : n->account;
+	/* A pot's link sits beside its directory; an account's at the mount's root. */
+	snprintf(buf, TREE_TARGET_MAX, "%s%s", n->pot[0] ? "" : "accounts/", n->pot[0] ? n->pot : n->account);
+	return buf;
 }
 
 void tree_init(struct tree *t, struct cache *c)
@@ -183,15 +186,16 @@ struct tree_find {
 	enum dir_kind dir;
 	char *what;
 	bool found;
+	bool ids, links;          /* what the name may be */
 };
 
 static int tree_find_cb(void *ctx, const char *id, const char *link)
 {
 	struct tree_find *f = ctx;
-	if (!strcmp(f->name, id)) {
+	if (f->ids && !strcmp(f->name, id)) {
 		f->out->type = NODE_DIR;
 		f->out->dir = f->dir;
-	} else if (*link && !strcmp(f->name, link)) {
+	} else if (f->links && *link && !strcmp(f->name, link)) {
 		f->out->type = NODE_LINK;
 	} else {
 		return 0;
@@ -208,7 +212,18 @@ static int tree_find_account(struct tree *t, const char *name, size_t len, struc
 		return -ENOENT;
 	memcpy(buf, name, len);
 	buf[len] = '\0';
-	struct tree_find f = { buf, out, DIR_ACCOUNT, out->account, false };
+	/* accounts/ holds the ids alone, so a glob of its entries is each account once. */
+	struct tree_find f = { buf, out, DIR_ACCOUNT, out->account, false, true, false };
+	int rc = tree_each_named(t, RES_ACCOUNTS, NULL, &out->mtime, tree_find_cb, &f);
+	if (rc)
+		return rc;
+	return f.found ? 0 : -ENOENT;
+}
+
+/* A friendly link at the mount's root (current, joint, ...): an open account by type. */
+static int tree_find_root_link(struct tree *t, const char *name, struct node *out)
+{
+	struct tree_find f = { name, out, DIR_ACCOUNT, out->account, false, false, true };
 	int rc = tree_each_named(t, RES_ACCOUNTS, NULL, &out->mtime, tree_find_cb, &f);
 	if (rc)
 		return rc;
@@ -236,7 +251,7 @@ static int tree_pots_lookup(struct tree *t, const char *rest, struct node *out)
 		return -ENOENT;
 	memcpy(name, rest, len);
 	name[len] = '\0';
-	struct tree_find f = { name, out, DIR_POT, out->pot, false };
+	struct tree_find f = { name, out, DIR_POT, out->pot, false, true, true };
 	int rc = tree_each_named(t, RES_POTS, out->account, &out->mtime, tree_find_cb, &f);
 	if (rc || !f.found)
 		return rc ? rc : -ENOENT;
@@ -274,10 +289,17 @@ int tree_lookup(struct tree *t, const char *path, struct node *out)
 		out->mtime = cache_started(t->cache);
 		return 0;
 	}
-	if (!strchr(p, '/'))
-		return strcmp(p, "accounts") ? tree_match_file(tree_root_files, TREE_COUNT(tree_root_files), p, out)
-					     : (out->type = NODE_DIR, out->dir = DIR_ACCOUNTS,
-						out->mtime = cache_started(t->cache), 0);
+	if (!strchr(p, '/')) {
+		if (!strcmp(p, "accounts")) {
+			out->type = NODE_DIR;
+			out->dir = DIR_ACCOUNTS;
+			out->mtime = cache_started(t->cache);
+			return 0;
+		}
+		if (tree_match_file(tree_root_files, TREE_COUNT(tree_root_files), p, out) == 0)
+			return 0;
+		return tree_find_root_link(t, p, out);
+	}
 	if (strncmp(p, "accounts/", 9))
 		return -ENOENT;
 	p += 9;
@@ -386,22 +408,30 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 	case DIR_ROOT: {
 		struct node n = { .type = NODE_DIR, .dir = DIR_ACCOUNTS, .mtime = cache_started(t->cache) };
 		int rc = fill(ctx, "accounts", &n);
+		if (!rc)
+			rc = tree_list_files(tree_root_files, TREE_COUNT(tree_root_files), NULL, fill, ctx);
 		if (rc)
 			return rc > 0 ? 0 : rc;
-		return tree_list_files(tree_root_files, TREE_COUNT(tree_root_files), NULL, fill, ctx);
+		/* Then a link per open account with a friendly name; without the account
+		 * list (the login refused, the API down and nothing stored) the files alone. */
+		struct tree_list_ctx l = { fill, ctx, { .dir = DIR_ACCOUNT }, false, true };
+		struct res_value *v;
+		if (cache_resource(t->cache, RES_ACCOUNTS, NULL, &v))
+			return 0;
+		l.proto.mtime = v->changed_at;
+		rc = tree_walk_accounts(v, tree_list_cb, &l);
+		res_value_put(v);
+		return rc;
 	}
 	case DIR_ACCOUNTS: {
-		/* Links first, then directories, from one copy of the list. */
-		struct tree_list_ctx l = { fill, ctx, { .dir = DIR_ACCOUNT }, false, true };
+		/* A directory per account, closed ones too: ids only. */
+		struct tree_list_ctx l = { fill, ctx, { .dir = DIR_ACCOUNT }, false, false };
 		struct res_value *v;
 		int rc = cache_resource(t->cache, RES_ACCOUNTS, NULL, &v);
 		if (rc)
 			return rc;
 		l.proto.mtime = v->changed_at;
-		if (!(rc = tree_walk_accounts(v, tree_list_cb, &l))) {
-			l.links = false;
-			rc = tree_walk_accounts(v, tree_list_cb, &l);
-		}
+		rc = tree_walk_accounts(v, tree_list_cb, &l);
 		res_value_put(v);
 		return rc;
 	}

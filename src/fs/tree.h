@@ -24,8 +24,10 @@ struct node {
 	struct instant mtime;  /* directories and links */
 };
 
-/* What a link points at, relative to its directory. */
-const char *tree_link_target(const struct node *n);
+/* What a link points at, relative to its directory ("accounts/acc_…" for an
+ * account's at the root, "pot_…" for a pot's), written into buf. */
+#define TREE_TARGET_MAX 80
+const char *tree_link_target(const struct node *n, char buf[TREE_TARGET_MAX]);
 
 /* The cache's name for a file node. */
 void tree_file_id(const struct node *n, struct file_id *id);

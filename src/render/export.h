@@ -61,6 +61,8 @@ void export_next_day(const char day[11], char out[11]);
 void export_counter_name(const struct export *e, const struct tx_row *r, bool *is_pot, struct strbuf *out);
 
 void tsv_header(struct strbuf *out);
+/* Text as one TSV field: \t \r \n and \\ escaped, never quoted. */
+void tsv_text(const char *s, struct strbuf *out);
 void tsv_row(struct export *e, const struct tx_row *r);
 
 void ofx_begin(struct export *e);

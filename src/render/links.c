@@ -1,5 +1,5 @@
-/* links: only open accounts of the three everyday types get a name; the second of a
- * type is "-2", in the order the API lists them, so names are stable. */
+/* links: only open accounts of the everyday types get a name; the second of a type is
+ * "-2", in the order the API lists them, so names are stable. */
 #include "links.h"
 
 #include "json.h"
@@ -8,33 +8,34 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *links_base(const char *type)
-{
-	if (!strcmp(type, "uk_retail"))
-		return "current";
-	if (!strcmp(type, "uk_retail_joint"))
-		return "joint";
-	if (!strcmp(type, "uk_business"))
-		return "business";
-	return NULL;
-}
+/* DESIGN's names for the account types, in one table with their counts. */
+static const struct {
+	const char *type;
+	const char *name;
+} links_types[] = {
+	{ "uk_retail", "current" }, { "uk_retail_joint", "joint" }, { "uk_business", "business" },
+	{ "uk_monzo_flex", "flex" }, { "uk_prepaid", "prepaid" },
+};
+#define LINKS_TYPES (sizeof links_types / sizeof links_types[0])
 
 void links_names(const cJSON *accounts_reply, char (*names)[LINKS_NAME_MAX], size_t n)
 {
-	int seen[3] = { 0, 0, 0 };
+	int seen[LINKS_TYPES] = { 0 };
 	size_t i = 0;
 	const cJSON *a;
 	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(accounts_reply, "accounts")) {
 		if (i >= n)
 			break;
 		names[i][0] = '\0';
-		const char *base = links_base(json_str(a, "type", ""));
-		if (base && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "closed"))) {
-			int k = !strcmp(base, "current") ? 0 : !strcmp(base, "joint") ? 1 : 2;
+		const char *type = json_str(a, "type", "");
+		for (size_t k = 0; k < LINKS_TYPES && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "closed")); k++) {
+			if (strcmp(type, links_types[k].type))
+				continue;
 			if (++seen[k] == 1)
-				snprintf(names[i], LINKS_NAME_MAX, "%s", base);
+				snprintf(names[i], LINKS_NAME_MAX, "%s", links_types[k].name);
 			else
-				snprintf(names[i], LINKS_NAME_MAX, "%s-%d", base, seen[k]);
+				snprintf(names[i], LINKS_NAME_MAX, "%s-%d", links_types[k].name, seen[k]);
+			break;
 		}
 		i++;
 	}

@@ -14,7 +14,7 @@ void tsv_header(struct strbuf *out)
 		     "local_currency\tcategory\tname\tdescription\tnotes\n");
 }
 
-static void tsv_field(const char *s, struct strbuf *out)
+void tsv_text(const char *s, struct strbuf *out)
 {
 	for (; *s; s++) {
 		switch (*s) {
@@ -32,26 +32,26 @@ void tsv_row(struct export *e, const struct tx_row *r)
 	struct strbuf *out = e->out, name = STRBUF_INIT;
 	struct tm tm;
 	localtime_of(r->created.sec, &tm);
-	tsv_field(r->account_id, out);
+	tsv_text(r->account_id, out);
 	sb_addch(out, '\t');
-	tsv_field(r->id, out);
+	tsv_text(r->id, out);
 	sb_addf(out, "\t%s\t%04d-%02d-%02d\t%02d:%02d:%02d\t%lld\t",
 		r->declined ? "declined" : r->settled ? "settled" : "pending", tm.tm_year + 1900, tm.tm_mon + 1,
 		tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)r->amount);
 	money_format(r->amount, r->currency, out);
 	sb_addch(out, '\t');
-	tsv_field(r->currency, out);
+	tsv_text(r->currency, out);
 	sb_addf(out, "\t%lld\t", (long long)r->local_amount);
-	tsv_field(r->local_currency, out);
+	tsv_text(r->local_currency, out);
 	sb_addch(out, '\t');
-	tsv_field(r->category, out);
+	tsv_text(r->category, out);
 	sb_addch(out, '\t');
 	txfields_name(r, e->pots, &name);
-	tsv_field(name.buf ? name.buf : "", out);
+	tsv_text(name.buf ? name.buf : "", out);
 	sb_addch(out, '\t');
-	tsv_field(r->description, out);
+	tsv_text(r->description, out);
 	sb_addch(out, '\t');
-	tsv_field(r->notes, out);
+	tsv_text(r->notes, out);
 	sb_addch(out, '\n');
 	sb_release(&name);
 }

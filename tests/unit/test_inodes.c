@@ -68,10 +68,11 @@ static void test_versions(void)
 	CHECK(inodes_get(&t, c)->current && st.st_size == 9);
 	struct node link = { .type = NODE_LINK, .mtime = t1 };
 	strcpy(link.account, "acc_1");
-	uint64_t l = inodes_lookup(&t, "/accounts/current", &link, NULL, &st);
-	CHECK(S_ISLNK(st.st_mode) && st.st_size == 5);
+	/* An account's link is at the root: its target is "accounts/acc_1". */
+	uint64_t l = inodes_lookup(&t, "/current", &link, NULL, &st);
+	CHECK(S_ISLNK(st.st_mode) && st.st_size == 14);
 	strcpy(link.account, "acc_22");
-	CHECK(inodes_lookup(&t, "/accounts/current", &link, NULL, &st) != l && st.st_size == 6);
+	CHECK(inodes_lookup(&t, "/current", &link, NULL, &st) != l && st.st_size == 15);
 	/* The rest is still held at teardown, as after a lazy unmount. */
 	inodes_destroy(&t);
 }

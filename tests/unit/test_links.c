@@ -15,17 +15,21 @@ int main(void)
 			       "{\"id\":\"a4\",\"type\":\"uk_retail_joint\",\"closed\":false},"
 			       "{\"id\":\"a5\",\"type\":\"uk_business\",\"closed\":false},"
 			       "{\"id\":\"a6\",\"type\":\"uk_monzo_flex\",\"closed\":false},"
-			       "{\"id\":\"a7\",\"type\":\"uk_business\",\"closed\":false}]}");
-	char names[8][LINKS_NAME_MAX];
-	links_names(j, names, 8);
+			       "{\"id\":\"a7\",\"type\":\"uk_business\",\"closed\":false},"
+			       "{\"id\":\"a8\",\"type\":\"uk_prepaid\",\"closed\":false},"
+			       "{\"id\":\"a9\",\"type\":\"uk_savings\",\"closed\":false}]}");
+	char names[10][LINKS_NAME_MAX];
+	links_names(j, names, 10);
 	CHECK_STR(names[0], "");
 	CHECK_STR(names[1], "current");
 	CHECK_STR(names[2], "");
 	CHECK_STR(names[3], "business");
 	CHECK_STR(names[4], "joint");
 	CHECK_STR(names[5], "business-2");
-	CHECK_STR(names[6], "");
+	CHECK_STR(names[6], "flex");
 	CHECK_STR(names[7], "business-3");
+	CHECK_STR(names[8], "prepaid");
+	CHECK_STR(names[9], "");        /* a type DESIGN gives no name */
 	cJSON_Delete(j);
 
 	/* Pots: live ones keep the plain name, a deleted namesake gets -2; no slashes,
