@@ -73,11 +73,13 @@ void auth_destroy(struct auth *a)
 	pthread_cond_destroy(&a->done);
 }
 
-void auth_info(struct auth *a, struct instant *expires_at, bool *refused)
+void auth_info(struct auth *a, struct instant *expires_at, enum auth_state *state, struct monzo_error *why)
 {
 	pthread_mutex_lock(&a->lock);
 	*expires_at = a->tokens.expires_at;
-	*refused = a->refused;
+	*state = !a->refused ? AUTH_OK : a->cannot_refresh ? AUTH_CANNOT_REFRESH : AUTH_REFUSED;
+	if (why)
+		*why = a->refused ? a->refused_err : (struct monzo_error){ 0 };
 	pthread_mutex_unlock(&a->lock);
 }
 
@@ -89,6 +91,7 @@ static void auth_adopt(struct auth *a, struct tokens *t)
 	memset(t, 0, sizeof *t);
 	a->gen++;
 	a->refused = false;
+	a->cannot_refresh = false;
 	stat(a->tokens_path, &a->file_st);
 }
 
@@ -291,7 +294,7 @@ int auth_save_login(const char *tokens_path, const struct tokens *t, struct strb
 }
 
 /* Called with a->lock held by the thread that will refresh; returns with it held. */
-static int auth_refresh(struct auth *a, struct monzo_error *err)
+static int auth_refresh(struct auth *a, bool rejected, struct monzo_error *err)
 {
 	char *used = strdup(a->tokens.access_token ? a->tokens.access_token : "");
 	char *rt = a->tokens.refresh_token ? strdup(a->tokens.refresh_token) : NULL;
@@ -315,12 +318,14 @@ static int auth_refresh(struct auth *a, struct monzo_error *err)
 
 	pthread_mutex_lock(&a->lock);
 	if (rc == -ENOKEY) {
-		/* Nothing here can refresh it; while it has not expired it still works. */
-		bool expired = a->tokens.expires_at.sec <= timefmt_now().sec;
+		/* Nothing here can refresh it; while it has not expired it still works (by
+		 * our clock, and the bank's: a token the bank rejected is done with). */
+		bool expired = rejected || a->tokens.expires_at.sec <= timefmt_now().sec;
 		if (!a->warned || expired)
 			log_warn("the login cannot be refreshed: %s%s", err->message,
 				 expired ? "" : "; using it until it expires");
 		a->warned = true;
+		a->cannot_refresh = expired;
 		rc = expired ? -EACCES : -EIO;
 	}
 	if (rc == 0) {
@@ -341,7 +346,7 @@ static int auth_refresh(struct auth *a, struct monzo_error *err)
 }
 
 /* Under a->lock: wait for a refresh in flight, or run one. */
-static int auth_refresh_once(struct auth *a, struct monzo_error *err)
+static int auth_refresh_once(struct auth *a, bool rejected, struct monzo_error *err)
 {
 	if (a->refreshing) {
 		unsigned flight = a->flight;
@@ -353,7 +358,7 @@ static int auth_refresh_once(struct auth *a, struct monzo_error *err)
 		}
 		return 0;
 	}
-	return auth_refresh(a, err);
+	return auth_refresh(a, rejected, err);
 }
 
 int auth_bearer(struct auth *a, char **token, uint64_t *gen, struct monzo_error *err)
@@ -369,7 +374,7 @@ int auth_bearer(struct auth *a, char **token, uint64_t *gen, struct monzo_error 
 		snprintf(err->message, sizeof err->message, "no login: run monzohfs-login");
 		rc = -EACCES;
 	} else if (a->tokens.expires_at.sec - AUTH_MARGIN_SECONDS <= timefmt_now().sec) {
-		rc = auth_refresh_once(a, err);
+		rc = auth_refresh_once(a, false, err);
 		/* A refresh that failed for now still leaves a token worth trying. */
 		if (rc == -EIO)
 			rc = 0;
@@ -390,7 +395,7 @@ int auth_rejected(struct auth *a, uint64_t gen, struct monzo_error *err)
 	auth_check_file(a);
 	int rc = 0;
 	if (a->gen == gen)
-		rc = a->refused ? (*err = a->refused_err, -EACCES) : auth_refresh_once(a, err);
+		rc = a->refused ? (*err = a->refused_err, -EACCES) : auth_refresh_once(a, true, err);
 	pthread_mutex_unlock(&a->lock);
 	return rc;
 }

@@ -31,6 +31,7 @@ struct auth {
 	unsigned flight;
 	bool refused;             /* the login is no longer valid: run monzohfs-login */
 	bool warned;              /* said once that it cannot be refreshed here */
+	bool cannot_refresh;      /* refused because it expired and cannot be refreshed here */
 	struct monzo_error refused_err;
 	struct stat file_st;      /* tokens.json as last read or written */
 };
@@ -50,7 +51,14 @@ int auth_bearer(struct auth *a, char **token, uint64_t *gen, struct monzo_error 
 /* The API answered 401 to the token of generation gen: get a new one (one refresh
  * for every thread that saw it).  0 when a newer token is ready to retry with. */
 int auth_rejected(struct auth *a, uint64_t gen, struct monzo_error *err);
-void auth_info(struct auth *a, struct instant *expires_at, bool *refused);
+/* What .status.json may say of the login: never the token itself.  why: the refusal's
+ * reason (NULL when not wanted). */
+enum auth_state {
+	AUTH_OK,
+	AUTH_CANNOT_REFRESH,  /* expired, and nothing here can refresh it (no client secret) */
+	AUTH_REFUSED,         /* Monzo refused it or its refresh: log in again */
+};
+void auth_info(struct auth *a, struct instant *expires_at, enum auth_state *state, struct monzo_error *why);
 
 /* POSTs a token grant (form already encoded, secrets inside) and fills out from the
  * reply, expires_at = now + expires_in, which must be from 0 to AUTH_MAX_EXPIRES_IN

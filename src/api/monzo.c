@@ -61,9 +61,10 @@ struct instant monzo_bank_now(struct monzo *m)
 	return now;
 }
 
-void monzo_login_info(struct monzo *m, struct instant *expires_at, bool *refused)
+void monzo_login_info(struct monzo *m, struct instant *expires_at, enum auth_state *state,
+		      struct monzo_error *why)
 {
-	auth_info(m->auth, expires_at, refused);
+	auth_info(m->auth, expires_at, state, why);
 }
 
 /* One exchange with the token of the moment; *gen says which token that was. */

@@ -59,6 +59,7 @@ struct instant monzo_bank_now(struct monzo *m);
 int64_t monzo_bank_time(struct monzo *m, int64_t t);
 
 /* Snapshot of what .status.json may say about the login: never the token itself. */
-void monzo_login_info(struct monzo *m, struct instant *expires_at, bool *refused);
+void monzo_login_info(struct monzo *m, struct instant *expires_at, enum auth_state *state,
+		      struct monzo_error *why);
 
 #endif

@@ -120,12 +120,22 @@ void cache_start(struct cache *c)
 	c->status_store = NULL;
 	pthread_mutex_unlock(&c->status_lock);
 	cache_checkpoint_start(c);
+	/* Threads do not cross a fork: from now on a fetch may have one of its own. */
+	pthread_mutex_lock(&c->lock);
+	c->flights_threaded = true;
+	pthread_mutex_unlock(&c->lock);
 }
 
 void cache_free(struct cache *c)
 {
 	if (!c)
 		return;
+	/* Fetches whose readers gave up may still be running: they end within their HTTP
+	 * budget (a sync, within its pages'). */
+	pthread_mutex_lock(&c->lock);
+	while (c->flights_running)
+		pthread_cond_wait(&c->flight_done, &c->lock);
+	pthread_mutex_unlock(&c->lock);
 	for (struct res_entry *e = c->res, *n; e; e = n) {
 		n = e->next;
 		res_value_put(e->value);

@@ -157,6 +157,11 @@ int cache_file_origin(struct cache *c, const struct file_id *id, const struct sn
 struct instant cache_started(const struct cache *c);
 void cache_set_invalidator(struct cache *c, cache_invalidate_fn fn, void *ctx);
 
+/* A reader waiting in the cache (for a fetch, a sync) was interrupted: wakes the
+ * waiters so the one whose request it was (interrupt.h) returns -EINTR at once; the
+ * fetch goes on for the next reader. */
+void cache_interrupted(struct cache *c);
+
 /* Recorded at mount when the API could not be reached; shown in .status.json. */
 void cache_note_unreachable(struct cache *c, const struct monzo_error *err);
 

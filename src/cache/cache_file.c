@@ -160,7 +160,8 @@ static int cache_deps_get(struct cache *c, const struct file_id *id, struct cach
 		if (x->kind == RES_BALANCE && !x->account[0])
 			continue;
 		int rc = cache_resource(c, x->kind, x->account[0] ? x->account : NULL, &x->v);
-		if (rc && !x->optional) {
+		/* A reader that gave up gets nothing: not a file made without what it waited for. */
+		if (rc && (!x->optional || rc == -EINTR)) {
 			cache_deps_release(d);
 			return rc;
 		}

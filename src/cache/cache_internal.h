@@ -12,6 +12,7 @@
 #include "view.h"
 
 struct res_entry {
+	struct cache *cache;      /* for a sync's progress callback */
 	enum res_kind kind;
 	char account[64];
 	char name[96];
@@ -29,6 +30,9 @@ struct res_entry {
 				   * before fresh_until (monzo_error_is_refusal) */
 	struct instant error_at;
 	struct monzo_error err;
+	bool syncing;             /* a sync runs now (.status.json's "syncing") */
+	int64_t synced;           /* ... and has received this many transactions */
+	struct instant sync_since;
 	struct res_entry *next;
 };
 
@@ -69,7 +73,7 @@ struct cache_status_key {
 	uint64_t gen;
 	int64_t store_version;    /* changes when any other connection commits */
 	struct instant token_expires_at;
-	bool login_refused;
+	enum auth_state login_state;
 };
 
 struct cache {
@@ -101,6 +105,10 @@ struct cache {
 	struct cache_attach_lists *attach_lists;
 	struct cache_attach_flight *attach_flights;
 	struct cache_sums *sums;  /* cache_sums.c */
+	/* cache_resource.c: fetches run on threads of their own once the daemon has
+	 * forked; cache_free waits for those still running. */
+	bool flights_threaded;
+	unsigned flights_running;
 	/* cache_checkpoint.c: the thread that copies the store's log into it. */
 	pthread_mutex_t ckpt_lock;
 	pthread_cond_t ckpt_wake;
@@ -131,6 +139,13 @@ void cache_checkpoint_request(struct cache *c);
 /* Whether the thread runs: only then do connections leave checkpoints to it. */
 bool cache_checkpoint_running(struct cache *c);
 void cache_checkpoint_stop(struct cache *c);
+
+/* cache_resource.c, under c->lock: the account and pot whose own ledger pot_account
+ * is (false when no synced transfer names it); what a user calls an account (its
+ * friendly link name) or a pot's own account (the pot's name, *pot true), "" when
+ * it has none. */
+bool cache_pot_owner(struct cache *c, const char *pot_account, char account[64], char pot[64]);
+void cache_account_label(struct cache *c, const char *account, char label[96], bool *pot);
 
 /* cache_resource.c, under c->lock: a resource's entry, NULL when never asked for. */
 struct res_entry *cache_res_find(struct cache *c, enum res_kind kind, const char *account);

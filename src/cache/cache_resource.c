@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h"
+#include "json.h"
 #include "links.h"
 #include "log.h"
 #include "sync.h"
@@ -73,6 +75,7 @@ static struct res_entry *cache_res_entry(struct cache *c, enum res_kind kind, co
 	if (e)
 		return e;
 	e = calloc(1, sizeof *e);
+	e->cache = c;
 	e->kind = kind;
 	snprintf(e->account, sizeof e->account, "%s", acc);
 	snprintf(e->name, sizeof e->name, "%s%s%s", res_names[kind], *acc ? "/" : "", acc);
@@ -185,7 +188,7 @@ void cache_res_path(enum res_kind kind, const char *account, struct strbuf *out)
 
 /* Under c->lock: the account and pot whose own ledger pot_account is, as the synced
  * transfers of an account name it (the tree looks there before it asks for a ledger). */
-static bool cache_pot_owner(struct cache *c, const char *pot_account, char account[64], char pot[64])
+bool cache_pot_owner(struct cache *c, const char *pot_account, char account[64], char pot[64])
 {
 	for (struct res_entry *e = c->res; e; e = e->next)
 		for (size_t i = 0; e->kind == RES_TRANSACTIONS && e->value && i < e->value->npot_accounts; i++)
@@ -197,11 +200,48 @@ static bool cache_pot_owner(struct cache *c, const char *pot_account, char accou
 	return false;
 }
 
+/* Under c->lock: the i-th name of the list (accounts' links, pots' names) whose entry
+ * is kind/account, for the element whose id is id; "" when unknown. */
+static const char *cache_list_name(struct cache *c, enum res_kind kind, const char *account, const char *id)
+{
+	struct res_entry *e = cache_res_find(c, kind, account);
+	const cJSON *item;
+	size_t i = 0;
+	if (!e || !e->value)
+		return "";
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(e->value->json, kind == RES_POTS ? "pots" : "accounts")) {
+		if (!strcmp(json_str(item, "id", ""), id))
+			return i < e->value->nlinks ? e->value->links[i] : "";
+		i++;
+	}
+	return "";
+}
+
+void cache_account_label(struct cache *c, const char *account, char label[96], bool *pot)
+{
+	char owner[64], pot_id[64];
+	*pot = cache_pot_owner(c, account, owner, pot_id);
+	snprintf(label, 96, "%s", *pot ? cache_list_name(c, RES_POTS, owner, pot_id)
+				      : cache_list_name(c, RES_ACCOUNTS, NULL, account));
+}
+
 /* A sync of an account, or of a pot's own account with the pot's balance taken from
  * its account's /pots in the same sync (so its Balance column counts back from the
  * balance its rows were synced with); the /pots reply then serves pots.json too. */
+/* A sync's running count, for .status.json's "syncing". */
+static void cache_sync_progress(void *ctx, const char *account, int64_t fetched)
+{
+	struct res_entry *e = ctx;
+	struct cache *c = e->cache;
+	pthread_mutex_lock(&c->lock);
+	e->synced = fetched;
+	c->status_gen++;
+	pthread_mutex_unlock(&c->lock);
+}
+
 static int cache_sync(struct cache *c, enum res_kind kind, const char *account, struct store *st,
-		      const struct sync_balance *given, struct sync_result *res, struct monzo_error *err)
+		      const struct sync_balance *given, struct sync_result *res, struct monzo_error *err,
+		      struct res_entry *e)
 {
 	char owner[64], pot[64];
 	struct sync_balance pots;
@@ -212,9 +252,10 @@ static int cache_sync(struct cache *c, enum res_kind kind, const char *account, 
 	bool anchored = pot_known && cache_fresh_reply(c, RES_POTS, owner, &pots);
 	pthread_mutex_unlock(&c->lock);
 	if (!pot_known)
-		return sync_account(c->api, st, account, false, given, NULL, NULL, res, err);
+		return sync_account(c->api, st, account, false, given, cache_sync_progress, e, res, err);
 	struct sync_pot of = { owner, pot };
-	int rc = sync_pot_ledger(c->api, st, account, &of, false, anchored ? &pots : NULL, NULL, NULL, res, err);
+	int rc = sync_pot_ledger(c->api, st, account, &of, false, anchored ? &pots : NULL, cache_sync_progress, e,
+				 res, err);
 	if (anchored)
 		free((char *)pots.json);
 	if (rc == 0 && res->pots_json)
@@ -223,9 +264,10 @@ static int cache_sync(struct cache *c, enum res_kind kind, const char *account, 
 }
 
 /* One fetch (or sync) of a resource, outside any lock.  0 with *v, or -errno. */
-static int cache_fetch(struct cache *c, enum res_kind kind, const char *account, struct res_value **v,
-		       struct monzo_error *err)
+static int cache_fetch(struct cache *c, struct res_entry *e, struct res_value **v, struct monzo_error *err)
 {
+	enum res_kind kind = e->kind;
+	const char *account = e->account[0] ? e->account : NULL;
 	*v = NULL;
 	if (cache_is_sync(kind)) {
 		struct store *st = cache_store_get(c);
@@ -233,6 +275,23 @@ static int cache_fetch(struct cache *c, enum res_kind kind, const char *account,
 			snprintf(err->message, sizeof err->message, "no history store");
 			return -EIO;
 		}
+		/* A first sync may take minutes: the log says when it starts and ends. */
+		struct sync_state before;
+		bool first = store_get_sync_state(st, account, &before) == 0 && !before.known;
+		sync_state_release(&before);
+		char who[192], label[96];
+		bool pot;
+		pthread_mutex_lock(&c->lock);
+		cache_account_label(c, account, label, &pot);
+		e->syncing = true;
+		e->synced = 0;
+		e->sync_since = timefmt_now();
+		c->status_gen++;
+		pthread_mutex_unlock(&c->lock);
+		snprintf(who, sizeof who, "%s%s%s%s%s", pot ? "pot " : "", label, *label ? " (" : "", account,
+			 *label ? ")" : "");
+		if (first)
+			log_info("%s: first sync started: its whole history, as far as the bank gives it", who);
 		/* balance.json's reply, when this mount just fetched one, is this sync's
 		 * balance; the one a sync fetches serves balance.json.  Either way an
 		 * account's balance is asked for once. */
@@ -246,7 +305,17 @@ static int cache_fetch(struct cache *c, enum res_kind kind, const char *account,
 		struct sync_result res;
 		const struct sync_balance *given = kind == RES_POT_TRANSACTIONS ? &sync_no_balance
 						   : anchored ? &balance : NULL;
-		int rc = cache_sync(c, kind, account, st, given, &res, err);
+		int rc = cache_sync(c, kind, account, st, given, &res, err, e);
+		pthread_mutex_lock(&c->lock);
+		e->syncing = false;
+		c->status_gen++;
+		pthread_mutex_unlock(&c->lock);
+		if (first && rc == 0) {
+			struct instant end = timefmt_now();
+			int64_t ms = (end.sec - e->sync_since.sec) * 1000 + (end.nsec - e->sync_since.nsec) / 1000000;
+			log_info("%s: first sync done: %lld transactions in %lld.%lld s", who, (long long)res.fetched,
+				 (long long)(ms / 1000), (long long)(ms % 1000 / 100));
+		}
 		if (anchored)
 			free((char *)balance.json);
 		if (rc == 0 && res.balance_fetched)
@@ -379,56 +448,18 @@ static int cache_errno(enum res_kind kind, int rc, const struct monzo_error *err
 	return rc;
 }
 
-int cache_resource(struct cache *c, enum res_kind kind, const char *account, struct res_value **out)
+/* One flight of a resource: fetch (or sync), publish, wake the waiters, keep the copy
+ * and tell the kernel what changed.  Runs on a thread of its own (cache_flight_start),
+ * so a reader that gives up (an interrupt) leaves it to finish for the next one. */
+static void cache_flight(struct cache *c, struct res_entry *e)
 {
-	*out = NULL;
-	pthread_mutex_lock(&c->lock);
-	struct res_entry *e = cache_res_entry(c, kind, account);
-	for (;;) {
-		if (e->value && (c->opts.offline || cache_mono_ns() < e->fresh_until)) {
-			*out = res_value_take(e->value);
-			pthread_mutex_unlock(&c->lock);
-			return 0;
-		}
-		if (!e->value && e->refused && !e->fetching && cache_mono_ns() < e->fresh_until) {
-			/* Refused for good a moment ago: a traversal does not ask again per file. */
-			int rc = e->last_rc;
-			pthread_mutex_unlock(&c->lock);
-			return rc;
-		}
-		if (e->loading) {
-			/* The store's copy is being read: wait for it, then look again. */
-			while (e->loading)
-				pthread_cond_wait(&c->flight_done, &c->lock);
-			continue;
-		}
-		if (e->fetching) {
-			/* Someone is already fetching: share its result, fresh or failed. */
-			unsigned flight = e->flight;
-			while (e->flight == flight)
-				pthread_cond_wait(&c->flight_done, &c->lock);
-			int rc = e->value ? 0 : (e->last_rc ? e->last_rc : -EIO);
-			if (e->value)
-				*out = res_value_take(e->value);
-			pthread_mutex_unlock(&c->lock);
-			return rc;
-		}
-		if (e->loaded)
-			break;
-		cache_load_once(c, e);
-	}
-	if (c->opts.offline) {
-		pthread_mutex_unlock(&c->lock);
-		return -EIO;
-	}
-	e->fetching = true;
-	pthread_mutex_unlock(&c->lock);
-
+	enum res_kind kind = e->kind;
+	const char *account = e->account[0] ? e->account : NULL;
 	struct res_value *v;
 	struct monzo_error err;
 	memset(&err, 0, sizeof err);
 	struct instant asked = timefmt_now();
-	int rc = cache_fetch(c, kind, account, &v, &err);
+	int rc = cache_fetch(c, e, &v, &err);
 	if (rc == 0 && !v) {
 		snprintf(err.message, sizeof err.message, "the reply is not valid JSON");
 		rc = -EIO;
@@ -466,17 +497,126 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, str
 	e->fetching = false;
 	e->flight++;
 	pthread_cond_broadcast(&c->flight_done);
-	if (e->value) {
-		*out = res_value_take(e->value);
-		rc = 0;
-	}
-	bool fresh = *out && !e->failed;
+	struct res_value *kept = rc == 0 ? res_value_take(e->value) : NULL;
 	pthread_mutex_unlock(&c->lock);
-	if (fresh)
-		cache_keep(c, e, *out);
+	if (kept)
+		cache_keep(c, e, kept);
+	res_value_put(kept);
 	if (changed)
 		cache_invalidate_users(c, kind, account);
+}
+
+struct cache_flight_job {
+	struct cache *c;
+	struct res_entry *e;
+};
+
+static void *cache_flight_run(void *arg)
+{
+	struct cache_flight_job job = *(struct cache_flight_job *)arg;
+	free(arg);
+	cache_flight(job.c, job.e);
+	pthread_mutex_lock(&job.c->lock);
+	job.c->flights_running--;
+	pthread_cond_broadcast(&job.c->flight_done);
+	pthread_mutex_unlock(&job.c->lock);
+	return NULL;
+}
+
+/* Under c->lock, which it drops: starts e's flight on a thread of its own once the
+ * daemon has forked (cache_start), else (or when no thread can be had) runs it here. */
+static void cache_flight_start(struct cache *c, struct res_entry *e)
+{
+	struct cache_flight_job *job = c->flights_threaded ? malloc(sizeof *job) : NULL;
+	pthread_attr_t attr;
+	pthread_t t;
+	bool started = false;
+	if (job) {
+		*job = (struct cache_flight_job){ c, e };
+		c->flights_running++;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		started = pthread_create(&t, &attr, cache_flight_run, job) == 0;
+		pthread_attr_destroy(&attr);
+		if (!started) {
+			c->flights_running--;
+			free(job);
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (!started)
+		cache_flight(c, e);
+}
+
+/* Under c->lock, which it drops: waits for the flight after `flight` and answers with
+ * what it left, fresh or failed; -EINTR at once when this thread's reader gives up. */
+static int cache_flight_wait(struct cache *c, struct res_entry *e, unsigned flight, struct res_value **out)
+{
+	while (e->flight == flight) {
+		if (interrupt_requested()) {
+			pthread_mutex_unlock(&c->lock);
+			return -EINTR;
+		}
+		pthread_cond_wait(&c->flight_done, &c->lock);
+	}
+	int rc = e->value ? 0 : (e->last_rc ? e->last_rc : -EIO);
+	if (e->value)
+		*out = res_value_take(e->value);
+	pthread_mutex_unlock(&c->lock);
 	return rc;
+}
+
+int cache_resource(struct cache *c, enum res_kind kind, const char *account, struct res_value **out)
+{
+	*out = NULL;
+	pthread_mutex_lock(&c->lock);
+	struct res_entry *e = cache_res_entry(c, kind, account);
+	for (;;) {
+		if (e->value && (c->opts.offline || cache_mono_ns() < e->fresh_until)) {
+			*out = res_value_take(e->value);
+			pthread_mutex_unlock(&c->lock);
+			return 0;
+		}
+		if (!e->value && e->refused && !e->fetching && cache_mono_ns() < e->fresh_until) {
+			/* Refused for good a moment ago: a traversal does not ask again per file. */
+			int rc = e->last_rc;
+			pthread_mutex_unlock(&c->lock);
+			return rc;
+		}
+		if (e->loading) {
+			/* The store's copy is being read: wait for it, then look again. */
+			while (e->loading) {
+				if (interrupt_requested()) {
+					pthread_mutex_unlock(&c->lock);
+					return -EINTR;
+				}
+				pthread_cond_wait(&c->flight_done, &c->lock);
+			}
+			continue;
+		}
+		if (e->fetching) /* someone is already fetching: share its result */
+			return cache_flight_wait(c, e, e->flight, out);
+		if (e->loaded)
+			break;
+		cache_load_once(c, e);
+	}
+	if (c->opts.offline) {
+		pthread_mutex_unlock(&c->lock);
+		return -EIO;
+	}
+	e->fetching = true;
+	unsigned flight = e->flight;
+	cache_flight_start(c, e);
+	pthread_mutex_lock(&c->lock);
+	return cache_flight_wait(c, e, flight, out);
+}
+
+void cache_interrupted(struct cache *c)
+{
+	/* Under the lock: a waiter looks at its flag, then sleeps, with the lock held. */
+	pthread_mutex_lock(&c->lock);
+	pthread_cond_broadcast(&c->flight_done);
+	pthread_mutex_unlock(&c->lock);
 }
 
 double cache_fresh_for(struct cache *c, enum res_kind kind, const char *account)

@@ -18,7 +18,15 @@ static struct status_resource *cache_status_copy(struct cache *c, size_t *n)
 	size_t i = 0;
 	for (struct res_entry *e = c->res; e; e = e->next, i++) {
 		snprintf(r[i].name, sizeof r[i].name, "%s", e->name);
+		snprintf(r[i].account, sizeof r[i].account, "%s", e->account);
+		bool pot;
+		if (e->account[0])
+			cache_account_label(c, e->account, r[i].label, &pot);
 		r[i].have = e->value != NULL;
+		r[i].refused = e->refused;
+		r[i].syncing = e->syncing;
+		r[i].synced = e->synced;
+		r[i].sync_since = e->sync_since;
 		r[i].fetched_at = e->fetched_at;
 		r[i].changed_at = e->value ? e->value->changed_at : (struct instant){ 0, 0 };
 		r[i].failed = e->failed;
@@ -48,6 +56,7 @@ static void cache_status_history(struct cache *c, struct status_info *s)
 		if (store_get_sync_state(st, acc, &ss) == 0 && ss.known) {
 			struct status_history *h = &s->hist[s->nhist++];
 			snprintf(h->account, sizeof h->account, "%s", acc);
+			snprintf(h->label, sizeof h->label, "%s", s->res[i].label);
 			h->complete = ss.history_complete;
 			h->starts = ss.history_start;
 			h->last_sync = ss.last_sync;
@@ -67,7 +76,7 @@ void cache_status_render(struct cache *c, struct strbuf *out)
 		.mounted_at = c->started,
 		.tokens_path = c->tokens_path,
 	};
-	monzo_login_info(c->api, &s.token_expires_at, &s.login_refused);
+	monzo_login_info(c->api, &s.token_expires_at, &s.login_state, &s.login_why);
 	pthread_mutex_lock(&c->lock);
 	s.api_unreachable_at_mount = c->unreachable;
 	s.res = cache_status_copy(c, &s.nres);
@@ -81,7 +90,7 @@ void cache_status_render(struct cache *c, struct strbuf *out)
 void cache_status_key(struct cache *c, struct cache_status_key *k)
 {
 	memset(k, 0, sizeof *k);
-	monzo_login_info(c->api, &k->token_expires_at, &k->login_refused);
+	monzo_login_info(c->api, &k->token_expires_at, &k->login_state, NULL);
 	pthread_mutex_lock(&c->lock);
 	k->gen = c->status_gen;
 	pthread_mutex_unlock(&c->lock);

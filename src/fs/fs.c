@@ -3,6 +3,7 @@
  * change, so the kernel opens, reads and closes files without asking us. */
 #include "fs.h"
 
+#include "interrupt.h"
 #include "log.h"
 #include "xattrs.h"
 
@@ -19,6 +20,39 @@
 static struct fs_ctx *fs_ctx(fuse_req_t req)
 {
 	return fuse_req_userdata(req);
+}
+
+/* A request that may wait for a fetch (a lookup, a listing, a refresh).  The kernel
+ * sends an interrupt when its reader gets a signal (Ctrl-C on a `cat` of a file whose
+ * first sync takes a minute): the wait then ends with EINTR at once, and the fetch goes
+ * on for the next reader.  Without this, a fatal signal leaves the reader unkillable
+ * until the sync ends. */
+struct fs_wait {
+	struct interrupt flag;
+	struct cache *cache;
+};
+
+static void fs_interrupt(fuse_req_t req, void *data)
+{
+	struct fs_wait *w = data;
+	interrupt_request(&w->flag);
+	cache_interrupted(w->cache);
+}
+
+static void fs_wait_begin(fuse_req_t req, struct fs_wait *w)
+{
+	w->flag.requested = false;
+	w->cache = fs_ctx(req)->cache;
+	interrupt_enter(&w->flag);
+	/* Calls fs_interrupt at once when the request was interrupted already. */
+	fuse_req_interrupt_func(req, fs_interrupt, w);
+}
+
+/* Before the reply: once this returns, fs_interrupt is not running and will not run. */
+static void fs_wait_end(fuse_req_t req)
+{
+	fuse_req_interrupt_func(req, NULL, NULL);
+	interrupt_enter(NULL);
 }
 
 /* Kernel notifications run on a thread of their own: one sent from inside a request
@@ -241,12 +275,15 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct node n;
 	struct snapshot *snap = NULL;
 	double fresh = 0;
+	struct fs_wait w;
+	fs_wait_begin(req, &w);
 	int rc = tree_lookup(&ctx->tree, path.buf, &n);
 	if (!rc && n.type == NODE_FILE) {
 		struct file_id id;
 		tree_file_id(&n, &id);
 		rc = cache_file(ctx->cache, &id, &snap, &fresh);
 	}
+	fs_wait_end(req);
 	struct fuse_entry_param e;
 	memset(&e, 0, sizeof e);
 	if (!rc && !(e.ino = inodes_lookup(&ctx->inodes, path.buf, &n, snap, &e.attr)))
@@ -286,12 +323,20 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct fs_ctx *ctx = fs_ctx(req);
 	struct inode *i = inodes_get(&ctx->inodes, ino);
 	struct node n;
+	struct fs_wait w;
+	fs_wait_begin(req, &w);
 	bool dir = i->type == NODE_DIR && tree_lookup(&ctx->tree, i->path, &n) == 0 && n.type == NODE_DIR;
 	/* A file's own attributes are the answer whatever happens; this only lets a TTL
 	 * that ran out fetch again, and have the name rechecked if the bytes moved on. */
 	bool status = i->type == NODE_FILE && i->id.kind == FILE_STATUS;
 	if (i->type == NODE_FILE && !status)
 		cache_file(ctx->cache, &i->id, NULL, NULL);
+	bool interrupted = interrupt_requested();
+	fs_wait_end(req);
+	if (interrupted) {
+		fuse_reply_err(req, EINTR);
+		return;
+	}
 	struct stat st;
 	inodes_stat(&ctx->inodes, i, dir ? &n : NULL, &st);
 	double timeout = i->type == NODE_FILE ? CACHE_FOREVER
@@ -482,7 +527,10 @@ static void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	pthread_mutex_init(&d->lock, NULL);
+	struct fs_wait w;
+	fs_wait_begin(req, &w);
 	int rc = fs_dir_build(ctx, i, d);
+	fs_wait_end(req);
 	if (rc) {
 		fs_dir_free(d);
 		fuse_reply_err(req, -rc);
@@ -515,8 +563,12 @@ static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
 	/* Reading from the start again (rewinddir) sees the directory as it is now;
 	 * the first read after opendir uses the listing opendir just made. */
 	int rc = 0;
-	if (off == 0 && d->read_once)
+	if (off == 0 && d->read_once) {
+		struct fs_wait w;
+		fs_wait_begin(req, &w);
 		rc = fs_dir_build(ctx, inodes_get(&ctx->inodes, ino), d);
+		fs_wait_end(req);
+	}
 	d->read_once = true;
 	size_t len = 0;
 	for (size_t k = off < 0 ? d->n : (size_t)off; !rc && k < d->n; k++) {

@@ -265,7 +265,7 @@ static int tree_pots_lookup(struct tree *t, const char *rest, struct node *out)
 	/* The rest exists once the pot's own ledger can be had, as its listing says. */
 	char pot_account[64];
 	if ((rc = tree_pot_ledger(t, out->account, out->pot, pot_account)))
-		return rc == -EACCES ? rc : -ENOENT;
+		return rc == -EACCES || rc == -EINTR ? rc : -ENOENT;
 	if (!strcmp(rest, "transactions")) {
 		out->dir = DIR_MONTHS;
 		return 0;
@@ -416,8 +416,8 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 		 * list (the login refused, the API down and nothing stored) the files alone. */
 		struct tree_list_ctx l = { fill, ctx, { .dir = DIR_ACCOUNT }, false, true };
 		struct res_value *v;
-		if (cache_resource(t->cache, RES_ACCOUNTS, NULL, &v))
-			return 0;
+		if ((rc = cache_resource(t->cache, RES_ACCOUNTS, NULL, &v)))
+			return rc == -EINTR ? rc : 0;
 		l.proto.mtime = v->changed_at;
 		rc = tree_walk_accounts(v, tree_list_cb, &l);
 		res_value_put(v);
@@ -455,7 +455,7 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 	case DIR_POT: {
 		char pot_account[64];
 		int rc = tree_pot_ledger(t, dir->account, dir->pot, pot_account);
-		if (rc == -EACCES)
+		if (rc == -EACCES || rc == -EINTR)
 			return rc;
 		struct node n = { .type = NODE_DIR, .dir = DIR_MONTHS, .mtime = dir->mtime };
 		snprintf(n.account, sizeof n.account, "%s", dir->account);
@@ -470,7 +470,7 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 		struct res_value *v;
 		int rc = tree_months(t, dir, &v);
 		if (rc)
-			return tree_list_part(rc == -ENOENT ? -EIO : rc);
+			return tree_list_part(rc == -ENOENT ? -EIO : rc);   /* -EINTR stays */
 		for (size_t i = 0; i < v->nmonths && !rc; i++) {
 			for (int json = 0; json < 2 && !rc; json++) {
 				struct node n = { .type = NODE_FILE, .file = json ? FILE_MONTH_JSON : FILE_MONTH_CSV };
