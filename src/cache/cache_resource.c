@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amount.h"
 #include "links.h"
 #include "log.h"
 #include "sync.h"
@@ -183,6 +184,21 @@ void cache_res_path(enum res_kind kind, const char *account, struct strbuf *out)
 	free(acc);
 }
 
+/* Whether the balances the files count back from are within AMOUNT_LIMIT: the
+ * balance's, and each pot's.  One beyond it makes the reply bad input. */
+static bool cache_amounts_within(enum res_kind kind, const cJSON *json)
+{
+	int64_t n;
+	const cJSON *pot;
+	if (kind == RES_BALANCE)
+		return amount_of_json(cJSON_GetObjectItemCaseSensitive(json, "balance"), &n) != AMOUNT_BEYOND;
+	if (kind == RES_POTS)
+		cJSON_ArrayForEach(pot, cJSON_GetObjectItemCaseSensitive(json, "pots"))
+			if (amount_of_json(cJSON_GetObjectItemCaseSensitive(pot, "balance"), &n) == AMOUNT_BEYOND)
+				return false;
+	return true;
+}
+
 /* One fetch (or sync) of a resource, outside any lock.  0 with *v, or -errno. */
 static int cache_fetch(struct cache *c, enum res_kind kind, const char *account, struct res_value **v,
 		       struct monzo_error *err)
@@ -228,10 +244,14 @@ static int cache_fetch(struct cache *c, enum res_kind kind, const char *account,
 	cache_res_path(kind, account, &path);
 	monzo_reply_init(&reply);
 	int rc = monzo_get(c->api, path.buf, &reply);
-	if (rc == 0)
+	if (rc == 0 && !cache_amounts_within(kind, reply.json)) {
+		snprintf(err->message, sizeof err->message, "the reply holds an amount beyond ±" AMOUNT_LIMIT_TEXT);
+		rc = -EIO;
+	} else if (rc == 0) {
 		*v = cache_value_new(kind, account, reply.body.buf, reply.body.len, NULL);
-	else
+	} else {
 		*err = reply.err;
+	}
 	monzo_reply_release(&reply);
 	sb_release(&path);
 	return rc;

@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amount.h"
 #include "localtime.h"
 #include "export.h"
 #include "render_csv.h"
 #include "json.h"
+#include "log.h"
 
 struct view_pass {
 	enum view_kind kind;
@@ -22,6 +24,14 @@ struct view_pass {
 	bool first;
 	struct export *ex;  /* the import formats */
 };
+
+/* A sum of the account's amounts does not fit: the file fails rather than show a
+ * wrong total (each amount is within AMOUNT_LIMIT, so only an absurd history gets here). */
+static int view_overflow(const struct view_input *in)
+{
+	log_warn("%s: a sum of its amounts does not fit in 64 bits; its files cannot be made", in->account_id);
+	return -1;
+}
 
 static bool view_wants(enum view_kind kind, const struct tx_row *r)
 {
@@ -47,8 +57,8 @@ static bool view_wants(enum view_kind kind, const struct tx_row *r)
 static int view_row(void *ctx, const struct tx_row *r)
 {
 	struct view_pass *p = ctx;
-	if (!r->declined)
-		p->prefix += r->amount;
+	if (!r->declined && !amount_add(&p->prefix, r->amount))
+		return view_overflow(p->in);
 	if (!view_wants(p->kind, r))
 		return 0;
 	if (p->kind == VIEW_TRANSACTIONS_JSON || p->kind == VIEW_MONTH_JSON) {
@@ -57,7 +67,11 @@ static int view_row(void *ctx, const struct tx_row *r)
 		sb_add(p->out, r->json, r->json_len);
 	} else {
 		bool with_balance = p->in->have_balance && p->kind != VIEW_DECLINED_CSV;
-		render_csv_row(r, p->in->pots, with_balance, p->in->balance - (p->total - p->prefix), p->out);
+		int64_t later = 0, after = 0;
+		if (with_balance && (!amount_sub(p->total, p->prefix, &later) ||
+				     !amount_sub(p->in->balance, later, &after)))
+			return view_overflow(p->in);
+		render_csv_row(r, p->in->pots, with_balance, after, p->out);
 	}
 	p->first = false;
 	if (p->in->flush)
@@ -70,19 +84,16 @@ static int view_stats(void *ctx, const struct tx_row *r)
 {
 	struct view_pass *p = ctx;
 	struct export *e = p->ex;
-	if (!r->settled && !r->declined)
-		e->pending += r->amount;
+	if (!r->settled && !r->declined && !amount_add(&e->pending, r->amount))
+		return view_overflow(p->in);
 	if (!view_wants(p->kind, r))
 		return 0;
-	if (export_booked_elsewhere(e, r)) {
-		e->elsewhere_sum += r->amount;
-		return 0;
-	}
+	if (export_booked_elsewhere(e, r))
+		return amount_add(&e->elsewhere_sum, r->amount) ? 0 : view_overflow(p->in);
 	if (!e->count++)
 		e->first_sec = r->created.sec;
 	e->last_sec = r->created.sec;
-	e->sum += r->amount;
-	return 0;
+	return amount_add(&e->sum, r->amount) ? 0 : view_overflow(p->in);
 }
 
 static int view_export_row(void *ctx, const struct tx_row *r)
@@ -99,6 +110,8 @@ static int view_export_row(void *ctx, const struct tx_row *r)
 	case VIEW_BEANCOUNT: beancount_row(p->ex, r); break;
 	default: break;
 	}
+	if (p->ex->overflow)
+		return view_overflow(p->in);
 	if (p->in->flush)
 		p->in->flush(p->in->flush_ctx, p->out);
 	return 0;
@@ -142,7 +155,8 @@ static int view_export(enum view_kind kind, const struct view_input *in, struct 
 	}
 	/* Journals open with a balance and its date, so they need the totals first. */
 	if (journal &&
-	    store_each_transaction(in->store, in->account_id, INT64_MIN, INT64_MAX, false, view_stats, &p) < 0) {
+	    (store_each_transaction(in->store, in->account_id, INT64_MIN, INT64_MAX, false, view_stats, &p) < 0 ||
+	     (!export_totals_fit(&e) && view_overflow(in) < 0))) {
 		free(e.elsewhere);
 		return -1;
 	}
@@ -285,7 +299,8 @@ bool view_sums_before(const struct view_sums *v, int64_t from, int64_t *prefix)
 			*prefix = sum;
 			return true;
 		}
-		sum += v->sum[i];
+		if (!amount_add(&sum, v->sum[i]))
+			return false;
 	}
 	return false;
 }

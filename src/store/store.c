@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "amount.h"
 #include "dirs.h"
 #include "log.h"
 #include "jsonspan.h"
@@ -600,6 +601,13 @@ int store_each_transaction(struct store *s, const char *account, int64_t from, i
 		r.bacs_direct_debit = sqlite3_column_int(q, i++);
 		r.json = with_json ? store_col(q, i) : "";
 		r.json_len = with_json ? (size_t)sqlite3_column_bytes(q, i) : 0;
+		/* Stored before amounts were checked at the sync: no file is made of it (a
+		 * sum or a sign change of it could overflow). */
+		if (!amount_within(r.amount) || !amount_within(r.local_amount)) {
+			log_error("store: a stored transaction of %s has an amount beyond ±" AMOUNT_LIMIT_TEXT, account);
+			out = -1;
+			break;
+		}
 		if ((out = fn(ctx, &r)))
 			break;
 	}

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amount.h"
 #include "jsonspan.h"
 #include "log.h"
 #include "sync_pages.h"
@@ -37,6 +38,14 @@ static bool sync_is_window_closed(const struct monzo_error *e)
 static int64_t sync_micros(struct instant t)
 {
 	return t.sec * 1000000 + t.nsec / 1000;
+}
+
+/* Why sync_page_scan refused a page.  Nothing of the pass is stored; the next sync
+ * asks again. */
+static const char *sync_page_trouble(int scan)
+{
+	return scan == -2 ? "the transactions reply holds an amount beyond ±" AMOUNT_LIMIT_TEXT
+			  : "the transactions reply is not the JSON expected";
 }
 
 /* What one call of sync_account shares between its passes. */
@@ -112,6 +121,17 @@ static int sync_balance(struct sync_run *r, struct sync_pass *p, const struct sy
 		snprintf(r->err->message, sizeof r->err->message, "out of memory");
 		return -ENOMEM;
 	}
+	/* The files count back from it: one beyond the limit is bad input, as a page is. */
+	struct jsonspan v;
+	int64_t n;
+	const char *json = r->res->balance_json;
+	if (jsonspan_member(json, strlen(json), "balance", &v) == 0 && amount_of_span(v, &n) == AMOUNT_BEYOND) {
+		snprintf(r->err->message, sizeof r->err->message,
+			 "the balance reply holds an amount beyond ±" AMOUNT_LIMIT_TEXT);
+		free(r->res->balance_json);
+		r->res->balance_json = NULL;
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -182,11 +202,10 @@ static int sync_fetch_pages(struct sync_run *r, struct sync_pass *p)
 		}
 		struct sync_page_info info;
 		struct jsonspan *spans = NULL;
-		if (sync_page_scan(sb_str(&reply.body), reply.body.len, &p->seen, &info, &spans) < 0 ||
-		    sync_spool_put(p->spool, sb_str(&reply.body), reply.body.len, spans, info.count) < 0) {
+		int scan = sync_page_scan(sb_str(&reply.body), reply.body.len, &p->seen, &info, &spans);
+		if (scan < 0 || sync_spool_put(p->spool, sb_str(&reply.body), reply.body.len, spans, info.count) < 0) {
 			snprintf(r->err->message, sizeof r->err->message, "%s",
-				 info.count < 0 ? "the transactions reply is not the JSON expected"
-						: "cannot write a temporary file");
+				 scan < 0 ? sync_page_trouble(scan) : "cannot write a temporary file");
 			free(spans);
 			monzo_reply_release(&reply);
 			return -EIO;
@@ -245,8 +264,9 @@ static int sync_ask_after_missing(struct sync_run *r, struct sync_pass *p)
 			sb_adds(&page, "{\"transactions\":[");
 			sb_add(&page, tx.p, tx.len);
 			sb_adds(&page, "]}");
-			if (sync_page_scan(page.buf, page.len, NULL, &info, &spans) < 0) {
-				snprintf(r->err->message, sizeof r->err->message, "the transaction reply is not the JSON expected");
+			int scan = sync_page_scan(page.buf, page.len, NULL, &info, &spans);
+			if (scan < 0) {
+				snprintf(r->err->message, sizeof r->err->message, "%s", sync_page_trouble(scan));
 				rc = -EIO;
 			} else if (sync_spool_put(p->spool, page.buf, page.len, spans, info.count) < 0) {
 				snprintf(r->err->message, sizeof r->err->message, "cannot write a temporary file");

@@ -45,6 +45,12 @@ int main(void)
 	CHECK(upsert(s, "{\"id\":\"tx_c\",\"account_id\":\"acc\",\"created\":\"2023-12-31T23:59:59.9Z\",\"settled\":\"\","
 			"\"decline_reason\":\"INSUFFICIENT_FUNDS\",\"amount\":-999,\"currency\":\"GBP\"}", 1, &changed) == 0);
 	CHECK(upsert(s, "{\"id\":\"tx_d\",\"account_id\":\"acc\",\"created\":\"not a time\"}", 1, &changed) == 1 && !changed);
+	/* An amount beyond ±10^15 minor units is not the transaction expected (never
+	 * INT64_MIN): nothing is stored. */
+	CHECK(upsert(s, "{\"id\":\"tx_e\",\"account_id\":\"acc\",\"created\":\"2024-01-01T00:00:00Z\","
+			"\"amount\":1e300,\"currency\":\"GBP\"}", 1, &changed) == -2 && !changed);
+	CHECK(upsert(s, "{\"id\":\"tx_e\",\"account_id\":\"acc\",\"created\":\"2024-01-01T00:00:00Z\","
+			"\"amount\":1,\"local_amount\":9223372036854775807,\"currency\":\"GBP\"}", 1, &changed) == -2);
 	CHECK(store_commit(s) == 0);
 	/* The same text again is no change; new text is. */
 	CHECK(upsert(s, "{\"id\":\"tx_a\",\"account_id\":\"acc\",\"created\":\"2024-01-01T00:00:00.5Z\","
