@@ -317,9 +317,13 @@ static int auth_refresh(struct auth *a, struct monzo_error *err)
 	if (rc == -ENOKEY) {
 		/* Nothing here can refresh it; while it has not expired it still works. */
 		bool expired = a->tokens.expires_at.sec <= timefmt_now().sec;
-		if (!a->warned || expired)
-			log_warn("the login cannot be refreshed: %s%s", err->message,
+		if (!a->warned || expired) {
+			struct strbuf why = STRBUF_INIT;
+			monzo_error_describe(err, &why);
+			log_warn("the login cannot be refreshed: %s%s", sb_str(&why),
 				 expired ? "" : "; using it until it expires");
+			sb_release(&why);
+		}
 		a->warned = true;
 		rc = expired ? -EACCES : -EIO;
 	}

@@ -13,6 +13,7 @@
 #include "links.h"
 #include "log.h"
 #include "sync.h"
+#include "termtext.h"
 #include "view.h"
 
 static const char *const res_names[RES_KIND_COUNT] = {
@@ -232,7 +233,9 @@ static int cache_fetch(struct cache *c, enum res_kind kind, const char *account,
 			char raw[32];
 			int n = snprintf(raw, sizeof raw, "v%lld", (long long)res.version);
 			*v = cache_value_new(kind, account, raw, (size_t)n, st);
-			log_debug("synced %s: %lld received, %lld changed, %d removed", account, (long long)res.fetched,
+			char shown[128];
+			log_debug("synced %s: %lld received, %lld changed, %d removed",
+				  termtext_cut(account, shown, sizeof shown), (long long)res.fetched,
 				  (long long)res.changed, res.removed);
 		}
 		sync_result_release(&res);
@@ -424,7 +427,9 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, str
 	} else {
 		struct strbuf why = STRBUF_INIT;
 		monzo_error_describe(&err, &why);
-		log_warn("cannot fetch %s%s: %s", e->name, e->value ? " (serving the older copy)" : "", sb_str(&why));
+		char name[sizeof e->name * 4];
+		log_warn("cannot fetch %s%s: %s", termtext_cut(e->name, name, sizeof name),
+			 e->value ? " (serving the older copy)" : "", sb_str(&why));
 		sb_release(&why);
 		e->failed = true;
 		c->status_gen++;

@@ -14,6 +14,7 @@
 #include "render_csv.h"
 #include "json.h"
 #include "log.h"
+#include "termtext.h"
 
 struct view_pass {
 	enum view_kind kind;
@@ -29,7 +30,9 @@ struct view_pass {
  * wrong total (each amount is within AMOUNT_LIMIT, so only an absurd history gets here). */
 static int view_overflow(const struct view_input *in)
 {
-	log_warn("%s: a sum of its amounts does not fit in 64 bits; its files cannot be made", in->account_id);
+	char shown[128];
+	log_warn("%s: a sum of its amounts does not fit in 64 bits; its files cannot be made",
+		 termtext_cut(in->account_id, shown, sizeof shown));
 	return -1;
 }
 

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "jsonspan.h"
 #include "store_internal.h"
+#include "termtext.h"
 #include "tx_columns.h"
 
 enum store_stmt {
@@ -604,7 +605,9 @@ int store_each_transaction(struct store *s, const char *account, int64_t from, i
 		/* Stored before amounts were checked at the sync: no file is made of it (a
 		 * sum or a sign change of it could overflow). */
 		if (!amount_within(r.amount) || !amount_within(r.local_amount)) {
-			log_error("store: a stored transaction of %s has an amount beyond ±" AMOUNT_LIMIT_TEXT, account);
+			char shown[128];
+			log_error("store: a stored transaction of %s has an amount beyond ±" AMOUNT_LIMIT_TEXT,
+				  termtext_cut(account, shown, sizeof shown));
 			out = -1;
 			break;
 		}

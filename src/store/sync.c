@@ -16,6 +16,7 @@
 #include "log.h"
 #include "sync_pages.h"
 #include "sync_state.h"
+#include "termtext.h"
 
 #define SYNC_DAY 86400
 /* Refused "since" times moved on at most this often, a day then twice as far each time:
@@ -59,6 +60,7 @@ struct sync_run {
 	struct sync_result *res;
 	struct monzo_error *err;
 	struct strbuf path;
+	char shown[128];          /* the account as logs show it (termtext) */
 };
 
 /* What one pass does, from its start to its write. */
@@ -156,7 +158,7 @@ static bool sync_refused(struct sync_run *r, struct sync_pass *p, bool paged, in
 		p->since = p->window_start;
 		p->out.history_start = p->window_start;
 		sync_note_gap(p, p->window_start);
-		log_info("%s: full history is no longer available; syncing the last %d days", r->account,
+		log_info("%s: full history is no longer available; syncing the last %d days", r->shown,
 			 SYNC_WINDOW_DAYS);
 		return true;
 	}
@@ -166,7 +168,7 @@ static bool sync_refused(struct sync_run *r, struct sync_pass *p, bool paged, in
 	if (p->out.fell_back)
 		p->out.history_start = p->since;
 	sync_note_gap(p, p->since);
-	log_info("%s: the API refused the last %d days by its clock; this machine's clock may be slow", r->account,
+	log_info("%s: the API refused the last %d days by its clock; this machine's clock may be slow", r->shown,
 		 SYNC_WINDOW_DAYS);
 	return true;
 }
@@ -253,7 +255,12 @@ static int sync_ask_after_missing(struct sync_run *r, struct sync_pass *p)
 		} else if (got < 0) {
 			/* Kept until an answer says otherwise (older than 90 days, the API may
 			 * not say at all). */
-			log_debug("%s: cannot ask after transaction %s: %s", r->account, id, reply.err.message);
+			char id_shown[128];
+			struct strbuf why = STRBUF_INIT;
+			monzo_error_describe(&reply.err, &why);
+			log_debug("%s: cannot ask after transaction %s: %s", r->shown, termtext_cut(id, id_shown, sizeof id_shown),
+				  sb_str(&why));
+			sb_release(&why);
 		} else if (jsonspan_member(sb_str(&reply.body), reply.body.len, "transaction", &tx) < 0) {
 			snprintf(r->err->message, sizeof r->err->message, "the transaction reply is not the JSON expected");
 			rc = -EIO;
@@ -422,7 +429,8 @@ int sync_account(struct monzo *api, struct store *st, const char *account, bool 
 {
 	memset(res, 0, sizeof *res);
 	memset(err, 0, sizeof *err);
-	struct sync_run r = { api, st, account, monzo_escape(account), progress, ctx, res, err, STRBUF_INIT };
+	struct sync_run r = { api, st, account, monzo_escape(account), progress, ctx, res, err, STRBUF_INIT, "" };
+	termtext_cut(account, r.shown, sizeof r.shown);
 	struct instant asked;
 	int64_t newest_change;
 	int rc = sync_one_pass(&r, want_full, balance, &asked, &newest_change);
