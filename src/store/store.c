@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,6 +225,21 @@ static int store_migrate(struct store *s, struct strbuf *err)
 	return 0;
 }
 
+/* Makes the file at path (the store, its -wal or -shm) 0600 when it is ours and
+ * looser: a store made before it was created 0600, or copied with another mode, must
+ * not stay readable by others.  A file that is not there is left so. */
+static void store_private_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() && (st.st_mode & 077) &&
+	    fchmod(fd, 0600) < 0)
+		log_warn("store: cannot make %s private: %s", path, strerror(errno));
+	close(fd);
+}
+
 /* Before SQLite's first use: without memory statistics, its every allocation takes no
  * global lock (a first sync allocates for each of its rows). */
 static void store_configure_sqlite(void)
@@ -238,6 +254,11 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 		sb_addf(err, "cannot create the directory of %s: %s", path, strerror(errno));
 		return -1;
 	}
+	/* Its directory is made 0700 when it is ours (tokens.json's is too). */
+	char *dir = strdup(path);
+	if (dir)
+		dirs_tighten(dirname(dir));
+	free(dir);
 	/* Create the file ourselves so it is 0600 from its first byte. */
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -245,6 +266,7 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 		return -1;
 	}
 	close(fd);
+	store_private_file(path);
 	struct store *s = calloc(1, sizeof *s);
 	if (!s) {
 		sb_addf(err, "cannot open %s: out of memory", path);
@@ -271,6 +293,15 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 		store_close(s);
 		return -1;
 	}
+	/* WAL mode has made the -wal and -shm by now: with an older store's loose mode
+	 * (SQLite gives them the database's), they are tightened too. */
+	struct strbuf side = STRBUF_INIT;
+	sb_addf(&side, "%s-wal", path);
+	store_private_file(side.buf);
+	sb_reset(&side);
+	sb_addf(&side, "%s-shm", path);
+	store_private_file(side.buf);
+	sb_release(&side);
 	if (store_migrate(s, err) < 0) {
 		store_close(s);
 		return -1;

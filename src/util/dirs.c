@@ -4,11 +4,20 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Whether st is the home directory's. */
+static bool dirs_is_home(const struct stat *st)
+{
+	const char *home = getenv("HOME");
+	struct stat h;
+	return home && *home && stat(home, &h) == 0 && h.st_dev == st->st_dev && h.st_ino == st->st_ino;
+}
 
 int dirs_make_private(const char *dir)
 {
@@ -48,8 +57,10 @@ int dirs_tighten(const char *dir)
 	struct stat st;
 	if (stat(dir, &st) < 0)
 		return -1;
-	/* Another user's directory is not ours to change (and we could not). */
-	if (st.st_uid != geteuid() || !(st.st_mode & 077))
+	/* Another user's directory is not ours to change (and we could not); a directory
+	 * shared by design (sticky, as /tmp is, root's own when we are root) or the home
+	 * directory is the system's or the user's choice, never ours to narrow. */
+	if (st.st_uid != geteuid() || !(st.st_mode & 077) || (st.st_mode & S_ISVTX) || dirs_is_home(&st))
 		return 0;
 	return chmod(dir, 0700);
 }

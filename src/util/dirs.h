@@ -8,8 +8,8 @@ int dirs_make_private(const char *dir);
 /* The same for the directory that holds path. */
 int dirs_make_parent(const char *path);
 
-/* Makes an existing directory of ours 0700 when others may read or enter it; 0, or
- * -1 with errno set. */
+/* Makes an existing directory of ours 0700 when others may read or enter it (not a
+ * sticky one such as /tmp, nor the home directory); 0, or -1 with errno set. */
 int dirs_tighten(const char *dir);
 /* path made absolute against the working directory (malloc'd; NULL with errno set). */
 char *dirs_absolute(const char *path);

@@ -1,7 +1,7 @@
 /* Unit tests of store: schema creation (0600, WAL), upsert by id with change
  * detection and no going back to an older state, ordered iteration, sums, pending
  * rows forgotten only when no newer sync saw them, sync state, resources
- * and file mtimes that survive reopening. */
+ * and file mtimes that survive reopening, and a loose mode tightened at open. */
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -125,6 +125,22 @@ int main(void)
 	struct strbuf wal = STRBUF_INIT;
 	sb_addf(&wal, "%s-wal", path.buf);
 	CHECK(stat(wal.buf, &st) == 0 && (st.st_mode & 0777) == 0600);
+	/* A store left with a loose mode (made before it was 0600, or copied): the next
+	 * open makes the database, its -wal and -shm 0600 and its directory 0700. */
+	struct strbuf shm = STRBUF_INIT, sdir = STRBUF_INIT;
+	sb_addf(&shm, "%s-shm", path.buf);
+	sb_addf(&sdir, "%s/deep", dir);
+	CHECK(chmod(path.buf, 0644) == 0 && chmod(wal.buf, 0644) == 0 && chmod(shm.buf, 0666) == 0 &&
+	      chmod(sdir.buf, 0755) == 0);
+	struct store *again;
+	CHECK(store_open(path.buf, &again, &err) == 0);
+	CHECK(stat(path.buf, &st) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK(stat(wal.buf, &st) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK(stat(shm.buf, &st) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK(stat(sdir.buf, &st) == 0 && (st.st_mode & 0777) == 0700);
+	store_close(again);
+	sb_release(&shm);
+	sb_release(&sdir);
 	sb_release(&wal);
 	store_close(s);
 

@@ -1,0 +1,38 @@
+/* Unit tests of dirs: private directories made 0700, parents too; an existing one of
+ * ours tightened, but never a sticky one (as /tmp is) or the home directory. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "check.h"
+#include "dirs.h"
+
+static unsigned mode_of(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (unsigned)(st.st_mode & 07777) : 0;
+}
+
+int main(void)
+{
+	char top[] = "/tmp/monzohfs-dirs-XXXXXX";
+	CHECK(mkdtemp(top));
+	char deep[128], loose[128], shared[128], home[128];
+	snprintf(deep, sizeof deep, "%s/a/b", top);
+	snprintf(loose, sizeof loose, "%s/loose", top);
+	snprintf(shared, sizeof shared, "%s/shared", top);
+	snprintf(home, sizeof home, "%s/home", top);
+
+	CHECK(dirs_make_private(deep) == 0 && mode_of(deep) == 0700);
+	CHECK(mkdir(loose, 0700) == 0 && chmod(loose, 0775) == 0);
+	CHECK(dirs_tighten(loose) == 0 && mode_of(loose) == 0700);
+	CHECK(mkdir(shared, 0700) == 0 && chmod(shared, 01777) == 0);
+	CHECK(dirs_tighten(shared) == 0 && mode_of(shared) == 01777);
+	CHECK(mkdir(home, 0700) == 0 && chmod(home, 0755) == 0 && setenv("HOME", home, 1) == 0);
+	CHECK(dirs_tighten(home) == 0 && mode_of(home) == 0755);
+
+	char rm[160];
+	snprintf(rm, sizeof rm, "rm -rf '%s'", top);
+	CHECK(system(rm) == 0);
+	return CHECK_DONE();
+}
