@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "amount.h"
+#include "blobs.h"
 #include "dirs.h"
 #include "log.h"
 #include "jsonspan.h"
@@ -225,6 +226,37 @@ static int store_migrate(struct store *s, struct strbuf *err)
 	return 0;
 }
 
+/* The store's directory, made 0700 when it is ours (tokens.json's is too), must then
+ * be ours and writable by no one else, and so must its attachments directory when
+ * there is one: another user who may add names there may put a -wal, an -shm or a
+ * blob of the same size before ours. */
+static int store_check_dirs(const char *path, struct strbuf *err)
+{
+	char *copy = strdup(path), *blobs = blobs_dir(path);
+	struct strbuf why = STRBUF_INIT;
+	int rc = -1;
+	if (!copy || !blobs) {
+		sb_adds(err, "out of memory");
+		goto out;
+	}
+	const char *dir = dirname(copy);
+	dirs_tighten(dir);
+	dirs_tighten(blobs);
+	if (dirs_check_private(dir, &why) < 0)
+		sb_addf(err, "its directory %s, so others could replace its files: keep the store in a directory of "
+			     "your own that others cannot write to (-o store=DIR/history.sqlite3)", sb_str(&why));
+	else if (dirs_check_private(blobs, &why) < 0)
+		sb_addf(err, "its attachments directory %s, so others could replace the files kept there: remove it "
+			     "(monzohfs makes it again, private) or keep the store elsewhere", sb_str(&why));
+	else
+		rc = 0;
+out:
+	sb_release(&why);
+	free(copy);
+	free(blobs);
+	return rc;
+}
+
 /* Makes the file at path (the store, its -wal or -shm) 0600 when it is ours and
  * looser: a store made before it was created 0600, or copied with another mode, must
  * not stay readable by others.  A file that is not there is left so. */
@@ -254,11 +286,8 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 		sb_addf(err, "cannot create the directory of %s: %s", path, strerror(errno));
 		return -1;
 	}
-	/* Its directory is made 0700 when it is ours (tokens.json's is too). */
-	char *dir = strdup(path);
-	if (dir)
-		dirs_tighten(dirname(dir));
-	free(dir);
+	if (store_check_dirs(path, err) < 0)
+		return -1;
 	/* Create the file ourselves so it is 0600 from its first byte. */
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "strbuf.h"
+
 /* Whether st is the home directory's. */
 static bool dirs_is_home(const struct stat *st)
 {
@@ -39,6 +41,27 @@ int dirs_make_parent(const char *path)
 	int rc = dirs_make_private(dirname(copy));
 	free(copy);
 	return rc;
+}
+
+int dirs_check_private(const char *dir, struct strbuf *why)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0)
+		return errno == ENOENT ? 0 : (sb_addf(why, "%s: %s", dir, strerror(errno)), -1);
+	if (!S_ISDIR(st.st_mode)) {
+		sb_addf(why, "%s is not a directory", dir);
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		sb_addf(why, "%s belongs to another user (uid %u)", dir, (unsigned)st.st_uid);
+		return -1;
+	}
+	/* Sticky or not: where others may add names, they may add ours first. */
+	if (st.st_mode & 022) {
+		sb_addf(why, "%s is writable by other users", dir);
+		return -1;
+	}
+	return 0;
 }
 
 char *dirs_absolute(const char *path)
