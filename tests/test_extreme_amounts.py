@@ -16,7 +16,7 @@ from conftest import wait_for, wait_until
 
 KERNEL_ATTR_CACHE = 1.2  # the kernel's 1 s attribute cache, plus a margin
 INT64_MAX = 9223372036854775807
-WHY = "beyond ±10^15 minor units"
+WHY = "beyond +/-10^15 minor units"
 
 
 def status(mnt):

@@ -248,7 +248,7 @@ static int cache_fetch(struct cache *c, enum res_kind kind, const char *account,
 	monzo_reply_init(&reply);
 	int rc = monzo_get(c->api, path.buf, &reply);
 	if (rc == 0 && !cache_amounts_within(kind, reply.json)) {
-		snprintf(err->message, sizeof err->message, "the reply holds an amount beyond ±" AMOUNT_LIMIT_TEXT);
+		snprintf(err->message, sizeof err->message, "the reply holds an amount beyond " AMOUNT_LIMIT_TEXT);
 		rc = -EIO;
 	} else if (rc == 0) {
 		*v = cache_value_new(kind, account, reply.body.buf, reply.body.len, NULL);

@@ -666,7 +666,7 @@ int store_each_transaction(struct store *s, const char *account, int64_t from, i
 		 * sum or a sign change of it could overflow). */
 		if (!amount_within(r.amount) || !amount_within(r.local_amount)) {
 			char shown[128];
-			log_error("store: a stored transaction of %s has an amount beyond ±" AMOUNT_LIMIT_TEXT,
+			log_error("store: a stored transaction of %s has an amount beyond " AMOUNT_LIMIT_TEXT,
 				  termtext_cut(account, shown, sizeof shown));
 			out = -1;
 			break;

@@ -45,7 +45,7 @@ static int64_t sync_micros(struct instant t)
  * asks again. */
 static const char *sync_page_trouble(int scan)
 {
-	return scan == -2 ? "the transactions reply holds an amount beyond ±" AMOUNT_LIMIT_TEXT
+	return scan == -2 ? "the transactions reply holds an amount beyond " AMOUNT_LIMIT_TEXT
 			  : "the transactions reply is not the JSON expected";
 }
 
@@ -129,7 +129,7 @@ static int sync_balance(struct sync_run *r, struct sync_pass *p, const struct sy
 	const char *json = r->res->balance_json;
 	if (jsonspan_member(json, strlen(json), "balance", &v) == 0 && amount_of_span(v, &n) == AMOUNT_BEYOND) {
 		snprintf(r->err->message, sizeof r->err->message,
-			 "the balance reply holds an amount beyond ±" AMOUNT_LIMIT_TEXT);
+			 "the balance reply holds an amount beyond " AMOUNT_LIMIT_TEXT);
 		free(r->res->balance_json);
 		r->res->balance_json = NULL;
 		return -EIO;

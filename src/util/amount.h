@@ -13,7 +13,8 @@
 
 /* 10^15 minor units: ten trillion pounds, and exact as a double. */
 #define AMOUNT_LIMIT INT64_C(1000000000000000)
-#define AMOUNT_LIMIT_TEXT "10^15 minor units"
+/* ASCII: messages go through termtext, which escapes anything else. */
+#define AMOUNT_LIMIT_TEXT "+/-10^15 minor units"
 
 enum amount_read {
 	AMOUNT_NONE = 0,   /* not a number: reads as 0 */
