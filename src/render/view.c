@@ -60,11 +60,13 @@ static bool view_wants(enum view_kind kind, const struct tx_row *r)
 static int view_row(void *ctx, const struct tx_row *r)
 {
 	struct view_pass *p = ctx;
-	if (!r->declined && !amount_add(&p->prefix, r->amount))
+	bool json = p->kind == VIEW_TRANSACTIONS_JSON || p->kind == VIEW_MONTH_JSON;
+	/* Only the CSVs count: JSON holds no sum, so none can fail it. */
+	if (!json && !r->declined && !amount_add(&p->prefix, r->amount))
 		return view_overflow(p->in);
 	if (!view_wants(p->kind, r))
 		return 0;
-	if (p->kind == VIEW_TRANSACTIONS_JSON || p->kind == VIEW_MONTH_JSON) {
+	if (json) {
 		/* One transaction per line, exactly as stored: grep finds whole records. */
 		sb_adds(p->out, p->first ? "\n" : ",\n");
 		sb_add(p->out, r->json, r->json_len);
