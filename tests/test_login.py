@@ -204,6 +204,50 @@ def test_an_error_from_the_callback_reaches_the_terminal_without_control_charact
     assert not env.tokens.exists()
 
 
+# The bank's error text with an escape sequence (red), an OSC title change ended by a
+# BEL, and a C1 CSI: none may reach a terminal raw.
+HOSTILE = "\x1b[31mbad code\x1b]0;pwned\x07\u009b2J"
+HOSTILE_SHOWN = "\\x1b[31mbad code\\x1b]0;pwned\\x07\\xc2\\x9b2J"
+
+
+def assert_no_terminal_controls(text):
+    assert not any(c in text for c in "\x1b\x07\x9b\u009b"), repr(text)
+
+
+def test_the_banks_error_text_reaches_the_login_terminal_escaped(bank, env):
+    bank.inject("token", status=400, code="bad_request.bad_param", message=HOSTILE)
+    proc, url, port = start_login(env, "--no-sync")
+    with urllib.request.urlopen(url, timeout=10):
+        pass
+    code, out, err = finish(proc)
+    assert code == 1, err
+    assert_no_terminal_controls(err)
+    assert "Monzo did not accept the login code (HTTP 400 bad_request.bad_param: " + HOSTILE_SHOWN + ")" in err
+    assert not env.tokens.exists()
+
+
+def test_the_banks_error_text_reaches_the_daemons_terminal_escaped(bank, env, mounter):
+    creds(env)
+    env.login(expires_in=60)  # inside the 5-minute margin: refreshed before mounting
+    bank.inject("token", status=400, code="bad_request.bad_param", message=HOSTILE, count=None)
+    m = mounter(wait=False)
+    assert m.proc.wait(timeout=30) == 1  # the login is refused: it says so, and does not mount
+    out = m.output()
+    assert_no_terminal_controls(out)
+    assert "was refused by the Monzo API (HTTP 400 bad_request.bad_param: " + HOSTILE_SHOWN + ")" in out
+
+
+def test_ids_reach_the_terminal_escaped(bank, env):
+    bank.user_id = "user_\x1b]0;pwned\x07\u009b"
+    proc, url, port = start_login(env, "--no-sync")
+    with urllib.request.urlopen(url, timeout=10):
+        pass
+    code, out, err = finish(proc)
+    assert code == 0, err
+    assert_no_terminal_controls(err)
+    assert "Logged in as user_\\x1b]0;pwned\\x07\\xc2\\x9b." in err
+
+
 def test_port_in_use_is_explained(bank, env):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

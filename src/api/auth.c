@@ -321,9 +321,13 @@ static int auth_refresh(struct auth *a, bool rejected, struct monzo_error *err)
 		/* Nothing here can refresh it; while it has not expired it still works (by
 		 * our clock, and the bank's: a token the bank rejected is done with). */
 		bool expired = rejected || a->tokens.expires_at.sec <= timefmt_now().sec;
-		if (!a->warned || expired)
-			log_warn("the login cannot be refreshed: %s%s", err->message,
+		if (!a->warned || expired) {
+			struct strbuf why = STRBUF_INIT;
+			monzo_error_describe(err, &why);
+			log_warn("the login cannot be refreshed: %s%s", sb_str(&why),
 				 expired ? "" : "; using it until it expires");
+			sb_release(&why);
+		}
 		a->warned = true;
 		a->cannot_refresh = expired;
 		rc = expired ? -EACCES : -EIO;

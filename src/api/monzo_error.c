@@ -7,6 +7,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "termtext.h"
+
 static void monzo_error_copy(char *dst, size_t cap, const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -34,10 +36,16 @@ void monzo_error_describe(const struct monzo_error *e, struct strbuf *out)
 	size_t start = out->len;
 	if (e->http_status)
 		sb_addf(out, "HTTP %ld", e->http_status);
-	if (e->code[0])
-		sb_addf(out, "%s%s", out->len > start ? " " : "", e->code);
-	if (e->message[0])
-		sb_addf(out, "%s%s", out->len > start ? ": " : "", e->message);
+	/* The sender's words go to terminals and logs: escaped, so none of its escape
+	 * sequences gets there. */
+	if (e->code[0]) {
+		sb_adds(out, out->len > start ? " " : "");
+		termtext_escape(e->code, out);
+	}
+	if (e->message[0]) {
+		sb_adds(out, out->len > start ? ": " : "");
+		termtext_escape(e->message, out);
+	}
 }
 
 bool monzo_error_is_refusal(const struct monzo_error *e)

@@ -23,7 +23,8 @@ bool monzo_error_is_refusal(const struct monzo_error *e);
 
 /* Reads a Monzo error body: code, then message, then the OAuth "error". */
 void monzo_error_parse(const char *body, size_t len, long status, struct monzo_error *e);
-/* One line for logs and messages: "HTTP 403 forbidden.verification_required: ..." */
+/* One line for logs and messages: "HTTP 403 forbidden.verification_required: ...",
+ * the code and message escaped for a terminal (termtext). */
 void monzo_error_describe(const struct monzo_error *e, struct strbuf *out);
 
 #endif

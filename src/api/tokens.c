@@ -3,19 +3,17 @@
 #include "tokens.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "atomicfile.h"
 #include "dirs.h"
 #include "json.h"
+#include "smallfile.h"
 
 /* Secrets are wiped before their memory goes back to the allocator. */
 static void tokens_wipe(char *s)
@@ -97,45 +95,18 @@ out:
 
 int tokens_load(const char *path, struct tokens *t, int *missing, struct strbuf *err)
 {
-	*missing = 0;
-	/* O_NONBLOCK: a FIFO put in its place must not block the open (and with it every
-	 * thread waiting on the login). */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		*missing = errno == ENOENT;
-		sb_addf(err, "%s", strerror(errno));
-		return -1;
-	}
-	struct stat st;
-	const char *refused = NULL;
-	if (fstat(fd, &st) < 0)
-		refused = strerror(errno);
-	else if (!S_ISREG(st.st_mode))
-		refused = "not a regular file";
-	else if (st.st_size > TOKENS_MAX_BYTES)
-		refused = "too large for a tokens file";
-	if (refused) {
-		sb_adds(err, refused);
-		close(fd);
-		return -1;
-	}
-	/* The file may grow after fstat: never read more than the cap. */
 	struct strbuf text = STRBUF_INIT;
-	sb_grow(&text, TOKENS_MAX_BYTES + 1);
-	ssize_t n = 0;
-	while (text.len <= TOKENS_MAX_BYTES &&
-	       (n = read(fd, text.buf + text.len, TOKENS_MAX_BYTES + 1 - text.len)) > 0)
-		text.len += (size_t)n;
-	int rerr = n < 0 ? errno : 0;
-	close(fd);
+	const char *why;
 	int rc = -1;
-	if (rerr)
-		sb_addf(err, "%s", strerror(rerr));
-	else if (text.len > TOKENS_MAX_BYTES)
-		sb_adds(err, "too large for a tokens file");
-	else
+	if (smallfile_read(path, TOKENS_MAX_BYTES, &text, &why) < 0) {
+		*missing = errno == ENOENT;
+		sb_adds(err, errno == EFBIG ? "too large for a tokens file" : why);
+	} else {
+		*missing = 0;
 		rc = tokens_parse(text.buf, text.len, t, err);
-	explicit_bzero(text.buf, text.len);
+	}
+	if (text.buf)
+		explicit_bzero(text.buf, text.alloc);
 	sb_release(&text);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amount.h"
 #include "export.h"
 #include "json.h"
 #include "txfields.h"
@@ -320,9 +321,8 @@ static int cache_render_view(struct cache *c, enum view_kind view, const char *a
 	in.link_name = link;
 	if (pot) {
 		/* A pot's own account has no /balance: the pot's is the balance. */
-		const cJSON *bal = cJSON_GetObjectItemCaseSensitive(pot_obj, "balance");
-		in.have_balance = cJSON_IsNumber(bal);
-		in.balance = in.have_balance ? (int64_t)bal->valuedouble : 0;
+		in.have_balance = amount_of_json(cJSON_GetObjectItemCaseSensitive(pot_obj, "balance"), &in.balance) ==
+				  AMOUNT_OK;
 		in.pot_name = txfields_pot_name(pots ? pots->json : NULL, pot);
 		in.pot_of = parent;
 		in.pot_id = pot;
@@ -336,11 +336,8 @@ static int cache_render_view(struct cache *c, enum view_kind view, const char *a
 	 * its account's /pots (rows of an older store have none: then the pot's). */
 	if (synced && ss.balance_json) {
 		cJSON *b = cJSON_Parse(ss.balance_json);
-		const cJSON *bal = cJSON_GetObjectItemCaseSensitive(b, "balance");
-		if (cJSON_IsNumber(bal)) {
-			in.have_balance = true;
-			in.balance = (int64_t)bal->valuedouble;
-		}
+		in.have_balance = amount_of_json(cJSON_GetObjectItemCaseSensitive(b, "balance"), &in.balance) ==
+				  AMOUNT_OK;
 		cJSON_Delete(b);
 	}
 	/* The version moves whenever the account's rows do, so sums kept for it hold. */

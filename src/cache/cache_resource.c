@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amount.h"
 #include "interrupt.h"
 #include "json.h"
 #include "links.h"
 #include "log.h"
 #include "sync.h"
+#include "termtext.h"
 #include "view.h"
 
 static const char *const res_names[RES_KIND_COUNT] = {
@@ -186,6 +188,21 @@ void cache_res_path(enum res_kind kind, const char *account, struct strbuf *out)
 	free(acc);
 }
 
+/* Whether the balances the files count back from are within AMOUNT_LIMIT: the
+ * balance's, and each pot's.  One beyond it makes the reply bad input. */
+static bool cache_amounts_within(enum res_kind kind, const cJSON *json)
+{
+	int64_t n;
+	const cJSON *pot;
+	if (kind == RES_BALANCE)
+		return amount_of_json(cJSON_GetObjectItemCaseSensitive(json, "balance"), &n) != AMOUNT_BEYOND;
+	if (kind == RES_POTS)
+		cJSON_ArrayForEach(pot, cJSON_GetObjectItemCaseSensitive(json, "pots"))
+			if (amount_of_json(cJSON_GetObjectItemCaseSensitive(pot, "balance"), &n) == AMOUNT_BEYOND)
+				return false;
+	return true;
+}
+
 /* Under c->lock: the account and pot whose own ledger pot_account is, as the synced
  * transfers of an account name it (the tree looks there before it asks for a ledger). */
 bool cache_pot_owner(struct cache *c, const char *pot_account, char account[64], char pot[64])
@@ -225,9 +242,6 @@ void cache_account_label(struct cache *c, const char *account, char label[96], b
 				      : cache_list_name(c, RES_ACCOUNTS, NULL, account));
 }
 
-/* A sync of an account, or of a pot's own account with the pot's balance taken from
- * its account's /pots in the same sync (so its Balance column counts back from the
- * balance its rows were synced with); the /pots reply then serves pots.json too. */
 /* A sync's running count, for .status.json's "syncing". */
 static void cache_sync_progress(void *ctx, const char *account, int64_t fetched)
 {
@@ -238,6 +252,10 @@ static void cache_sync_progress(void *ctx, const char *account, int64_t fetched)
 	c->status_gen++;
 	pthread_mutex_unlock(&c->lock);
 }
+
+/* A sync of an account, or of a pot's own account with the pot's balance taken from
+ * its account's /pots in the same sync (so its Balance column counts back from the
+ * balance its rows were synced with); the /pots reply then serves pots.json too. */
 
 static int cache_sync(struct cache *c, enum res_kind kind, const char *account, struct store *st,
 		      const struct sync_balance *given, struct sync_result *res, struct monzo_error *err,
@@ -324,7 +342,9 @@ static int cache_fetch(struct cache *c, struct res_entry *e, struct res_value **
 			char raw[32];
 			int n = snprintf(raw, sizeof raw, "v%lld", (long long)res.version);
 			*v = cache_value_new(kind, account, raw, (size_t)n, st);
-			log_debug("synced %s: %lld received, %lld changed, %d removed", account, (long long)res.fetched,
+			char shown[128];
+			log_debug("synced %s: %lld received, %lld changed, %d removed",
+				  termtext_cut(account, shown, sizeof shown), (long long)res.fetched,
 				  (long long)res.changed, res.removed);
 		}
 		sync_result_release(&res);
@@ -336,10 +356,14 @@ static int cache_fetch(struct cache *c, struct res_entry *e, struct res_value **
 	cache_res_path(kind, account, &path);
 	monzo_reply_init(&reply);
 	int rc = monzo_get(c->api, path.buf, &reply);
-	if (rc == 0)
+	if (rc == 0 && !cache_amounts_within(kind, reply.json)) {
+		snprintf(err->message, sizeof err->message, "the reply holds an amount beyond " AMOUNT_LIMIT_TEXT);
+		rc = -EIO;
+	} else if (rc == 0) {
 		*v = cache_value_new(kind, account, reply.body.buf, reply.body.len, NULL);
-	else
+	} else {
 		*err = reply.err;
+	}
 	monzo_reply_release(&reply);
 	sb_release(&path);
 	return rc;
@@ -474,7 +498,9 @@ static void cache_flight(struct cache *c, struct res_entry *e)
 	} else {
 		struct strbuf why = STRBUF_INIT;
 		monzo_error_describe(&err, &why);
-		log_warn("cannot fetch %s%s: %s", e->name, e->value ? " (serving the older copy)" : "", sb_str(&why));
+		char name[sizeof e->name * 4];
+		log_warn("cannot fetch %s%s: %s", termtext_cut(e->name, name, sizeof name),
+			 e->value ? " (serving the older copy)" : "", sb_str(&why));
 		sb_release(&why);
 		e->failed = true;
 		c->status_gen++;

@@ -4,6 +4,8 @@
  * again (48 month files of 100,000 transactions: 72 passes over the history). */
 #include "cache_internal.h"
 
+#include "amount.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,10 +67,12 @@ void cache_sums_fill(struct cache *c, struct store *st, int64_t version, int64_t
 	if (whole ? store_sum_amounts(st, in->account_id, INT64_MIN, INT64_MAX, &total) < 0
 		  : view_sums_read(st, in->account_id, &months) < 0)
 		return;
-	for (size_t i = 0; i < months.n; i++)
-		total += months.sum[i];
+	bool fits = true;
+	for (size_t i = 0; i < months.n && fits; i++)
+		fits = amount_add(&total, months.sum[i]);
 	int64_t prefix = 0;
-	if (!whole && !view_sums_before(&months, from, &prefix)) {
+	/* Sums that do not fit are not kept: the render finds out for itself, and fails. */
+	if (!fits || (!whole && !view_sums_before(&months, from, &prefix))) {
 		view_sums_release(&months);
 		return;
 	}

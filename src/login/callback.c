@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 
 #include "http.h"
+#include "termtext.h"
 
 struct callback {
 	struct MHD_Daemon *mhd[2]; /* one per loopback address listened on */
@@ -47,19 +48,6 @@ void callback_html_escape(const char *s, struct strbuf *out)
 		case '\'': sb_adds(out, "&#39;"); break;
 		default: sb_addch(out, *s);
 		}
-	}
-}
-
-void callback_text_escape(const char *s, struct strbuf *out)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '\\')
-			sb_adds(out, "\\\\");
-		else if (c < 0x20 || c > 0x7e)
-			sb_addf(out, "\\x%02x", c);
-		else
-			sb_addch(out, (char)c);
 	}
 }
 
@@ -170,7 +158,7 @@ static void callback_finish(struct callback *cb, const char *code, const char *e
 		if (error) {
 			/* It is printed on the terminal: no escape sequence of the sender's gets there. */
 			struct strbuf e = STRBUF_INIT;
-			callback_text_escape(error, &e);
+			termtext_escape(error, &e);
 			cb->error = sb_detach(&e, NULL);
 		}
 		pthread_cond_broadcast(&cb->cond);

@@ -28,8 +28,6 @@ char *callback_random_state(void);
 bool callback_state_matches(const char *got, const char *want);
 /* Escapes text for an HTML page. */
 void callback_html_escape(const char *s, struct strbuf *out);
-/* Escapes text for a terminal: bytes outside printable ASCII as \xNN, \ as \\. */
-void callback_text_escape(const char *s, struct strbuf *out);
 /* Splits "http://localhost:8080/callback" into host, port and path; -1 when the URI is
  * not http:// on a loopback host. */
 int callback_parse_redirect(const char *uri, char **host, int *port, char **path);

@@ -23,6 +23,7 @@
 #include "monzo.h"
 #include "store.h"
 #include "sync.h"
+#include "termtext.h"
 #include "tokens.h"
 
 #define LOGIN_CALLBACK_SECONDS 300
@@ -388,15 +389,17 @@ static int login_pot_pair(void *ctx, const char *pot, const char *pot_account)
 static void login_capture_pots(struct login_capture *cap, const char *account)
 {
 	struct strbuf pairs = STRBUF_INIT;
+	char shown[128];
 	if (store_pot_accounts(cap->st, account, login_pot_pair, &pairs) < 0)
-		fprintf(stderr, "    warning: cannot read the pots of %s from the history store: %s\n", account,
-			store_errmsg(cap->st));
+		fprintf(stderr, "    warning: cannot read the pots of %s from the history store: %s\n",
+			termtext_cut(account, shown, sizeof shown), store_errmsg(cap->st));
 	for (size_t i = 0; i < pairs.len;) {
 		const char *pot = pairs.buf + i;
 		const char *pot_account = pot + strlen(pot) + 1;
 		i = (size_t)(pot_account - pairs.buf) + strlen(pot_account) + 1;
-		char label[160];
-		snprintf(label, sizeof label, "  pot %s (%s)", pot, pot_account);
+		char label[160], pot_shown[64], acc_shown[64];
+		snprintf(label, sizeof label, "  pot %s (%s)", termtext_cut(pot, pot_shown, sizeof pot_shown),
+			 termtext_cut(pot_account, acc_shown, sizeof acc_shown));
 		struct sync_pot of = { account, pot };
 		login_capture_one(cap, pot_account, label, &of);
 	}
@@ -428,8 +431,10 @@ static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 		const cJSON *type = cJSON_GetObjectItemCaseSensitive(a, "type");
 		if (!cJSON_IsString(id))
 			continue;
-		char label[160];
-		snprintf(label, sizeof label, "%s (%s)", id->valuestring, cJSON_IsString(type) ? type->valuestring : "?");
+		/* Printed as progress on the terminal: the bank's ids and types escaped. */
+		char label[160], id_shown[96], type_shown[48];
+		snprintf(label, sizeof label, "%s (%s)", termtext_cut(id->valuestring, id_shown, sizeof id_shown),
+			 termtext_cut(cJSON_IsString(type) ? type->valuestring : "?", type_shown, sizeof type_shown));
 		if (login_capture_one(&cap, id->valuestring, label, NULL) == 0) {
 			/* Its pots, and their own accounts as its transfers name them. */
 			login_keep_pots(&cap, id->valuestring);
@@ -571,8 +576,12 @@ int main(int argc, char *argv[])
 		tokens_free(&tok);
 		goto out_http;
 	}
-	fprintf(stderr, "Logged in%s%s. The login is saved in %s.\n", tok.user_id ? " as " : "",
-		tok.user_id ? tok.user_id : "", tokens_path);
+	struct strbuf user = STRBUF_INIT;
+	if (tok.user_id)
+		termtext_escape(tok.user_id, &user);
+	fprintf(stderr, "Logged in%s%s. The login is saved in %s.\n", tok.user_id ? " as " : "", sb_str(&user),
+		tokens_path);
+	sb_release(&user);
 
 	struct auth auth;
 	struct monzo api;

@@ -5,8 +5,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "amount.h"
 #include "localtime.h"
 #include "txfields.h"
+
+bool export_totals_fit(const struct export *e)
+{
+	int64_t settled, v;
+	return amount_sub(e->balance, e->pending, &settled) && amount_sub(settled, e->sum, &v) &&
+	       amount_sub(v, e->elsewhere_sum, &v);
+}
 
 int64_t export_settled_balance(const struct export *e)
 {

@@ -39,12 +39,16 @@ struct export {
 	int64_t pending;            /* pending, not declined, amounts */
 	/* The format's own running state. */
 	int64_t running;
+	bool overflow;              /* running did not fit: the file fails */
 	char day[11];
 	struct strbuf held;
 	char **opened;              /* beancount: accounts already opened */
 	size_t nopened;
 };
 
+/* Whether the settled balance and the opening fit in 64 bits (checked before either
+ * is used). */
+bool export_totals_fit(const struct export *e);
 /* Settled balance: the balance less what is still pending. */
 int64_t export_settled_balance(const struct export *e);
 /* Whether a pot's row is a transfer its account's journal books. */

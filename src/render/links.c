@@ -1,5 +1,6 @@
 /* links: only open accounts of the everyday types get a name; the second of a type is
- * "-2", in the order the API lists them, so names are stable. */
+ * "-2", in the order the API lists them, so names are stable.  A name never equals an
+ * id of its list: the directory of that id beside it would be hidden. */
 #include "links.h"
 
 #include "json.h"
@@ -18,12 +19,33 @@ static const struct {
 };
 #define LINKS_TYPES (sizeof links_types / sizeof links_types[0])
 
+/* Whether name is the id of an item of list: the directory beside the links holds
+ * one of that name, which a link must not hide. */
+static bool links_is_id(const cJSON *list, const char *name)
+{
+	const cJSON *item;
+	cJSON_ArrayForEach(item, list)
+		if (!strcmp(json_str(item, "id", ""), name))
+			return true;
+	return false;
+}
+
+/* Whether name is another's (of the first n) or an id of list. */
+static bool links_taken(const cJSON *list, char (*names)[LINKS_NAME_MAX], size_t n, size_t self, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (i != self && !strcmp(names[i], name))
+			return true;
+	return links_is_id(list, name);
+}
+
 void links_names(const cJSON *accounts_reply, char (*names)[LINKS_NAME_MAX], size_t n)
 {
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(accounts_reply, "accounts");
 	int seen[LINKS_TYPES] = { 0 };
 	size_t i = 0;
 	const cJSON *a;
-	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(accounts_reply, "accounts")) {
+	cJSON_ArrayForEach(a, list) {
 		if (i >= n)
 			break;
 		names[i][0] = '\0';
@@ -31,14 +53,38 @@ void links_names(const cJSON *accounts_reply, char (*names)[LINKS_NAME_MAX], siz
 		for (size_t k = 0; k < LINKS_TYPES && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "closed")); k++) {
 			if (strcmp(type, links_types[k].type))
 				continue;
-			if (++seen[k] == 1)
-				snprintf(names[i], LINKS_NAME_MAX, "%s", links_types[k].name);
-			else
-				snprintf(names[i], LINKS_NAME_MAX, "%s-%d", links_types[k].name, seen[k]);
+			/* The plain name for the first of a type, then -2, -3…; past any id. */
+			int m = ++seen[k];
+			for (;; m++) {
+				if (m == 1)
+					snprintf(names[i], LINKS_NAME_MAX, "%s", links_types[k].name);
+				else
+					snprintf(names[i], LINKS_NAME_MAX, "%s-%d", links_types[k].name, m);
+				if (!links_taken(list, names, i, i, names[i]) || m >= 1000)
+					break;
+			}
+			seen[k] = m;
 			break;
 		}
 		i++;
 	}
+}
+
+/* The length of an invisible character at p that a name must not keep: a C1 control
+ * (U+0080-U+009F), or a mark, embedding, override or isolate that turns the text
+ * around (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069), so "Rent<U+202E>fdp.exe"
+ * cannot show as "Rentexe.pdf".  0 for any other. */
+static size_t links_hidden(const unsigned char *p)
+{
+	if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+		return 2;
+	if (p[0] == 0xD8 && p[1] == 0x9C)
+		return 2;
+	if (p[0] == 0xE2 && p[1] == 0x80 && ((p[2] >= 0x8E && p[2] <= 0x8F) || (p[2] >= 0xAA && p[2] <= 0xAE)))
+		return 3;
+	if (p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)
+		return 3;
+	return 0;
 }
 
 /* name made safe as one file name, cut at a character boundary to fit cap. */
@@ -46,6 +92,11 @@ static void links_safe(const char *name, char *out, size_t cap)
 {
 	size_t n = 0;
 	for (const unsigned char *p = (const unsigned char *)name; *p && n + 1 < cap; p++) {
+		size_t hidden = links_hidden(p);
+		if (hidden) {
+			p += hidden - 1;
+			continue;
+		}
 		unsigned char c = *p;
 		if (c == '/')
 			c = '-';
@@ -72,22 +123,15 @@ static void links_safe(const char *name, char *out, size_t cap)
 	out[n] = '\0';
 }
 
-static bool links_taken(char (*names)[LINKS_NAME_MAX], size_t n, size_t self, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (i != self && !strcmp(names[i], name))
-			return true;
-	return false;
-}
-
 void links_pot_names(const cJSON *pots_reply, char (*names)[LINKS_NAME_MAX], size_t n)
 {
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(pots_reply, "pots");
 	for (size_t i = 0; i < n; i++)
 		names[i][0] = '\0';
 	for (int deleted = 0; deleted < 2; deleted++) {
 		size_t i = 0;
 		const cJSON *p;
-		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(pots_reply, "pots")) {
+		cJSON_ArrayForEach(p, list) {
 			if (i >= n)
 				break;
 			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "deleted")) == (deleted != 0)) {
@@ -95,7 +139,7 @@ void links_pot_names(const cJSON *pots_reply, char (*names)[LINKS_NAME_MAX], siz
 				links_safe(json_str(p, "name", ""), base, sizeof base);
 				if (*base) {
 					snprintf(names[i], LINKS_NAME_MAX, "%s", base);
-					for (int k = 2; links_taken(names, n, i, names[i]) && k < 1000; k++)
+					for (int k = 2; links_taken(list, names, n, i, names[i]) && k < 1000; k++)
 						snprintf(names[i], LINKS_NAME_MAX, "%s-%d", base, k);
 				}
 			}

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "amount.h"
 #include "money.h"
 #include "txfields.h"
 
@@ -89,7 +90,8 @@ void ledger_row(struct export *e, const struct tx_row *r)
 	export_iso_date(r->created.sec, day);
 	ledger_flush(e, strcmp(day, e->day) != 0);
 	memcpy(e->day, day, sizeof day);
-	e->running += r->amount;
+	if (!amount_add(&e->running, r->amount))
+		e->overflow = true;
 	if (export_booked_elsewhere(e, r)) {
 		sb_addf(e->out, "; %s transfer with the account, booked in its journal: %s\n\n", day, r->id);
 		return;

@@ -8,10 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amount.h"
 #include "localtime.h"
 #include "export.h"
 #include "render_csv.h"
 #include "json.h"
+#include "log.h"
+#include "termtext.h"
 
 struct view_pass {
 	enum view_kind kind;
@@ -22,6 +25,16 @@ struct view_pass {
 	bool first;
 	struct export *ex;  /* the import formats */
 };
+
+/* A sum of the account's amounts does not fit: the file fails rather than show a
+ * wrong total (each amount is within AMOUNT_LIMIT, so only an absurd history gets here). */
+static int view_overflow(const struct view_input *in)
+{
+	char shown[128];
+	log_warn("%s: a sum of its amounts does not fit in 64 bits; its files cannot be made",
+		 termtext_cut(in->account_id, shown, sizeof shown));
+	return -1;
+}
 
 static bool view_wants(enum view_kind kind, const struct tx_row *r)
 {
@@ -47,17 +60,23 @@ static bool view_wants(enum view_kind kind, const struct tx_row *r)
 static int view_row(void *ctx, const struct tx_row *r)
 {
 	struct view_pass *p = ctx;
-	if (!r->declined)
-		p->prefix += r->amount;
+	bool json = p->kind == VIEW_TRANSACTIONS_JSON || p->kind == VIEW_MONTH_JSON;
+	/* Only the CSVs count: JSON holds no sum, so none can fail it. */
+	if (!json && !r->declined && !amount_add(&p->prefix, r->amount))
+		return view_overflow(p->in);
 	if (!view_wants(p->kind, r))
 		return 0;
-	if (p->kind == VIEW_TRANSACTIONS_JSON || p->kind == VIEW_MONTH_JSON) {
+	if (json) {
 		/* One transaction per line, exactly as stored: grep finds whole records. */
 		sb_adds(p->out, p->first ? "\n" : ",\n");
 		sb_add(p->out, r->json, r->json_len);
 	} else {
 		bool with_balance = p->in->have_balance && p->kind != VIEW_DECLINED_CSV;
-		render_csv_row(r, p->in->pots, with_balance, p->in->balance - (p->total - p->prefix), p->out);
+		int64_t later = 0, after = 0;
+		if (with_balance && (!amount_sub(p->total, p->prefix, &later) ||
+				     !amount_sub(p->in->balance, later, &after)))
+			return view_overflow(p->in);
+		render_csv_row(r, p->in->pots, with_balance, after, p->out);
 	}
 	p->first = false;
 	/* A copy that cannot be written ends the render: the rest would only fill the heap. */
@@ -71,19 +90,16 @@ static int view_stats(void *ctx, const struct tx_row *r)
 {
 	struct view_pass *p = ctx;
 	struct export *e = p->ex;
-	if (!r->settled && !r->declined)
-		e->pending += r->amount;
+	if (!r->settled && !r->declined && !amount_add(&e->pending, r->amount))
+		return view_overflow(p->in);
 	if (!view_wants(p->kind, r))
 		return 0;
-	if (export_booked_elsewhere(e, r)) {
-		e->elsewhere_sum += r->amount;
-		return 0;
-	}
+	if (export_booked_elsewhere(e, r))
+		return amount_add(&e->elsewhere_sum, r->amount) ? 0 : view_overflow(p->in);
 	if (!e->count++)
 		e->first_sec = r->created.sec;
 	e->last_sec = r->created.sec;
-	e->sum += r->amount;
-	return 0;
+	return amount_add(&e->sum, r->amount) ? 0 : view_overflow(p->in);
 }
 
 static int view_export_row(void *ctx, const struct tx_row *r)
@@ -100,6 +116,8 @@ static int view_export_row(void *ctx, const struct tx_row *r)
 	case VIEW_BEANCOUNT: beancount_row(p->ex, r); break;
 	default: break;
 	}
+	if (p->ex->overflow)
+		return view_overflow(p->in);
 	/* A copy that cannot be written ends the render: the rest would only fill the heap. */
 	if (p->in->flush && p->in->flush(p->in->flush_ctx, p->out) < 0)
 		return -1;
@@ -144,7 +162,8 @@ static int view_export(enum view_kind kind, const struct view_input *in, struct 
 	}
 	/* Journals open with a balance and its date, so they need the totals first. */
 	if (journal &&
-	    store_each_transaction(in->store, in->account_id, INT64_MIN, INT64_MAX, false, view_stats, &p) < 0) {
+	    (store_each_transaction(in->store, in->account_id, INT64_MIN, INT64_MAX, false, view_stats, &p) < 0 ||
+	     (!export_totals_fit(&e) && view_overflow(in) < 0))) {
 		free(e.elsewhere);
 		return -1;
 	}
@@ -287,7 +306,8 @@ bool view_sums_before(const struct view_sums *v, int64_t from, int64_t *prefix)
 			*prefix = sum;
 			return true;
 		}
-		sum += v->sum[i];
+		if (!amount_add(&sum, v->sum[i]))
+			return false;
 	}
 	return false;
 }

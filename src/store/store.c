@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +14,13 @@
 
 #include <sqlite3.h>
 
+#include "amount.h"
+#include "blobs.h"
 #include "dirs.h"
 #include "log.h"
 #include "jsonspan.h"
 #include "store_internal.h"
+#include "termtext.h"
 #include "tx_columns.h"
 
 enum store_stmt {
@@ -238,6 +242,52 @@ static int store_migrate(struct store *s, struct strbuf *err)
 	return 0;
 }
 
+/* The store's directory, made 0700 when it is ours (tokens.json's is too), must then
+ * be ours and writable by no one else, and so must its attachments directory when
+ * there is one: another user who may add names there may put a -wal, an -shm or a
+ * blob of the same size before ours. */
+static int store_check_dirs(const char *path, struct strbuf *err)
+{
+	char *copy = strdup(path), *blobs = blobs_dir(path);
+	struct strbuf why = STRBUF_INIT;
+	int rc = -1;
+	if (!copy || !blobs) {
+		sb_adds(err, "out of memory");
+		goto out;
+	}
+	const char *dir = dirname(copy);
+	dirs_tighten(dir);
+	dirs_tighten(blobs);
+	if (dirs_check_private(dir, &why) < 0)
+		sb_addf(err, "its directory %s, so others could replace its files: keep the store in a directory of "
+			     "your own that others cannot write to (-o store=DIR/history.sqlite3)", sb_str(&why));
+	else if (dirs_check_private(blobs, &why) < 0)
+		sb_addf(err, "its attachments directory %s, so others could replace the files kept there: remove it "
+			     "(monzohfs makes it again, private) or keep the store elsewhere", sb_str(&why));
+	else
+		rc = 0;
+out:
+	sb_release(&why);
+	free(copy);
+	free(blobs);
+	return rc;
+}
+
+/* Makes the file at path (the store, its -wal or -shm) 0600 when it is ours and
+ * looser: a store made before it was created 0600, or copied with another mode, must
+ * not stay readable by others.  A file that is not there is left so. */
+static void store_private_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() && (st.st_mode & 077) &&
+	    fchmod(fd, 0600) < 0)
+		log_warn("store: cannot make %s private: %s", path, strerror(errno));
+	close(fd);
+}
+
 /* Before SQLite's first use: without memory statistics, its every allocation takes no
  * global lock (a first sync allocates for each of its rows). */
 static void store_configure_sqlite(void)
@@ -252,6 +302,8 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 		sb_addf(err, "cannot create the directory of %s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (store_check_dirs(path, err) < 0)
+		return -1;
 	/* Create the file ourselves so it is 0600 from its first byte. */
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -259,6 +311,7 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 		return -1;
 	}
 	close(fd);
+	store_private_file(path);
 	struct store *s = calloc(1, sizeof *s);
 	if (!s) {
 		sb_addf(err, "cannot open %s: out of memory", path);
@@ -285,6 +338,15 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 		store_close(s);
 		return -1;
 	}
+	/* WAL mode has made the -wal and -shm by now: with an older store's loose mode
+	 * (SQLite gives them the database's), they are tightened too. */
+	struct strbuf side = STRBUF_INIT;
+	sb_addf(&side, "%s-wal", path);
+	store_private_file(side.buf);
+	sb_reset(&side);
+	sb_addf(&side, "%s-shm", path);
+	store_private_file(side.buf);
+	sb_release(&side);
 	if (store_migrate(s, err) < 0) {
 		store_close(s);
 		return -1;
@@ -649,6 +711,15 @@ int store_each_transaction(struct store *s, const char *account, int64_t from, i
 		r.bacs_direct_debit = sqlite3_column_int(q, i++);
 		r.json = with_json ? store_col(q, i) : "";
 		r.json_len = with_json ? (size_t)sqlite3_column_bytes(q, i) : 0;
+		/* Stored before amounts were checked at the sync: no file is made of it (a
+		 * sum or a sign change of it could overflow). */
+		if (!amount_within(r.amount) || !amount_within(r.local_amount)) {
+			char shown[128];
+			log_error("store: a stored transaction of %s has an amount beyond " AMOUNT_LIMIT_TEXT,
+				  termtext_cut(account, shown, sizeof shown));
+			out = -1;
+			break;
+		}
 		if ((out = fn(ctx, &r)))
 			break;
 	}

@@ -13,11 +13,13 @@
 
 #include <cjson/cJSON.h>
 
+#include "amount.h"
 #include "json.h"
 #include "jsonspan.h"
 #include "log.h"
 #include "sync_pages.h"
 #include "sync_state.h"
+#include "termtext.h"
 
 #define SYNC_DAY 86400
 /* Refused "since" times moved on at most this often, a day then twice as far each time:
@@ -43,6 +45,14 @@ static int64_t sync_micros(struct instant t)
 	return t.sec * 1000000 + t.nsec / 1000;
 }
 
+/* Why sync_page_scan refused a page.  Nothing of the pass is stored; the next sync
+ * asks again. */
+static const char *sync_page_trouble(int scan)
+{
+	return scan == -2 ? "the transactions reply holds an amount beyond " AMOUNT_LIMIT_TEXT
+			  : "the transactions reply is not the JSON expected";
+}
+
 /* What one call of sync_account shares between its passes. */
 struct sync_run {
 	struct monzo *api;
@@ -55,6 +65,7 @@ struct sync_run {
 	struct monzo_error *err;
 	struct strbuf path;
 	const struct sync_pot *pot;   /* a pot's own account: whose pot it is */
+	char shown[128];          /* the account as logs show it (termtext) */
 };
 
 /* What one pass does, from its start to its write. */
@@ -106,8 +117,16 @@ static int sync_pot_balance(struct sync_run *r, struct sync_pass *p, const struc
 	cJSON_ArrayForEach(pot, cJSON_GetObjectItemCaseSensitive(reply.json, "pots"))
 		if (!strcmp(json_str(pot, "id", ""), r->pot->pot))
 			break;
-	/* A pot the list no longer names has no balance to count back from. */
-	bool none = !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(pot, "balance"));
+	/* A pot the list no longer names has no balance to count back from; one beyond
+	 * the limit is bad input, as a page is. */
+	int64_t minor;
+	enum amount_read read = amount_of_json(cJSON_GetObjectItemCaseSensitive(pot, "balance"), &minor);
+	if (read == AMOUNT_BEYOND) {
+		monzo_reply_release(&reply);
+		snprintf(r->err->message, sizeof r->err->message, "the pots reply holds an amount beyond " AMOUNT_LIMIT_TEXT);
+		return -EIO;
+	}
+	bool none = read != AMOUNT_OK;
 	r->res->balance_refused = none;
 	if (!none) {
 		r->res->balance_json = cJSON_PrintUnformatted(pot);
@@ -170,6 +189,17 @@ static int sync_balance(struct sync_run *r, struct sync_pass *p, const struct sy
 		snprintf(r->err->message, sizeof r->err->message, "out of memory");
 		return -ENOMEM;
 	}
+	/* The files count back from it: one beyond the limit is bad input, as a page is. */
+	struct jsonspan v;
+	int64_t n;
+	const char *json = r->res->balance_json;
+	if (jsonspan_member(json, strlen(json), "balance", &v) == 0 && amount_of_span(v, &n) == AMOUNT_BEYOND) {
+		snprintf(r->err->message, sizeof r->err->message,
+			 "the balance reply holds an amount beyond " AMOUNT_LIMIT_TEXT);
+		free(r->res->balance_json);
+		r->res->balance_json = NULL;
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -194,7 +224,7 @@ static bool sync_refused(struct sync_run *r, struct sync_pass *p, bool paged, in
 		p->since = p->window_start;
 		p->out.history_start = p->window_start;
 		sync_note_gap(p, p->window_start);
-		log_info("%s: full history is no longer available; syncing the last %d days", r->account,
+		log_info("%s: full history is no longer available; syncing the last %d days", r->shown,
 			 SYNC_WINDOW_DAYS);
 		return true;
 	}
@@ -204,7 +234,7 @@ static bool sync_refused(struct sync_run *r, struct sync_pass *p, bool paged, in
 	if (p->out.fell_back)
 		p->out.history_start = p->since;
 	sync_note_gap(p, p->since);
-	log_info("%s: the API refused the last %d days by its clock; this machine's clock may be slow", r->account,
+	log_info("%s: the API refused the last %d days by its clock; this machine's clock may be slow", r->shown,
 		 SYNC_WINDOW_DAYS);
 	return true;
 }
@@ -240,11 +270,10 @@ static int sync_fetch_pages(struct sync_run *r, struct sync_pass *p)
 		}
 		struct sync_page_info info;
 		struct jsonspan *spans = NULL;
-		if (sync_page_scan(sb_str(&reply.body), reply.body.len, &p->seen, &info, &spans) < 0 ||
-		    sync_spool_put(p->spool, sb_str(&reply.body), reply.body.len, spans, info.count) < 0) {
+		int scan = sync_page_scan(sb_str(&reply.body), reply.body.len, &p->seen, &info, &spans);
+		if (scan < 0 || sync_spool_put(p->spool, sb_str(&reply.body), reply.body.len, spans, info.count) < 0) {
 			snprintf(r->err->message, sizeof r->err->message, "%s",
-				 info.count < 0 ? "the transactions reply is not the JSON expected"
-						: "cannot write a temporary file");
+				 scan < 0 ? sync_page_trouble(scan) : "cannot write a temporary file");
 			free(spans);
 			monzo_reply_release(&reply);
 			return -EIO;
@@ -292,7 +321,12 @@ static int sync_ask_after_missing(struct sync_run *r, struct sync_pass *p)
 		} else if (got < 0) {
 			/* Kept until an answer says otherwise (older than 90 days, the API may
 			 * not say at all). */
-			log_debug("%s: cannot ask after transaction %s: %s", r->account, id, reply.err.message);
+			char id_shown[128];
+			struct strbuf why = STRBUF_INIT;
+			monzo_error_describe(&reply.err, &why);
+			log_debug("%s: cannot ask after transaction %s: %s", r->shown, termtext_cut(id, id_shown, sizeof id_shown),
+				  sb_str(&why));
+			sb_release(&why);
 		} else if (jsonspan_member(sb_str(&reply.body), reply.body.len, "transaction", &tx) < 0) {
 			snprintf(r->err->message, sizeof r->err->message, "the transaction reply is not the JSON expected");
 			rc = -EIO;
@@ -303,8 +337,9 @@ static int sync_ask_after_missing(struct sync_run *r, struct sync_pass *p)
 			sb_adds(&page, "{\"transactions\":[");
 			sb_add(&page, tx.p, tx.len);
 			sb_adds(&page, "]}");
-			if (sync_page_scan(page.buf, page.len, NULL, &info, &spans) < 0) {
-				snprintf(r->err->message, sizeof r->err->message, "the transaction reply is not the JSON expected");
+			int scan = sync_page_scan(page.buf, page.len, NULL, &info, &spans);
+			if (scan < 0) {
+				snprintf(r->err->message, sizeof r->err->message, "%s", sync_page_trouble(scan));
 				rc = -EIO;
 			} else if (sync_spool_put(p->spool, page.buf, page.len, spans, info.count) < 0) {
 				snprintf(r->err->message, sizeof r->err->message, "cannot write a temporary file");
@@ -517,7 +552,8 @@ int sync_account(struct monzo *api, struct store *st, const char *account, bool 
 {
 	memset(res, 0, sizeof *res);
 	memset(err, 0, sizeof *err);
-	struct sync_run r = { api, st, account, monzo_escape(account), progress, ctx, res, err, STRBUF_INIT, NULL };
+	struct sync_run r = { api, st, account, monzo_escape(account), progress, ctx, res, err, STRBUF_INIT, NULL, "" };
+	termtext_cut(account, r.shown, sizeof r.shown);
 	return sync_run(&r, want_full, balance);
 }
 
@@ -528,6 +564,7 @@ int sync_pot_ledger(struct monzo *api, struct store *st, const char *pot_account
 	memset(res, 0, sizeof *res);
 	memset(err, 0, sizeof *err);
 	struct sync_run r = { api, st, pot_account, monzo_escape(pot_account), progress, ctx, res, err, STRBUF_INIT,
-			      pot };
+			      pot, "" };
+	termtext_cut(pot_account, r.shown, sizeof r.shown);
 	return sync_run(&r, want_full, pots);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amount.h"
 #include "jsonspan.h"
 #include "timefmt.h"
 
@@ -64,6 +65,18 @@ bool sync_seen_has(const struct sync_seen *s, const char *id)
 	return false;
 }
 
+/* One member of a transaction: 1 when it is an amount the store or a file reads
+ * (amount, local_amount, each of categories) and it is beyond the limit. */
+static int sync_amount_member(void *ctx, const char *key, size_t klen, struct jsonspan v)
+{
+	int64_t n;
+	if ((klen == 6 && !memcmp(key, "amount", 6)) || (klen == 12 && !memcmp(key, "local_amount", 12)))
+		return amount_of_span(v, &n) == AMOUNT_BEYOND;
+	if (klen == 10 && !memcmp(key, "categories", 10))
+		return !amount_members_within(v);
+	return 0;
+}
+
 int sync_page_scan(const char *body, size_t len, struct sync_seen *seen, struct sync_page_info *info,
 		   struct jsonspan **out)
 {
@@ -73,13 +86,18 @@ int sync_page_scan(const char *body, size_t len, struct sync_seen *seen, struct 
 	info->count = n;
 	info->last_id[0] = '\0';
 	info->first_created = info->last_created = INT64_MIN;
+	int rc = 0;
 	for (long i = 0; i < n; i++) {
 		char id[sizeof info->last_id], created[64];
 		struct instant t;
 		if (jsonspan_string(spans[i].p, spans[i].len, "id", id, sizeof id) < 0 ||
 		    jsonspan_string(spans[i].p, spans[i].len, "created", created, sizeof created) < 0 ||
 		    !timefmt_parse(created, &t) || (seen && sync_seen_add(seen, id) < 0)) {
-			n = -1;
+			rc = -1;
+			break;
+		}
+		if (jsonspan_each_member(spans[i].p, spans[i].len, JSONSPAN_TRUST, sync_amount_member, NULL) == 1) {
+			rc = -2;
 			break;
 		}
 		if (i == 0)
@@ -89,9 +107,9 @@ int sync_page_scan(const char *body, size_t len, struct sync_seen *seen, struct 
 			info->last_created = t.sec;
 		}
 	}
-	if (n < 0) {
+	if (n < 0 || rc < 0) {
 		free(spans);
-		return -1;
+		return n < 0 ? -1 : rc;
 	}
 	*out = spans;
 	return 0;

@@ -32,7 +32,8 @@ struct sync_page_info {
 
 /* Checks that body is a transactions page whose items all have an id and a created
  * time, adding the ids to seen (when not NULL) and setting *spans (malloc'd) to where
- * the items lie.  0, or -1 when it is not such a page. */
+ * the items lie.  0, -1 when it is not such a page, -2 when an item's amount,
+ * local_amount or category amount is beyond AMOUNT_LIMIT (bad input all the same). */
 int sync_page_scan(const char *body, size_t len, struct sync_seen *seen, struct sync_page_info *info,
 		   struct jsonspan **spans);
 

@@ -1,11 +1,13 @@
 /* tx_columns: each column is "the member's string when there and not empty, else ''"
  * (the API leaves members out or sends null or "" for the same absence); amounts are
- * read as exact integers from the text; categories keep their JSON text. */
+ * read as exact integers from the text (one beyond AMOUNT_LIMIT makes the transaction
+ * not the one expected); categories keep their JSON text. */
 #include "tx_columns.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "amount.h"
 #include "jsonspan.h"
 
 void tx_columns_init(struct tx_columns *c)
@@ -44,20 +46,6 @@ static int tx_columns_put(struct tx_columns *c, enum tx_text which, struct jsons
 	c->at[which] = at;
 	c->has[which] = true;
 	return 0;
-}
-
-static int64_t tx_columns_amount(struct jsonspan v)
-{
-	int64_t n;
-	if (jsonspan_int(v, &n))
-		return n;
-	/* Not an integer: what a cast of the number would give, as before. */
-	char buf[64];
-	if (v.len >= sizeof buf || (v.p[0] != '-' && (v.p[0] < '0' || v.p[0] > '9')))
-		return 0;
-	memcpy(buf, v.p, v.len);
-	buf[v.len] = '\0';
-	return (int64_t)strtod(buf, NULL);
 }
 
 enum tx_columns_other { TX_NO_OTHER, TX_AMOUNT, TX_LOCAL_AMOUNT, TX_DECLINE, TX_BACS_DD };
@@ -148,8 +136,10 @@ static int tx_columns_member(void *ctx, const char *key, size_t klen, struct jso
 			return tx_columns_walk(c, v, JSONSPAN_TRUST, f->inner, f->ninner);
 		switch (f->other) {
 		case TX_NO_OTHER: break;
-		case TX_AMOUNT: c->amount = tx_columns_amount(v); break;
-		case TX_LOCAL_AMOUNT: c->local_amount = tx_columns_amount(v); break;
+		case TX_AMOUNT:
+			/* Beyond the limit: not the transaction expected (sync refuses its page). */
+			return amount_of_span(v, &c->amount) == AMOUNT_BEYOND ? -1 : 0;
+		case TX_LOCAL_AMOUNT: return amount_of_span(v, &c->local_amount) == AMOUNT_BEYOND ? -1 : 0;
 		case TX_DECLINE: c->declined = v.p[0] != 'n' && !(v.len == 2 && v.p[0] == '"'); break;
 		case TX_BACS_DD: c->bacs_direct_debit = v.p[0] != 'n'; break;
 		}

@@ -13,6 +13,12 @@
 #include <basedir.h>
 
 #include "log.h"
+#include "smallfile.h"
+
+/* A config file or ./.env is a few lines; past this it is not one (a link to
+ * /dev/zero, a stray dump). */
+#define CONFIG_MAX_BYTES (64 * 1024)
+#define CONFIG_MAX_TEXT "64 KiB"
 
 static const char *const config_names[CFG_COUNT] = {
 	[CFG_CLIENT_ID] = "MONZO_CLIENT_ID",
@@ -171,56 +177,77 @@ void config_format_line(const char *key, const char *value, struct strbuf *out)
 	sb_adds(out, "\"\n");
 }
 
+/* One line of a KEY=value file (lineno: its number, for messages): its key, when it is
+ * one of ours and not set yet, takes its value.  -1 for a malformed line of ours. */
+static int config_take_line(struct config *cfg, const char *path, bool dotenv, char *line, int lineno,
+			    struct strbuf *err)
+{
+	line[strcspn(line, "\r")] = '\0';
+	char *k, *v;
+	int r = config_parse_line(line, &k, &v);
+	if (r < 0) {
+		/* ./.env may belong to another project: only our own lines must parse. */
+		const char *p = line + strspn(line, " \t");
+		if (strncmp(p, "MONZO_", 6) && strncmp(p, "export MONZO_", 13))
+			return 0;
+		sb_addf(err, "%s:%d: not a KEY=value line", path, lineno);
+		return -1;
+	}
+	if (r == 0)
+		return 0;
+	/* An empty value sets nothing, so a later source can still provide one. */
+	for (int i = 0; i < CFG_COUNT && *v; i++) {
+		if (strcmp(k, config_names[i]))
+			continue;
+		if (dotenv && config_not_from_dotenv[i])
+			log_warn("%s:%d: %s is ignored: where tokens are sent is never taken from ./.env "
+				 "(set it in the environment or in %s)",
+				 path, lineno, k, cfg->file_path ? cfg->file_path : "$XDG_CONFIG_HOME/monzohfs/config");
+		else
+			config_put(cfg, (enum config_key)i, v, path);
+	}
+	free(k);
+	explicit_bzero(v, strlen(v));
+	free(v);
+	return 0;
+}
+
 /* Reads a KEY=value file into unset keys.  A missing file is not an error.  dotenv:
- * the file is ./.env, so the keys it may not set are ignored, with a warning. */
+ * the file is ./.env, so the keys it may not set are ignored, with a warning; and as
+ * it is whatever the directory one stands in holds, one that is not a regular file or
+ * is too large is passed over with a warning, where the config file's own refusal
+ * stops the program. */
 static int config_read_file(struct config *cfg, const char *path, bool dotenv, struct strbuf *err)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return errno == ENOENT ? 0 : (sb_addf(err, "cannot read %s: %s", path, strerror(errno)), -1);
-	/* Our own buffer, so that the file's text (the secret's line) can be wiped. */
-	char iobuf[BUFSIZ];
-	setvbuf(f, iobuf, _IOFBF, sizeof iobuf);
-	/* Large enough that getline need not grow it (and leave a copy behind). */
-	size_t cap = 4096;
-	char *line = malloc(cap);
-	int lineno = 0, rc = 0;
-	while (getline(&line, &cap, f) >= 0) {
-		lineno++;
-		line[strcspn(line, "\r\n")] = '\0';
-		char *k, *v;
-		int r = config_parse_line(line, &k, &v);
-		if (r < 0) {
-			/* ./.env may belong to another project: only our own lines must parse. */
-			const char *p = line + strspn(line, " \t");
-			if (strncmp(p, "MONZO_", 6) && strncmp(p, "export MONZO_", 13))
-				continue;
-			sb_addf(err, "%s:%d: not a KEY=value line", path, lineno);
-			rc = -1;
-			break;
+	struct strbuf text = STRBUF_INIT;
+	const char *why;
+	if (smallfile_read(path, CONFIG_MAX_BYTES, &text, &why) < 0) {
+		int e = errno;
+		sb_release(&text);
+		if (e == ENOENT)
+			return 0;
+		if (e == EFBIG)
+			why = "larger than " CONFIG_MAX_TEXT;
+		if (dotenv && (e == EINVAL || e == EFBIG)) {
+			log_warn("%s is ignored: %s", path, why);
+			return 0;
 		}
-		if (r == 0)
-			continue;
-		/* An empty value sets nothing, so a later source can still provide one. */
-		for (int i = 0; i < CFG_COUNT && *v; i++) {
-			if (strcmp(k, config_names[i]))
-				continue;
-			if (dotenv && config_not_from_dotenv[i])
-				log_warn("%s:%d: %s is ignored: where tokens are sent is never taken from ./.env "
-					 "(set it in the environment or in %s)",
-					 path, lineno, k, cfg->file_path ? cfg->file_path : "$XDG_CONFIG_HOME/monzohfs/config");
-			else
-				config_put(cfg, (enum config_key)i, v, path);
-		}
-		free(k);
-		explicit_bzero(v, strlen(v));
-		free(v);
+		sb_addf(err, "cannot read %s: %s", path, why);
+		return -1;
 	}
-	if (line)
-		explicit_bzero(line, cap);
-	free(line);
-	fclose(f);
-	explicit_bzero(iobuf, sizeof iobuf);
+	int lineno = 0, rc = 0;
+	char *line = text.buf, *end = text.buf + text.len;
+	while (line < end && rc == 0) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		char *next = nl ? nl + 1 : end;
+		if (nl)
+			*nl = '\0';
+		rc = config_take_line(cfg, path, dotenv, line, ++lineno, err);
+		line = next;
+	}
+	/* The file's text held the secret's line. */
+	explicit_bzero(text.buf, text.alloc);
+	sb_release(&text);
 	return rc;
 }
 

@@ -172,7 +172,10 @@ class _Base(BaseHTTPRequestHandler):
             hdrs = {}
             if fault["retry_after"] is not None:
                 hdrs["Retry-After"] = str(fault["retry_after"])
-            self._send_json(st, {"code": code, "message": msg}, headers=hdrs, head=head)
+            body = {"code": code, "message": msg}
+            if endpoint == "token":  # also the OAuth pair, as token_grant's refusals have
+                body.update(error=code, error_description=msg)
+            self._send_json(st, body, headers=hdrs, head=head)
             return True, fault
         if kind == "bad_json":
             self._send(200, b'{"code":"ok","transactions":[{"id":"tx_0000broken",')

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "callback.h"
+#include "termtext.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -26,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	sb_release(&page);
 	struct strbuf line = STRBUF_INIT;
-	callback_text_escape(text, &line);
+	termtext_escape(text, &line);
 	for (size_t i = 0; i < line.len; i++)
 		if (line.buf[i] < 0x20 || line.buf[i] > 0x7e)
 			__builtin_trap();

@@ -1,5 +1,6 @@
 /* Unit tests of links: the friendly names: open accounts only, by type, "-2" for the
- * second of a type, none for types without a friendly name. */
+ * second of a type, none for types without a friendly name; pot names made safe, never
+ * an id of the list, without C1 controls or characters that turn text around. */
 #include <string.h>
 
 #include "check.h"
@@ -58,6 +59,52 @@ int main(void)
 	for (int i = 0; i < 43; i++)
 		strcat(cut, "\u00e9");
 	CHECK_STR(pots[5], cut);
+	cJSON_Delete(j);
+
+	/* A name that is a pot's id (its own or another's) would hide that pot's
+	 * directory: it gets a suffix, past any other id or name. */
+	j = cJSON_Parse("{\"pots\":["
+			"{\"id\":\"pot_A\",\"name\":\"pot_B\",\"deleted\":false},"
+			"{\"id\":\"pot_B\",\"name\":\"Savings\",\"deleted\":false},"
+			"{\"id\":\"pot_B-2\",\"name\":\"pot_C\",\"deleted\":true},"
+			"{\"id\":\"pot_C\",\"name\":\"pot_C\",\"deleted\":false}]}");
+	char ids[4][LINKS_NAME_MAX];
+	links_pot_names(j, ids, 4);
+	CHECK_STR(ids[0], "pot_B-3");
+	CHECK_STR(ids[1], "Savings");
+	CHECK_STR(ids[2], "pot_C-3");
+	CHECK_STR(ids[3], "pot_C-2");
+	cJSON_Delete(j);
+
+	/* C1 controls and the characters that turn text around are removed, whatever
+	 * else is kept (an e with an accent, an emoji). */
+	j = cJSON_Parse("{\"pots\":["
+			"{\"id\":\"p0\",\"name\":\"Rent\\u202efdp.exe\"},"
+			"{\"id\":\"p1\",\"name\":\"\\u2066a\\u2067b\\u2068c\\u2069\\u202a\\u202b\\u202c\\u202dd\"},"
+			"{\"id\":\"p2\",\"name\":\"x\\u0080\\u0085\\u009fy\\u200e\\u200fz\\u061c\"},"
+			"{\"id\":\"p3\",\"name\":\"Caf\\u00e9 \\u00a0\\u2070 \\ud83c\\udf89\"},"
+			"{\"id\":\"p4\",\"name\":\"\\u202e\\u0085\"}]}");
+	char marks[5][LINKS_NAME_MAX];
+	links_pot_names(j, marks, 5);
+	CHECK_STR(marks[0], "Rentfdp.exe");
+	CHECK_STR(marks[1], "abcd");
+	CHECK_STR(marks[2], "xyz");
+	CHECK_STR(marks[3], "Caf\u00e9 \u00a0\u2070 \U0001F389");
+	CHECK_STR(marks[4], "");
+	cJSON_Delete(j);
+
+	/* An account link never takes an account's id either. */
+	j = cJSON_Parse("{\"accounts\":["
+			"{\"id\":\"current\",\"type\":\"uk_retail\",\"closed\":false},"
+			"{\"id\":\"a1\",\"type\":\"uk_retail\",\"closed\":false},"
+			"{\"id\":\"joint-2\",\"type\":\"uk_retail_joint\",\"closed\":false},"
+			"{\"id\":\"a3\",\"type\":\"uk_retail_joint\",\"closed\":false}]}");
+	char accs[4][LINKS_NAME_MAX];
+	links_names(j, accs, 4);
+	CHECK_STR(accs[0], "current-2");
+	CHECK_STR(accs[1], "current-3");
+	CHECK_STR(accs[2], "joint");
+	CHECK_STR(accs[3], "joint-3");
 	cJSON_Delete(j);
 	return CHECK_DONE();
 }

@@ -1,5 +1,6 @@
-/* Unit tests of monzo_error: error bodies read as Monzo and OAuth send them, and which
- * answers are one part refused for good rather than the login or a passing fault. */
+/* Unit tests of monzo_error: error bodies read as Monzo and OAuth send them, which
+ * answers are one part refused for good rather than the login or a passing fault, and
+ * the line that describes one with the sender's text escaped. */
 #include <string.h>
 
 #include "check.h"
@@ -37,5 +38,11 @@ int main(void)
 	e = parsed("{\"error\":\"invalid_grant\",\"error_description\":\"used\"}", 400);
 	CHECK_STR(e.code, "invalid_grant");
 	CHECK_STR(e.message, "used");
+	/* The line for a terminal or a log: the sender's escape sequences escaped. */
+	e = parsed("{\"error\":\"invalid\\u001b[31m\",\"error_description\":\"no\\u0007\\u001b]0;x\\u0007\\u009b2J\"}", 400);
+	struct strbuf line = STRBUF_INIT;
+	monzo_error_describe(&e, &line);
+	CHECK_STR(line.buf, "HTTP 400 invalid\\x1b[31m: no\\x07\\x1b]0;x\\x07\\xc2\\x9b2J");
+	sb_release(&line);
 	return CHECK_DONE();
 }

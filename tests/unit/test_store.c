@@ -1,7 +1,7 @@
 /* Unit tests of store: schema creation (0600, WAL), upsert by id with change
  * detection and no going back to an older state, ordered iteration, sums, pending
  * rows forgotten only when no newer sync saw them, sync state, resources
- * and file mtimes that survive reopening. */
+ * and file mtimes that survive reopening, and a loose mode tightened at open. */
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -45,6 +45,12 @@ int main(void)
 	CHECK(upsert(s, "{\"id\":\"tx_c\",\"account_id\":\"acc\",\"created\":\"2023-12-31T23:59:59.9Z\",\"settled\":\"\","
 			"\"decline_reason\":\"INSUFFICIENT_FUNDS\",\"amount\":-999,\"currency\":\"GBP\"}", 1, &changed) == 0);
 	CHECK(upsert(s, "{\"id\":\"tx_d\",\"account_id\":\"acc\",\"created\":\"not a time\"}", 1, &changed) == 1 && !changed);
+	/* An amount beyond ±10^15 minor units is not the transaction expected (never
+	 * INT64_MIN): nothing is stored. */
+	CHECK(upsert(s, "{\"id\":\"tx_e\",\"account_id\":\"acc\",\"created\":\"2024-01-01T00:00:00Z\","
+			"\"amount\":1e300,\"currency\":\"GBP\"}", 1, &changed) == -2 && !changed);
+	CHECK(upsert(s, "{\"id\":\"tx_e\",\"account_id\":\"acc\",\"created\":\"2024-01-01T00:00:00Z\","
+			"\"amount\":1,\"local_amount\":9223372036854775807,\"currency\":\"GBP\"}", 1, &changed) == -2);
 	CHECK(store_commit(s) == 0);
 	/* The same text again is no change; new text is. */
 	CHECK(upsert(s, "{\"id\":\"tx_a\",\"account_id\":\"acc\",\"created\":\"2024-01-01T00:00:00.5Z\","
@@ -127,6 +133,22 @@ int main(void)
 	struct strbuf wal = STRBUF_INIT;
 	sb_addf(&wal, "%s-wal", path.buf);
 	CHECK(stat(wal.buf, &st) == 0 && (st.st_mode & 0777) == 0600);
+	/* A store left with a loose mode (made before it was 0600, or copied): the next
+	 * open makes the database, its -wal and -shm 0600 and its directory 0700. */
+	struct strbuf shm = STRBUF_INIT, sdir = STRBUF_INIT;
+	sb_addf(&shm, "%s-shm", path.buf);
+	sb_addf(&sdir, "%s/deep", dir);
+	CHECK(chmod(path.buf, 0644) == 0 && chmod(wal.buf, 0644) == 0 && chmod(shm.buf, 0666) == 0 &&
+	      chmod(sdir.buf, 0755) == 0);
+	struct store *again;
+	CHECK(store_open(path.buf, &again, &err) == 0);
+	CHECK(stat(path.buf, &st) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK(stat(wal.buf, &st) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK(stat(shm.buf, &st) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK(stat(sdir.buf, &st) == 0 && (st.st_mode & 0777) == 0700);
+	store_close(again);
+	sb_release(&shm);
+	sb_release(&sdir);
 	sb_release(&wal);
 	store_close(s);
 

@@ -3,6 +3,7 @@
  * fetching and storing, including a spool that does not read back whole. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "sync_pages.h"
@@ -45,6 +46,26 @@ int main(void)
 	CHECK_STR(body.buf, page2);
 	CHECK(sync_spool_get(f, &body, &back, &n) == 0);
 	free(spans);
+
+	/* An amount, local amount or category amount beyond ±10^15 minor units makes the
+	 * page bad input, told apart from a page that is not JSON. */
+	static const char *const beyond[] = {
+		"{\"transactions\":[{\"id\":\"tx_1\",\"created\":\"2026-01-01T10:00:00Z\",\"amount\":1e300}]}",
+		"{\"transactions\":[{\"id\":\"tx_1\",\"created\":\"2026-01-01T10:00:00Z\",\"local_amount\":-9223372036854775808}]}",
+		"{\"transactions\":[{\"id\":\"tx_1\",\"created\":\"2026-01-01T10:00:00Z\",\"categories\":{\"a\":1000000000000001}}]}",
+	};
+	for (size_t i = 0; i < sizeof beyond / sizeof beyond[0]; i++) {
+		struct jsonspan *s = NULL;
+		struct sync_page_info bi;
+		CHECK(sync_page_scan(beyond[i], strlen(beyond[i]), NULL, &bi, &s) == -2 && s == NULL);
+	}
+	static const char edge[] = "{\"transactions\":[{\"id\":\"tx_1\",\"created\":\"2026-01-01T10:00:00Z\","
+				   "\"amount\":-1000000000000000,\"categories\":{\"a\":-1000000000000000}}]}";
+	struct jsonspan *es;
+	struct sync_page_info ei;
+	CHECK(sync_page_scan(edge, sizeof edge - 1, NULL, &ei, &es) == 0 && ei.count == 1);
+	free(es);
+	CHECK(sync_page_scan("{\"transactions\":[{\"id\":1}]}", 26, NULL, &ei, &es) == -1);
 
 	/* A spool cut short or with a span outside its page is refused. */
 	long size = ftell(f);
