@@ -26,23 +26,32 @@ def recent_pending(bank, acc):
     return [t for t in bank.transactions[acc] if t["settled"] == "" and "decline_reason" not in t]
 
 
-def test_an_older_sync_committing_last_takes_nothing_back(bank, env, mounter):
-    """Mount B's sync asks first and commits last; mount A's, in between, saw a new
-    pending payment, a settlement and a new balance.  B keeps all three."""
+def b_waits_on_its_page(bank, mounter):
+    """Two mounts of one store, both synced, past their TTL; then mount B's reader of
+    pending.csv starts a sync whose first page answers with the bank as B asked, held
+    until the test releases it.  Returns A's and B's account directories, the hold,
+    B's reader thread and the list it appends its bytes to."""
     acc = bank.main_account_id
     a = mounter("transactions_ttl=1", "balance_ttl=1", name="a")
     b = mounter("transactions_ttl=1", "balance_ttl=1", name="b")
     da, db = a.path / "accounts" / acc, b.path / "accounts" / acc
     da.joinpath("pending.csv").read_bytes()
     db.joinpath("pending.csv").read_bytes()
-    settles = recent_pending(bank, acc)[-1]
     wait_until(time.monotonic() + 1.2)
-
     hold = bank.hold("transactions", answered=True)  # B's page: the bank as B asked
     got_b = []
     reader = threading.Thread(target=lambda: got_b.append(db.joinpath("pending.csv").read_bytes()))
     reader.start()
     hold.wait_arrived()
+    return da, db, hold, reader, got_b
+
+
+def test_an_older_sync_committing_last_takes_nothing_back(bank, env, mounter):
+    """Mount B's sync asks first and commits last; mount A's, in between, saw a new
+    pending payment, a settlement and a new balance.  B keeps all three."""
+    acc = bank.main_account_id
+    settles = recent_pending(bank, acc)[-1]
+    da, db, hold, reader, got_b = b_waits_on_its_page(bank, mounter)
     new = bank.add_transaction(acc, amount=-999, settled="", description="WHILE B WAITS")
     bank.update_transaction(settles["id"], settled=True, amount=settles["amount"] - 100)
     x = E.Expected(bank, acc)
@@ -148,19 +157,8 @@ def test_a_pending_payment_one_sync_removed_is_not_brought_back_by_an_older_one(
     the payment and mount A's sync removes it.  B, which saw the bank before A did,
     commits last: it must not store the payment again."""
     acc = bank.main_account_id
-    a = mounter("transactions_ttl=1", "balance_ttl=1", name="a")
-    b = mounter("transactions_ttl=1", "balance_ttl=1", name="b")
-    da, db = a.path / "accounts" / acc, b.path / "accounts" / acc
-    da.joinpath("pending.csv").read_bytes()
-    db.joinpath("pending.csv").read_bytes()
     gone = recent_pending(bank, acc)[-1]
-    wait_until(time.monotonic() + 1.2)
-
-    hold = bank.hold("transactions", answered=True)  # B's page: the bank as B asked
-    got_b = []
-    reader = threading.Thread(target=lambda: got_b.append(db.joinpath("pending.csv").read_bytes()))
-    reader.start()
-    hold.wait_arrived()
+    da, db, hold, reader, got_b = b_waits_on_its_page(bank, mounter)
     bank.remove_transaction(gone["id"])
     assert gone["id"].encode() not in da.joinpath("pending.csv").read_bytes()  # A's sync removed it
     hold.release()
