@@ -1,12 +1,41 @@
 /* fetch: one GET through http_perform_retry with no bearer, so the request can carry
- * no Authorization header; anything but a complete 200 is a failure, never a file. */
+ * no Authorization header; anything but a complete 200 is a failure, never a file.
+ * The URL is a stranger's choice: https only, a few redirects, and only addresses on
+ * the internet (addr.h), checked at each connection. */
 #include "fetch.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "http.h"
+#include "log.h"
+
+#define FETCH_MAX_REDIRECTS 3L
+
+/* For the tests alone (the fake bank's attachment host is on loopback): exact
+ * addresses and ports that count as hosts on the internet, reachable over plain
+ * http:// too.  Read once, at the first fetch. */
+static struct addr_list fetch_test_hosts;
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_read_test_hosts(void)
+{
+	const char *v = getenv(FETCH_TEST_HOSTS);
+	if (v && *v && addr_list_parse(v, &fetch_test_hosts) < 0)
+		log_warn("%s is not a list of ADDRESS:PORT: ignored", FETCH_TEST_HOSTS);
+	else if (fetch_test_hosts.n)
+		log_warn("%s is set: attachments may come over plain http:// from its hosts (for tests only)",
+			 FETCH_TEST_HOSTS);
+}
+
+static bool fetch_peer_ok(const struct sockaddr *addr)
+{
+	return addr_is_public(addr) || addr_list_has(&fetch_test_hosts, addr);
+}
 
 void fetch_reply_init(struct fetch_reply *r)
 {
@@ -21,12 +50,16 @@ void fetch_reply_release(struct fetch_reply *r)
 
 int fetch_public(const char *url, struct fetch_reply *r)
 {
+	pthread_once(&fetch_once, fetch_read_test_hosts);
 	struct http_request req = {
 		.method = "GET",
 		.url = url,
 		.bearer = NULL,
 		.accept = "*/*",
 		.follow_redirects = true,
+		.protocols = fetch_test_hosts.n ? "http,https" : "https",
+		.max_redirects = FETCH_MAX_REDIRECTS,
+		.peer_ok = fetch_peer_ok,
 	};
 	struct http_response res;
 	http_response_init(&res);

@@ -12,10 +12,18 @@ struct fetch_reply {
 	char error[256];          /* why it failed, naming no URL (it may be a capability) */
 };
 
+/* For tests only, never set otherwise: an environment variable naming addresses
+ * and ports ("127.0.0.2:8080,[::1]:8443") that count as hosts on the internet and
+ * may be reached over plain http://, so a test's loopback host can stand for one. */
+#define FETCH_TEST_HOSTS "MONZOHFS_TEST_ATTACHMENT_HOSTS"
+
 void fetch_reply_init(struct fetch_reply *r);
 void fetch_reply_release(struct fetch_reply *r);
-/* GET url with the HTTP layer's retries and redirects within its scheme.  0 for a
- * whole 200 reply; -EIO otherwise (the body is then emptied). */
+/* GET url with the HTTP layer's retries: over https:// only, at most three
+ * redirects (https:// too), never through a proxy, and only from hosts whose address
+ * is on the internet (addr_is_public): each connection's address is checked, also
+ * at every redirect.  0 for a whole 200 reply; -EIO otherwise (the body is then
+ * emptied). */
 int fetch_public(const char *url, struct fetch_reply *r);
 
 #endif

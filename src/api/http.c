@@ -14,6 +14,8 @@
 
 #include <curl/curl.h>
 
+#include "addr.h"
+
 static CURLSH *http_share;
 static pthread_mutex_t http_locks[CURL_LOCK_DATA_LAST];
 
@@ -173,6 +175,52 @@ char *http_escape(const char *s)
 	return out;
 }
 
+/* What the socket and pre-request callbacks of one transfer need. */
+struct http_call {
+	const struct http_request *req;
+	struct http_response *r;
+};
+
+static curl_socket_t http_open_socket(void *user, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct http_call *call = user;
+	if (!call->req->peer_ok(&a->addr)) {
+		call->r->refused = true;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* Called with the address actually connected to, also for a connection taken from
+ * the shared cache (which never reaches http_open_socket). */
+static int http_prereq(void *user, char *ip, char *local_ip, int port, int local_port)
+{
+	struct http_call *call = user;
+	struct sockaddr_storage a;
+	if (addr_parse(ip, port, &a) && call->req->peer_ok((const struct sockaddr *)&a))
+		return CURL_PREREQFUNC_OK;
+	call->r->refused = true;
+	return CURL_PREREQFUNC_ABORT;
+}
+
+/* Limits on a URL someone else chose. */
+static void http_limit(CURL *h, const struct http_request *req, struct http_call *call)
+{
+	if (req->protocols) {
+		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, req->protocols);
+		curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, req->protocols);
+	}
+	if (req->max_redirects)
+		curl_easy_setopt(h, CURLOPT_MAXREDIRS, req->max_redirects);
+	if (req->peer_ok) {
+		curl_easy_setopt(h, CURLOPT_PROXY, "");
+		curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, http_open_socket);
+		curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, call);
+		curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, http_prereq);
+		curl_easy_setopt(h, CURLOPT_PREREQDATA, call);
+	}
+}
+
 int http_perform(const struct http_request *req, struct http_response *r)
 {
 	bool https, loopback;
@@ -219,6 +267,8 @@ int http_perform(const struct http_request *req, struct http_response *r)
 	 * over plain http://.  The token's requests are never redirected. */
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, req->follow_redirects && !req->bearer ? 1L : 0L);
 	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http");
+	struct http_call call = { req, r };
+	http_limit(h, req, &call);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms ? req->connect_timeout_ms : 10000L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : 30000L);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
@@ -238,14 +288,21 @@ int http_perform(const struct http_request *req, struct http_response *r)
 	curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total_us);
 	r->elapsed_ms = (long)(total_us / 1000);
 	if (rc == CURLE_OK) {
+		r->refused = false; /* another of the host's addresses was taken */
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
 		const char *ctype = NULL;
 		if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK && ctype)
 			snprintf(r->content_type, sizeof r->content_type, "%s", ctype);
+	} else if (r->refused) {
+		snprintf(r->error, sizeof r->error,
+			 "refused to connect: the host's address is not on the internet (this machine, "
+			 "a private or link-local network)");
+		r->status = 0;
 	} else {
 		/* errbuf names host and port at most; the URL's query holds no secret either. */
 		snprintf(r->error, sizeof r->error, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		r->status = 0;
+		r->refused = rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_TOO_MANY_REDIRECTS;
 	}
 	curl_slist_free_all(headers);
 	/* The header held the token: wipe it before the memory goes back to the heap. */
@@ -296,7 +353,7 @@ int http_perform_retry(const struct http_request *req, struct http_response *r)
 		attempt.timeout_ms = left > 1000 ? left : 1000;
 		attempt.connect_timeout_ms = attempt.timeout_ms < 5000 ? attempt.timeout_ms : 5000;
 		int rc = http_perform(&attempt, r);
-		if (!http_is_transient(r->status) || n >= HTTP_ATTEMPTS)
+		if (r->refused || !http_is_transient(r->status) || n >= HTTP_ATTEMPTS)
 			return rc;
 		left = deadline - http_now_ms();
 		long pause = http_backoff_ms(n, r->status == 429 || r->status == 503 ? r->retry_after : -1, left,

@@ -4,6 +4,7 @@
 #define MONZOHFS_HTTP_H
 
 #include <stdbool.h>
+#include <sys/socket.h>
 
 #include "strbuf.h"
 
@@ -16,6 +17,15 @@ struct http_request {
 	bool follow_redirects;/* without a token only, and never to another scheme */
 	long connect_timeout_ms;
 	long timeout_ms;
+	/* A URL someone else chose (fetch.c): the protocols it may use and be redirected
+	 * to (NULL: http and https, a redirect keeping the scheme), at most max_redirects
+	 * redirects, and every connection's address passing peer_ok, checked before
+	 * connecting and again before each request, so every redirect's hop and every
+	 * reused connection is checked.  No proxy then: the address checked must be the
+	 * host's own. */
+	const char *protocols;
+	long max_redirects;
+	bool (*peer_ok)(const struct sockaddr *addr);
 };
 
 struct http_response {
@@ -25,6 +35,8 @@ struct http_response {
 	char error[256];      /* transport error text when http_perform fails */
 	char content_type[128];/* the reply's Content-Type, "" when none */
 	long elapsed_ms;
+	bool refused;         /* by the request's own rules (peer_ok, protocols, redirects):
+			       * no other attempt would go otherwise */
 };
 
 int http_global_init(void);

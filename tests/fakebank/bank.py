@@ -546,6 +546,10 @@ class FakeBank:
         self._thread = None
         self._file_server = None
         self._file_thread = None
+        self._internal_server = None      # see start_internal_host()
+        self._internal_thread = None
+        self.internal_url = None
+        self.internal_requests = []       # (method, path) of each request it had
 
         # the attachment host (see start())
         self.attachment_host = None
@@ -556,6 +560,7 @@ class FakeBank:
         self._files = {}                  # path -> (attachment, file name, size)
         self._file_bytes = {}             # path -> content, made at the first ask
         self._attachment_counts = {}      # path -> {method: n}
+        self._attachment_redirects = {}   # path -> (status, location): redirect_attachment()
 
         n_main = 400 if transactions is None else int(transactions)
         if n_main < 0:
@@ -1902,6 +1907,24 @@ class FakeBank:
             base = self.attachment_url or _NO_FILE_HOST
             return {base + path: dict(per) for path, per in self._attachment_counts.items()}
 
+    def redirect_attachment(self, url_or_path: str, location: str | None,
+                            status: int = 302) -> None:
+        """Make the attachment host answer every request for the path of url_or_path
+        (a file_url, or a path on the host, served or not) with `status` and a
+        Location header, after faults and holds; location None serves the path again.
+        Such requests are counted like the others."""
+        path = urlsplit(url_or_path).path if "://" in url_or_path else url_or_path
+        with self._lock:
+            if location is None:
+                self._attachment_redirects.pop(path, None)
+            else:
+                self._attachment_redirects[path] = (int(status), location)
+
+    def attachment_redirect(self, path: str):
+        """(status, location) of a redirect set for path, or None (used by the server)."""
+        with self._lock:
+            return self._attachment_redirects.get(path)
+
     def _point_attachments_at(self, base: str) -> None:
         with self._lock:
             for files in (self._files, self._stripped_files):
@@ -3049,10 +3072,28 @@ class FakeBank:
             self.attachment_host_down()
         return self
 
+    def start_internal_host(self, host: str = "127.0.0.3") -> str:
+        """Serve, on another loopback address and any free port, a host that stands
+        for one of the user's own network, which an attachment's file_url (or a
+        redirect) must never reach: it answers every GET and HEAD with 200 and a page
+        and records them in internal_requests.  Returns its base URL (internal_url);
+        stop() stops it."""
+        from .server import serve
+        if self._internal_server is None:
+            self._internal_server, self._internal_thread = serve(self, host, 0, internal=True)
+            self.internal_url = _base_url(host, self._internal_server.server_address[1])
+        return self.internal_url
+
+    def internal_seen(self, method: str, path: str) -> None:
+        """Record a request to the internal host (used by the server)."""
+        with self._lock:
+            self.internal_requests.append((method, path))
+
     def stop(self) -> None:
-        """Stop serving, the API and the attachment host: close every open connection
-        and join the threads."""
-        for srv, th in ((self._server, self._thread), (self._file_server, self._file_thread)):
+        """Stop serving, the API, the attachment host and the internal host: close
+        every open connection and join the threads."""
+        for srv, th in ((self._server, self._thread), (self._file_server, self._file_thread),
+                        (self._internal_server, self._internal_thread)):
             if srv is None:
                 continue
             srv.shutdown()
@@ -3060,6 +3101,7 @@ class FakeBank:
             srv.server_close()
             th.join(10)
         self._server = self._thread = self._file_server = self._file_thread = None
+        self._internal_server = self._internal_thread = None
 
     def __enter__(self):
         if self._server is None:

@@ -368,6 +368,9 @@ class _Handler(_Base):
                 obj = bank.add_attachment(**args)
             elif name == "remove_attachment":
                 obj = bank.remove_attachment(**args)
+            elif name == "redirect_attachment":
+                bank.redirect_attachment(**args)
+                obj = {}
             elif name == "transfer_to_pot":
                 tx, leg = bank.transfer_to_pot(args.pop("account_id"), args.pop("pot_id"),
                                                **args)
@@ -394,7 +397,8 @@ class _FileHandler(_Base):
     with their exact Content-Length and file_type as Content-Type.  It takes no
     credentials: a request carrying an Authorization header is refused with 403 (before
     any fault or hold) and recorded in bank.attachment_auth_violations.  Every request
-    is counted (bank.counts["attachment"], bank.attachment_counts).  A refusal
+    is counted (bank.counts["attachment"], bank.attachment_counts).  A redirect
+    (bank.redirect_attachment) answers after faults and holds.  A refusal
     (bank.refuse("attachment", ...)) answers after faults and holds, with its status
     and message as text."""
 
@@ -429,6 +433,10 @@ class _FileHandler(_Base):
         answered, fault = self._fault("attachment", head=head)
         if answered:
             return
+        redirect = bank.attachment_redirect(path)
+        if redirect is not None:
+            return self._send(redirect[0], b"", ctype="text/plain; charset=utf-8",
+                              headers={"Location": redirect[1]}, head=head)
         found = bank.attachment_file(path)
         refused = bank.attachment_refusal(path)
         if refused is not None:
@@ -446,10 +454,31 @@ class _FileHandler(_Base):
                    truncate=fault is not None and fault["kind"] == "truncate")
 
 
-def serve(bank, host, port, files=False):
-    """Start serving `bank`'s API (files: its attachment host); returns (server,
-    thread)."""
-    srv = _Server((host, port), _FileHandler if files else _Handler, bank)
+class _InternalHandler(_Base):
+    """A host of the user's own network (an intranet page, a router, a cloud metadata
+    service) that no attachment may reach: every GET and HEAD gets 200 and a page, and
+    is recorded in bank.internal_requests."""
+
+    def do_GET(self):
+        self._handle(head=False)
+
+    def do_HEAD(self):
+        self._handle(head=True)
+
+    def _handle(self, head):
+        self._read_body()
+        self.server.bank.internal_seen(self.command, urlsplit(self.path).path)
+        self._send(200, INTERNAL_PAGE, ctype="text/plain; charset=utf-8", head=head)
+
+
+INTERNAL_PAGE = b"an internal page: no attachment may hold this\n"
+
+
+def serve(bank, host, port, files=False, internal=False):
+    """Start serving `bank`'s API (files: its attachment host; internal: a host of the
+    user's own network); returns (server, thread)."""
+    srv = _Server((host, port), _InternalHandler if internal else _FileHandler if files else _Handler,
+                  bank)
     th = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
                           name="fakebank-%s%d" % ("files-" if files else "",
                                                   srv.server_address[1]), daemon=True)
