@@ -158,6 +158,23 @@ bool http_url_allows_bearer(const char *url)
 	return ok;
 }
 
+char *http_url_public(const char *url)
+{
+	bool https, loopback;
+	CURLU *u = http_parse(url, &https, &loopback);
+	char *curl_out = NULL, *out = NULL;
+	if (u && curl_url_set(u, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_OPTIONS, NULL, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_QUERY, NULL, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &curl_out, 0) == CURLUE_OK)
+		out = strdup(curl_out);
+	curl_free(curl_out);
+	curl_url_cleanup(u);
+	return out;
+}
+
 char *http_url_join(const char *base, const char *path)
 {
 	size_t n = strlen(base);

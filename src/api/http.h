@@ -71,6 +71,10 @@ bool http_url_allows_bearer(const char *url);
 /* host as libcurl's URL parser gives it is this machine: exactly localhost (in any
  * case), a literal IPv4 address in 127.0.0.0/8 or the IPv6 address [::1]. */
 bool http_host_is_loopback(const char *host);
+/* url without what may be a credential, its user name and password, query and
+ * fragment, as libcurl parses it ("https://host/path/file.jpg"; malloc'd); NULL when
+ * it is not an http:// or https:// URL or out of memory. */
+char *http_url_public(const char *url);
 /* base without its trailing slashes, then path (malloc'd; NULL if out of memory). */
 char *http_url_join(const char *base, const char *path);
 /* Percent-encodes s for a query string or form body (malloc'd). */

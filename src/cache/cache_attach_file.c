@@ -13,6 +13,7 @@
 #include "blobs.h"
 #include "cache_internal.h"
 #include "fetch.h"
+#include "http.h"
 #include "log.h"
 #include "store_attach.h"
 
@@ -64,7 +65,9 @@ static int cache_attach_snapshot(int fd, const struct store_attach_file *f, cons
 	if (!*snap)
 		return -ENOMEM;
 	(*snap)->fetched_at = f->fetched_at;
-	(*snap)->source = strdup(e->url);
+	/* For user.monzo.source, which rsync -X and backups copy: a signed URL's query
+	 * (or a user and password in it) reads the file for as long as it is valid. */
+	(*snap)->source = http_url_public(e->url);
 	return 0;
 }
 
