@@ -282,3 +282,19 @@ def shared_fetch_of_twins(bank, env, mounter):
     assert results == [want, want]
     assert bank.attachment_counts == {att["file_url"]: {"GET": 1}}
     assert list(blobs(env)) == [hashlib.sha256(want).hexdigest()]
+
+
+def test_the_extension_comes_from_a_list_of_receipt_types_never_the_url(bank, mounter):
+    """An app chooses file_type and file_url: a page, a drawing or a script must not
+    get the extension that makes a desktop open it as such."""
+    tx = bank.transactions[bank.main_account_id][-1]
+    n0 = len(tx["attachments"] or ())
+    added = [bank.add_attachment(tx["id"], file_type=t, size=300, name=name) for t, name in (
+        ("text/html", "invoice.html"), ("image/svg+xml", "logo.svg"), ("application/x-sh", "run.sh"),
+        ("image/jpeg", "receipt.html"), ("image/webp", "photo.webp"), ("", "scan.pdf"))]
+    mnt = mounter().path
+    month = attachments_dir(mnt, tx["account_id"]) / E.month(tx["created"])
+    want = [f"{tx['id']}-{n0 + i}.{ext}" for i, ext in enumerate(("bin", "bin", "bin", "jpg", "webp", "bin"), 1)]
+    assert sorted(n for n in os.listdir(month) if n.startswith(tx["id"] + "-")) == sorted(want)
+    for name, att in zip(want, added):
+        assert (month / name).read_bytes() == bank.attachment_bytes(att["file_url"]), name

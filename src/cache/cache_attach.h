@@ -32,8 +32,8 @@ void cache_attach_list_put(struct cache_attach_list *l);
 /* The entry named name in month, or NULL. */
 const struct cache_attach_entry *cache_attach_find(const struct cache_attach_list *l, const char *month,
 						   const char *name);
-/* The extension a file of file_type at url gets: jpg, png, gif, heic or pdf by type,
- * else the URL path's own when short and alphanumeric (lower-cased), else bin. */
-void cache_attach_ext(const char *file_type, const char *url, char out[8]);
+/* The extension a file of file_type gets, from a list of receipt types: jpg
+ * (image/jpeg), png, gif, heic, webp, pdf; bin for any other type. */
+void cache_attach_ext(const char *file_type, char out[8]);
 
 #endif

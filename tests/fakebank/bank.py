@@ -254,7 +254,8 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 
 def _file_content(file_type: str, size: int, rng: random.Random) -> bytes:
     """Exactly `size` bytes of a file of that type: a valid start and end, and filler from
-    rng where readers skip it (a private PNG chunk, JPEG comments, a PDF stream)."""
+    rng where readers skip it (a private PNG chunk, JPEG comments, a PDF stream); of
+    another type, rng's bytes alone."""
     if file_type == "image/png":
         head = b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2,
                                                                         0, 0, 0))
@@ -277,8 +278,8 @@ def _file_content(file_type: str, size: int, rng: random.Random) -> bytes:
         while len(head % n) + n + len(tail) != size:
             n -= 1
         out = head % n + rng.randbytes(n) + tail
-    else:
-        raise ValueError("no content for %r" % (file_type,))
+    else:                                # any other type: bytes, as sent
+        out = rng.randbytes(size)
     assert len(out) == size
     return out
 
@@ -2176,9 +2177,12 @@ class FakeBank:
         attachment object (created now on the fake clock unless `created`) goes at the
         end of its attachments, the attachment host serves `size` bytes of file_type
         (image/png, image/jpeg or application/pdf; at least 128) as `name`, and the
-        transaction's updated moves to now.  Returns the attachment (the bank's own)."""
-        if file_type not in _FILE_EXT:
-            raise ValueError("file_type must be one of " + ", ".join(_FILE_EXT))
+        transaction's updated moves to now.  Given a name, file_type may be any
+        text (what an app registered), its bytes random.  Returns the attachment (the
+        bank's own)."""
+        if file_type not in _FILE_EXT and name is None:
+            raise ValueError("file_type must be one of " + ", ".join(_FILE_EXT) +
+                             " unless a name is given")
         if int(size) < 128:
             raise ValueError("size must be at least 128")
         with self._lock:
