@@ -50,8 +50,9 @@ def test_a_redirect_to_the_users_own_network_is_refused(bank, env, mounter, host
         assert_eio(path)
     assert bank.internal_requests == [], "nothing may be asked of the internal host"
     assert blobs(env) == []
-    # One request to the attachment host a read: a refusal is not tried again.
-    assert bank.attachment_counts[att["file_url"]] == {"GET": 2}
+    # One request to the attachment host a read (the HEAD that asks its size, at the
+    # lookup): a refusal is not tried again, nor with a GET.
+    assert bank.attachment_counts[att["file_url"]] == {"HEAD": 2}
     assert "not on the internet" in m.output()
     # The file is served once its host serves it.
     bank.redirect_attachment(att["file_url"], None)
@@ -95,7 +96,7 @@ def test_redirects_are_followed_three_times_at_most(bank, env, mounter):
     bank.redirect_attachment(f"{base}/hop3", None)
     bank.redirect_attachment(f"{base}/hop2", other)
     assert path.read_bytes() == bank.attachment_bytes(other)
-    assert bank.attachment_counts[other] == {"GET": 1}
+    assert bank.attachment_counts[other] == {"HEAD": 1, "GET": 1}
     assert bank.attachment_auth_violations == []
 
 

@@ -1,7 +1,8 @@
 """Attachments as files (issue 14, part 2): accounts/acc_…/attachments/YYYY-MM/
-<tx_id>-<n>.<ext>, listed from the synced transactions, fetched from file_url at the
-first lookup with no token, kept by content beside the store and never fetched twice,
-served offline, EIO (never a partial file) when the attachment host fails."""
+<tx_id>-<n>.<ext>, listed from the synced transactions; at the first lookup their host
+is asked for the size (HEAD), and the bytes are fetched from file_url at the first read
+(issue 22, point 3), with no token, kept by content beside the store and never fetched
+twice, served offline, EIO (never a partial file) when the attachment host fails."""
 import errno
 import hashlib
 import os
@@ -90,8 +91,9 @@ def test_a_listing_fetches_nothing_and_ls_l_sizes_are_exact(bank, mounter):
     assert bank.counts["attachment"] == 0, "a listing must not fetch what nobody looked at"
     for path, att in files:
         assert os.lstat(path).st_size == len(bank.attachment_bytes(att["file_url"]))
-    # Looked up (as ls -l does), so fetched once each, and the size is the bytes'.
-    assert bank.attachment_counts == {att["file_url"]: {"GET": 1} for _, att in files}
+    # Looked up (as ls -l does), so the host was asked for each size, once (a HEAD):
+    # the bytes wait for a read.
+    assert bank.attachment_counts == {att["file_url"]: {"HEAD": 1} for _, att in files}
 
 
 def test_each_file_is_fetched_once_across_mounts_and_served_offline(bank, env, mounter):
@@ -103,8 +105,9 @@ def test_each_file_is_fetched_once_across_mounts_and_served_offline(bank, env, m
     for p, _ in files:
         assert (m2.path / p.relative_to(m1.path)).read_bytes() == first[p.relative_to(m1.path)]
     m2.umount()
-    # One GET per URL in all, never a HEAD, never a token.
-    assert bank.attachment_counts == {att["file_url"]: {"GET": 1} for _, att in files}
+    # One HEAD (the size, at the first lookup) and one GET (the bytes, at the first
+    # read) per URL in all, never a token.
+    assert bank.attachment_counts == {att["file_url"]: {"HEAD": 1, "GET": 1} for _, att in files}
     assert bank.attachment_auth_violations == []
     # Kept by content: one 0600 file per distinct bytes, named by its SHA-256, in a 0700
     # directory beside the history store.
@@ -222,13 +225,13 @@ def test_big_attachments_read_whole_and_at_offsets(bank, mounter):
 # on 20 January in one: the twin below must not depend on which.
 @pytest.mark.parametrize("moment", ["2027-01-04T12:00:00Z", "2027-01-20T12:00:00Z"])
 def test_one_url_under_two_names_is_one_fetch_shared_by_both_readers(tmp_path, mounter, moment):
-    """Two attachments with the same file_url (the same file attached twice): readers of
-    both at once wait for one fetch, and the bytes are kept once.
+    """Two attachments with the same file_url (the same file attached twice): their host
+    is asked the URL's size once, readers of both at once wait for one fetch of the
+    bytes, and the bytes are kept once.
 
-    The twin is in another month than the PNG, so the two names are in two directories:
-    Debian's libfuse 3.14 does not ask the kernel for parallel lookups in one directory,
-    and a second lookup in the first one's directory would wait in the kernel, never
-    reaching the daemon while the first is held."""
+    The twin is in another month than the PNG, so the two names are in two directories
+    (Debian's libfuse 3.14 does not ask the kernel for parallel lookups in one
+    directory)."""
     bank = make_pinned_bank(moment)
     try:
         (tmp_path / "pinned").mkdir()
@@ -252,6 +255,7 @@ def shared_fetch_of_twins(bank, env, mounter):
     assert paths[0].parent != paths[1].parent
     for p in paths:
         os.listdir(p.parent)   # the sync, before the race
+    sizes = [os.stat(p).st_size for p in paths]   # one HEAD: the size of the URL
     hold = bank.hold("attachment")
     results = [None, None]
     tids = [None, None]
@@ -261,8 +265,12 @@ def shared_fetch_of_twins(bank, env, mounter):
         results[i] = paths[i].read_bytes()
 
     def in_daemon(i):
-        """Whether reader i's thread waits for the daemon's answer to a request."""
-        return tids[i] is not None and "request_wait_answer" in Path(f"/proc/self/task/{tids[i]}/stack").read_text()
+        """Whether reader i's thread waits for the daemon's answer to its read: for the
+        request itself, or (a read the kernel sent ahead, asynchronously) for the page
+        that request fills."""
+        st = Path(f"/proc/self/task/{tids[i]}/stack").read_text() if tids[i] else ""
+        return "request_wait_answer" in st and "fuse_do_ioctl" not in st or \
+            "folio_wait_bit" in st and "filemap_get_pages" in st
 
     first = threading.Thread(target=read, args=(0,))
     second = threading.Thread(target=read, args=(1,))
@@ -273,14 +281,14 @@ def shared_fetch_of_twins(bank, env, mounter):
         # The second reader's request is in the daemon while the fetch is held: it
         # waits for that fetch rather than asking itself.
         wait_for(lambda: in_daemon(1), what="the second reader's request in the daemon")
-        assert bank.attachment_counts == {att["file_url"]: {"GET": 1}}
+        assert bank.attachment_counts == {att["file_url"]: {"HEAD": 1, "GET": 1}}
     finally:
         hold.release()
         first.join(15)
         second.join(15)
     want = bank.attachment_bytes(att["file_url"])
-    assert results == [want, want]
-    assert bank.attachment_counts == {att["file_url"]: {"GET": 1}}
+    assert results == [want, want] and sizes == [len(want)] * 2
+    assert bank.attachment_counts == {att["file_url"]: {"HEAD": 1, "GET": 1}}
     assert list(blobs(env)) == [hashlib.sha256(want).hexdigest()]
 
 

@@ -48,11 +48,11 @@ void fetch_reply_release(struct fetch_reply *r)
 	sb_release(&r->body);
 }
 
-int fetch_public(const char *url, struct fetch_reply *r)
+static void fetch_request(struct http_request *req, const char *method, const char *url, size_t max)
 {
 	pthread_once(&fetch_once, fetch_read_test_hosts);
-	struct http_request req = {
-		.method = "GET",
+	*req = (struct http_request){
+		.method = method,
 		.url = url,
 		.bearer = NULL,
 		.accept = "*/*",
@@ -60,24 +60,54 @@ int fetch_public(const char *url, struct fetch_reply *r)
 		.protocols = fetch_test_hosts.n ? "http,https" : "https",
 		.max_redirects = FETCH_MAX_REDIRECTS,
 		.peer_ok = fetch_peer_ok,
+		.max_body = max,
+		.identity = true,
 	};
+}
+
+static void fetch_outcome(int rc, struct http_response *res, struct fetch_reply *r)
+{
+	r->status = res->status;
+	r->length = res->length;
+	r->refused = res->refused;
+	snprintf(r->content_type, sizeof r->content_type, "%s", res->content_type);
+	if (rc < 0)
+		snprintf(r->error, sizeof r->error, "%s", res->error);
+	else if (res->status != 200)
+		snprintf(r->error, sizeof r->error, "HTTP %ld", res->status);
+}
+
+int fetch_public(const char *url, size_t max, struct fetch_reply *r)
+{
+	struct http_request req;
+	fetch_request(&req, "GET", url, max);
 	struct http_response res;
 	http_response_init(&res);
 	int rc = http_perform_retry(&req, &res);
-	r->status = res.status;
-	snprintf(r->content_type, sizeof r->content_type, "%s", res.content_type);
-	if (rc < 0) {
-		snprintf(r->error, sizeof r->error, "%s", res.error);
-	} else if (res.status != 200) {
-		snprintf(r->error, sizeof r->error, "HTTP %ld", res.status);
-		rc = -1;
-	} else {
+	fetch_outcome(rc, &res, r);
+	if (rc == 0 && res.status == 200) {
 		/* libcurl has checked the length against Content-Length: a cut-off reply
-		 * is a transport error above. */
+		 * is a transport error. */
 		sb_release(&r->body);
 		r->body = res.body;
 		sb_init(&res.body);
+	} else {
+		rc = -1;
 	}
 	http_response_release(&res);
 	return rc < 0 ? -EIO : 0;
+}
+
+int fetch_head(const char *url, struct fetch_reply *r)
+{
+	struct http_request req;
+	fetch_request(&req, "HEAD", url, 0);
+	req.connect_timeout_ms = 5000;
+	req.timeout_ms = 10000;
+	struct http_response res;
+	http_response_init(&res);
+	int rc = http_perform(&req, &res);
+	fetch_outcome(rc, &res, r);
+	http_response_release(&res);
+	return rc == 0 && res.status == 200 ? 0 : -EIO;
 }

@@ -59,6 +59,7 @@ void http_response_init(struct http_response *r)
 	memset(r, 0, sizeof *r);
 	sb_init(&r->body);
 	r->retry_after = -1;
+	r->length = -1;
 }
 
 void http_response_release(struct http_response *r)
@@ -69,11 +70,22 @@ void http_response_release(struct http_response *r)
 /* No reply of the API comes near this; a larger one is a fault, not data. */
 #define HTTP_MAX_BODY (64u << 20)
 
+/* What the callbacks of one transfer need. */
+struct http_call {
+	const struct http_request *req;
+	struct http_response *r;
+	size_t max_body;
+	bool too_large;
+};
+
 static size_t http_on_body(char *data, size_t size, size_t n, void *user)
 {
-	struct strbuf *body = user;
-	if (body->len + size * n > HTTP_MAX_BODY)
+	struct http_call *call = user;
+	struct strbuf *body = &call->r->body;
+	if (size * n > call->max_body - body->len) {
+		call->too_large = true;
 		return 0; /* libcurl ends the transfer with a write error */
+	}
 	sb_add(body, data, size * n);
 	return size * n;
 }
@@ -192,12 +204,6 @@ char *http_escape(const char *s)
 	return out;
 }
 
-/* What the socket and pre-request callbacks of one transfer need. */
-struct http_call {
-	const struct http_request *req;
-	struct http_response *r;
-};
-
 static curl_socket_t http_open_socket(void *user, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct http_call *call = user;
@@ -284,18 +290,23 @@ int http_perform(const struct http_request *req, struct http_response *r)
 	 * over plain http://.  The token's requests are never redirected. */
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, req->follow_redirects && !req->bearer ? 1L : 0L);
 	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http");
-	struct http_call call = { req, r };
+	struct http_call call = { req, r, req->max_body ? req->max_body : HTTP_MAX_BODY, false };
 	http_limit(h, req, &call);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms ? req->connect_timeout_ms : 10000L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : 30000L);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	if (!req->identity)
+		curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	/* A Content-Length over the limit ends the transfer before its body. */
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)call.max_body);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r->body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &call);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, http_on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
 	if (req->form) {
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->form);
+	} else if (req->method && !strcmp(req->method, "HEAD")) {
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (req->method && strcmp(req->method, "GET")) {
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
 	}
@@ -307,9 +318,16 @@ int http_perform(const struct http_request *req, struct http_response *r)
 	if (rc == CURLE_OK) {
 		r->refused = false; /* another of the host's addresses was taken */
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+		curl_off_t length = -1;
+		curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+		r->length = length;
 		const char *ctype = NULL;
 		if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK && ctype)
 			snprintf(r->content_type, sizeof r->content_type, "%s", ctype);
+	} else if (call.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+		snprintf(r->error, sizeof r->error, "larger than %zu bytes", call.max_body);
+		r->status = 0;
+		r->refused = true;
 	} else if (r->refused) {
 		snprintf(r->error, sizeof r->error,
 			 "refused to connect: the host's address is not on the internet (this machine, "

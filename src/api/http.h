@@ -9,7 +9,7 @@
 #include "strbuf.h"
 
 struct http_request {
-	const char *method;   /* "GET" or "POST" */
+	const char *method;   /* "GET", "POST" or "HEAD" */
 	const char *url;
 	const char *bearer;   /* access token, or NULL */
 	const char *form;     /* application/x-www-form-urlencoded body, or NULL */
@@ -26,6 +26,11 @@ struct http_request {
 	const char *protocols;
 	long max_redirects;
 	bool (*peer_ok)(const struct sockaddr *addr);
+	/* A file: at most max_body bytes (0: HTTP_MAX_BODY), a larger one announced or
+	 * sent being refused; identity: its bytes as sent, no compression asked for, so
+	 * that a Content-Length is its size. */
+	size_t max_body;
+	bool identity;
 };
 
 struct http_response {
@@ -35,7 +40,9 @@ struct http_response {
 	char error[256];      /* transport error text when http_perform fails */
 	char content_type[128];/* the reply's Content-Type, "" when none */
 	long elapsed_ms;
-	bool refused;         /* by the request's own rules (peer_ok, protocols, redirects):
+	long long length;     /* the reply's Content-Length, -1 when it gave none */
+	bool refused;         /* by the request's own rules (peer_ok, protocols, redirects,
+			       * max_body):
 			       * no other attempt would go otherwise */
 };
 

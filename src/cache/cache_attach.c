@@ -40,6 +40,7 @@ void cache_attach_free(struct cache *c)
 		free(a);
 	}
 	c->attach_lists = NULL;
+	cache_attach_fetch_free(c);
 }
 
 void cache_attach_ext(const char *file_type, char out[8])

@@ -1,7 +1,8 @@
 /* cache_attach: a transaction's attachments as files of the mount,
  * accounts/acc_…/attachments/YYYY-MM/<tx_id>-<n>.<ext>.  Which there are follows the
  * account's sync (the stored transactions' JSON, no request of its own); a file's
- * bytes are fetched once, at its first lookup, and kept by the store for good. */
+ * size is asked of its host at its first lookup, its bytes fetched once, at its
+ * first read, and kept by the store for good. */
 #ifndef MONZOHFS_CACHE_ATTACH_H
 #define MONZOHFS_CACHE_ATTACH_H
 

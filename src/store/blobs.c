@@ -2,6 +2,7 @@
  * whole.  Names are checked to be 64 hex digits before they become paths. */
 #include "blobs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -48,7 +50,42 @@ static void blobs_path(const char *dir, const char *hex, struct strbuf *out)
 	sb_addf(out, "%s/%s", dir, hex);
 }
 
-int blobs_put(const char *dir, const char *hex, const void *data, size_t len)
+/* The bytes of the regular files in dir, temporary ones included (they are what a
+ * write under way will take). */
+static int blobs_used(const char *dir, uint64_t *used)
+{
+	*used = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	struct dirent *e;
+	struct stat st;
+	while ((e = readdir(d)))
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			*used += (uint64_t)st.st_size;
+	closedir(d);
+	return 0;
+}
+
+/* Whether len more bytes fit within quota and the file system's free space. */
+static int blobs_room(const char *dir, uint64_t len, uint64_t quota)
+{
+	uint64_t used;
+	struct statvfs fs;
+	if (blobs_used(dir, &used) < 0 || statvfs(dir, &fs) < 0)
+		return -1;
+	if (len > quota || used > quota - len) {
+		errno = EDQUOT;
+		return -1;
+	}
+	if ((uint64_t)fs.f_bavail * fs.f_frsize < len + BLOBS_FREE_RESERVE) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return 0;
+}
+
+int blobs_put(const char *dir, const char *hex, const void *data, size_t len, uint64_t quota)
 {
 	if (!blobs_name_ok(hex)) {
 		errno = EINVAL;
@@ -60,6 +97,7 @@ int blobs_put(const char *dir, const char *hex, const void *data, size_t len)
 	blobs_path(dir, hex, &path);
 	struct stat st;
 	int rc = stat(path.buf, &st) == 0 && (size_t)st.st_size == len ? 0
+		 : blobs_room(dir, len, quota) < 0 ? -1
 		 : atomicfile_write(dir, path.buf, data, len, NULL);
 	sb_release(&path);
 	return rc;

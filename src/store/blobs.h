@@ -15,8 +15,12 @@ char *blobs_dir(const char *store_path);
 /* SHA-256 of data as lower-case hex. */
 void blobs_sha256(const void *data, size_t len, char hex[BLOBS_HEX_LEN + 1]);
 /* Keeps data under its hash (given in hex) in dir, made 0700 if need be; a blob
- * already there is left as it is.  0, or -1 with errno set. */
-int blobs_put(const char *dir, const char *hex, const void *data, size_t len);
+ * already there is left as it is.  A new one is kept only while the files in dir
+ * stay within quota bytes (else EDQUOT) and the file system keeps
+ * BLOBS_FREE_RESERVE bytes free after it (else ENOSPC): attachments never fill the
+ * disk the history store is on.  0, or -1 with errno set. */
+#define BLOBS_FREE_RESERVE ((uint64_t)64 << 20)
+int blobs_put(const char *dir, const char *hex, const void *data, size_t len, uint64_t quota);
 /* A read-only descriptor of the blob, when it is there with exactly size bytes;
  * else -1 with errno set (ENOENT when absent, EIO when its size is wrong). */
 int blobs_open(const char *dir, const char *hex, uint64_t size);

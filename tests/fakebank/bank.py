@@ -562,6 +562,7 @@ class FakeBank:
         self._file_bytes = {}             # path -> content, made at the first ask
         self._attachment_counts = {}      # path -> {method: n}
         self._attachment_redirects = {}   # path -> (status, location): redirect_attachment()
+        self.attachment_lengths = {"HEAD": "exact", "GET": "exact"}   # attachment_content_length()
 
         n_main = 400 if transactions is None else int(transactions)
         if n_main < 0:
@@ -1920,6 +1921,16 @@ class FakeBank:
                 self._attachment_redirects.pop(path, None)
             else:
                 self._attachment_redirects[path] = (int(status), location)
+
+    def attachment_content_length(self, head: str = "exact", get: str = "exact") -> None:
+        """What Content-Length the attachment host gives a file's 200 answers, HEAD's
+        and GET's: "exact" (the default), "none" (no Content-Length: a GET's body then
+        ends when the connection closes) or, for HEAD only, "less" (one byte less than
+        the file, as a host whose file grew, or that lies, would)."""
+        if head not in ("exact", "none", "less") or get not in ("exact", "none"):
+            raise ValueError("HEAD's length is exact, none or less, GET's exact or none")
+        with self._lock:
+            self.attachment_lengths = {"HEAD": head, "GET": get}
 
     def attachment_redirect(self, path: str):
         """(status, location) of a redirect set for path, or None (used by the server)."""

@@ -120,15 +120,19 @@ class _Base(BaseHTTPRequestHandler):
             sys.stderr.write("fakebank: %s %s\n" % (self.address_string(), fmt % args))
 
     def _send(self, status, body: bytes, ctype="application/json", headers=None,
-              truncate=False, head=False):
-        """head: the headers a GET would get, without the body."""
+              truncate=False, head=False, length=None):
+        """head: the headers a GET would get, without the body.  length: the
+        Content-Length announced (None: the body's; False: none, the body then ending
+        with the connection)."""
         self.send_response(status)
         self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
+        if length is not False:
+            self.send_header("Content-Length", str(len(body) if length is None else length))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
-        if truncate:
+        if truncate or (length is False and not head):
             self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         if head:
             return
@@ -371,6 +375,9 @@ class _Handler(_Base):
             elif name == "redirect_attachment":
                 bank.redirect_attachment(**args)
                 obj = {}
+            elif name == "attachment_content_length":
+                bank.attachment_content_length(**args)
+                obj = {}
             elif name == "transfer_to_pot":
                 tx, leg = bank.transfer_to_pot(args.pop("account_id"), args.pop("pot_id"),
                                                **args)
@@ -397,7 +404,8 @@ class _FileHandler(_Base):
     with their exact Content-Length and file_type as Content-Type.  It takes no
     credentials: a request carrying an Authorization header is refused with 403 (before
     any fault or hold) and recorded in bank.attachment_auth_violations.  Every request
-    is counted (bank.counts["attachment"], bank.attachment_counts).  A redirect
+    is counted (bank.counts["attachment"], bank.attachment_counts).  Its
+    Content-Length follows bank.attachment_content_length.  A redirect
     (bank.redirect_attachment) answers after faults and holds.  A refusal
     (bank.refuse("attachment", ...)) answers after faults and holds, with its status
     and message as text."""
@@ -448,9 +456,13 @@ class _FileHandler(_Base):
             status, ctype, body = 404, "text/plain; charset=utf-8", b"No such file\n"
         else:
             status, (ctype, body) = 200, found
+        length = None
+        if status == 200:
+            mode = bank.attachment_lengths["HEAD" if head else "GET"]
+            length = False if mode == "none" else len(body) - 1 if mode == "less" else None
         if hold is not None and hold.answered:
             hold.wait()
-        self._send(status, body, ctype=ctype, head=head,
+        self._send(status, body, ctype=ctype, head=head, length=length,
                    truncate=fault is not None and fault["kind"] == "truncate")
 
 

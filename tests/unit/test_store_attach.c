@@ -73,9 +73,18 @@ int main(void)
 	sb_addf(&want, "%s/data/attachments", dir);
 	CHECK_STR(bdir, want.buf);
 	CHECK(blobs_open(bdir, f.sha256, 3) < 0 && errno == ENOENT);
-	CHECK(blobs_put(bdir, f.sha256, "abc", 3) == 0);
-	CHECK(blobs_put(bdir, f.sha256, "abc", 3) == 0);
-	CHECK(blobs_put(bdir, "../escape", "abc", 3) < 0 && errno == EINVAL);
+	CHECK(blobs_put(bdir, f.sha256, "abc", 3, 5) == 0);
+	CHECK(blobs_put(bdir, f.sha256, "abc", 3, 5) == 0);   /* there already: no room needed */
+	CHECK(blobs_put(bdir, "../escape", "abc", 3, 5) < 0 && errno == EINVAL);
+	/* The quota counts what is kept: 3 of 5 bytes taken, so 2 more fit and 3 do not. */
+	char hex[BLOBS_HEX_LEN + 1];
+	blobs_sha256("xyz", 3, hex);
+	CHECK(blobs_put(bdir, hex, "xyz", 3, 5) < 0 && errno == EDQUOT);
+	CHECK(blobs_open(bdir, hex, 3) < 0 && errno == ENOENT);
+	CHECK(blobs_put(bdir, hex, "xyz", 3, UINT64_MAX) == 0);
+	blobs_sha256("no", 2, hex);
+	CHECK(blobs_put(bdir, hex, "no", 2, 6) < 0 && errno == EDQUOT);
+	CHECK(blobs_put(bdir, hex, "no", 2, 8) == 0);
 	struct stat st;
 	CHECK(stat(bdir, &st) == 0 && (st.st_mode & 0777) == 0700);
 	sb_addf(&want, "/%s", f.sha256);
