@@ -241,7 +241,9 @@ def test_one_url_under_two_names_is_one_fetch_shared_by_both_readers(tmp_path, m
         bank.stop()
 
 
-def shared_fetch_of_twins(bank, env, mounter):
+def attach_twin(bank):
+    """The PNG receipt's attachment, copied onto a transaction of another month (the
+    same file attached twice): (attachment, [the two transactions])."""
     png = bank.transaction(bank.attachment_roles["receipt_png"])
     att = png["attachments"][0]
     twin = next(t for t in reversed(bank.transactions[png["account_id"]])
@@ -249,9 +251,14 @@ def shared_fetch_of_twins(bank, env, mounter):
     with bank._lock:   # the bank has no call for this: a copy of the object, as Monzo would list it
         twin["attachments"] = [dict(att, id="attach_twin", external_id=twin["id"])]
         bank._changed()
+    return att, [png, twin]
+
+
+def shared_fetch_of_twins(bank, env, mounter):
+    att, txs = attach_twin(bank)
     mnt = mounter(env=env).path
-    d = attachments_dir(mnt, png["account_id"])
-    paths = [d / E.month(t["created"]) / f"{t['id']}-1.png" for t in (png, twin)]
+    d = attachments_dir(mnt, txs[0]["account_id"])
+    paths = [d / E.month(t["created"]) / f"{t['id']}-1.png" for t in txs]
     assert paths[0].parent != paths[1].parent
     for p in paths:
         os.listdir(p.parent)   # the sync, before the race
@@ -306,3 +313,63 @@ def test_the_extension_comes_from_a_list_of_receipt_types_never_the_url(bank, mo
     assert sorted(n for n in os.listdir(month) if n.startswith(tx["id"] + "-")) == sorted(want)
     for name, att in zip(want, added):
         assert (month / name).read_bytes() == bank.attachment_bytes(att["file_url"]), name
+
+
+def test_a_reader_that_looked_before_a_fetch_landed_does_not_fetch_again(bank, env, mounter, tmp_path):
+    """Issue 20, point 4: a reader looks at the store while another's fetch of the same
+    URL is under way, and boards only once it has landed: it finds the bytes kept
+    rather than fetching them again.  The daemon's test-only gate
+    (MONZOHFS_TEST_ATTACH_GATE, two FIFOs) holds the second reader exactly between its
+    look and its boarding."""
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    os.mkfifo(gate / "arrive")
+    os.mkfifo(gate / "go")
+    env.vars["MONZOHFS_TEST_ATTACH_GATE"] = str(gate)
+    att, txs = attach_twin(bank)
+    mnt = mounter().path
+    d = attachments_dir(mnt, txs[0]["account_id"])
+    paths = [d / E.month(t["created"]) / f"{t['id']}-1.png" for t in txs]
+    want = bank.attachment_bytes(att["file_url"])
+    assert [os.stat(p).st_size for p in paths] == [len(want)] * 2   # sizes: no boarding
+    arrive = os.open(gate / "arrive", os.O_RDONLY | os.O_NONBLOCK)
+
+    def arrived(who):
+        wait_for(lambda: os.read(arrive, 1) == b"a", what=f"{who} at the gate")
+
+    def let_through():
+        def opened():
+            try:
+                return os.open(gate / "go", os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as e:
+                if e.errno == errno.ENXIO:   # the reader is not waiting yet
+                    return None
+                raise
+        fd = wait_for(opened, what="the gate's reader")
+        os.write(fd, b"g")
+        os.close(fd)
+
+    results = [None, None]
+
+    def read(i):
+        results[i] = paths[i].read_bytes()
+
+    readers = [threading.Thread(target=read, args=(i,)) for i in range(2)]
+    hold = bank.hold("attachment")
+    try:
+        readers[0].start()
+        arrived("the first reader")
+        let_through()
+        hold.wait_arrived()            # its fetch is under way, held
+        readers[1].start()
+        arrived("the second reader")   # it found nothing kept, and waits to board
+    finally:
+        hold.release()
+    readers[0].join(15)
+    assert results[0] == want          # the first fetch landed, kept and recorded
+    let_through()
+    readers[1].join(15)
+    os.close(arrive)
+    assert results == [want, want]
+    assert bank.attachment_counts == {att["file_url"]: {"HEAD": 1, "GET": 1}}
+    assert list(blobs(env)) == [hashlib.sha256(want).hexdigest()]
