@@ -8,6 +8,7 @@ import hashlib
 import os
 import stat
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -373,3 +374,25 @@ def test_a_reader_that_looked_before_a_fetch_landed_does_not_fetch_again(bank, e
     assert results == [want, want]
     assert bank.attachment_counts == {att["file_url"]: {"HEAD": 1, "GET": 1}}
     assert list(blobs(env)) == [hashlib.sha256(want).hexdigest()]
+
+
+def test_a_slow_but_steady_download_is_read_whole(bank, mounter):
+    """Issue 20, point 5: a large receipt on a slow link takes longer than the API's
+    10 s budget; a download fails only when it stalls (nothing for 30 s), never for
+    the time it takes in all."""
+    tx = bank.transactions[bank.main_account_id][-1]
+    att = bank.add_attachment(tx["id"], file_type="image/jpeg", size=256 * 1024)
+    mnt = mounter().path
+    path = attachments_dir(mnt, tx["account_id"]) / E.month(tx["created"]) / \
+        f"{tx['id']}-{len(tx['attachments'])}.jpg"
+    want = bank.attachment_bytes(att["file_url"])
+    # Every body takes 11 s, in steady pieces (a HEAD has none: at once).
+    bank.inject("attachment", kind="slow", delay=11, count=None)
+    try:
+        started = time.monotonic()
+        assert os.stat(path).st_size == len(want)
+        assert path.read_bytes() == want
+        assert time.monotonic() - started > 10
+    finally:
+        bank.clear_faults()
+    assert bank.attachment_counts[att["file_url"]] == {"HEAD": 1, "GET": 1}

@@ -15,6 +15,9 @@
 #include "log.h"
 
 #define FETCH_MAX_REDIRECTS 3L
+/* A receipt on a slow link may take minutes; a host that sends nothing for this long
+ * has stalled. */
+#define FETCH_STALL_S 30L
 
 /* For the tests alone (the fake bank's attachment host is on loopback): exact
  * addresses and ports that count as hosts on the internet, reachable over plain
@@ -83,6 +86,7 @@ int fetch_public(const char *url, size_t max, struct fetch_reply *r)
 	fetch_request(&req, "GET", url, max);
 	struct http_response res;
 	http_response_init(&res);
+	req.stall_s = FETCH_STALL_S;
 	int rc = http_perform_retry(&req, &res);
 	fetch_outcome(rc, &res, r);
 	if (rc == 0 && res.status == 200) {

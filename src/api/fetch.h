@@ -28,7 +28,8 @@ void fetch_reply_release(struct fetch_reply *r);
  * redirects (https:// too), never through a proxy, and only from hosts whose address
  * is on the internet (addr_is_public): each connection's address is checked, also
  * at every redirect.  The bytes as sent (no compression asked for), at most max of
- * them (0: the HTTP layer's limit): a larger file, announced or sent, is refused.
+ * them (0: the HTTP layer's limit): a larger file, announced or sent, is refused.  No
+ * total timeout: an attempt fails after 30 s in which less than a byte a second came.
  * 0 for a whole 200 reply; -EIO otherwise (the body is then empty). */
 int fetch_public(const char *url, size_t max, struct fetch_reply *r);
 /* HEAD url under the same rules, one attempt: 0 for a 200 reply, with r->length

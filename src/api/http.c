@@ -293,7 +293,12 @@ int http_perform(const struct http_request *req, struct http_response *r)
 	struct http_call call = { req, r, req->max_body ? req->max_body : HTTP_MAX_BODY, false };
 	http_limit(h, req, &call);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms ? req->connect_timeout_ms : 10000L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : 30000L);
+	if (req->stall_s) {
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, req->stall_s);
+	} else {
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : 30000L);
+	}
 	if (!req->identity)
 		curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	/* A Content-Length over the limit ends the transfer before its body. */
@@ -390,6 +395,9 @@ int http_perform_retry(const struct http_request *req, struct http_response *r)
 		int rc = http_perform(&attempt, r);
 		if (r->refused || !http_is_transient(r->status) || n >= HTTP_ATTEMPTS)
 			return rc;
+		/* A download takes the time it takes: the budget is for the pauses. */
+		if (req->stall_s)
+			deadline = http_now_ms() + HTTP_BUDGET_MS;
 		left = deadline - http_now_ms();
 		long pause = http_backoff_ms(n, r->status == 429 || r->status == 503 ? r->retry_after : -1, left,
 					     (unsigned)rand_r(&seed));

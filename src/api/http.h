@@ -31,6 +31,10 @@ struct http_request {
 	 * that a Content-Length is its size. */
 	size_t max_body;
 	bool identity;
+	/* A file that may be large on a slow link: no total timeout, but each attempt
+	 * fails once stall_s seconds pass at less than a byte a second, and
+	 * http_perform_retry's budget bounds only the pauses between attempts. */
+	long stall_s;
 };
 
 struct http_response {
@@ -68,8 +72,8 @@ long http_retry_after(const char *header);
  * than left_ms.  rnd: a random number. */
 long http_backoff_ms(int attempt, long retry_after_s, long left_ms, unsigned rnd);
 /* http_perform with up to HTTP_ATTEMPTS attempts within HTTP_BUDGET_MS for transient
- * failures; each attempt's timeout is what is left of the budget.  The result is the
- * last attempt's. */
+ * failures; each attempt's timeout is what is left of the budget (but see stall_s).
+ * The result is the last attempt's. */
 int http_perform_retry(const struct http_request *req, struct http_response *r);
 
 /* A bearer token may go to https:// anywhere, and to http:// only on loopback, as

@@ -125,7 +125,7 @@ ENDPOINTS = ("auth", "token", "logout", "whoami", "accounts", "balance", "pots",
              "transactions", "transaction", "not_found", "attachment")
 NOT_API = ("auth", "attachment")    # what inject(endpoint=None) leaves alone
 DATA_ENDPOINTS = ("accounts", "balance", "pots", "transactions", "transaction")
-FAULT_KINDS = ("status", "delay", "bad_json", "truncate", "drop")
+FAULT_KINDS = ("status", "delay", "bad_json", "truncate", "drop", "slow")
 
 # What refuse() can refuse, and the error bodies it answers with by default: the codes
 # are the real API's (docs/monzo-api.md 3 and 4, DESIGN "When the bank refuses a part");
@@ -2246,8 +2246,10 @@ class FakeBank:
                code: str | None = None, message: str | None = None) -> None:
         """Make the next `count` requests to `endpoint` (None: any API endpoint but the
         browser page "auth"; "attachment": the attachment host, where bad_json has no
-        sense) misbehave. kind: status | delay | bad_json | truncate | drop.
-        count None: until clear_faults(). delay applies before any kind."""
+        sense) misbehave. kind: status | delay | bad_json | truncate | drop | slow.
+        count None: until clear_faults(). delay applies before any kind but slow,
+        which sends the body in twenty even pieces spread over `delay` seconds (a
+        slow but steady link)."""
         if kind not in FAULT_KINDS:
             raise ValueError("unknown fault kind %r" % (kind,))
         if endpoint is not None and endpoint not in ENDPOINTS:

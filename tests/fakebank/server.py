@@ -120,10 +120,11 @@ class _Base(BaseHTTPRequestHandler):
             sys.stderr.write("fakebank: %s %s\n" % (self.address_string(), fmt % args))
 
     def _send(self, status, body: bytes, ctype="application/json", headers=None,
-              truncate=False, head=False, length=None):
+              truncate=False, head=False, length=None, slow=0.0):
         """head: the headers a GET would get, without the body.  length: the
         Content-Length announced (None: the body's; False: none, the body then ending
-        with the connection)."""
+        with the connection).  slow: seconds over which the body goes out, in twenty
+        even pieces."""
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         if length is not False:
@@ -140,6 +141,12 @@ class _Base(BaseHTTPRequestHandler):
             self.wfile.write(body[:len(body) // 2])
             self.wfile.flush()
             self.close_connection = True
+        elif slow > 0:
+            step = -(-len(body) // 20) or 1
+            for i in range(0, len(body), step):
+                time.sleep(slow / 20)
+                self.wfile.write(body[i:i + step])
+                self.wfile.flush()
         else:
             self.wfile.write(body)
 
@@ -155,6 +162,8 @@ class _Base(BaseHTTPRequestHandler):
         fault = self.server.bank.take_fault(endpoint)
         if fault is None:
             return False, None
+        if fault["kind"] == "slow":
+            return False, fault
         if fault["delay"] > 0:
             time.sleep(fault["delay"])
         kind = fault["kind"]
@@ -224,7 +233,8 @@ class _Handler(_Base):
         if hold is not None and hold.answered:
             hold.wait()
         self._send(status, out, ctype=ctype, headers=headers,
-                   truncate=fault is not None and fault["kind"] == "truncate")
+                   truncate=fault is not None and fault["kind"] == "truncate",
+                   slow=fault["delay"] if fault is not None and fault["kind"] == "slow" else 0.0)
 
     def _answer(self, method, path, endpoint, allowed, query, body):
         """-> (status, content type, body bytes, headers)."""
@@ -463,7 +473,8 @@ class _FileHandler(_Base):
         if hold is not None and hold.answered:
             hold.wait()
         self._send(status, body, ctype=ctype, head=head, length=length,
-                   truncate=fault is not None and fault["kind"] == "truncate")
+                   truncate=fault is not None and fault["kind"] == "truncate",
+                   slow=fault["delay"] if fault is not None and fault["kind"] == "slow" else 0.0)
 
 
 class _InternalHandler(_Base):
