@@ -396,3 +396,53 @@ def test_a_slow_but_steady_download_is_read_whole(bank, mounter):
     finally:
         bank.clear_faults()
     assert bank.attachment_counts[att["file_url"]] == {"HEAD": 1, "GET": 1}
+
+
+def test_a_damaged_kept_attachment_is_not_served(bank, env, mounter):
+    """Issue 20, point 7: a kept file of the right size but other bytes (a disk's or a
+    hand's damage) is found out at its first open in a mount: fetched again when the
+    host can be asked, else EIO; never served."""
+    m1 = mounter()
+    path, att = every_attachment(bank, m1.path)[0]
+    want = path.read_bytes()
+    m1.umount()
+    (name, blob), = blobs(env).items()
+    damaged = bytearray(want)
+    damaged[len(damaged) // 2] ^= 0xff
+    blob.write_bytes(bytes(damaged))
+
+    m2 = mounter("offline", name="mnt2")
+    rel = path.relative_to(m1.path)
+    with pytest.raises(OSError) as e:
+        (m2.path / rel).read_bytes()
+    assert e.value.errno == errno.EIO
+    assert "damaged" in m2.output()
+    m2.umount()
+
+    blob.write_bytes(bytes(damaged))   # (the offline mount took it away)
+    bank.reset_counts()
+    m3 = mounter(name="mnt3")
+    assert (m3.path / rel).read_bytes() == want
+    assert bank.attachment_counts == {att["file_url"]: {"HEAD": 1, "GET": 1}}
+    assert blobs(env)[name].read_bytes() == want
+
+
+def test_what_a_dead_write_left_is_swept_at_the_start(bank, env, mounter):
+    """Issue 20, point 7: a temporary file of a write whose process died stays no
+    longer than the next mount's start; one that may be a write under way in another
+    mount (changed in the last minutes) is left alone."""
+    m1 = mounter()
+    path, _ = every_attachment(bank, m1.path)[0]
+    path.read_bytes()
+    m1.umount()
+    d = env.data / "monzohfs" / "attachments"
+    (name, blob), = blobs(env).items()
+    old, recent = d / f".{name}.Ab12Cd", d / f".{name}.Zz99Yy"
+    for p in (old, recent):
+        p.write_bytes(b"half a file")
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    m2 = mounter(name="mnt2")
+    wait_for(lambda: not old.exists(), what="the dead write's file to go")
+    assert recent.exists() and blob.exists()
+    assert (m2.path / path.relative_to(m1.path)).read_bytes() == blob.read_bytes()

@@ -123,6 +123,7 @@ void cache_start(struct cache *c)
 	store_close(c->status_store);
 	c->status_store = NULL;
 	pthread_mutex_unlock(&c->status_lock);
+	cache_attach_sweep(c);
 	cache_checkpoint_start(c);
 }
 

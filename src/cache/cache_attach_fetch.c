@@ -269,4 +269,7 @@ void cache_attach_fetch_free(struct cache *c)
 		free(s);
 	}
 	c->attach_sizes = NULL;
+	free(c->attach_checked);
+	c->attach_checked = NULL;
+	c->nattach_checked = 0;
 }

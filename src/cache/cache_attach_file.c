@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "blobs.h"
 #include "cache_internal.h"
 #include "http.h"
+#include "log.h"
 #include "store_attach.h"
 
 /* What a snapshot known by its size alone needs to get its bytes. */
@@ -86,10 +88,43 @@ static int cache_attach_snapshot(int fd, const struct store_attach_file *f, cons
 	return *snap ? 0 : -ENOMEM;
 }
 
+void cache_attach_sweep(struct cache *c)
+{
+	char *dir = c->store_path ? blobs_dir(c->store_path) : NULL;
+	/* Older than any write under way in another mount: a write takes seconds. */
+	int n = dir ? blobs_sweep(dir, time(NULL) - 600) : 0;
+	if (n > 0)
+		log_info("removed %d unfinished attachment file%s from %s", n, n == 1 ? "" : "s", dir);
+	free(dir);
+}
+
+/* Whether this mount has seen that the blob's bytes are its name's: a blob of the
+ * right size is not trusted until then (a disk's or a hand's damage). */
+static bool cache_attach_checked(struct cache *c, const char *hex, int fd)
+{
+	pthread_mutex_lock(&c->lock);
+	bool seen = false;
+	for (size_t i = 0; i < c->nattach_checked && !seen; i++)
+		seen = !strcmp(c->attach_checked[i], hex);
+	pthread_mutex_unlock(&c->lock);
+	if (seen)
+		return true;
+	if (blobs_check(fd, hex) < 0)
+		return false;
+	pthread_mutex_lock(&c->lock);
+	char (*grown)[65] = realloc(c->attach_checked, (c->nattach_checked + 1) * sizeof *grown);
+	if (grown) {
+		c->attach_checked = grown;
+		snprintf(grown[c->nattach_checked++], sizeof *grown, "%s", hex);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return true;
+}
+
 /* 0 with *snap from the store's copy; 1 when there is none (or it is gone from the
- * disk, so a fetch can bring it back); a negative errno. */
-static int cache_attach_stored(struct cache *c, const char *dir, const struct cache_attach_entry *e,
-			       struct snapshot **snap)
+ * disk, or damaged, so a fetch can bring it back); a negative errno. */
+static int cache_attach_stored(struct cache *c, const char *dir, const struct file_id *id,
+			       const struct cache_attach_entry *e, struct snapshot **snap)
 {
 	struct store *st = cache_store_get(c);
 	if (!st)
@@ -102,6 +137,12 @@ static int cache_attach_stored(struct cache *c, const char *dir, const struct ca
 	int fd = blobs_open(dir, f.sha256, f.size);
 	if (fd < 0)
 		return errno == ENOENT || errno == EIO ? 1 : -EIO;
+	if (!cache_attach_checked(c, f.sha256, fd)) {
+		close(fd);
+		log_warn("accounts/%s/attachments/%s/%s: its kept copy is damaged (its bytes are not its hash): "
+			 "removed, to be fetched again", id->account, id->month, id->name);
+		return blobs_remove(dir, f.sha256) < 0 ? -EIO : 1;
+	}
 	return cache_attach_snapshot(fd, &f, e, snap);
 }
 
@@ -112,7 +153,7 @@ static int cache_attach_bytes(struct cache *c, const char *dir, const struct fil
 {
 	int rc;
 	/* At most one fetch of our own: what it kept is then found in the store. */
-	for (bool fetched = false; (rc = cache_attach_stored(c, dir, e, snap)) == 1; fetched = true)
+	for (bool fetched = false; (rc = cache_attach_stored(c, dir, id, e, snap)) == 1; fetched = true)
 		if (c->opts.offline || fetched || (rc = cache_attach_get(c, dir, id, e->url, expected)))
 			return rc == 1 ? -EIO : rc;
 	return rc;
@@ -175,7 +216,7 @@ static int cache_attach_lookup(struct cache *c, const struct file_id *id, const 
 	if (!dir)
 		return -EIO;
 	int64_t size = -1;
-	int rc = cache_attach_stored(c, dir, e, snap);
+	int rc = cache_attach_stored(c, dir, id, e, snap);
 	if (rc == 1 && c->opts.offline)
 		rc = -EIO;
 	else if (rc == 1 && !(rc = cache_attach_head(c, id, e->url, &size)))

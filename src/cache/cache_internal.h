@@ -103,6 +103,8 @@ struct cache {
 	struct cache_attach_flight *attach_flights;
 	struct cache_attach_size *attach_sizes;
 	pthread_mutex_t attach_keep_lock;
+	char (*attach_checked)[65];   /* blobs whose bytes this mount checked (SHA-256 hex) */
+	size_t nattach_checked;
 	struct cache_sums *sums;  /* cache_sums.c */
 	/* cache_checkpoint.c: the thread that copies the store's log into it. */
 	pthread_mutex_t ckpt_lock;
@@ -176,6 +178,9 @@ void cache_origin_keep(struct file_entry *f, const struct file_origin *o);
 void cache_attach_free(struct cache *c);
 int cache_attach_file(struct cache *c, const struct file_id *id, struct snapshot **snap, double *fresh_for);
 void cache_attach_pending_free(struct cache_attach_pending *p);
+/* At the start of a mount: removes what writes of kept attachments left behind when
+ * their process died. */
+void cache_attach_sweep(struct cache *c);
 
 /* cache_attach_fetch.c: talking to an attachment's host.  The size url's host
  * announces (a HEAD, once per mount): 0 with *size, -1 when it gives none (or cannot
