@@ -142,3 +142,14 @@ def test_a_size_option_that_is_not_a_number_of_bytes_is_a_usage_error(env, optio
     r = subprocess.run([str(DAEMON), "-f", "-o", option, str(env.root / "mnt")], env=env.vars,
                        capture_output=True, text=True, timeout=10)
     assert r.returncode == 2 and "attachment_max and attachment_quota" in r.stderr
+
+
+def test_attachment_max_may_be_raised_past_the_apis_own_limit(bank, env, mounter):
+    """The API's replies are capped at 64 MiB; an attachment's size, asked with a HEAD,
+    is not: with attachment_max=100M a 65 MiB file has its size, and no byte is
+    downloaded for it."""
+    [(att, name)], tx = new_attachments(bank, [65 << 20])
+    mnt = mounter("attachment_max=100M").path
+    assert os.stat(month_dir(mnt, tx) / name).st_size == 65 << 20
+    assert bank.attachment_counts[att["file_url"]] == {"HEAD": 1}
+    assert blobs(env) == []

@@ -301,8 +301,11 @@ int http_perform(const struct http_request *req, struct http_response *r)
 	}
 	if (!req->identity)
 		curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	/* A Content-Length over the limit ends the transfer before its body. */
-	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)call.max_body);
+	/* A Content-Length over the limit ends the transfer before its body (a HEAD's
+	 * only tells the size). */
+	bool head = req->method && !strcmp(req->method, "HEAD");
+	if (!head)
+		curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)call.max_body);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &call);
@@ -310,7 +313,7 @@ int http_perform(const struct http_request *req, struct http_response *r)
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
 	if (req->form) {
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->form);
-	} else if (req->method && !strcmp(req->method, "HEAD")) {
+	} else if (head) {
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (req->method && strcmp(req->method, "GET")) {
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);

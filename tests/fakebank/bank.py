@@ -266,11 +266,11 @@ def _file_content(file_type: str, size: int, rng: random.Random) -> bytes:
         rest = size - len(head) - 2
         k = -(-rest // 65537)            # comment segments: 4 bytes each, 65533 of data
         data = rest - 4 * k
-        out = head
+        parts = [head]                   # joined once: a large file is built in linear time
         for i in range(k):
             n = data // k + (i < data % k)
-            out += b"\xff\xfe" + struct.pack(">H", n + 2) + rng.randbytes(n)
-        out += b"\xff\xd9"
+            parts.append(b"\xff\xfe" + struct.pack(">H", n + 2) + rng.randbytes(n))
+        out = b"".join(parts) + b"\xff\xd9"
     elif file_type == "application/pdf":
         head = b"%%PDF-1.4\n%%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Length %d >>\nstream\n"
         tail = b"\nendstream\nendobj\ntrailer\n<< >>\n%%EOF\n"
