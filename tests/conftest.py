@@ -112,6 +112,9 @@ class Env:
             MONZO_BASE_URL=bank.url,
             MONZO_AUTH_URL=bank.url,
             LANG="C.UTF-8",
+            # Test-only: the fake's attachment host, on loopback over http://, counts
+            # as a host on the internet (test_attachment_hosts.py).
+            MONZOHFS_TEST_ATTACHMENT_HOSTS=f"{bank.attachment_host}:{bank.attachment_port}",
         )
 
     def login(self, **kw):

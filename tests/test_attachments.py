@@ -1,12 +1,14 @@
 """Attachments as files (issue 14, part 2): accounts/acc_…/attachments/YYYY-MM/
-<tx_id>-<n>.<ext>, listed from the synced transactions, fetched from file_url at the
-first lookup with no token, kept by content beside the store and never fetched twice,
-served offline, EIO (never a partial file) when the attachment host fails."""
+<tx_id>-<n>.<ext>, listed from the synced transactions; at the first lookup their host
+is asked for the size (HEAD), and the bytes are fetched from file_url at the first read
+(issue 22, point 3), with no token, kept by content beside the store and never fetched
+twice, served offline, EIO (never a partial file) when the attachment host fails."""
 import errno
 import hashlib
 import os
 import stat
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -90,8 +92,9 @@ def test_a_listing_fetches_nothing_and_ls_l_sizes_are_exact(bank, mounter):
     assert bank.counts["attachment"] == 0, "a listing must not fetch what nobody looked at"
     for path, att in files:
         assert os.lstat(path).st_size == len(bank.attachment_bytes(att["file_url"]))
-    # Looked up (as ls -l does), so fetched once each, and the size is the bytes'.
-    assert bank.attachment_counts == {att["file_url"]: {"GET": 1} for _, att in files}
+    # Looked up (as ls -l does), so the host was asked for each size, once (a HEAD):
+    # the bytes wait for a read.
+    assert bank.attachment_counts == {att["file_url"]: {"HEAD": 1} for _, att in files}
 
 
 def test_each_file_is_fetched_once_across_mounts_and_served_offline(bank, env, mounter):
@@ -103,8 +106,9 @@ def test_each_file_is_fetched_once_across_mounts_and_served_offline(bank, env, m
     for p, _ in files:
         assert (m2.path / p.relative_to(m1.path)).read_bytes() == first[p.relative_to(m1.path)]
     m2.umount()
-    # One GET per URL in all, never a HEAD, never a token.
-    assert bank.attachment_counts == {att["file_url"]: {"GET": 1} for _, att in files}
+    # One HEAD (the size, at the first lookup) and one GET (the bytes, at the first
+    # read) per URL in all, never a token.
+    assert bank.attachment_counts == {att["file_url"]: {"HEAD": 1, "GET": 1} for _, att in files}
     assert bank.attachment_auth_violations == []
     # Kept by content: one 0600 file per distinct bytes, named by its SHA-256, in a 0700
     # directory beside the history store.
@@ -223,11 +227,12 @@ def test_big_attachments_read_whole_and_at_offsets(bank, mounter):
 @pytest.mark.parametrize("moment", ["2027-01-04T12:00:00Z", "2027-01-20T12:00:00Z"])
 @pytest.mark.parametrize("twin_month", ["same", "other"])
 def test_one_url_under_two_names_is_one_fetch_shared_by_both_readers(tmp_path, mounter, moment, twin_month):
-    """Two attachments with the same file_url (the same file attached twice): readers of
-    both at once wait for one fetch, and the bytes are kept once.
+    """Two attachments with the same file_url (the same file attached twice): their host
+    is asked the URL's size once, readers of both at once wait for one fetch of the
+    bytes, and the bytes are kept once.
 
     The twin is in the PNG's month (one directory: the daemon grants the kernel
-    parallel lookups, so the second lookup reaches it while the first is held) or in
+    parallel lookups, so the second reader reaches it while the first is held) or in
     another (two directories)."""
     bank = make_pinned_bank(moment)
     try:
@@ -238,7 +243,9 @@ def test_one_url_under_two_names_is_one_fetch_shared_by_both_readers(tmp_path, m
         bank.stop()
 
 
-def shared_fetch_of_twins(bank, env, mounter, same_month):
+def attach_twin(bank, same_month=False):
+    """The PNG receipt's attachment, copied onto a transaction of the same month or of
+    another (the same file attached twice): (attachment, [the two transactions])."""
     png = bank.transaction(bank.attachment_roles["receipt_png"])
     att = png["attachments"][0]
     twin = next(t for t in reversed(bank.transactions[png["account_id"]])
@@ -247,12 +254,18 @@ def shared_fetch_of_twins(bank, env, mounter, same_month):
     with bank._lock:   # the bank has no call for this: a copy of the object, as Monzo would list it
         twin["attachments"] = [dict(att, id="attach_twin", external_id=twin["id"])]
         bank._changed()
+    return att, [png, twin]
+
+
+def shared_fetch_of_twins(bank, env, mounter, same_month):
+    att, txs = attach_twin(bank, same_month)
     mnt = mounter(env=env).path
-    d = attachments_dir(mnt, png["account_id"])
-    paths = [d / E.month(t["created"]) / f"{t['id']}-1.png" for t in (png, twin)]
+    d = attachments_dir(mnt, txs[0]["account_id"])
+    paths = [d / E.month(t["created"]) / f"{t['id']}-1.png" for t in txs]
     assert (paths[0].parent == paths[1].parent) == same_month
     for p in paths:
         os.listdir(p.parent)   # the sync, before the race
+    sizes = [os.stat(p).st_size for p in paths]   # one HEAD: the size of the URL
     hold = bank.hold("attachment")
     results = [None, None]
     tids = [None, None]
@@ -262,8 +275,12 @@ def shared_fetch_of_twins(bank, env, mounter, same_month):
         results[i] = paths[i].read_bytes()
 
     def in_daemon(i):
-        """Whether reader i's thread waits for the daemon's answer to a request."""
-        return tids[i] is not None and "request_wait_answer" in Path(f"/proc/self/task/{tids[i]}/stack").read_text()
+        """Whether reader i's thread waits for the daemon's answer to its read: for the
+        request itself, or (a read the kernel sent ahead, asynchronously) for the page
+        that request fills."""
+        st = Path(f"/proc/self/task/{tids[i]}/stack").read_text() if tids[i] else ""
+        return "request_wait_answer" in st and "fuse_do_ioctl" not in st or \
+            "folio_wait_bit" in st and "filemap_get_pages" in st
 
     first = threading.Thread(target=read, args=(0,))
     second = threading.Thread(target=read, args=(1,))
@@ -274,12 +291,160 @@ def shared_fetch_of_twins(bank, env, mounter, same_month):
         # The second reader's request is in the daemon while the fetch is held: it
         # waits for that fetch rather than asking itself.
         wait_for(lambda: in_daemon(1), what="the second reader's request in the daemon")
-        assert bank.attachment_counts == {att["file_url"]: {"GET": 1}}
+        assert bank.attachment_counts == {att["file_url"]: {"HEAD": 1, "GET": 1}}
     finally:
         hold.release()
         first.join(15)
         second.join(15)
     want = bank.attachment_bytes(att["file_url"])
-    assert results == [want, want]
-    assert bank.attachment_counts == {att["file_url"]: {"GET": 1}}
+    assert results == [want, want] and sizes == [len(want)] * 2
+    assert bank.attachment_counts == {att["file_url"]: {"HEAD": 1, "GET": 1}}
     assert list(blobs(env)) == [hashlib.sha256(want).hexdigest()]
+
+
+def test_the_extension_comes_from_a_list_of_receipt_types_never_the_url(bank, mounter):
+    """An app chooses file_type and file_url: a page, a drawing or a script must not
+    get the extension that makes a desktop open it as such."""
+    tx = bank.transactions[bank.main_account_id][-1]
+    n0 = len(tx["attachments"] or ())
+    added = [bank.add_attachment(tx["id"], file_type=t, size=300, name=name) for t, name in (
+        ("text/html", "invoice.html"), ("image/svg+xml", "logo.svg"), ("application/x-sh", "run.sh"),
+        ("image/jpeg", "receipt.html"), ("image/webp", "photo.webp"), ("", "scan.pdf"))]
+    mnt = mounter().path
+    month = attachments_dir(mnt, tx["account_id"]) / E.month(tx["created"])
+    want = [f"{tx['id']}-{n0 + i}.{ext}" for i, ext in enumerate(("bin", "bin", "bin", "jpg", "webp", "bin"), 1)]
+    assert sorted(n for n in os.listdir(month) if n.startswith(tx["id"] + "-")) == sorted(want)
+    for name, att in zip(want, added):
+        assert (month / name).read_bytes() == bank.attachment_bytes(att["file_url"]), name
+
+
+def test_a_reader_that_looked_before_a_fetch_landed_does_not_fetch_again(bank, env, mounter, tmp_path):
+    """Issue 20, point 4: a reader looks at the store while another's fetch of the same
+    URL is under way, and boards only once it has landed: it finds the bytes kept
+    rather than fetching them again.  The daemon's test-only gate
+    (MONZOHFS_TEST_ATTACH_GATE, two FIFOs) holds the second reader exactly between its
+    look and its boarding."""
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    os.mkfifo(gate / "arrive")
+    os.mkfifo(gate / "go")
+    env.vars["MONZOHFS_TEST_ATTACH_GATE"] = str(gate)
+    att, txs = attach_twin(bank)
+    mnt = mounter().path
+    d = attachments_dir(mnt, txs[0]["account_id"])
+    paths = [d / E.month(t["created"]) / f"{t['id']}-1.png" for t in txs]
+    want = bank.attachment_bytes(att["file_url"])
+    assert [os.stat(p).st_size for p in paths] == [len(want)] * 2   # sizes: no boarding
+    arrive = os.open(gate / "arrive", os.O_RDONLY | os.O_NONBLOCK)
+
+    def arrived(who):
+        wait_for(lambda: os.read(arrive, 1) == b"a", what=f"{who} at the gate")
+
+    def let_through():
+        def opened():
+            try:
+                return os.open(gate / "go", os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as e:
+                if e.errno == errno.ENXIO:   # the reader is not waiting yet
+                    return None
+                raise
+        fd = wait_for(opened, what="the gate's reader")
+        os.write(fd, b"g")
+        os.close(fd)
+
+    results = [None, None]
+
+    def read(i):
+        results[i] = paths[i].read_bytes()
+
+    readers = [threading.Thread(target=read, args=(i,)) for i in range(2)]
+    hold = bank.hold("attachment")
+    try:
+        readers[0].start()
+        arrived("the first reader")
+        let_through()
+        hold.wait_arrived()            # its fetch is under way, held
+        readers[1].start()
+        arrived("the second reader")   # it found nothing kept, and waits to board
+    finally:
+        hold.release()
+    readers[0].join(15)
+    assert results[0] == want          # the first fetch landed, kept and recorded
+    let_through()
+    readers[1].join(15)
+    os.close(arrive)
+    assert results == [want, want]
+    assert bank.attachment_counts == {att["file_url"]: {"HEAD": 1, "GET": 1}}
+    assert list(blobs(env)) == [hashlib.sha256(want).hexdigest()]
+
+
+def test_a_slow_but_steady_download_is_read_whole(bank, mounter):
+    """Issue 20, point 5: a large receipt on a slow link takes longer than the API's
+    10 s budget; a download fails only when it stalls (nothing for 30 s), never for
+    the time it takes in all."""
+    tx = bank.transactions[bank.main_account_id][-1]
+    att = bank.add_attachment(tx["id"], file_type="image/jpeg", size=256 * 1024)
+    mnt = mounter().path
+    path = attachments_dir(mnt, tx["account_id"]) / E.month(tx["created"]) / \
+        f"{tx['id']}-{len(tx['attachments'])}.jpg"
+    want = bank.attachment_bytes(att["file_url"])
+    # Every body takes 11 s, in steady pieces (a HEAD has none: at once).
+    bank.inject("attachment", kind="slow", delay=11, count=None)
+    try:
+        started = time.monotonic()
+        assert os.stat(path).st_size == len(want)
+        assert path.read_bytes() == want
+        assert time.monotonic() - started > 10
+    finally:
+        bank.clear_faults()
+    assert bank.attachment_counts[att["file_url"]] == {"HEAD": 1, "GET": 1}
+
+
+def test_a_damaged_kept_attachment_is_not_served(bank, env, mounter):
+    """Issue 20, point 7: a kept file of the right size but other bytes (a disk's or a
+    hand's damage) is found out at its first open in a mount: fetched again when the
+    host can be asked, else EIO; never served."""
+    m1 = mounter()
+    path, att = every_attachment(bank, m1.path)[0]
+    want = path.read_bytes()
+    m1.umount()
+    (name, blob), = blobs(env).items()
+    damaged = bytearray(want)
+    damaged[len(damaged) // 2] ^= 0xff
+    blob.write_bytes(bytes(damaged))
+
+    m2 = mounter("offline", name="mnt2")
+    rel = path.relative_to(m1.path)
+    with pytest.raises(OSError) as e:
+        (m2.path / rel).read_bytes()
+    assert e.value.errno == errno.EIO
+    assert "damaged" in m2.output()
+    m2.umount()
+
+    blob.write_bytes(bytes(damaged))   # (the offline mount took it away)
+    bank.reset_counts()
+    m3 = mounter(name="mnt3")
+    assert (m3.path / rel).read_bytes() == want
+    assert bank.attachment_counts == {att["file_url"]: {"HEAD": 1, "GET": 1}}
+    assert blobs(env)[name].read_bytes() == want
+
+
+def test_what_a_dead_write_left_is_swept_at_the_start(bank, env, mounter):
+    """Issue 20, point 7: a temporary file of a write whose process died stays no
+    longer than the next mount's start; one that may be a write under way in another
+    mount (changed in the last minutes) is left alone."""
+    m1 = mounter()
+    path, _ = every_attachment(bank, m1.path)[0]
+    path.read_bytes()
+    m1.umount()
+    d = env.data / "monzohfs" / "attachments"
+    (name, blob), = blobs(env).items()
+    old, recent = d / f".{name}.Ab12Cd", d / f".{name}.Zz99Yy"
+    for p in (old, recent):
+        p.write_bytes(b"half a file")
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    m2 = mounter(name="mnt2")
+    wait_for(lambda: not old.exists(), what="the dead write's file to go")
+    assert recent.exists() and blob.exists()
+    assert (m2.path / path.relative_to(m1.path)).read_bytes() == blob.read_bytes()

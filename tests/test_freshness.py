@@ -77,16 +77,16 @@ def test_cold_traversal_makes_the_minimum_requests_and_a_warm_one_none(bank, mou
     # whoami: the one check at mount time, reused for whoami.json.  Per account: pots,
     # one balance (the sync's serves balance.json too), and the pages of one full sync
     # (100 a page, until a short one); per pot with an account of its own, the pages of
-    # its sync (no balance: the pot's is in pots.json).  Per attachment file: one GET of
-    # the attachment host (a file the traversal reads).
+    # its sync (no balance: the pot's is in pots.json).  Per attachment file: a HEAD of
+    # the attachment host (its size, at the lookup) and a GET (its bytes, at the read).
     synced = [a["id"] for a in bank.accounts] + list(bank.pot_accounts.values())
     pages = sum(len(bank.transactions[acc]) // 100 + 1 for acc in synced)
     files = sum(len(t["attachments"] or ()) for a in bank.accounts for t in bank.transactions[a["id"]])
     assert files and bank.attachment_counts == {
-        att["file_url"]: {"GET": 1} for a in bank.accounts for t in bank.transactions[a["id"]]
+        att["file_url"]: {"HEAD": 1, "GET": 1} for a in bank.accounts for t in bank.transactions[a["id"]]
         for att in t["attachments"] or ()}
     assert counts == {"whoami": 1, "accounts": 1, "balance": n, "pots": n, "transactions": pages,
-                      "attachment": files}
+                      "attachment": 2 * files}
     subprocess.run(["find", str(mnt), "-type", "f", "-exec", "cat", "{}", "+"], check=True,
                    stdout=subprocess.DEVNULL)
     assert {k: v for k, v in bank.counts.items() if v} == counts

@@ -14,6 +14,8 @@
 
 #include <curl/curl.h>
 
+#include "addr.h"
+
 static CURLSH *http_share;
 static pthread_mutex_t http_locks[CURL_LOCK_DATA_LAST];
 
@@ -57,6 +59,7 @@ void http_response_init(struct http_response *r)
 	memset(r, 0, sizeof *r);
 	sb_init(&r->body);
 	r->retry_after = -1;
+	r->length = -1;
 }
 
 void http_response_release(struct http_response *r)
@@ -67,11 +70,22 @@ void http_response_release(struct http_response *r)
 /* No reply of the API comes near this; a larger one is a fault, not data. */
 #define HTTP_MAX_BODY (64u << 20)
 
+/* What the callbacks of one transfer need. */
+struct http_call {
+	const struct http_request *req;
+	struct http_response *r;
+	size_t max_body;
+	bool too_large;
+};
+
 static size_t http_on_body(char *data, size_t size, size_t n, void *user)
 {
-	struct strbuf *body = user;
-	if (body->len + size * n > HTTP_MAX_BODY)
+	struct http_call *call = user;
+	struct strbuf *body = &call->r->body;
+	if (size * n > call->max_body - body->len) {
+		call->too_large = true;
 		return 0; /* libcurl ends the transfer with a write error */
+	}
 	sb_add(body, data, size * n);
 	return size * n;
 }
@@ -156,6 +170,23 @@ bool http_url_allows_bearer(const char *url)
 	return ok;
 }
 
+char *http_url_public(const char *url)
+{
+	bool https, loopback;
+	CURLU *u = http_parse(url, &https, &loopback);
+	char *curl_out = NULL, *out = NULL;
+	if (u && curl_url_set(u, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_OPTIONS, NULL, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_QUERY, NULL, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &curl_out, 0) == CURLUE_OK)
+		out = strdup(curl_out);
+	curl_free(curl_out);
+	curl_url_cleanup(u);
+	return out;
+}
+
 char *http_url_join(const char *base, const char *path)
 {
 	size_t n = strlen(base);
@@ -171,6 +202,46 @@ char *http_escape(const char *s)
 	char *out = strdup(e ? e : "");
 	curl_free(e);
 	return out;
+}
+
+static curl_socket_t http_open_socket(void *user, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct http_call *call = user;
+	if (!call->req->peer_ok(&a->addr)) {
+		call->r->refused = true;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* Called with the address actually connected to, also for a connection taken from
+ * the shared cache (which never reaches http_open_socket). */
+static int http_prereq(void *user, char *ip, char *local_ip, int port, int local_port)
+{
+	struct http_call *call = user;
+	struct sockaddr_storage a;
+	if (addr_parse(ip, port, &a) && call->req->peer_ok((const struct sockaddr *)&a))
+		return CURL_PREREQFUNC_OK;
+	call->r->refused = true;
+	return CURL_PREREQFUNC_ABORT;
+}
+
+/* Limits on a URL someone else chose. */
+static void http_limit(CURL *h, const struct http_request *req, struct http_call *call)
+{
+	if (req->protocols) {
+		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, req->protocols);
+		curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, req->protocols);
+	}
+	if (req->max_redirects)
+		curl_easy_setopt(h, CURLOPT_MAXREDIRS, req->max_redirects);
+	if (req->peer_ok) {
+		curl_easy_setopt(h, CURLOPT_PROXY, "");
+		curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, http_open_socket);
+		curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, call);
+		curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, http_prereq);
+		curl_easy_setopt(h, CURLOPT_PREREQDATA, call);
+	}
 }
 
 int http_perform(const struct http_request *req, struct http_response *r)
@@ -219,16 +290,31 @@ int http_perform(const struct http_request *req, struct http_response *r)
 	 * over plain http://.  The token's requests are never redirected. */
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, req->follow_redirects && !req->bearer ? 1L : 0L);
 	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http");
+	struct http_call call = { req, r, req->max_body ? req->max_body : HTTP_MAX_BODY, false };
+	http_limit(h, req, &call);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms ? req->connect_timeout_ms : 10000L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : 30000L);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	if (req->stall_s) {
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, req->stall_s);
+	} else {
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms ? req->timeout_ms : 30000L);
+	}
+	if (!req->identity)
+		curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	/* A Content-Length over the limit ends the transfer before its body (a HEAD's
+	 * only tells the size). */
+	bool head = req->method && !strcmp(req->method, "HEAD");
+	if (!head)
+		curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)call.max_body);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r->body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &call);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, http_on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
 	if (req->form) {
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->form);
+	} else if (head) {
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (req->method && strcmp(req->method, "GET")) {
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
 	}
@@ -238,7 +324,11 @@ int http_perform(const struct http_request *req, struct http_response *r)
 	curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total_us);
 	r->elapsed_ms = (long)(total_us / 1000);
 	if (rc == CURLE_OK) {
+		r->refused = false; /* another of the host's addresses was taken */
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+		curl_off_t length = -1;
+		curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+		r->length = length;
 		const char *ctype = NULL;
 		if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK && ctype)
 			snprintf(r->content_type, sizeof r->content_type, "%s", ctype);
@@ -247,10 +337,20 @@ int http_perform(const struct http_request *req, struct http_response *r)
 			time_t t = curl_getdate(date->value, NULL);
 			r->date = t > 0 ? (long long)t : 0;
 		}
+	} else if (call.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+		snprintf(r->error, sizeof r->error, "larger than %zu bytes", call.max_body);
+		r->status = 0;
+		r->refused = true;
+	} else if (r->refused) {
+		snprintf(r->error, sizeof r->error,
+			 "refused to connect: the host's address is not on the internet (this machine, "
+			 "a private or link-local network)");
+		r->status = 0;
 	} else {
 		/* errbuf names host and port at most; the URL's query holds no secret either. */
 		snprintf(r->error, sizeof r->error, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		r->status = 0;
+		r->refused = rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_TOO_MANY_REDIRECTS;
 	}
 	curl_slist_free_all(headers);
 	/* The header held the token: wipe it before the memory goes back to the heap. */
@@ -301,8 +401,11 @@ int http_perform_retry(const struct http_request *req, struct http_response *r)
 		attempt.timeout_ms = left > 1000 ? left : 1000;
 		attempt.connect_timeout_ms = attempt.timeout_ms < 5000 ? attempt.timeout_ms : 5000;
 		int rc = http_perform(&attempt, r);
-		if (!http_is_transient(r->status) || n >= HTTP_ATTEMPTS)
+		if (r->refused || !http_is_transient(r->status) || n >= HTTP_ATTEMPTS)
 			return rc;
+		/* A download takes the time it takes: the budget is for the pauses. */
+		if (req->stall_s)
+			deadline = http_now_ms() + HTTP_BUDGET_MS;
 		left = deadline - http_now_ms();
 		long pause = http_backoff_ms(n, r->status == 429 || r->status == 503 ? r->retry_after : -1, left,
 					     (unsigned)rand_r(&seed));

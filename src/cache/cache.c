@@ -21,6 +21,8 @@ void cache_options_default(struct cache_options *o)
 	o->ttl[RES_TRANSACTIONS] = 300;
 	o->ttl[RES_POT_TRANSACTIONS] = 300;
 	o->keep_bytes = 64 << 20;
+	o->attach_max = CACHE_ATTACH_MAX;
+	o->attach_quota = CACHE_ATTACH_QUOTA;
 }
 
 int64_t cache_mono_ns(void)
@@ -42,6 +44,7 @@ struct cache *cache_new(struct monzo *api, const struct cache_options *opts, con
 	c->tokens_path = strdup(tokens_path ? tokens_path : "");
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->status_lock, NULL);
+	pthread_mutex_init(&c->attach_keep_lock, NULL);
 	pthread_cond_init(&c->flight_done, NULL);
 	cache_checkpoint_init(c);
 	c->started = timefmt_now();
@@ -98,6 +101,7 @@ void snapshot_put(struct snapshot *s)
 	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	free(s->source);
+	cache_attach_pending_free(s->pending);
 	free(s->data);
 	if (s->fd >= 0)
 		close(s->fd);
@@ -119,6 +123,7 @@ void cache_start(struct cache *c)
 	store_close(c->status_store);
 	c->status_store = NULL;
 	pthread_mutex_unlock(&c->status_lock);
+	cache_attach_sweep(c);
 	cache_checkpoint_start(c);
 	/* Threads do not cross a fork: from now on a fetch may have one of its own. */
 	pthread_mutex_lock(&c->lock);
@@ -157,6 +162,7 @@ void cache_free(struct cache *c)
 	free(c->tokens_path);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->status_lock);
+	pthread_mutex_destroy(&c->attach_keep_lock);
 	pthread_cond_destroy(&c->flight_done);
 	free(c);
 }

@@ -23,9 +23,13 @@ struct cache_options {
 	bool offline;                 /* never contact the API: serve the store */
 	const char *store_path;       /* the history store, or NULL for none */
 	size_t keep_bytes;            /* rendered bytes kept in memory (and by the kernel's files) */
+	uint64_t attach_max;          /* the largest attachment fetched (-o attachment_max) */
+	uint64_t attach_quota;        /* the attachments kept, together (-o attachment_quota) */
 };
 
-/* The default TTLs of DESIGN.md. */
+#define CACHE_ATTACH_MAX ((uint64_t)16 << 20)
+#define CACHE_ATTACH_QUOTA ((uint64_t)1 << 30)
+/* The default TTLs of DESIGN.md, and the attachments' defaults above. */
 void cache_options_default(struct cache_options *o);
 
 /* A resource as last fetched: immutable, shared by reference. */
@@ -65,6 +69,10 @@ struct snapshot {
 	 * while they are a file's current version (see cache_file_origin). */
 	struct instant fetched_at;
 	char *source;            /* an attachment: the URL its bytes came from (else NULL) */
+	/* An attachment whose size alone is known (its host's Content-Length): data and
+	 * fd are filled in at the first read, by cache_snapshot_bytes.  NULL for every
+	 * other snapshot. */
+	struct cache_attach_pending *pending;
 };
 
 enum file_kind {
@@ -141,6 +149,11 @@ double cache_fresh_for(struct cache *c, enum res_kind kind, const char *account)
 struct snapshot *snapshot_new(char *data, int fd, size_t size, struct instant mtime, uint64_t digest);
 void snapshot_get(struct snapshot *s);
 void snapshot_put(struct snapshot *s);
+/* Makes sure s's bytes are in s->data or s->fd before they are read: at once but for
+ * an attachment known by its size alone, whose bytes are fetched (or found kept) now,
+ * once whatever the number of readers.  0, or a negative errno (EIO when they cannot
+ * be had, or are not the size its host announced). */
+int cache_snapshot_bytes(struct cache *c, struct snapshot *s);
 
 /* Where a version of a file came from, for its extended attributes. */
 struct cache_origin {

@@ -3,7 +3,6 @@
  * two syncs cost no query. */
 #include "cache_attach.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,13 +40,17 @@ void cache_attach_free(struct cache *c)
 		free(a);
 	}
 	c->attach_lists = NULL;
+	cache_attach_fetch_free(c);
 }
 
-void cache_attach_ext(const char *file_type, const char *url, char out[8])
+void cache_attach_ext(const char *file_type, char out[8])
 {
+	/* Receipt types only: an extension from elsewhere (the URL's, or an unknown
+	 * type's) could be .html, .svg or .sh, which a desktop would open as such. */
 	static const char *const known[][2] = {
-		{ "image/jpeg", "jpg" }, { "image/png", "png" }, { "image/gif", "gif" },
-		{ "image/heic", "heic" }, { "application/pdf", "pdf" },
+		{ "image/jpeg", "jpg" }, { "image/jpg", "jpg" }, { "image/png", "png" },
+		{ "image/gif", "gif" },  { "image/heic", "heic" }, { "image/webp", "webp" },
+		{ "application/pdf", "pdf" },
 	};
 	/* The type without parameters ("image/jpeg; q=1"). */
 	size_t tlen = strcspn(file_type, "; \t");
@@ -56,26 +59,7 @@ void cache_attach_ext(const char *file_type, const char *url, char out[8])
 			snprintf(out, 8, "%s", known[i][1]);
 			return;
 		}
-	/* The last segment of the URL's path: after the host, before any query. */
-	const char *p = strstr(url, "://");
-	p = p ? p + 3 : url;
-	const char *end = p + strcspn(p, "?#"), *seg = NULL, *dot = NULL;
-	for (const char *q = p; q < end; q++)
-		if (*q == '/')
-			seg = q + 1, dot = NULL;
-		else if (*q == '.' && seg)
-			dot = q + 1;
-	size_t n = dot ? (size_t)(end - dot) : 0;
-	bool ok = n >= 1 && n <= 5;
-	for (size_t i = 0; ok && i < n; i++)
-		ok = isalnum((unsigned char)dot[i]);
-	if (!ok) {
-		snprintf(out, 8, "bin");
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		out[i] = (char)tolower((unsigned char)dot[i]);
-	out[n] = '\0';
+	snprintf(out, 8, "bin");
 }
 
 struct cache_attach_build {
@@ -90,7 +74,7 @@ static int cache_attach_add(void *ctx, const struct store_attach *a)
 	struct cache_attach_entry e;
 	memset(&e, 0, sizeof e);
 	char ext[8];
-	cache_attach_ext(a->file_type, a->file_url, ext);
+	cache_attach_ext(a->file_type, ext);
 	int len = snprintf(e.name, sizeof e.name, "%s-%d.%s", a->tx_id, a->index + 1, ext);
 	/* An id that cannot be one name of a directory has no file. */
 	if (!*a->tx_id || strchr(a->tx_id, '/') || len < 0 || (size_t)len >= sizeof e.name)

@@ -1,7 +1,8 @@
 /* cache_attach: a transaction's attachments as files of the mount,
  * accounts/acc_…/attachments/YYYY-MM/<tx_id>-<n>.<ext>.  Which there are follows the
  * account's sync (the stored transactions' JSON, no request of its own); a file's
- * bytes are fetched once, at its first lookup, and kept by the store for good. */
+ * size is asked of its host at its first lookup, its bytes fetched once, at its
+ * first read, and kept by the store for good. */
 #ifndef MONZOHFS_CACHE_ATTACH_H
 #define MONZOHFS_CACHE_ATTACH_H
 
@@ -32,8 +33,8 @@ void cache_attach_list_put(struct cache_attach_list *l);
 /* The entry named name in month, or NULL. */
 const struct cache_attach_entry *cache_attach_find(const struct cache_attach_list *l, const char *month,
 						   const char *name);
-/* The extension a file of file_type at url gets: jpg, png, gif, heic or pdf by type,
- * else the URL path's own when short and alphanumeric (lower-cased), else bin. */
-void cache_attach_ext(const char *file_type, const char *url, char out[8]);
+/* The extension a file of file_type gets, from a list of receipt types: jpg
+ * (image/jpeg), png, gif, heic, webp, pdf; bin for any other type. */
+void cache_attach_ext(const char *file_type, char out[8]);
 
 #endif

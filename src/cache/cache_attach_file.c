@@ -1,37 +1,61 @@
 /* cache_attach_file: an attachment file's bytes.  A URL whose bytes the store keeps is
  * served from them with no request, by this mount or any later one (offline too);
- * otherwise its first lookup fetches it, one fetch per URL at a time, and keeps it
- * before answering.  A fetch that fails answers EIO: never a partial file. */
+ * otherwise its first lookup asks its host for the size (cache_attach_head) and the
+ * bytes come at the first read, or, from a host that gives no size, at that lookup.
+ * A fetch that fails answers EIO: never a partial file. */
 #include "cache_attach.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "blobs.h"
 #include "cache_internal.h"
-#include "fetch.h"
+#include "http.h"
 #include "log.h"
 #include "store_attach.h"
 
-/* A fetch under way; those who wait for it share its outcome. */
-struct cache_attach_flight {
+/* What a snapshot known by its size alone needs to get its bytes. */
+struct cache_attach_pending {
+	pthread_mutex_t lock;     /* one reader fetches, the others wait for it */
+	bool ready;               /* the snapshot's data or fd is there */
+	struct file_id id;
 	char *url;
-	bool done;
-	int rc;
-	int refs;
-	struct cache_attach_flight *next;
 };
 
-/* Under c->lock. */
-static void cache_attach_flight_put(struct cache_attach_flight *f)
+void cache_attach_pending_free(struct cache_attach_pending *p)
 {
-	if (--f->refs)
+	if (!p)
 		return;
-	free(f->url);
-	free(f);
+	pthread_mutex_destroy(&p->lock);
+	free(p->url);
+	free(p);
+}
+
+/* A file's versions are told apart by its URL, whose bytes never change once kept:
+ * the snapshot made from the size alone and the one made from the bytes are then one
+ * version (one inode) to the fs layer. */
+static uint64_t cache_attach_digest(const char *url)
+{
+	char hex[BLOBS_HEX_LEN + 1];
+	blobs_sha256(url, strlen(url), hex);
+	return blobs_digest(hex);
+}
+
+static struct snapshot *cache_attach_snapshot_new(char *data, int fd, uint64_t size, const struct cache_attach_entry *e,
+						  struct instant fetched_at)
+{
+	struct snapshot *s = snapshot_new(data, fd, size, e->mtime, cache_attach_digest(e->url));
+	if (s) {
+		s->fetched_at = fetched_at;
+		/* For user.monzo.source, which rsync -X and backups copy: a signed URL's
+		 * query (or a user and password in it) reads the file while it is valid. */
+		s->source = http_url_public(e->url);
+	}
+	return s;
 }
 
 /* The snapshot of n stored bytes: up to CACHE_SPILL_AT on the heap like a rendered
@@ -60,18 +84,47 @@ static int cache_attach_snapshot(int fd, const struct store_attach_file *f, cons
 		close(fd);
 		fd = -1;
 	}
-	*snap = snapshot_new(data, fd, f->size, e->mtime, blobs_digest(f->sha256));
-	if (!*snap)
-		return -ENOMEM;
-	(*snap)->fetched_at = f->fetched_at;
-	(*snap)->source = strdup(e->url);
-	return 0;
+	*snap = cache_attach_snapshot_new(data, fd, f->size, e, f->fetched_at);
+	return *snap ? 0 : -ENOMEM;
+}
+
+void cache_attach_sweep(struct cache *c)
+{
+	char *dir = c->store_path ? blobs_dir(c->store_path) : NULL;
+	/* Older than any write under way in another mount: a write takes seconds. */
+	int n = dir ? blobs_sweep(dir, time(NULL) - 600) : 0;
+	if (n > 0)
+		log_info("removed %d unfinished attachment file%s from %s", n, n == 1 ? "" : "s", dir);
+	free(dir);
+}
+
+/* Whether this mount has seen that the blob's bytes are its name's: a blob of the
+ * right size is not trusted until then (a disk's or a hand's damage). */
+static bool cache_attach_checked(struct cache *c, const char *hex, int fd)
+{
+	pthread_mutex_lock(&c->lock);
+	bool seen = false;
+	for (size_t i = 0; i < c->nattach_checked && !seen; i++)
+		seen = !strcmp(c->attach_checked[i], hex);
+	pthread_mutex_unlock(&c->lock);
+	if (seen)
+		return true;
+	if (blobs_check(fd, hex) < 0)
+		return false;
+	pthread_mutex_lock(&c->lock);
+	char (*grown)[65] = realloc(c->attach_checked, (c->nattach_checked + 1) * sizeof *grown);
+	if (grown) {
+		c->attach_checked = grown;
+		snprintf(grown[c->nattach_checked++], sizeof *grown, "%s", hex);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return true;
 }
 
 /* 0 with *snap from the store's copy; 1 when there is none (or it is gone from the
- * disk, so a fetch can bring it back); a negative errno. */
-static int cache_attach_stored(struct cache *c, const char *dir, const struct cache_attach_entry *e,
-			       struct snapshot **snap)
+ * disk, or damaged, so a fetch can bring it back); a negative errno. */
+static int cache_attach_stored(struct cache *c, const char *dir, const struct file_id *id,
+			       const struct cache_attach_entry *e, struct snapshot **snap)
 {
 	struct store *st = cache_store_get(c);
 	if (!st)
@@ -84,116 +137,90 @@ static int cache_attach_stored(struct cache *c, const char *dir, const struct ca
 	int fd = blobs_open(dir, f.sha256, f.size);
 	if (fd < 0)
 		return errno == ENOENT || errno == EIO ? 1 : -EIO;
+	if (!cache_attach_checked(c, f.sha256, fd)) {
+		close(fd);
+		log_warn("accounts/%s/attachments/%s/%s: its kept copy is damaged (its bytes are not its hash): "
+			 "removed, to be fetched again", id->account, id->month, id->name);
+		return blobs_remove(dir, f.sha256) < 0 ? -EIO : 1;
+	}
 	return cache_attach_snapshot(fd, &f, e, snap);
 }
 
-/* Fetches e's file and keeps it: the blob first, then the row that points at it. */
-static int cache_attach_fetch(struct cache *c, const char *dir, const struct file_id *id,
-			      const struct cache_attach_entry *e)
+/* The bytes of e: stored, or fetched now by this thread or one it waits for.
+ * expected: the size its host announced, or -1. */
+static int cache_attach_bytes(struct cache *c, const char *dir, const struct file_id *id,
+			      const struct cache_attach_entry *e, int64_t expected, struct snapshot **snap)
 {
-	struct fetch_reply r;
-	fetch_reply_init(&r);
-	int rc = fetch_public(e->url, &r);
-	struct store_attach_file f;
-	memset(&f, 0, sizeof f);
-	if (rc == 0) {
-		blobs_sha256(r.body.buf, r.body.len, f.sha256);
-		f.size = r.body.len;
-		snprintf(f.content_type, sizeof f.content_type, "%s", r.content_type);
-		f.fetched_at = timefmt_now();
-		if (blobs_put(dir, f.sha256, sb_str(&r.body), r.body.len) < 0) {
-			snprintf(r.error, sizeof r.error, "cannot keep it in %s: %s", dir, strerror(errno));
-			rc = -EIO;
-		}
-	}
-	if (rc == 0) {
-		struct store *st = cache_store_get(c);
-		if (!st || store_attach_record(st, e->url, &f) < 0) {
-			snprintf(r.error, sizeof r.error, "cannot record it in the history store");
-			rc = -EIO;
-		}
-		cache_store_put(c, st);
-	}
-	/* The path, not the URL: a file's URL may be all it takes to read it. */
-	if (rc)
-		log_warn("cannot fetch accounts/%s/attachments/%s/%s: %s", id->account, id->month, id->name, r.error);
-	fetch_reply_release(&r);
+	int rc;
+	/* At most one fetch of our own: what it kept is then found in the store. */
+	for (bool fetched = false; (rc = cache_attach_stored(c, dir, id, e, snap)) == 1; fetched = true)
+		if (c->opts.offline || fetched || (rc = cache_attach_get(c, dir, id, e->url, expected)))
+			return rc == 1 ? -EIO : rc;
 	return rc;
 }
 
-/* Under c->lock: the fetch of url under way, joined (*lead false), else a new one this
- * thread leads; NULL when out of memory. */
-static struct cache_attach_flight *cache_attach_board(struct cache *c, const char *url, bool *lead)
+/* A snapshot of e's size alone, its bytes to come at the first read. */
+static int cache_attach_pending(const struct file_id *id, const struct cache_attach_entry *e, int64_t size,
+				struct snapshot **snap)
 {
-	struct cache_attach_flight *f = c->attach_flights;
-	while (f && strcmp(f->url, url))
-		f = f->next;
-	*lead = !f;
-	if (f) {
-		f->refs++;
-		return f;
+	struct cache_attach_pending *p = calloc(1, sizeof *p);
+	if (!p || !(p->url = strdup(e->url))) {
+		free(p);
+		return -ENOMEM;
 	}
-	if (!(f = calloc(1, sizeof *f)) || !(f->url = strdup(url))) {
-		free(f);
-		return NULL;
+	pthread_mutex_init(&p->lock, NULL);
+	p->id = *id;
+	if (!(*snap = cache_attach_snapshot_new(NULL, -1, (uint64_t)size, e, timefmt_now()))) {
+		cache_attach_pending_free(p);
+		return -ENOMEM;
 	}
-	f->refs = 1;
-	f->next = c->attach_flights;
-	c->attach_flights = f;
-	return f;
+	(*snap)->pending = p;
+	return 0;
 }
 
-/* The leader's fetch ended with rc: those waiting wake to it. */
-static void cache_attach_land(struct cache *c, struct cache_attach_flight *f, int rc)
+int cache_snapshot_bytes(struct cache *c, struct snapshot *s)
 {
-	pthread_mutex_lock(&c->lock);
-	struct cache_attach_flight **pp = &c->attach_flights;
-	while (*pp != f)
-		pp = &(*pp)->next;
-	*pp = f->next;
-	f->done = true;
-	f->rc = rc;
-	cache_attach_flight_put(f);
-	pthread_cond_broadcast(&c->flight_done);
-	pthread_mutex_unlock(&c->lock);
+	struct cache_attach_pending *p = s->pending;
+	if (!p || __atomic_load_n(&p->ready, __ATOMIC_ACQUIRE))
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	int rc = 0;
+	if (!p->ready) {
+		char *dir = c->store_path ? blobs_dir(c->store_path) : NULL;
+		struct cache_attach_entry e = { .url = p->url, .mtime = s->mtime };
+		struct snapshot *full = NULL;
+		rc = !dir ? -EIO : cache_attach_bytes(c, dir, &p->id, &e, (int64_t)s->size, &full);
+		/* Kept by another mount with other bytes: not what this version's size says. */
+		if (!rc && full->size != s->size)
+			rc = -EIO;
+		if (!rc) {
+			s->data = full->data;
+			s->fd = full->fd;
+			full->data = NULL;
+			full->fd = -1;
+			__atomic_store_n(&p->ready, true, __ATOMIC_RELEASE);
+		}
+		snapshot_put(full);
+		free(dir);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return rc;
 }
 
-/* The bytes of e: stored, or fetched now by this thread or one it waits for. */
-static int cache_attach_bytes(struct cache *c, const struct file_id *id, const struct cache_attach_entry *e,
-			      struct snapshot **snap)
+/* e's snapshot at a lookup: the stored bytes, else its size from its host, else (a
+ * host that gives none) the bytes fetched now, so that the size is exact. */
+static int cache_attach_lookup(struct cache *c, const struct file_id *id, const struct cache_attach_entry *e,
+			       struct snapshot **snap)
 {
 	char *dir = c->store_path ? blobs_dir(c->store_path) : NULL;
 	if (!dir)
 		return -EIO;
-	int rc;
-	/* At most one fetch of our own: what it kept is then found in the store. */
-	for (bool fetched = false; (rc = cache_attach_stored(c, dir, e, snap)) == 1;) {
-		if (c->opts.offline || fetched) {
-			rc = -EIO;
-			break;
-		}
-		bool lead;
-		pthread_mutex_lock(&c->lock);
-		struct cache_attach_flight *f = cache_attach_board(c, e->url, &lead);
-		if (f && !lead) {
-			while (!f->done)
-				pthread_cond_wait(&c->flight_done, &c->lock);
-			rc = f->rc;
-			cache_attach_flight_put(f);
-		}
-		pthread_mutex_unlock(&c->lock);
-		if (!f) {
-			rc = -ENOMEM;
-			break;
-		}
-		if (lead) {
-			rc = cache_attach_fetch(c, dir, id, e);
-			fetched = true;
-			cache_attach_land(c, f, rc);
-		}
-		if (rc)
-			break;
-	}
+	int64_t size = -1;
+	int rc = cache_attach_stored(c, dir, id, e, snap);
+	if (rc == 1 && c->opts.offline)
+		rc = -EIO;
+	else if (rc == 1 && !(rc = cache_attach_head(c, id, e->url, &size)))
+		rc = size >= 0 ? cache_attach_pending(id, e, size, snap) : cache_attach_bytes(c, dir, id, e, -1, snap);
 	free(dir);
 	return rc;
 }
@@ -211,7 +238,7 @@ int cache_attach_file(struct cache *c, const struct file_id *id, struct snapshot
 		/* The name holds while the list does; the bytes of a URL never change. */
 		*fresh_for = cache_fresh_for(c, RES_TRANSACTIONS, id->account);
 	if (e && snap)
-		rc = cache_attach_bytes(c, id, e, snap);
+		rc = cache_attach_lookup(c, id, e, snap);
 	cache_attach_list_put(l);
 	return rc;
 }

@@ -100,10 +100,15 @@ struct cache {
 	struct cache_status_key status_key;   /* what the snapshot held was rendered from */
 	pthread_mutex_t status_lock;
 	struct store *status_store;            /* its own connection: see cache_status_key */
-	/* Attachments (cache_attach.c, cache_attach_file.c): each account's list, and the
-	 * fetches under way. */
+	/* Attachments (cache_attach.c, cache_attach_file.c, cache_attach_fetch.c): each
+	 * account's list, the fetches under way, the sizes their hosts announced, and the
+	 * lock that keeps the quota's check and a blob's write together. */
 	struct cache_attach_lists *attach_lists;
 	struct cache_attach_flight *attach_flights;
+	struct cache_attach_size *attach_sizes;
+	pthread_mutex_t attach_keep_lock;
+	char (*attach_checked)[65];   /* blobs whose bytes this mount checked (SHA-256 hex) */
+	size_t nattach_checked;
 	struct cache_sums *sums;  /* cache_sums.c */
 	/* cache_resource.c: fetches run on threads of their own once the daemon has
 	 * forked; cache_free waits for those still running. */
@@ -184,9 +189,28 @@ void cache_origin_add(struct cache *c, struct file_origin *o, const char *accoun
 void cache_origin_keep(struct file_entry *f, const struct file_origin *o);
 
 /* cache_attach.c: frees the lists; cache_attach_file.c: an attachment file's bytes,
- * fetched at the first look and kept by the store (cache_file's FILE_ATTACHMENT). */
+ * its size from its host at the first look, its bytes at the first read, kept by the
+ * store (cache_file's FILE_ATTACHMENT). */
 void cache_attach_free(struct cache *c);
 int cache_attach_file(struct cache *c, const struct file_id *id, struct snapshot **snap, double *fresh_for);
+void cache_attach_pending_free(struct cache_attach_pending *p);
+/* At the start of a mount: removes what writes of kept attachments left behind when
+ * their process died. */
+void cache_attach_sweep(struct cache *c);
+
+/* cache_attach_fetch.c: talking to an attachment's host.  The size url's host
+ * announces (a HEAD, once per mount): 0 with *size, -1 when it gives none (or cannot
+ * be asked: the GET then tells); -EIO when the host is refused or the file is over
+ * attach_max.  id names the file in the log. */
+int cache_attach_head(struct cache *c, const struct file_id *id, const char *url, int64_t *size);
+/* Fetches url and keeps its bytes (a blob in dir, then the store's row), one fetch per
+ * URL at a time: those who ask meanwhile share its outcome.  expected: the size its
+ * host announced, or -1; a body of another size, over attach_max, or that the quota
+ * or the disk has no room for is refused and nothing is kept.  0 (the store then has
+ * it) or a negative errno. */
+int cache_attach_get(struct cache *c, const char *dir, const struct file_id *id, const char *url,
+		     int64_t expected);
+void cache_attach_fetch_free(struct cache *c);
 
 /* cache_status.c: the bytes of .status.json as of now, and the key they depend on. */
 void cache_status_render(struct cache *c, struct strbuf *out);

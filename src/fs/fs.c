@@ -394,6 +394,13 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 	 * and the kernel forget the inode, from another thread, before we return. */
 	struct snapshot *s = i->snap;
 	snapshot_get(s);
+	/* An attachment known by its size alone gets its bytes at its first read. */
+	int rc = cache_snapshot_bytes(ctx->cache, s);
+	if (rc) {
+		snapshot_put(s);
+		fuse_reply_err(req, -rc);
+		return;
+	}
 	size_t n = (size_t)off >= s->size ? 0 : s->size - (size_t)off;
 	if (n > size)
 		n = size;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,8 @@ struct monzohfs_opts {
 	char *tokens;
 	char *store;
 	char *tz;
+	char *attach_max;
+	char *attach_quota;
 	int offline;
 	int show_help;
 	int show_version;
@@ -49,6 +52,8 @@ static const struct fuse_opt monzohfs_opt_spec[] = {
 	MOPT("tokens=%s", tokens),
 	MOPT("store=%s", store),
 	MOPT("tz=%s", tz),
+	MOPT("attachment_max=%s", attach_max),
+	MOPT("attachment_quota=%s", attach_quota),
 	MOPT("offline", offline),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
@@ -81,6 +86,9 @@ static void monzohfs_usage(const char *prog)
 	       "    -o store=PATH          history store (default $XDG_DATA_HOME/monzohfs/history.sqlite3)\n"
 	       "    -o tz=ZONE             time zone of months, dates and times (default Europe/London)\n"
 	       "    -o offline             never contact the API: serve what the store holds\n"
+	       "    -o attachment_max=N    the largest attachment fetched, in bytes (K, M, G: KiB ...;\n"
+	       "                           default 16M)\n"
+	       "    -o attachment_quota=N  all attachments kept together (default 1G)\n"
 	       "    -f                     stay in the foreground, log to stderr\n"
 	       "    -d                     debug: also log each API request (never a token)\n"
 	       "    -h, --help             this help, then the FUSE options\n"
@@ -114,6 +122,24 @@ static int monzohfs_opt_proc(void *data, const char *arg, int key, struct fuse_a
 	default:
 		return 1;
 	}
+}
+
+/* A number of bytes, with K, M or G for KiB, MiB, GiB: *out left as it is when text
+ * is NULL.  -1 when it is not one. */
+static int monzohfs_bytes(const char *text, uint64_t *out)
+{
+	if (!text)
+		return 0;
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(text, &end, 10);
+	unsigned shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+	if (shift)
+		end++;
+	if (errno || end == text || *text < '0' || *text > '9' || *end || n > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)n << shift;
+	return 0;
 }
 
 /* Per-kind TTLs win over ttl= whatever the order they came in. */
@@ -225,6 +251,11 @@ int main(int argc, char *argv[])
 	struct cache_options copts;
 	if (monzohfs_ttls(&o, &copts) < 0) {
 		fprintf(stderr, "monzohfs: a ttl must be a number of seconds, 0 or more\n");
+		goto usage_error;
+	}
+	if (monzohfs_bytes(o.attach_max, &copts.attach_max) < 0 ||
+	    monzohfs_bytes(o.attach_quota, &copts.attach_quota) < 0) {
+		fprintf(stderr, "monzohfs: attachment_max and attachment_quota take a number of bytes (K, M, G)\n");
 		goto usage_error;
 	}
 	log_init("monzohfs", cl.debug);
@@ -350,6 +381,8 @@ out:
 	free(o.first_arg);
 	free(o.store);
 	free(o.tz);
+	free(o.attach_max);
+	free(o.attach_quota);
 	fuse_opt_free_args(&args);
 	return ret;
 }

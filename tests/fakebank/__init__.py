@@ -25,6 +25,10 @@ In process (pytest)::
     tx, pot_tx = bank.transfer_to_pot(acc, pot_id, amount, created=None)  # both sides
     bank.add_attachment(tx_id, file_type="image/jpeg", size=20000, name=None, created=None)
     bank.remove_attachment(attachment_id)
+    bank.redirect_attachment(url_or_path, location, status=302)   # location None: undo
+    bank.attachment_content_length(head="exact", get="exact")   # or "none", "less"
+    bank.start_internal_host() -> url; bank.internal_requests   # a host of the user's own
+                                         # network (127.0.0.3) no attachment may reach
     bank.inject(endpoint=None, kind="status", status=503, count=1, delay=0.0,
                 retry_after=None, code=None, message=None); bank.clear_faults()
     bank.approve_after_polls = 2; bank.approve(); bank.token_lifetime = 21600
@@ -57,7 +61,8 @@ GET world (world_info()).
 POST reset_counts | advance?seconds=N | balance | fault | clear_faults | mint_token
 (optional "tokens_file": path) | approve | add_transaction | update_transaction |
 remove_transaction | transfer_to_pot (answers {"transaction", "pot_transaction"}) |
-add_attachment | remove_attachment | settings | world ({"name"}) | refuse |
+add_attachment | remove_attachment | redirect_attachment | attachment_content_length |
+settings | world ({"name"}) | refuse |
 refuse_pot_ledgers | clear_refusals | attachment_host_down | attachment_host_up |
 strip_optional_fields (answers {"ids", "stripped_roles"}) | restore_optional_fields.
 POST bodies are JSON objects holding the keyword arguments of the method of

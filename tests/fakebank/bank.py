@@ -125,7 +125,7 @@ ENDPOINTS = ("auth", "token", "logout", "whoami", "accounts", "balance", "pots",
              "transactions", "transaction", "not_found", "attachment")
 NOT_API = ("auth", "attachment")    # what inject(endpoint=None) leaves alone
 DATA_ENDPOINTS = ("accounts", "balance", "pots", "transactions", "transaction")
-FAULT_KINDS = ("status", "delay", "bad_json", "truncate", "drop")
+FAULT_KINDS = ("status", "delay", "bad_json", "truncate", "drop", "slow")
 
 # What refuse() can refuse, and the error bodies it answers with by default: the codes
 # are the real API's (docs/monzo-api.md 3 and 4, DESIGN "When the bank refuses a part");
@@ -254,7 +254,8 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 
 def _file_content(file_type: str, size: int, rng: random.Random) -> bytes:
     """Exactly `size` bytes of a file of that type: a valid start and end, and filler from
-    rng where readers skip it (a private PNG chunk, JPEG comments, a PDF stream)."""
+    rng where readers skip it (a private PNG chunk, JPEG comments, a PDF stream); of
+    another type, rng's bytes alone."""
     if file_type == "image/png":
         head = b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2,
                                                                         0, 0, 0))
@@ -265,11 +266,11 @@ def _file_content(file_type: str, size: int, rng: random.Random) -> bytes:
         rest = size - len(head) - 2
         k = -(-rest // 65537)            # comment segments: 4 bytes each, 65533 of data
         data = rest - 4 * k
-        out = head
+        parts = [head]                   # joined once: a large file is built in linear time
         for i in range(k):
             n = data // k + (i < data % k)
-            out += b"\xff\xfe" + struct.pack(">H", n + 2) + rng.randbytes(n)
-        out += b"\xff\xd9"
+            parts.append(b"\xff\xfe" + struct.pack(">H", n + 2) + rng.randbytes(n))
+        out = b"".join(parts) + b"\xff\xd9"
     elif file_type == "application/pdf":
         head = b"%%PDF-1.4\n%%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Length %d >>\nstream\n"
         tail = b"\nendstream\nendobj\ntrailer\n<< >>\n%%EOF\n"
@@ -277,8 +278,8 @@ def _file_content(file_type: str, size: int, rng: random.Random) -> bytes:
         while len(head % n) + n + len(tail) != size:
             n -= 1
         out = head % n + rng.randbytes(n) + tail
-    else:
-        raise ValueError("no content for %r" % (file_type,))
+    else:                                # any other type: bytes, as sent
+        out = rng.randbytes(size)
     assert len(out) == size
     return out
 
@@ -546,6 +547,10 @@ class FakeBank:
         self._thread = None
         self._file_server = None
         self._file_thread = None
+        self._internal_server = None      # see start_internal_host()
+        self._internal_thread = None
+        self.internal_url = None
+        self.internal_requests = []       # (method, path) of each request it had
 
         # the attachment host (see start())
         self.attachment_host = None
@@ -556,6 +561,8 @@ class FakeBank:
         self._files = {}                  # path -> (attachment, file name, size)
         self._file_bytes = {}             # path -> content, made at the first ask
         self._attachment_counts = {}      # path -> {method: n}
+        self._attachment_redirects = {}   # path -> (status, location): redirect_attachment()
+        self.attachment_lengths = {"HEAD": "exact", "GET": "exact"}   # attachment_content_length()
 
         n_main = 400 if transactions is None else int(transactions)
         if n_main < 0:
@@ -1902,6 +1909,34 @@ class FakeBank:
             base = self.attachment_url or _NO_FILE_HOST
             return {base + path: dict(per) for path, per in self._attachment_counts.items()}
 
+    def redirect_attachment(self, url_or_path: str, location: str | None,
+                            status: int = 302) -> None:
+        """Make the attachment host answer every request for the path of url_or_path
+        (a file_url, or a path on the host, served or not) with `status` and a
+        Location header, after faults and holds; location None serves the path again.
+        Such requests are counted like the others."""
+        path = urlsplit(url_or_path).path if "://" in url_or_path else url_or_path
+        with self._lock:
+            if location is None:
+                self._attachment_redirects.pop(path, None)
+            else:
+                self._attachment_redirects[path] = (int(status), location)
+
+    def attachment_content_length(self, head: str = "exact", get: str = "exact") -> None:
+        """What Content-Length the attachment host gives a file's 200 answers, HEAD's
+        and GET's: "exact" (the default), "none" (no Content-Length: a GET's body then
+        ends when the connection closes) or, for HEAD only, "less" (one byte less than
+        the file, as a host whose file grew, or that lies, would)."""
+        if head not in ("exact", "none", "less") or get not in ("exact", "none"):
+            raise ValueError("HEAD's length is exact, none or less, GET's exact or none")
+        with self._lock:
+            self.attachment_lengths = {"HEAD": head, "GET": get}
+
+    def attachment_redirect(self, path: str):
+        """(status, location) of a redirect set for path, or None (used by the server)."""
+        with self._lock:
+            return self._attachment_redirects.get(path)
+
     def _point_attachments_at(self, base: str) -> None:
         with self._lock:
             for files in (self._files, self._stripped_files):
@@ -2153,9 +2188,12 @@ class FakeBank:
         attachment object (created now on the fake clock unless `created`) goes at the
         end of its attachments, the attachment host serves `size` bytes of file_type
         (image/png, image/jpeg or application/pdf; at least 128) as `name`, and the
-        transaction's updated moves to now.  Returns the attachment (the bank's own)."""
-        if file_type not in _FILE_EXT:
-            raise ValueError("file_type must be one of " + ", ".join(_FILE_EXT))
+        transaction's updated moves to now.  Given a name, file_type may be any
+        text (what an app registered), its bytes random.  Returns the attachment (the
+        bank's own)."""
+        if file_type not in _FILE_EXT and name is None:
+            raise ValueError("file_type must be one of " + ", ".join(_FILE_EXT) +
+                             " unless a name is given")
         if int(size) < 128:
             raise ValueError("size must be at least 128")
         with self._lock:
@@ -2208,8 +2246,10 @@ class FakeBank:
                code: str | None = None, message: str | None = None) -> None:
         """Make the next `count` requests to `endpoint` (None: any API endpoint but the
         browser page "auth"; "attachment": the attachment host, where bad_json has no
-        sense) misbehave. kind: status | delay | bad_json | truncate | drop.
-        count None: until clear_faults(). delay applies before any kind."""
+        sense) misbehave. kind: status | delay | bad_json | truncate | drop | slow.
+        count None: until clear_faults(). delay applies before any kind but slow,
+        which sends the body in twenty even pieces spread over `delay` seconds (a
+        slow but steady link)."""
         if kind not in FAULT_KINDS:
             raise ValueError("unknown fault kind %r" % (kind,))
         if endpoint is not None and endpoint not in ENDPOINTS:
@@ -3049,10 +3089,28 @@ class FakeBank:
             self.attachment_host_down()
         return self
 
+    def start_internal_host(self, host: str = "127.0.0.3") -> str:
+        """Serve, on another loopback address and any free port, a host that stands
+        for one of the user's own network, which an attachment's file_url (or a
+        redirect) must never reach: it answers every GET and HEAD with 200 and a page
+        and records them in internal_requests.  Returns its base URL (internal_url);
+        stop() stops it."""
+        from .server import serve
+        if self._internal_server is None:
+            self._internal_server, self._internal_thread = serve(self, host, 0, internal=True)
+            self.internal_url = _base_url(host, self._internal_server.server_address[1])
+        return self.internal_url
+
+    def internal_seen(self, method: str, path: str) -> None:
+        """Record a request to the internal host (used by the server)."""
+        with self._lock:
+            self.internal_requests.append((method, path))
+
     def stop(self) -> None:
-        """Stop serving, the API and the attachment host: close every open connection
-        and join the threads."""
-        for srv, th in ((self._server, self._thread), (self._file_server, self._file_thread)):
+        """Stop serving, the API, the attachment host and the internal host: close
+        every open connection and join the threads."""
+        for srv, th in ((self._server, self._thread), (self._file_server, self._file_thread),
+                        (self._internal_server, self._internal_thread)):
             if srv is None:
                 continue
             srv.shutdown()
@@ -3060,6 +3118,7 @@ class FakeBank:
             srv.server_close()
             th.join(10)
         self._server = self._thread = self._file_server = self._file_thread = None
+        self._internal_server = self._internal_thread = None
 
     def __enter__(self):
         if self._server is None:

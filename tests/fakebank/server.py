@@ -128,15 +128,20 @@ class _Base(BaseHTTPRequestHandler):
             sys.stderr.write("fakebank: %s %s\n" % (self.address_string(), fmt % args))
 
     def _send(self, status, body: bytes, ctype="application/json", headers=None,
-              truncate=False, head=False):
-        """head: the headers a GET would get, without the body."""
+              truncate=False, head=False, length=None, slow=0.0):
+        """head: the headers a GET would get, without the body.  length: the
+        Content-Length announced (None: the body's; False: none, the body then ending
+        with the connection).  slow: seconds over which the body goes out, in twenty
+        even pieces."""
         self.send_response(status)
         self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
+        if length is not False:
+            self.send_header("Content-Length", str(len(body) if length is None else length))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
-        if truncate:
+        if truncate or (length is False and not head):
             self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         if head:
             return
@@ -144,6 +149,12 @@ class _Base(BaseHTTPRequestHandler):
             self.wfile.write(body[:len(body) // 2])
             self.wfile.flush()
             self.close_connection = True
+        elif slow > 0:
+            step = -(-len(body) // 20) or 1
+            for i in range(0, len(body), step):
+                time.sleep(slow / 20)
+                self.wfile.write(body[i:i + step])
+                self.wfile.flush()
         else:
             self.wfile.write(body)
 
@@ -159,6 +170,8 @@ class _Base(BaseHTTPRequestHandler):
         fault = self.server.bank.take_fault(endpoint)
         if fault is None:
             return False, None
+        if fault["kind"] == "slow":
+            return False, fault
         if fault["delay"] > 0:
             time.sleep(fault["delay"])
         kind = fault["kind"]
@@ -231,7 +244,8 @@ class _Handler(_Base):
         if hold is not None and hold.answered:
             hold.wait()
         self._send(status, out, ctype=ctype, headers=headers,
-                   truncate=fault is not None and fault["kind"] == "truncate")
+                   truncate=fault is not None and fault["kind"] == "truncate",
+                   slow=fault["delay"] if fault is not None and fault["kind"] == "slow" else 0.0)
 
     def _answer(self, method, path, endpoint, allowed, query, body):
         """-> (status, content type, body bytes, headers)."""
@@ -379,6 +393,12 @@ class _Handler(_Base):
                 obj = bank.add_attachment(**args)
             elif name == "remove_attachment":
                 obj = bank.remove_attachment(**args)
+            elif name == "redirect_attachment":
+                bank.redirect_attachment(**args)
+                obj = {}
+            elif name == "attachment_content_length":
+                bank.attachment_content_length(**args)
+                obj = {}
             elif name == "transfer_to_pot":
                 tx, leg = bank.transfer_to_pot(args.pop("account_id"), args.pop("pot_id"),
                                                **args)
@@ -405,7 +425,9 @@ class _FileHandler(_Base):
     with their exact Content-Length and file_type as Content-Type.  It takes no
     credentials: a request carrying an Authorization header is refused with 403 (before
     any fault or hold) and recorded in bank.attachment_auth_violations.  Every request
-    is counted (bank.counts["attachment"], bank.attachment_counts).  A refusal
+    is counted (bank.counts["attachment"], bank.attachment_counts).  Its
+    Content-Length follows bank.attachment_content_length.  A redirect
+    (bank.redirect_attachment) answers after faults and holds.  A refusal
     (bank.refuse("attachment", ...)) answers after faults and holds, with its status
     and message as text."""
 
@@ -440,6 +462,10 @@ class _FileHandler(_Base):
         answered, fault = self._fault("attachment", head=head)
         if answered:
             return
+        redirect = bank.attachment_redirect(path)
+        if redirect is not None:
+            return self._send(redirect[0], b"", ctype="text/plain; charset=utf-8",
+                              headers={"Location": redirect[1]}, head=head)
         found = bank.attachment_file(path)
         refused = bank.attachment_refusal(path)
         if refused is not None:
@@ -451,16 +477,42 @@ class _FileHandler(_Base):
             status, ctype, body = 404, "text/plain; charset=utf-8", b"No such file\n"
         else:
             status, (ctype, body) = 200, found
+        length = None
+        if status == 200:
+            mode = bank.attachment_lengths["HEAD" if head else "GET"]
+            length = False if mode == "none" else len(body) - 1 if mode == "less" else None
         if hold is not None and hold.answered:
             hold.wait()
-        self._send(status, body, ctype=ctype, head=head,
-                   truncate=fault is not None and fault["kind"] == "truncate")
+        self._send(status, body, ctype=ctype, head=head, length=length,
+                   truncate=fault is not None and fault["kind"] == "truncate",
+                   slow=fault["delay"] if fault is not None and fault["kind"] == "slow" else 0.0)
 
 
-def serve(bank, host, port, files=False):
-    """Start serving `bank`'s API (files: its attachment host); returns (server,
-    thread)."""
-    srv = _Server((host, port), _FileHandler if files else _Handler, bank)
+class _InternalHandler(_Base):
+    """A host of the user's own network (an intranet page, a router, a cloud metadata
+    service) that no attachment may reach: every GET and HEAD gets 200 and a page, and
+    is recorded in bank.internal_requests."""
+
+    def do_GET(self):
+        self._handle(head=False)
+
+    def do_HEAD(self):
+        self._handle(head=True)
+
+    def _handle(self, head):
+        self._read_body()
+        self.server.bank.internal_seen(self.command, urlsplit(self.path).path)
+        self._send(200, INTERNAL_PAGE, ctype="text/plain; charset=utf-8", head=head)
+
+
+INTERNAL_PAGE = b"an internal page: no attachment may hold this\n"
+
+
+def serve(bank, host, port, files=False, internal=False):
+    """Start serving `bank`'s API (files: its attachment host; internal: a host of the
+    user's own network); returns (server, thread)."""
+    srv = _Server((host, port), _InternalHandler if internal else _FileHandler if files else _Handler,
+                  bank)
     th = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
                           name="fakebank-%s%d" % ("files-" if files else "",
                                                   srv.server_address[1]), daemon=True)

@@ -7,6 +7,16 @@
 #include "check.h"
 #include "http.h"
 
+static void check_public(const char *url, const char *want)
+{
+	char *got = http_url_public(url);
+	if (want)
+		CHECK_STR(got, want);
+	else
+		CHECK(got == NULL);
+	free(got);
+}
+
 static void check_join(const char *base, const char *path, const char *want)
 {
 	char *got = http_url_join(base, path);
@@ -19,6 +29,16 @@ int main(void)
 	check_join("https://api.monzo.com", "/ping/whoami", "https://api.monzo.com/ping/whoami");
 	check_join("http://127.0.0.1:8080//", "/oauth2/token", "http://127.0.0.1:8080/oauth2/token");
 	check_join("https://auth.monzo.com/", "", "https://auth.monzo.com");
+
+	/* What may be a credential goes: a signed URL's query, user and password, fragment. */
+	check_public("https://files.example/u/a/receipt.jpg?X-Amz-Signature=abc&X-Amz-Credential=k#p=1",
+		     "https://files.example/u/a/receipt.jpg");
+	check_public("https://user:secret@files.example:8443/a%20b/r.pdf?sig=1", "https://files.example:8443/a%20b/r.pdf");
+	check_public("https://user@files.example/r.png#frag", "https://files.example/r.png");
+	check_public("http://127.0.0.2:4000/file/r.png", "http://127.0.0.2:4000/file/r.png");
+	check_public("https://files.example", "https://files.example/");
+	check_public("ftp://files.example/r.png", NULL);
+	check_public("not a url", NULL);
 
 	/* A token is never sent in the clear off this machine: refused before any network. */
 	struct http_request req = { .method = "GET", .url = "http://example.invalid/ping/whoami", .bearer = "t" };

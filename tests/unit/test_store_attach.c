@@ -4,7 +4,10 @@
  * directory, a wrong size refused). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -73,9 +76,18 @@ int main(void)
 	sb_addf(&want, "%s/data/attachments", dir);
 	CHECK_STR(bdir, want.buf);
 	CHECK(blobs_open(bdir, f.sha256, 3) < 0 && errno == ENOENT);
-	CHECK(blobs_put(bdir, f.sha256, "abc", 3) == 0);
-	CHECK(blobs_put(bdir, f.sha256, "abc", 3) == 0);
-	CHECK(blobs_put(bdir, "../escape", "abc", 3) < 0 && errno == EINVAL);
+	CHECK(blobs_put(bdir, f.sha256, "abc", 3, 5) == 0);
+	CHECK(blobs_put(bdir, f.sha256, "abc", 3, 5) == 0);   /* there already: no room needed */
+	CHECK(blobs_put(bdir, "../escape", "abc", 3, 5) < 0 && errno == EINVAL);
+	/* The quota counts what is kept: 3 of 5 bytes taken, so 2 more fit and 3 do not. */
+	char hex[BLOBS_HEX_LEN + 1];
+	blobs_sha256("xyz", 3, hex);
+	CHECK(blobs_put(bdir, hex, "xyz", 3, 5) < 0 && errno == EDQUOT);
+	CHECK(blobs_open(bdir, hex, 3) < 0 && errno == ENOENT);
+	CHECK(blobs_put(bdir, hex, "xyz", 3, UINT64_MAX) == 0);
+	blobs_sha256("no", 2, hex);
+	CHECK(blobs_put(bdir, hex, "no", 2, 6) < 0 && errno == EDQUOT);
+	CHECK(blobs_put(bdir, hex, "no", 2, 8) == 0);
 	struct stat st;
 	CHECK(stat(bdir, &st) == 0 && (st.st_mode & 0777) == 0700);
 	sb_addf(&want, "/%s", f.sha256);
@@ -86,6 +98,49 @@ int main(void)
 	if (fd >= 0)
 		close(fd);
 	CHECK(blobs_open(bdir, f.sha256, 4) < 0 && errno == EIO);
+
+	/* A blob's bytes against its name. */
+	fd = blobs_open(bdir, f.sha256, 3);
+	CHECK(fd >= 0 && blobs_check(fd, f.sha256) == 0);
+	CHECK(blobs_check(fd, hex) < 0 && errno == EIO);
+	if (fd >= 0)
+		close(fd);
+	struct strbuf other = STRBUF_INIT;
+	sb_addf(&other, "%s/%s", bdir, hex);   /* "no"'s blob, its bytes changed in place */
+	FILE *w = fopen(other.buf, "w");
+	CHECK(w && fputs("NO", w) >= 0 && fclose(w) == 0);
+	fd = blobs_open(bdir, hex, 2);
+	CHECK(fd >= 0 && blobs_check(fd, hex) < 0 && errno == EIO);
+	if (fd >= 0)
+		close(fd);
+	CHECK(blobs_remove(bdir, hex) == 0 && blobs_open(bdir, hex, 2) < 0 && errno == ENOENT);
+	CHECK(blobs_remove(bdir, hex) == 0);
+	CHECK(blobs_remove(bdir, "../x") < 0 && errno == EINVAL);
+
+	/* Temporary files a dead write left: only those, and only when old enough. */
+	const char *names[] = { "old", "new", "other" };
+	struct strbuf t[3] = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
+	sb_addf(&t[0], "%s/.%s.Ab12Cd", bdir, f.sha256);
+	sb_addf(&t[1], "%s/.%s.Zz99Yy", bdir, f.sha256);
+	sb_addf(&t[2], "%s/.%s.notatemp", bdir, f.sha256);
+	for (int i = 0; i < 3; i++) {
+		w = fopen(t[i].buf, "w");
+		CHECK(w && fputs(names[i], w) >= 0 && fclose(w) == 0);
+	}
+	struct timespec old_times[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	CHECK(utimensat(AT_FDCWD, t[0].buf, old_times, 0) == 0);
+	CHECK(utimensat(AT_FDCWD, t[2].buf, old_times, 0) == 0);
+	CHECK(blobs_sweep(bdir, 1500000000) == 1);
+	CHECK(access(t[0].buf, F_OK) < 0 && access(t[1].buf, F_OK) == 0 && access(t[2].buf, F_OK) == 0);
+	fd = blobs_open(bdir, f.sha256, 3);   /* the blob itself stays */
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	CHECK(blobs_sweep(bdir, time(NULL) + 60) == 1 && access(t[1].buf, F_OK) < 0);
+	for (int i = 0; i < 3; i++)
+		sb_release(&t[i]);
+	sb_release(&other);
+	CHECK(blobs_sweep("/nonexistent/attachments", 0) == 0);
 	CHECK(blobs_digest(f.sha256) == 0xba7816bf8f01cfeaULL);
 
 	free(bdir);
