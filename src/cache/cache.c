@@ -149,6 +149,7 @@ void cache_free(struct cache *c)
 	for (struct file_entry *f = c->files, *n; f; f = n) {
 		n = f->next;
 		snapshot_put(f->snap);
+		free(f->used);
 		free(f);
 	}
 	cache_attach_free(c);

@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "files.h"
 #include "monzo.h"
 #include "timefmt.h"
 
@@ -73,31 +74,6 @@ struct snapshot {
 	 * fd are filled in at the first read, by cache_snapshot_bytes.  NULL for every
 	 * other snapshot. */
 	struct cache_attach_pending *pending;
-};
-
-enum file_kind {
-	FILE_WHOAMI,
-	FILE_ACCOUNTS,
-	FILE_STATUS,
-	FILE_ACCOUNT,
-	FILE_BALANCE,
-	FILE_POTS,
-	FILE_TX_JSON,
-	FILE_TX_CSV,
-	FILE_PENDING_CSV,
-	FILE_DECLINED_CSV,
-	FILE_MONTH_CSV,
-	FILE_MONTH_JSON,
-	FILE_TX_TSV,
-	FILE_TX_OFX,
-	FILE_TX_QIF,
-	FILE_TX_JOURNAL,
-	FILE_TX_BEANCOUNT,
-	FILE_ROOT_TSV,
-	FILE_ACCOUNTS_TSV,       /* MOUNT/accounts.tsv: which account is which */
-	FILE_POT,                /* a pot's pot.json */
-	FILE_ATTACHMENT,         /* accounts/acc_…/attachments/YYYY-MM/<name> (cache_attach.h) */
-	FILE_KIND_COUNT
 };
 
 struct file_id {

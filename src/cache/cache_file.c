@@ -71,59 +71,68 @@ static void cache_deps_release(struct cache_deps *d)
 	memset(d, 0, sizeof *d);
 }
 
-static bool cache_is_export(enum file_kind kind)
-{
-	return kind == FILE_TX_OFX || kind == FILE_TX_QIF || kind == FILE_TX_JOURNAL || kind == FILE_TX_BEANCOUNT ||
-	       kind == FILE_TX_TSV;
-}
-
-/* A pot's files: pot.json is the pot in /pots; the others are its own account's
- * transactions, found through the parent account's, with the pot's balance. */
-static bool cache_pot_file_uses(const struct file_entry *f, enum res_kind kind, const char *account)
-{
-	const struct file_id *id = &f->id;
-	if (kind == RES_ACCOUNTS)
-		return cache_is_export(id->kind);
-	if (!account)
-		return false;
-	if (kind == RES_POT_TRANSACTIONS)
-		return id->kind != FILE_POT && !strcmp(f->pot_account, account);
-	if (strcmp(id->account, account))
-		return false;
-	return kind == RES_POTS || (kind == RES_TRANSACTIONS && id->kind != FILE_POT);
-}
-
 bool cache_file_uses(const struct file_entry *f, enum res_kind kind, const char *account)
 {
-	const struct file_id *id = &f->id;
-	if (id->pot[0])
-		return cache_pot_file_uses(f, kind, account);
-	switch (id->kind) {
-	case FILE_STATUS:
-		return false;
-	case FILE_WHOAMI:
-		return kind == RES_WHOAMI;
-	case FILE_ACCOUNTS:
-	case FILE_ACCOUNT:
-		return kind == RES_ACCOUNTS;
-	case FILE_ROOT_TSV:
-		return kind == RES_ACCOUNTS || kind == RES_TRANSACTIONS || kind == RES_POTS ||
-		       kind == RES_POT_TRANSACTIONS;
-	case FILE_ACCOUNTS_TSV:
-		return kind == RES_ACCOUNTS || kind == RES_BALANCE;
-	default:
-		if (kind == RES_ACCOUNTS)
-			return cache_is_export(id->kind);
-		if (!account || strcmp(id->account, account))
-			return false;
-		switch (id->kind) {
-		case FILE_BALANCE: return kind == RES_BALANCE;
-		case FILE_POTS: return kind == RES_POTS;
-		case FILE_TX_JSON:
-		case FILE_MONTH_JSON: return kind == RES_TRANSACTIONS;
-		default: return kind == RES_TRANSACTIONS || kind == RES_POTS;
-		}
+	/* What its last render was made from, as cache_deps_get resolved it: the same list
+	 * that fetched is the one that invalidates, so the two cannot disagree. */
+	for (size_t i = 0; i < f->nused; i++)
+		if (f->used[i].kind == kind && !strcmp(f->used[i].account, account ? account : ""))
+			return true;
+	return false;
+}
+
+/* The resources of d: what a render from d is made from, those that could not be had
+ * too (when one comes, the file made without it must be made again). */
+static struct cache_used *cache_used_of(const struct cache_deps *d, size_t *n)
+{
+	struct cache_used *used = calloc(d->n ? d->n : 1, sizeof *used);
+	*n = 0;
+	for (size_t i = 0; used && i < d->n; i++) {
+		used[*n].kind = d->d[i].kind;
+		memcpy(used[*n].account, d->d[i].account, sizeof used[*n].account);
+		(*n)++;
 	}
+	return used;
+}
+
+/* Under c->lock: f's version is the one made from used (taken over). */
+static void cache_file_keep_used(struct file_entry *f, struct cache_used *used, size_t n)
+{
+	free(f->used);
+	f->used = used;
+	f->nused = used ? n : 0;
+}
+
+/* The first resources of a file, from its row of the table (render/files.h): what it
+ * needs, then what it wants.  A pot's files need the pot list first, and its ledger
+ * files the account's sync, which names the pot's own account (added once resolved). */
+static void cache_deps_plan(const struct file_id *id, struct cache_deps *d)
+{
+	const struct file_row *row = files_row(id->kind);
+	unsigned needs = row->needs, wants = row->wants;
+	const char *acc = id->account;
+	if (id->pot[0]) {
+		cache_deps_add(d, RES_POTS, acc, false);
+		needs &= ~INPUT_POTS;
+		wants &= ~INPUT_POTS;
+	}
+	if (needs & INPUT_WHOAMI)
+		cache_deps_add(d, RES_WHOAMI, NULL, false);
+	if (needs & INPUT_ACCOUNTS)
+		cache_deps_add(d, RES_ACCOUNTS, NULL, false);
+	if (needs & INPUT_BALANCE)
+		cache_deps_add(d, RES_BALANCE, acc, false);
+	if (needs & INPUT_POTS)
+		cache_deps_add(d, RES_POTS, acc, false);
+	if (needs & INPUT_TRANSACTIONS)
+		cache_deps_add(d, RES_TRANSACTIONS, acc, false);
+	if (wants & INPUT_EVERY_ACCOUNT)
+		return;   /* each account's, once the list is had (cache_deps_get) */
+	/* Pot names only; without them a pot transfer is named by its description. */
+	if (wants & INPUT_POTS)
+		cache_deps_add(d, RES_POTS, acc, true);
+	if (wants & INPUT_ACCOUNTS)
+		cache_deps_add(d, RES_ACCOUNTS, NULL, true);
 }
 
 /* Fetches (as needed) every resource of a file; for the root TSV, every account's and
@@ -131,30 +140,8 @@ bool cache_file_uses(const struct file_entry *f, enum res_kind kind, const char 
 static int cache_deps_get(struct cache *c, const struct file_id *id, struct cache_deps *d, char pot_account[64])
 {
 	memset(d, 0, sizeof *d);
-	if (id->pot[0]) {
-		cache_deps_add(d, RES_POTS, id->account, false);
-		if (id->kind != FILE_POT)
-			cache_deps_add(d, RES_TRANSACTIONS, id->account, false);
-		if (cache_is_export(id->kind))
-			cache_deps_add(d, RES_ACCOUNTS, NULL, true);
-	} else switch (id->kind) {
-	case FILE_WHOAMI: cache_deps_add(d, RES_WHOAMI, NULL, false); break;
-	case FILE_ACCOUNTS:
-	case FILE_ACCOUNT: cache_deps_add(d, RES_ACCOUNTS, NULL, false); break;
-	case FILE_BALANCE: cache_deps_add(d, RES_BALANCE, id->account, false); break;
-	case FILE_POTS: cache_deps_add(d, RES_POTS, id->account, false); break;
-	case FILE_TX_JSON:
-	case FILE_MONTH_JSON: cache_deps_add(d, RES_TRANSACTIONS, id->account, false); break;
-	case FILE_ROOT_TSV:
-	case FILE_ACCOUNTS_TSV: cache_deps_add(d, RES_ACCOUNTS, NULL, false); break;
-	default:
-		cache_deps_add(d, RES_TRANSACTIONS, id->account, false);
-		/* Pot names only; without them a pot transfer is named by its description. */
-		cache_deps_add(d, RES_POTS, id->account, true);
-		if (cache_is_export(id->kind))
-			cache_deps_add(d, RES_ACCOUNTS, NULL, true);
-		break;
-	}
+	const struct file_row *row = files_row(id->kind);
+	cache_deps_plan(id, d);
 	for (size_t i = 0; i < d->n; i++) {
 		struct cache_dep *x = &d->d[i];
 		/* An account without a usable id has no balance to ask for. */
@@ -166,7 +153,7 @@ static int cache_deps_get(struct cache *c, const struct file_id *id, struct cach
 			cache_deps_release(d);
 			return rc;
 		}
-		if (x->kind == RES_TRANSACTIONS && (id->kind == FILE_ROOT_TSV || id->pot[0])) {
+		if (x->kind == RES_TRANSACTIONS && ((row->wants & INPUT_EVERY_ACCOUNT) || id->pot[0])) {
 			/* The pot accounts its transfers name: a pot's, or all for the root TSV. */
 			const struct res_value *v = x->v;
 			if (id->pot[0]) {
@@ -185,22 +172,22 @@ static int cache_deps_get(struct cache *c, const struct file_id *id, struct cach
 			}
 			x = &d->d[i];
 		}
-		if ((id->kind == FILE_ROOT_TSV || id->kind == FILE_ACCOUNTS_TSV) && i == 0) {
+		if ((row->wants & INPUT_EVERY_ACCOUNT) && x->kind == RES_ACCOUNTS) {
 			const cJSON *a;
 			cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(x->v->json, "accounts")) {
 				const cJSON *aid = cJSON_GetObjectItemCaseSensitive(a, "id");
 				/* One dependency per account, even one that cannot be named
-				 * (accounts.tsv counts them in order). */
+				 * (accounts.tsv counts them in order).  Each only if it can be
+				 * had: one account refused keeps the others served, a balance
+				 * that cannot be had leaves its cell empty. */
 				const char *acc = cJSON_IsString(aid) && strlen(aid->valuestring) < sizeof x->account
 							  ? aid->valuestring : "";
-				if (id->kind == FILE_ACCOUNTS_TSV) {
-					/* A balance that cannot be had leaves its cell empty. */
+				if (row->wants & INPUT_BALANCE)
 					cache_deps_add(d, RES_BALANCE, acc, true);
-				} else if (*acc) {
-					/* One account refused keeps the others' rows served. */
+				if ((row->wants & INPUT_TRANSACTIONS) && *acc)
 					cache_deps_add(d, RES_TRANSACTIONS, acc, true);
+				if ((row->wants & INPUT_POTS) && *acc)
 					cache_deps_add(d, RES_POTS, acc, true);
-				}
 				x = &d->d[i]; /* the array may have moved */
 			}
 		}
@@ -213,7 +200,8 @@ static int cache_deps_get(struct cache *c, const struct file_id *id, struct cach
 static void cache_deps_origin(struct cache *c, const struct file_id *id, const struct cache_deps *d,
 			      struct file_origin *o)
 {
-	bool every = id->kind == FILE_ROOT_TSV;
+	const struct file_row *row = files_row(id->kind);
+	bool every = (row->wants & INPUT_EVERY_ACCOUNT) && (row->wants & INPUT_TRANSACTIONS);
 	/* A pot's transaction files come from its own account's sync. */
 	size_t main = 0;
 	if (id->pot[0] && id->kind != FILE_POT)
@@ -245,17 +233,6 @@ static const struct res_value *cache_dep(const struct cache_deps *d, enum res_ki
 
 void cache_file_path(const struct file_id *id, struct strbuf *out)
 {
-	static const char *const names[FILE_KIND_COUNT] = {
-		[FILE_WHOAMI] = "whoami.json", [FILE_ACCOUNTS] = "accounts.json", [FILE_STATUS] = ".status.json",
-		[FILE_ACCOUNT] = "account.json", [FILE_BALANCE] = "balance.json", [FILE_POTS] = "pots.json",
-		[FILE_TX_JSON] = "transactions.json", [FILE_TX_CSV] = "transactions.csv",
-		[FILE_PENDING_CSV] = "pending.csv", [FILE_DECLINED_CSV] = "declined.csv",
-		[FILE_TX_TSV] = "transactions.tsv", [FILE_TX_OFX] = "transactions.ofx",
-		[FILE_TX_QIF] = "transactions.qif", [FILE_TX_JOURNAL] = "transactions.journal",
-		[FILE_TX_BEANCOUNT] = "transactions.beancount", [FILE_ROOT_TSV] = "transactions.tsv",
-		[FILE_ACCOUNTS_TSV] = "accounts.tsv",
-		[FILE_POT] = "pot.json",
-	};
 	if (id->account[0])
 		sb_addf(out, "accounts/%s/", id->account);
 	if (id->pot[0])
@@ -265,7 +242,7 @@ void cache_file_path(const struct file_id *id, struct strbuf *out)
 	else if (id->kind == FILE_MONTH_CSV || id->kind == FILE_MONTH_JSON)
 		sb_addf(out, "transactions/%s.%s", id->month, id->kind == FILE_MONTH_CSV ? "csv" : "json");
 	else
-		sb_adds(out, names[id->kind]);
+		sb_adds(out, files_row(id->kind)->name);
 }
 
 /* The account object and its friendly link name (NULL for none) from the list. */
@@ -395,13 +372,6 @@ static int cache_render_accounts_tsv(const struct cache_deps *d, struct strbuf *
 static int cache_render(struct cache *c, const struct file_id *id, const char *pot_account,
 			const struct cache_deps *d, struct strbuf *out, struct cache_spill *spill)
 {
-	static const enum view_kind views[FILE_KIND_COUNT] = {
-		[FILE_TX_JSON] = VIEW_TRANSACTIONS_JSON, [FILE_TX_CSV] = VIEW_TRANSACTIONS_CSV,
-		[FILE_PENDING_CSV] = VIEW_PENDING_CSV, [FILE_DECLINED_CSV] = VIEW_DECLINED_CSV,
-		[FILE_MONTH_CSV] = VIEW_MONTH_CSV, [FILE_MONTH_JSON] = VIEW_MONTH_JSON,
-		[FILE_TX_TSV] = VIEW_TSV, [FILE_TX_OFX] = VIEW_OFX, [FILE_TX_QIF] = VIEW_QIF,
-		[FILE_TX_JOURNAL] = VIEW_JOURNAL, [FILE_TX_BEANCOUNT] = VIEW_BEANCOUNT,
-	};
 	const cJSON *json = d->d[0].v->json;
 	switch (id->kind) {
 	case FILE_WHOAMI:
@@ -427,9 +397,9 @@ static int cache_render(struct cache *c, const struct file_id *id, const char *p
 	}
 	default:
 		if (id->pot[0])
-			return cache_render_view(c, views[id->kind], pot_account, id->account, id->pot, id->month, d,
+			return cache_render_view(c, files_row(id->kind)->view, pot_account, id->account, id->pot, id->month, d,
 						 out, spill);
-		return cache_render_view(c, views[id->kind], id->account, NULL, NULL, id->month, d, out, spill);
+		return cache_render_view(c, files_row(id->kind)->view, id->account, NULL, NULL, id->month, d, out, spill);
 	}
 }
 
@@ -460,7 +430,7 @@ static void cache_trim(struct cache *c, const struct file_entry *keep)
 	while (c->kept_bytes > c->opts.keep_bytes) {
 		struct file_entry *victim = NULL;
 		for (struct file_entry *f = c->files; f; f = f->next)
-			if (f->snap && f != keep && (!victim || f->used < victim->used))
+			if (f->snap && f != keep && (!victim || f->used_at < victim->used_at))
 				victim = f;
 		if (!victim)
 			return;
@@ -475,7 +445,7 @@ static bool cache_file_answer(struct cache *c, struct file_entry *f, struct snap
 {
 	if (!f->valid || (snap && !f->snap))
 		return false;
-	f->used = ++c->use_counter;
+	f->used_at = ++c->use_counter;
 	if (snap) {
 		snapshot_get(f->snap);
 		*snap = f->snap;
@@ -501,6 +471,8 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 	struct cache_deps d = { NULL, 0, 0 };
 	struct file_origin origin = { 0 };
 	uint64_t sig = 0;
+	struct cache_used *used = NULL;   /* what the render is made from */
+	size_t nused = 0;
 	int rc = 0;
 
 	struct cache_status_key status_key;
@@ -517,11 +489,7 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 		char pot_account[64] = "";
 		if ((rc = cache_deps_get(c, id, &d, pot_account)))
 			return rc;
-		if (pot_account[0]) {
-			pthread_mutex_lock(&c->lock);
-			memcpy(f->pot_account, pot_account, sizeof f->pot_account);
-			pthread_mutex_unlock(&c->lock);
-		}
+		used = cache_used_of(&d, &nused);
 		sig = cache_deps_sig(&d);
 		cache_deps_origin(c, id, &d, &origin);
 		if (fresh_for) {
@@ -534,8 +502,11 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 		}
 		pthread_mutex_lock(&c->lock);
 		bool same = f->valid && f->sig == sig && cache_file_answer(c, f, snap);
-		if (same)
+		if (same) {
 			cache_origin_keep(f, &origin);
+			cache_file_keep_used(f, used, nused);
+			used = NULL;
+		}
 		pthread_mutex_unlock(&c->lock);
 		if (!same)
 			rc = cache_render(c, id, pot_account, &d, &body, &spill);
@@ -573,6 +544,10 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 		f->digest = digest;
 	}
 	f->valid = true;
+	if (id->kind != FILE_STATUS) {
+		cache_file_keep_used(f, used, nused);
+		used = NULL;
+	}
 	f->sig = sig;
 	/* Equal size and digest is the same bytes (a heap copy is compared in full). */
 	if (!f->snap || f->snap->size != size || f->snap->digest != digest ||
@@ -599,6 +574,7 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 	cache_trim(c, f);
 	pthread_mutex_unlock(&c->lock);
 out:
+	free(used);
 	cache_spill_release(&spill);
 	sb_release(&body);
 	return rc;

@@ -62,8 +62,14 @@ struct file_entry {
 	struct file_meta meta;
 	struct snapshot *snap;    /* its bytes, while kept */
 	struct file_origin origin;
-	uint64_t used;            /* for dropping the least recently used bytes */
-	char pot_account[64];     /* a pot's files: the pot's own account, once known */
+	uint64_t used_at;         /* for dropping the least recently used bytes */
+	/* The resources its current version is made from, as they were resolved: a
+	 * change to any of them tells the kernel (cache_file_uses). */
+	struct cache_used {
+		enum res_kind kind;
+		char account[64];  /* "" for whoami and the account list */
+	} *used;
+	size_t nused;
 	struct file_entry *next;
 };
 

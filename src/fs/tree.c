@@ -7,51 +7,11 @@
 #include "tree_attach.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct tree_file {
-	const char *name;
-	enum file_kind kind;
-};
-
-static const struct tree_file tree_root_files[] = {
-	{ "whoami.json", FILE_WHOAMI },
-	{ "accounts.json", FILE_ACCOUNTS },
-	{ ".status.json", FILE_STATUS },
-	{ "transactions.tsv", FILE_ROOT_TSV },
-	{ "accounts.tsv", FILE_ACCOUNTS_TSV },
-};
-
-static const struct tree_file tree_account_files[] = {
-	{ "account.json", FILE_ACCOUNT },
-	{ "balance.json", FILE_BALANCE },
-	{ "pots.json", FILE_POTS },
-	{ "transactions.json", FILE_TX_JSON },
-	{ "transactions.csv", FILE_TX_CSV },
-	{ "pending.csv", FILE_PENDING_CSV },
-	{ "declined.csv", FILE_DECLINED_CSV },
-	{ "transactions.tsv", FILE_TX_TSV },
-	{ "transactions.ofx", FILE_TX_OFX },
-	{ "transactions.qif", FILE_TX_QIF },
-	{ "transactions.journal", FILE_TX_JOURNAL },
-	{ "transactions.beancount", FILE_TX_BEANCOUNT },
-};
-
-/* A pot's own files: those of its own account that make sense for a pot. */
-static const struct tree_file tree_pot_files[] = {
-	{ "pot.json", FILE_POT },
-	{ "transactions.json", FILE_TX_JSON },
-	{ "transactions.csv", FILE_TX_CSV },
-	{ "transactions.tsv", FILE_TX_TSV },
-	{ "transactions.ofx", FILE_TX_OFX },
-	{ "transactions.qif", FILE_TX_QIF },
-	{ "transactions.journal", FILE_TX_JOURNAL },
-	{ "transactions.beancount", FILE_TX_BEANCOUNT },
-};
-
-#define TREE_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 const char *tree_link_target(const struct node *n, char buf[TREE_TARGET_MAX])
 {
@@ -230,15 +190,15 @@ static int tree_find_root_link(struct tree *t, const char *name, struct node *ou
 	return f.found ? 0 : -ENOENT;
 }
 
-static int tree_match_file(const struct tree_file *files, size_t n, const char *name, struct node *out)
+/* name as a file of place, by render/files.h's table. */
+static int tree_match_file(enum file_place place, const char *name, struct node *out)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(files[i].name, name)) {
-			out->type = NODE_FILE;
-			out->file = files[i].kind;
-			return 0;
-		}
-	return -ENOENT;
+	const struct file_row *row = files_named(place, name);
+	if (!row)
+		return -ENOENT;
+	out->type = NODE_FILE;
+	out->file = row->kind;
+	return 0;
 }
 
 /* rest: what follows "accounts/ACC/pots/". */
@@ -261,7 +221,7 @@ static int tree_pots_lookup(struct tree *t, const char *rest, struct node *out)
 		return -ENOTDIR;
 	rest = slash + 1;
 	if (!strcmp(rest, "pot.json"))
-		return tree_match_file(tree_pot_files, 1, rest, out);
+		return tree_match_file(PLACE_POT, rest, out);
 	/* The rest exists once the pot's own ledger can be had, as its listing says. */
 	char pot_account[64];
 	if ((rc = tree_pot_ledger(t, out->account, out->pot, pot_account)))
@@ -274,7 +234,7 @@ static int tree_pots_lookup(struct tree *t, const char *rest, struct node *out)
 		return tree_month_file(t, out, rest + 13);
 	if (strchr(rest, '/'))
 		return -ENOENT;
-	return tree_match_file(tree_pot_files, TREE_COUNT(tree_pot_files), rest, out);
+	return tree_match_file(PLACE_POT, rest, out);
 }
 
 int tree_lookup(struct tree *t, const char *path, struct node *out)
@@ -296,7 +256,7 @@ int tree_lookup(struct tree *t, const char *path, struct node *out)
 			out->mtime = cache_started(t->cache);
 			return 0;
 		}
-		if (tree_match_file(tree_root_files, TREE_COUNT(tree_root_files), p, out) == 0)
+		if (tree_match_file(PLACE_ROOT, p, out) == 0)
 			return 0;
 		return tree_find_root_link(t, p, out);
 	}
@@ -327,7 +287,7 @@ int tree_lookup(struct tree *t, const char *path, struct node *out)
 		return tree_attach_lookup(t, out, rest + 11);
 	if (strchr(rest, '/'))
 		return -ENOENT;
-	return tree_match_file(tree_account_files, TREE_COUNT(tree_account_files), rest, out);
+	return tree_match_file(PLACE_ACCOUNT, rest, out);
 }
 
 /* Listing (id, link name) pairs: links first, then a directory per id; proto is the
@@ -355,27 +315,19 @@ static int tree_list_cb(void *ctx, const char *id, const char *link)
 	return l->fill(l->ctx, id, &n);
 }
 
-static int tree_list_files(const struct tree_file *files, size_t count, const char *account, tree_fill_fn fill,
+/* The files of place (the table's, in its order; count: at most that many), with
+ * the account and pot of dir. */
+static int tree_list_files(enum file_place place, size_t count, const struct node *dir, tree_fill_fn fill,
 			   void *ctx)
 {
-	for (size_t i = 0; i < count; i++) {
-		struct node n = { .type = NODE_FILE, .file = files[i].kind };
-		if (account)
-			snprintf(n.account, sizeof n.account, "%s", account);
-		int rc = fill(ctx, files[i].name, &n);
-		if (rc)
-			return rc > 0 ? 0 : rc;
-	}
-	return 0;
-}
-
-static int tree_list_pot_files(const struct node *dir, size_t count, tree_fill_fn fill, void *ctx)
-{
-	for (size_t i = 0; i < count; i++) {
-		struct node n = { .type = NODE_FILE, .file = tree_pot_files[i].kind };
-		snprintf(n.account, sizeof n.account, "%s", dir->account);
-		snprintf(n.pot, sizeof n.pot, "%s", dir->pot);
-		int rc = fill(ctx, tree_pot_files[i].name, &n);
+	const struct file_row *row;
+	for (size_t i = 0; i < count && (row = files_listed(place, i)); i++) {
+		struct node n = { .type = NODE_FILE, .file = row->kind };
+		if (dir) {
+			snprintf(n.account, sizeof n.account, "%s", dir->account);
+			snprintf(n.pot, sizeof n.pot, "%s", dir->pot);
+		}
+		int rc = fill(ctx, row->name, &n);
 		if (rc)
 			return rc > 0 ? 0 : rc;
 	}
@@ -409,7 +361,7 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 		struct node n = { .type = NODE_DIR, .dir = DIR_ACCOUNTS, .mtime = cache_started(t->cache) };
 		int rc = fill(ctx, "accounts", &n);
 		if (!rc)
-			rc = tree_list_files(tree_root_files, TREE_COUNT(tree_root_files), NULL, fill, ctx);
+			rc = tree_list_files(PLACE_ROOT, SIZE_MAX, NULL, fill, ctx);
 		if (rc)
 			return rc > 0 ? 0 : rc;
 		/* Then a link per open account with a friendly name; without the account
@@ -448,7 +400,7 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 		}
 		if (rc)
 			return rc > 0 ? 0 : rc;
-		return tree_list_files(tree_account_files, TREE_COUNT(tree_account_files), dir->account, fill, ctx);
+		return tree_list_files(PLACE_ACCOUNT, SIZE_MAX, dir, fill, ctx);
 	}
 	case DIR_POTS:
 		return tree_list_pots(t, dir, fill, ctx);
@@ -461,10 +413,10 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 		snprintf(n.account, sizeof n.account, "%s", dir->account);
 		snprintf(n.pot, sizeof n.pot, "%s", dir->pot);
 		if (rc)
-			return tree_list_pot_files(dir, 1, fill, ctx);
+			return tree_list_files(PLACE_POT, 1, dir, fill, ctx);
 		if ((rc = fill(ctx, "transactions", &n)))
 			return rc > 0 ? 0 : rc;
-		return tree_list_pot_files(dir, TREE_COUNT(tree_pot_files), fill, ctx);
+		return tree_list_files(PLACE_POT, SIZE_MAX, dir, fill, ctx);
 	}
 	case DIR_MONTHS: {
 		struct res_value *v;
