@@ -64,24 +64,25 @@ void export_next_day(const char day[11], char out[11]);
  * else the display category; "" when neither. */
 void export_counter_name(const struct export *e, const struct tx_row *r, bool *is_pot, struct strbuf *out);
 
+/* An import format, in one file of its own: what opens the file, each row (of those
+ * view.c gives it), what closes it; NULL for nothing.  journal: it opens with a balance
+ * and its date, so view.c reads the totals first. */
+struct export_writer {
+	void (*begin)(struct export *e);
+	void (*row)(struct export *e, const struct tx_row *r);
+	void (*end)(struct export *e);
+	bool journal;
+};
+
+extern const struct export_writer export_tsv;        /* render_tsv.c */
+extern const struct export_writer export_tsv_body;   /* ... without its header (the top file's parts) */
+extern const struct export_writer export_ofx;        /* render_ofx.c */
+extern const struct export_writer export_qif;        /* render_qif.c */
+extern const struct export_writer export_ledger;     /* render_ledger.c */
+extern const struct export_writer export_beancount;  /* render_beancount.c */
+
 void tsv_header(struct strbuf *out);
 /* Text as one TSV field: \t \r \n and \\ escaped, never quoted. */
 void tsv_text(const char *s, struct strbuf *out);
-void tsv_row(struct export *e, const struct tx_row *r);
-
-void ofx_begin(struct export *e);
-void ofx_row(struct export *e, const struct tx_row *r);
-void ofx_end(struct export *e);
-
-void qif_begin(struct export *e);
-void qif_row(struct export *e, const struct tx_row *r);
-
-void ledger_begin(struct export *e);
-void ledger_row(struct export *e, const struct tx_row *r);
-void ledger_end(struct export *e);
-
-void beancount_begin(struct export *e);
-void beancount_row(struct export *e, const struct tx_row *r);
-void beancount_end(struct export *e);
 
 #endif

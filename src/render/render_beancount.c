@@ -62,7 +62,7 @@ static void beancount_open(struct export *e, const char *day, const char *accoun
 	sb_addf(e->out, "%s open %s\n", day, account);
 }
 
-void beancount_begin(struct export *e)
+static void beancount_begin(struct export *e)
 {
 	sb_addf(e->out, "; monzohfs: the settled transactions of %s, in %s\n\n", e->account_id, e->currency);
 	if (!e->count)
@@ -79,7 +79,7 @@ void beancount_begin(struct export *e)
 	sb_release(&asset);
 }
 
-void beancount_row(struct export *e, const struct tx_row *r)
+static void beancount_row(struct export *e, const struct tx_row *r)
 {
 	char day[11];
 	struct strbuf other = STRBUF_INIT, tmp = STRBUF_INIT, asset = STRBUF_INIT;
@@ -129,7 +129,7 @@ void beancount_row(struct export *e, const struct tx_row *r)
 	sb_release(&asset);
 }
 
-void beancount_end(struct export *e)
+static void beancount_end(struct export *e)
 {
 	/* A pot's balance is only whole read with its account's ledger: no check here. */
 	if (e->count && !e->pot_name) {
@@ -148,3 +148,5 @@ void beancount_end(struct export *e)
 	e->opened = NULL;
 	e->nopened = 0;
 }
+
+const struct export_writer export_beancount = { beancount_begin, beancount_row, beancount_end, true };

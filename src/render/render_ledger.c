@@ -53,7 +53,7 @@ static void ledger_asset(const struct export *e, struct strbuf *out)
 	ledger_text(e->pot_name ? e->pot_name : e->link_name, LEDGER_ACCOUNT, out);
 }
 
-void ledger_begin(struct export *e)
+static void ledger_begin(struct export *e)
 {
 	sb_init(&e->held);
 	sb_addf(e->out, "; monzohfs: the settled transactions of %s, in %s\n\n", e->account_id, e->currency);
@@ -84,7 +84,7 @@ static void ledger_flush(struct export *e, bool day_over)
 	sb_reset(&e->held);
 }
 
-void ledger_row(struct export *e, const struct tx_row *r)
+static void ledger_row(struct export *e, const struct tx_row *r)
 {
 	char day[11];
 	export_iso_date(r->created.sec, day);
@@ -133,8 +133,10 @@ void ledger_row(struct export *e, const struct tx_row *r)
 	sb_release(&tmp);
 }
 
-void ledger_end(struct export *e)
+static void ledger_end(struct export *e)
 {
 	ledger_flush(e, true);
 	sb_release(&e->held);
 }
+
+const struct export_writer export_ledger = { ledger_begin, ledger_row, ledger_end, true };

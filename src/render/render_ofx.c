@@ -51,12 +51,12 @@ static const char *ofx_trntype(const struct tx_row *r)
 	return in ? "CREDIT" : "DEBIT";
 }
 
-void ofx_begin(struct export *e)
+static void ofx_begin(struct export *e)
 {
 	sb_init(&e->held);
 }
 
-void ofx_row(struct export *e, const struct tx_row *r)
+static void ofx_row(struct export *e, const struct tx_row *r)
 {
 	struct strbuf *out = &e->held, tmp = STRBUF_INIT;
 	/* The statement's dates come from the rows it holds back until ofx_end. */
@@ -82,7 +82,7 @@ void ofx_row(struct export *e, const struct tx_row *r)
 	sb_release(&tmp);
 }
 
-void ofx_end(struct export *e)
+static void ofx_end(struct export *e)
 {
 	struct strbuf *out = e->out;
 	const char *sort = json_str(e->account, "sort_code", NULL), *number = json_str(e->account, "account_number", NULL);
@@ -114,3 +114,5 @@ void ofx_end(struct export *e)
 	sb_adds(out, "235959\r\n</LEDGERBAL>\r\n</STMTRS>\r\n</STMTTRNRS>\r\n</BANKMSGSRSV1>\r\n</OFX>\r\n");
 	sb_release(&e->held);
 }
+
+const struct export_writer export_ofx = { ofx_begin, ofx_row, ofx_end, false };

@@ -7,12 +7,12 @@
 #include "money.h"
 #include "txfields.h"
 
-void qif_begin(struct export *e)
+static void qif_begin(struct export *e)
 {
 	sb_adds(e->out, "!Type:Bank\n");
 }
 
-void qif_row(struct export *e, const struct tx_row *r)
+static void qif_row(struct export *e, const struct tx_row *r)
 {
 	struct strbuf *out = e->out, tmp = STRBUF_INIT;
 	struct tm tm;
@@ -31,3 +31,5 @@ void qif_row(struct export *e, const struct tx_row *r)
 	sb_adds(out, "\nC*\n^\n");
 	sb_release(&tmp);
 }
+
+const struct export_writer export_qif = { qif_begin, qif_row, NULL, false };

@@ -27,7 +27,7 @@ void tsv_text(const char *s, struct strbuf *out)
 	}
 }
 
-void tsv_row(struct export *e, const struct tx_row *r)
+static void tsv_row(struct export *e, const struct tx_row *r)
 {
 	struct strbuf *out = e->out, name = STRBUF_INIT;
 	struct tm tm;
@@ -55,3 +55,11 @@ void tsv_row(struct export *e, const struct tx_row *r)
 	sb_addch(out, '\n');
 	sb_release(&name);
 }
+
+static void tsv_begin(struct export *e)
+{
+	tsv_header(e->out);
+}
+
+const struct export_writer export_tsv = { tsv_begin, tsv_row, NULL, false };
+const struct export_writer export_tsv_body = { NULL, tsv_row, NULL, false };

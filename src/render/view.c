@@ -24,6 +24,17 @@ struct view_pass {
 	int64_t prefix;     /* non-declined amounts up to the current row */
 	bool first;
 	struct export *ex;  /* the import formats */
+	const struct export_writer *writer;
+};
+
+/* The views written by an import format's writer (the others are the CSVs and JSON). */
+static const struct export_writer *const view_writers[VIEW_KIND_COUNT] = {
+	[VIEW_TSV] = &export_tsv,
+	[VIEW_TSV_BODY] = &export_tsv_body,
+	[VIEW_OFX] = &export_ofx,
+	[VIEW_QIF] = &export_qif,
+	[VIEW_JOURNAL] = &export_ledger,
+	[VIEW_BEANCOUNT] = &export_beancount,
 };
 
 /* A sum of the account's amounts does not fit: the file fails rather than show a
@@ -107,15 +118,7 @@ static int view_export_row(void *ctx, const struct tx_row *r)
 	struct view_pass *p = ctx;
 	if (!view_wants(p->kind, r))
 		return 0;
-	switch (p->kind) {
-	case VIEW_TSV:
-	case VIEW_TSV_BODY: tsv_row(p->ex, r); break;
-	case VIEW_OFX: ofx_row(p->ex, r); break;
-	case VIEW_QIF: qif_row(p->ex, r); break;
-	case VIEW_JOURNAL: ledger_row(p->ex, r); break;
-	case VIEW_BEANCOUNT: beancount_row(p->ex, r); break;
-	default: break;
-	}
+	p->writer->row(p->ex, r);
 	if (p->ex->overflow)
 		return view_overflow(p->in);
 	/* A copy that cannot be written ends the render: the rest would only fill the heap. */
@@ -153,8 +156,9 @@ static int view_export(enum view_kind kind, const struct view_input *in, struct 
 		.balance = in->balance,
 		.pot_name = in->pot_name,
 	};
-	struct view_pass p = { .kind = kind, .in = in, .out = out, .ex = &e };
-	bool journal = kind == VIEW_JOURNAL || kind == VIEW_BEANCOUNT;
+	const struct export_writer *w = view_writers[kind];
+	struct view_pass p = { .kind = kind, .in = in, .out = out, .ex = &e, .writer = w };
+	bool journal = w->journal;
 	if (journal && in->pot_of && in->pot_id &&
 	    store_each_transaction(in->store, in->pot_of, INT64_MIN, INT64_MAX, false, view_transfer_row, &p) < 0) {
 		free(e.elsewhere);
@@ -167,21 +171,11 @@ static int view_export(enum view_kind kind, const struct view_input *in, struct 
 		free(e.elsewhere);
 		return -1;
 	}
-	switch (kind) {
-	case VIEW_TSV: tsv_header(out); break;
-	case VIEW_OFX: ofx_begin(&e); break;
-	case VIEW_QIF: qif_begin(&e); break;
-	case VIEW_JOURNAL: ledger_begin(&e); break;
-	case VIEW_BEANCOUNT: beancount_begin(&e); break;
-	default: break;
-	}
+	if (w->begin)
+		w->begin(&e);
 	int rc = store_each_transaction(in->store, in->account_id, INT64_MIN, INT64_MAX, false, view_export_row, &p);
-	switch (kind) {
-	case VIEW_OFX: ofx_end(&e); break;
-	case VIEW_JOURNAL: ledger_end(&e); break;
-	case VIEW_BEANCOUNT: beancount_end(&e); break;
-	default: break;
-	}
+	if (w->end)
+		w->end(&e);
 	free(e.elsewhere);
 	return rc < 0 ? -1 : 0;
 }
@@ -200,7 +194,9 @@ bool view_month_range(const char *month, int64_t *start, int64_t *end)
 
 int view_render(enum view_kind kind, const struct view_input *in, struct strbuf *out)
 {
-	if (kind >= VIEW_TSV)
+	if ((unsigned)kind >= VIEW_KIND_COUNT)
+		return -1;
+	if (view_writers[kind])
 		return view_export(kind, in, out);
 	struct view_pass p = { .kind = kind, .in = in, .out = out, .first = true };
 	int64_t from = INT64_MIN, to = INT64_MAX;

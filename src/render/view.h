@@ -26,6 +26,7 @@ enum view_kind {
 	VIEW_QIF,               /* the same rows */
 	VIEW_JOURNAL,           /* settled, not declined */
 	VIEW_BEANCOUNT,         /* the same rows */
+	VIEW_KIND_COUNT
 };
 
 struct view_input {
