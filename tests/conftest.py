@@ -1,6 +1,9 @@
 """Shared fixtures: a fake Monzo bank on loopback, private XDG directories, and real
 FUSE mounts of the monzohfs daemon that must unmount and exit 0 at teardown."""
+import csv
 import glob
+import io
+import json
 import os
 import re
 import subprocess
@@ -42,6 +45,43 @@ def is_mounted(path):
 def live_pots(bank, acc):
     """What pots.json shows: the account's pots as the API sends them, deleted ones left out."""
     return {"pots": [p for p in bank.pots.get(acc, []) if not p.get("deleted")]}
+
+
+def account_dir(mnt, acc):
+    return mnt / "accounts" / acc
+
+
+def read_json(path):
+    """A JSON file of the mount, which must end in a newline."""
+    data = Path(path).read_bytes()
+    assert data.endswith(b"\n"), f"{path} does not end in a newline"
+    return json.loads(data.decode("utf-8"))
+
+
+def read_csv(path):
+    """The rows of a CSV file as Python's csv module reads it (header included)."""
+    return list(csv.reader(io.StringIO(Path(path).read_bytes().decode("utf-8"), newline="")))
+
+
+def csv_ids(path):
+    """The Transaction IDs of a CSV file of the mount, its header left out."""
+    return {line.split(",", 1)[0] for line in Path(path).read_text().splitlines()[1:]}
+
+
+def waits_in_daemon(tid):
+    """Whether thread (or process) tid waits for the daemon's answer to a request, as
+    its kernel stack shows: for the request itself, or (a read the kernel sent ahead)
+    for the page that request fills.  Where the stack cannot be read (not root, no
+    /proc/PID/stack), the test is skipped with that reason: a probe that cannot see
+    would prove nothing."""
+    try:
+        st = Path(f"/proc/{tid}/stack").read_text()
+    except PermissionError as e:
+        pytest.skip(f"cannot see where a reader waits: {e}")
+    except FileNotFoundError:
+        return False   # gone already
+    return ("request_wait_answer" in st and "fuse_do_ioctl" not in st) or \
+        ("folio_wait_bit" in st and "filemap_get_pages" in st)
 
 
 def wait_for(cond, timeout=10.0, interval=0.02, what="condition"):

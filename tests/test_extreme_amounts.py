@@ -7,7 +7,6 @@ and once the bank sends sense again the next sync stores it.  Run in the sanitiz
 build, the daemon must meet no undefined behaviour on the way (UBSan reports say
 "runtime error")."""
 import json
-import os
 import time
 
 import pytest

@@ -6,14 +6,7 @@ import stat
 import subprocess
 
 import expected as E
-from conftest import wait_for
-
-
-def read_json(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data.endswith(b"\n"), f"{path} does not end in a newline"
-    return json.loads(data.decode("utf-8"))
+from conftest import read_json, wait_for
 
 
 def test_whoami(bank, mnt):

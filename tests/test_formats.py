@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import expected as E
+from conftest import account_dir
 from test_files import expected_links
 
 FORMATS = ("transactions.ofx", "transactions.qif", "transactions.journal",
@@ -43,10 +44,6 @@ def fmnt(bank, mounter):
         acc = bank.account_ids[role]
         bank.set_balance(acc, balance=bank.balances[acc]["balance"] + delta)
     return mounter().path
-
-
-def account_dir(mnt, acc):
-    return mnt / "accounts" / acc
 
 
 def account_ids(bank):

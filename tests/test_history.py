@@ -11,7 +11,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from conftest import wait_for, wait_until
+from conftest import csv_ids, wait_for, wait_until
 from fakebank import parse_ts
 
 LONDON = ZoneInfo("Europe/London")
@@ -19,10 +19,6 @@ LONDON = ZoneInfo("Europe/London")
 
 def tx_list(path):
     return json.loads(path.read_bytes())["transactions"]
-
-
-def csv_ids(path):
-    return {line.split(",", 1)[0] for line in path.read_text().splitlines()[1:]}
 
 
 def created(tx):

@@ -5,13 +5,7 @@ import signal
 import subprocess
 import time
 
-from conftest import wait_for
-
-
-def waits_in_daemon(pid):
-    """Whether process pid waits for the daemon's answer to a request."""
-    with open(f"/proc/{pid}/stack") as f:
-        return "request_wait_answer" in f.read()
+from conftest import waits_in_daemon, wait_for
 
 
 def test_ctrl_c_ends_a_reader_waiting_for_a_first_sync_and_the_sync_goes_on(bank, mounter):

@@ -18,7 +18,7 @@ import urllib.request
 
 import pytest
 
-from conftest import LOGIN, wait_for
+
 from fakebank import WORLDS
 
 # An account's files made from its transactions (its sync).

@@ -9,17 +9,13 @@ import urllib.request
 from datetime import timedelta
 
 import expected as E
-from conftest import PinnedEnv, wait_for, wait_until
+from conftest import PinnedEnv, csv_ids, wait_for, wait_until
 from fakebank import parse_ts
 from test_login import finish, start_login
 
 
 def tx_ids(path):
     return {t["id"] for t in json.loads(path.read_bytes())["transactions"]}
-
-
-def csv_ids(path):
-    return {line.split(",", 1)[0] for line in path.read_text().splitlines()[1:]}
 
 
 def recent_pending(bank, acc):

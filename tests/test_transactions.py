@@ -16,29 +16,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import expected as E
-from conftest import ROOT
+from conftest import ROOT, account_dir, read_csv, read_json
 
 RULES = ROOT / "packaging" / "hledger" / "monzohfs.rules"
 CSV_FILES = ("transactions.csv", "pending.csv", "declined.csv")
 
 
 # --------------------------------------------------------------------------- helpers
-
-def account_dir(mnt, acc):
-    return mnt / "accounts" / acc
-
-
-def read_csv(path):
-    """The rows of a CSV file as Python's csv module reads it (header included)."""
-    text = path.read_bytes().decode("utf-8")
-    return list(csv.reader(io.StringIO(text, newline="")))
-
-
-def read_json(path):
-    data = path.read_bytes()
-    assert data.endswith(b"\n"), f"{path} does not end in a newline"
-    return json.loads(data.decode("utf-8"))
-
 
 def assert_rows(got, want, what):
     """Equal row lists, with a message naming the first row and columns that differ."""

@@ -43,6 +43,7 @@ struct cache *cache_new(struct monzo *api, const struct cache_options *opts, con
 	c->opts.store_path = c->store_path;
 	c->tokens_path = strdup(tokens_path ? tokens_path : "");
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->invalidate_lock, NULL);
 	pthread_mutex_init(&c->status_lock, NULL);
 	pthread_mutex_init(&c->attach_keep_lock, NULL);
 	pthread_cond_init(&c->flight_done, NULL);
@@ -162,6 +163,7 @@ void cache_free(struct cache *c)
 	free(c->store_path);
 	free(c->tokens_path);
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->invalidate_lock);
 	pthread_mutex_destroy(&c->status_lock);
 	pthread_mutex_destroy(&c->attach_keep_lock);
 	pthread_cond_destroy(&c->flight_done);
@@ -175,8 +177,10 @@ struct instant cache_started(const struct cache *c)
 
 void cache_set_invalidator(struct cache *c, cache_invalidate_fn fn, void *ctx)
 {
+	pthread_mutex_lock(&c->invalidate_lock);
 	c->invalidate = fn;
 	c->invalidate_ctx = ctx;
+	pthread_mutex_unlock(&c->invalidate_lock);
 }
 
 void cache_note_unreachable(struct cache *c, const struct monzo_error *err)

@@ -20,8 +20,6 @@
  * from it, so the next read gets the new bytes (never a mix, never a cut-off). */
 void cache_invalidate_users(struct cache *c, enum res_kind kind, const char *account)
 {
-	if (!c->invalidate)
-		return;
 	struct strbuf paths = STRBUF_INIT;
 	pthread_mutex_lock(&c->lock);
 	for (struct file_entry *f = c->files; f; f = f->next)
@@ -30,8 +28,12 @@ void cache_invalidate_users(struct cache *c, enum res_kind kind, const char *acc
 			sb_addch(&paths, '\0');
 		}
 	pthread_mutex_unlock(&c->lock);
-	for (size_t i = 0; i < paths.len; i += strlen(paths.buf + i) + 1)
+	/* Held across the calls: cache_set_invalidator (the fs layer letting go at unmount)
+	 * waits for them, so a flight that ends late never calls into what was freed. */
+	pthread_mutex_lock(&c->invalidate_lock);
+	for (size_t i = 0; c->invalidate && i < paths.len; i += strlen(paths.buf + i) + 1)
 		c->invalidate(c->invalidate_ctx, paths.buf + i);
+	pthread_mutex_unlock(&c->invalidate_lock);
 	sb_release(&paths);
 }
 

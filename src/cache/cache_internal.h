@@ -99,6 +99,8 @@ struct cache {
 	struct instant started;
 	bool unreachable;
 	struct monzo_error unreachable_err;
+	pthread_mutex_t invalidate_lock;   /* guards invalidate and its ctx, and is held
+					    * while they are called */
 	cache_invalidate_fn invalidate;
 	void *invalidate_ctx;
 	/* .status.json is rendered again only when what it shows may have moved. */
