@@ -26,6 +26,11 @@ struct cache_options {
 	size_t keep_bytes;            /* rendered bytes kept in memory (and by the kernel's files) */
 	uint64_t attach_max;          /* the largest attachment fetched (-o attachment_max) */
 	uint64_t attach_quota;        /* the attachments kept, together (-o attachment_quota) */
+	/* How a resource other than a sync is fetched: NULL for the Monzo API's GET of its
+	 * path (monzo_get).  The resource tier's unit test gives a scripted one, to check
+	 * TTLs, single flight, stale-if-error and refusals without a network. */
+	int (*get)(void *ctx, const char *path, struct monzo_reply *reply);
+	void *get_ctx;
 };
 
 #define CACHE_ATTACH_MAX ((uint64_t)16 << 20)

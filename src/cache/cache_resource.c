@@ -355,7 +355,7 @@ static int cache_fetch(struct cache *c, struct res_entry *e, struct res_value **
 	struct monzo_reply reply;
 	cache_res_path(kind, account, &path);
 	monzo_reply_init(&reply);
-	int rc = monzo_get(c->api, path.buf, &reply);
+	int rc = c->opts.get ? c->opts.get(c->opts.get_ctx, path.buf, &reply) : monzo_get(c->api, path.buf, &reply);
 	if (rc == 0 && !cache_amounts_within(kind, reply.json)) {
 		snprintf(err->message, sizeof err->message, "the reply holds an amount beyond " AMOUNT_LIMIT_TEXT);
 		rc = -EIO;

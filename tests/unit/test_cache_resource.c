@@ -1,0 +1,206 @@
+/* Unit tests of the cache's resource tier with a scripted fetch (cache_options.get):
+ * TTLs, one fetch for many readers (single flight), the older copy served when a
+ * refresh fails, a refusal remembered for its TTL, a reader's interrupt that leaves
+ * the fetch running, and the kernel told about the files a change touches.  No
+ * network and no store: milliseconds, beside the mount tests that run it all. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cache.h"
+#include "check.h"
+#include "interrupt.h"
+
+/* The bank as the script plays it: what each GET answers, counted. */
+struct script {
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	int gets;
+	int answer_status;        /* 0: the body; else this HTTP error */
+	char code[64];
+	char body[128];
+	bool hold;                /* GETs wait until released */
+	int waiting;              /* GETs waiting now */
+};
+
+static int script_get(void *ctx, const char *path, struct monzo_reply *reply)
+{
+	struct script *s = ctx;
+	(void)path;
+	pthread_mutex_lock(&s->lock);
+	s->gets++;
+	s->waiting++;
+	pthread_cond_broadcast(&s->changed);
+	while (s->hold)
+		pthread_cond_wait(&s->changed, &s->lock);
+	s->waiting--;
+	int rc = 0;
+	if (s->answer_status) {
+		reply->err.http_status = s->answer_status;
+		snprintf(reply->err.code, sizeof reply->err.code, "%s", s->code);
+		rc = s->answer_status == 403 ? -EACCES : -EIO;
+	} else {
+		sb_adds(&reply->body, s->body);
+		reply->json = cJSON_Parse(s->body);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static struct cache *cache_with(struct script *s, unsigned ttl)
+{
+	struct cache_options o;
+	cache_options_default(&o);
+	for (int k = 0; k < RES_KIND_COUNT; k++)
+		o.ttl[k] = ttl;
+	o.get = script_get;
+	o.get_ctx = s;
+	struct cache *c = cache_new(NULL, &o, "");
+	cache_start(c);   /* fetches on threads of their own, as in the daemon */
+	return c;
+}
+
+static int64_t balance_of(struct cache *c, int *rc)
+{
+	struct res_value *v;
+	*rc = cache_resource(c, RES_BALANCE, "acc_1", &v);
+	if (*rc)
+		return -1;
+	int64_t b = (int64_t)cJSON_GetObjectItemCaseSensitive(v->json, "balance")->valuedouble;
+	res_value_put(v);
+	return b;
+}
+
+struct reader {
+	struct cache *c;
+	struct interrupt *flag;   /* this reader's request, or NULL */
+	int rc;
+	int64_t balance;
+};
+
+static void *read_balance(void *arg)
+{
+	struct reader *r = arg;
+	interrupt_enter(r->flag);
+	r->balance = balance_of(r->c, &r->rc);
+	interrupt_enter(NULL);
+	return NULL;
+}
+
+static void wait_for_gets_waiting(struct script *s, int n)
+{
+	pthread_mutex_lock(&s->lock);
+	while (s->waiting < n)
+		pthread_cond_wait(&s->changed, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void release(struct script *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->hold = false;
+	pthread_cond_broadcast(&s->changed);
+	pthread_mutex_unlock(&s->lock);
+}
+
+struct seen {
+	int calls;
+	char last[128];
+};
+
+static void note_invalidated(void *ctx, const char *path)
+{
+	struct seen *seen = ctx;
+	seen->calls++;
+	snprintf(seen->last, sizeof seen->last, "%s", path);
+}
+
+int main(void)
+{
+	struct script s = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, "", "{\"balance\":100}",
+			    false, 0 };
+	int rc;
+
+	/* Within its TTL a resource is fetched once; with a TTL of 0, at every use. */
+	struct cache *c = cache_with(&s, 3600);
+	CHECK(balance_of(c, &rc) == 100 && rc == 0);
+	CHECK(balance_of(c, &rc) == 100 && s.gets == 1);
+	cache_free(c);
+	s.gets = 0;
+	c = cache_with(&s, 0);
+	balance_of(c, &rc);
+	balance_of(c, &rc);
+	CHECK(s.gets == 2);
+
+	/* A refresh that fails serves the older copy. */
+	s.answer_status = 503;
+	CHECK(balance_of(c, &rc) == 100 && rc == 0 && s.gets == 3);
+	cache_free(c);
+
+	/* Eight readers at once, one fetch, the same answer for all. */
+	s = (struct script){ PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, "", "{\"balance\":250}", true,
+			     0 };
+	c = cache_with(&s, 3600);
+	struct reader readers[8];
+	pthread_t t[8];
+	for (int i = 0; i < 8; i++) {
+		readers[i] = (struct reader){ c, NULL, -1, -1 };
+		pthread_create(&t[i], NULL, read_balance, &readers[i]);
+	}
+	wait_for_gets_waiting(&s, 1);
+	release(&s);
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		CHECK(readers[i].rc == 0 && readers[i].balance == 250);
+	}
+	CHECK(s.gets == 1);
+	cache_free(c);
+
+	/* A reader whose request is interrupted leaves at once; the fetch goes on and serves
+	 * the next reader without another GET. */
+	s = (struct script){ PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, "", "{\"balance\":7}", true, 0 };
+	c = cache_with(&s, 3600);
+	struct interrupt flag = { false };
+	struct reader gives_up = { c, &flag, -1, -1 };
+	pthread_create(&t[0], NULL, read_balance, &gives_up);
+	wait_for_gets_waiting(&s, 1);
+	interrupt_request(&flag);
+	cache_interrupted(c);
+	pthread_join(t[0], NULL);
+	CHECK(gives_up.rc == -EINTR);
+	release(&s);
+	CHECK(balance_of(c, &rc) == 7 && rc == 0 && s.gets == 1);
+	cache_free(c);
+
+	/* A part the bank refuses is EIO (EACCES is the login's) and is not asked again
+	 * within its TTL. */
+	s = (struct script){ PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 403,
+			     "forbidden.insufficient_permissions", "", false, 0 };
+	c = cache_with(&s, 3600);
+	balance_of(c, &rc);
+	CHECK(rc == -EIO && s.gets == 1);
+	balance_of(c, &rc);
+	CHECK(rc == -EIO && s.gets == 1);
+	cache_free(c);
+
+	/* A change tells the kernel about each file made from the resource. */
+	s = (struct script){ PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, "", "{\"balance\":1}", false, 0 };
+	c = cache_with(&s, 0);
+	struct seen seen = { 0, "" };
+	cache_set_invalidator(c, note_invalidated, &seen);
+	struct file_id id = { .kind = FILE_BALANCE, .account = "acc_1" };
+	struct snapshot *snap;
+	CHECK(cache_file(c, &id, &snap, NULL) == 0 && snap->size == strlen("{\n  \"balance\": 1\n}\n"));
+	snapshot_put(snap);
+	CHECK(seen.calls == 0);
+	snprintf(s.body, sizeof s.body, "{\"balance\":2}");
+	balance_of(c, &rc);
+	CHECK(seen.calls == 1 && !strcmp(seen.last, "accounts/acc_1/balance.json"));
+	/* The same bytes again change nothing. */
+	balance_of(c, &rc);
+	CHECK(seen.calls == 1);
+	cache_set_invalidator(c, NULL, NULL);
+	cache_free(c);
+	return CHECK_DONE();
+}
