@@ -15,26 +15,35 @@
 #include "render_accounts.h"
 #include "render_json.h"
 #include "view.h"
+#include "xalloc.h"
 
 /* A resource changed: tell the kernel to drop what it holds of every file rendered
  * from it, so the next read gets the new bytes (never a mix, never a cut-off). */
 void cache_invalidate_users(struct cache *c, enum res_kind kind, const char *account)
 {
-	struct strbuf paths = STRBUF_INIT;
+	char **paths = NULL;
+	size_t n = 0, cap = 0;
 	pthread_mutex_lock(&c->lock);
 	for (struct file_entry *f = c->files; f; f = f->next)
 		if (f->valid && cache_file_uses(f, kind, account)) {
-			cache_file_path(&f->id, &paths);
-			sb_addch(&paths, '\0');
+			struct strbuf path = STRBUF_INIT;
+			cache_file_path(&f->id, &path);
+			if (n == cap) {
+				cap = cap ? cap * 2 : 8;
+				paths = xreallocarray(paths, cap, sizeof *paths);
+			}
+			paths[n++] = sb_detach(&path, NULL);
 		}
 	pthread_mutex_unlock(&c->lock);
 	/* Held across the calls: cache_set_invalidator (the fs layer letting go at unmount)
 	 * waits for them, so a flight that ends late never calls into what was freed. */
 	pthread_mutex_lock(&c->invalidate_lock);
-	for (size_t i = 0; c->invalidate && i < paths.len; i += strlen(paths.buf + i) + 1)
-		c->invalidate(c->invalidate_ctx, paths.buf + i);
+	for (size_t i = 0; c->invalidate && i < n; i++)
+		c->invalidate(c->invalidate_ctx, paths[i]);
 	pthread_mutex_unlock(&c->invalidate_lock);
-	sb_release(&paths);
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
 }
 
 /* The resources a file is rendered from, in order: for an account's files its own
@@ -55,7 +64,7 @@ static void cache_deps_add(struct cache_deps *d, enum res_kind kind, const char 
 {
 	if (d->n == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 4;
-		d->d = realloc(d->d, d->cap * sizeof *d->d);
+		d->d = xreallocarray(d->d, d->cap, sizeof *d->d);
 	}
 	struct cache_dep *x = &d->d[d->n++];
 	memset(x, 0, sizeof *x);
@@ -87,9 +96,9 @@ bool cache_file_uses(const struct file_entry *f, enum res_kind kind, const char 
  * too (when one comes, the file made without it must be made again). */
 static struct cache_used *cache_used_of(const struct cache_deps *d, size_t *n)
 {
-	struct cache_used *used = calloc(d->n ? d->n : 1, sizeof *used);
+	struct cache_used *used = xcalloc(d->n, sizeof *used);
 	*n = 0;
-	for (size_t i = 0; used && i < d->n; i++) {
+	for (size_t i = 0; i < d->n; i++) {
 		used[*n].kind = d->d[i].kind;
 		memcpy(used[*n].account, d->d[i].account, sizeof used[*n].account);
 		(*n)++;
@@ -361,9 +370,7 @@ static int cache_render_root_tsv(struct cache *c, const struct cache_deps *d, st
 static int cache_render_accounts_tsv(const struct cache_deps *d, struct strbuf *out)
 {
 	const struct res_value *accounts = d->d[0].v;
-	const cJSON **balances = calloc(d->n, sizeof *balances);
-	if (!balances)
-		return -ENOMEM;
+	const cJSON **balances = xcalloc(d->n, sizeof *balances);
 	for (size_t i = 1; i < d->n; i++)
 		balances[i - 1] = d->d[i].v ? d->d[i].v->json : NULL;
 	render_accounts_tsv(accounts->json, (const char (*)[96])accounts->links, accounts->nlinks, balances, out);
@@ -419,7 +426,7 @@ static struct file_entry *cache_file_entry(struct cache *c, const struct file_id
 	struct file_entry *f = cache_file_find(c, id);
 	if (f)
 		return f;
-	f = calloc(1, sizeof *f);
+	f = xcalloc(1, sizeof *f);
 	f->id = *id;
 	f->next = c->files;
 	c->files = f;

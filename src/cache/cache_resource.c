@@ -15,6 +15,7 @@
 #include "links.h"
 #include "log.h"
 #include "sync.h"
+#include "xalloc.h"
 #include "termtext.h"
 #include "view.h"
 
@@ -46,9 +47,7 @@ static int cache_pot_account_add(void *ctx, const char *pot, const char *account
 	if (strlen(pot) >= sizeof v->pot_accounts->pot || strlen(account) >= sizeof v->pot_accounts->account ||
 	    strchr(pot, '/') || strchr(account, '/') || cache_pot_account(v, pot))
 		return 0;
-	struct cache_pot_account *grown = realloc(v->pot_accounts, (v->npot_accounts + 1) * sizeof *grown);
-	if (!grown)
-		return -1;
+	struct cache_pot_account *grown = xreallocarray(v->pot_accounts, v->npot_accounts + 1, sizeof *grown);
 	v->pot_accounts = grown;
 	snprintf(grown[v->npot_accounts].pot, sizeof grown->pot, "%s", pot);
 	snprintf(grown[v->npot_accounts].account, sizeof grown->account, "%s", account);
@@ -76,7 +75,7 @@ static struct res_entry *cache_res_entry(struct cache *c, enum res_kind kind, co
 	struct res_entry *e = cache_res_find(c, kind, acc);
 	if (e)
 		return e;
-	e = calloc(1, sizeof *e);
+	e = xcalloc(1, sizeof *e);
 	e->cache = c;
 	e->kind = kind;
 	snprintf(e->account, sizeof e->account, "%s", acc);
@@ -98,10 +97,10 @@ static struct res_value *cache_value_new(enum res_kind kind, const char *account
 	cJSON *json = NULL;
 	if (!cache_is_sync(kind) && !(json = cJSON_ParseWithLength(raw, len)))
 		return NULL;
-	struct res_value *v = calloc(1, sizeof *v);
+	struct res_value *v = xcalloc(1, sizeof *v);
 	v->refs = 1;
 	v->json = json;
-	v->raw = malloc(len + 1);
+	v->raw = xmalloc(len + 1);
 	memcpy(v->raw, raw, len);
 	v->raw[len] = '\0';
 	v->raw_len = len;
@@ -111,12 +110,12 @@ static struct res_value *cache_value_new(enum res_kind kind, const char *account
 		store_pot_accounts(st, account, cache_pot_account_add, v);
 	if (kind == RES_POTS) {
 		v->nlinks = (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(json, "pots"));
-		v->links = calloc(v->nlinks ? v->nlinks : 1, sizeof *v->links);
+		v->links = xcalloc(v->nlinks, sizeof *v->links);
 		links_pot_names(json, v->links, v->nlinks);
 	}
 	if (kind == RES_ACCOUNTS) {
 		v->nlinks = (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(json, "accounts"));
-		v->links = calloc(v->nlinks ? v->nlinks : 1, sizeof *v->links);
+		v->links = xcalloc(v->nlinks, sizeof *v->links);
 		links_names(json, v->links, v->nlinks);
 	}
 	return v;
@@ -450,7 +449,7 @@ static bool cache_fresh_reply(struct cache *c, enum res_kind kind, const char *a
 	struct res_entry *e = cache_res_entry(c, kind, account);
 	if (!e->value || e->failed || e->fetching || cache_mono_ns() >= e->fresh_until)
 		return false;
-	out->json = strdup(e->value->raw);
+	out->json = xstrdup(e->value->raw);
 	out->asked_at = e->asked_at;
 	return out->json != NULL;
 }

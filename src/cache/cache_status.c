@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "render_status.h"
+#include "xalloc.h"
 
 /* Under c->lock: what .status.json says, copied out so rendering needs no lock. */
 static struct status_resource *cache_status_copy(struct cache *c, size_t *n)
@@ -14,7 +15,7 @@ static struct status_resource *cache_status_copy(struct cache *c, size_t *n)
 	size_t count = 0;
 	for (struct res_entry *e = c->res; e; e = e->next)
 		count++;
-	struct status_resource *r = calloc(count ? count : 1, sizeof *r);
+	struct status_resource *r = xcalloc(count, sizeof *r);
 	size_t i = 0;
 	for (struct res_entry *e = c->res; e; e = e->next, i++) {
 		snprintf(r[i].name, sizeof r[i].name, "%s", e->name);
@@ -42,7 +43,7 @@ static void cache_status_history(struct cache *c, struct status_info *s)
 	struct store *st = cache_store_get(c);
 	if (!st)
 		return;
-	s->hist = calloc(s->nres ? s->nres : 1, sizeof *s->hist);
+	s->hist = xcalloc(s->nres, sizeof *s->hist);
 	for (size_t i = 0; i < s->nres; i++) {
 		/* Accounts and pots' own accounts: both keep a history. */
 		const char *name = s->res[i].name, *acc;

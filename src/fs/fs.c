@@ -5,6 +5,7 @@
 
 #include "interrupt.h"
 #include "log.h"
+#include "xalloc.h"
 #include "xattrs.h"
 
 #include <errno.h>
@@ -56,37 +57,54 @@ static void fs_wait_end(fuse_req_t req)
 }
 
 /* Kernel notifications run on a thread of their own: one sent from inside a request
- * handler can deadlock the connection.  Each queued item (once each, sent in order) is
- * a path and what to do with the kernel's name for it:
+ * handler can deadlock the connection.  Each queued notice (once each, sent in order)
+ * is a path and what to do with the kernel's name for it:
  *   FS_RECHECK  the bytes may have changed: the next use of the name asks us again,
  *               finding the new version, or the same inode (pages kept) if unchanged;
  *   FS_DROP     hand the file back: the kernel forgets it once nobody has it open. */
 enum { FS_RECHECK = 'r', FS_DROP = 'd' };
+
+struct fs_notice {
+	char kind;
+	uint64_t serial;          /* FS_DROP: the version to hand back; 0 for the current */
+	char *path;               /* "/accounts/acc_1/balance.json" */
+};
 
 struct fs_invalidator {
 	struct fs_ctx *ctx;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct strbuf queue;      /* NUL-separated "KIND SERIAL /PATH" */
+	struct fs_notice *queue;
+	size_t n, cap;
 	bool stop;
 };
 
-/* serial: the version to hand back (FS_DROP), 0 for whatever is current. */
+static void fs_notices_free(struct fs_notice *q, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(q[i].path);
+	free(q);
+}
+
 static void fs_notify_queue(struct fs_invalidator *iv, char kind, uint64_t serial, const char *path)
 {
-	struct strbuf item = STRBUF_INIT;
-	sb_addf(&item, "%c %" PRIu64 " %s%s", kind, serial, path[0] == '/' ? "" : "/", path);
+	struct strbuf full = STRBUF_INIT;
+	sb_addf(&full, "%s%s", path[0] == '/' ? "" : "/", path);
 	pthread_mutex_lock(&iv->lock);
 	bool queued = false;
-	for (size_t i = 0; i < iv->queue.len && !queued; i += strlen(iv->queue.buf + i) + 1)
-		queued = !strcmp(iv->queue.buf + i, item.buf);
+	for (size_t i = 0; i < iv->n && !queued; i++)
+		queued = iv->queue[i].kind == kind && iv->queue[i].serial == serial && !strcmp(iv->queue[i].path, full.buf);
 	if (!queued) {
-		sb_add(&iv->queue, item.buf, item.len + 1);
+		if (iv->n == iv->cap) {
+			iv->cap = iv->cap ? iv->cap * 2 : 16;
+			iv->queue = xreallocarray(iv->queue, iv->cap, sizeof *iv->queue);
+		}
+		iv->queue[iv->n++] = (struct fs_notice){ kind, serial, sb_detach(&full, NULL) };
 		pthread_cond_signal(&iv->wake);
 	}
 	pthread_mutex_unlock(&iv->lock);
-	sb_release(&item);
+	sb_release(&full);
 }
 
 /* The cache's callback: path ("accounts/acc_1/balance.json") may have new bytes. */
@@ -95,21 +113,18 @@ static void fs_invalidate_queue(void *arg, const char *path)
 	fs_notify_queue(arg, FS_RECHECK, 0, path);
 }
 
-static void fs_notify_one(struct fs_ctx *ctx, const char *item)
+static void fs_notify_one(struct fs_ctx *ctx, const struct fs_notice *item)
 {
 	uint64_t parent;
 	struct strbuf name = STRBUF_INIT;
-	char *path;
-	uint64_t serial = strtoull(item + 2, &path, 10);
-	path++;
-	if (inodes_entry(&ctx->inodes, path, serial, &parent, &name)) {
-		int rc = item[0] == FS_RECHECK && ctx->expire_only
+	if (inodes_entry(&ctx->inodes, item->path, item->serial, &parent, &name)) {
+		int rc = item->kind == FS_RECHECK && ctx->expire_only
 				 ? fuse_lowlevel_notify_expire_entry(ctx->se, parent, name.buf, name.len,
 								     FUSE_LL_EXPIRE_ONLY)
 				 : fuse_lowlevel_notify_inval_entry(ctx->se, parent, name.buf, name.len);
 		/* -ENOENT: the kernel had already let go; -EBADF, -ENODEV: unmounting. */
 		if (rc && rc != -ENOENT && rc != -EBADF && rc != -ENODEV)
-			log_debug("invalidating %s: %s", path, strerror(-rc));
+			log_debug("invalidating %s: %s", item->path, strerror(-rc));
 	}
 	sb_release(&name);
 }
@@ -119,19 +134,20 @@ static void *fs_invalidate_loop(void *arg)
 	struct fs_invalidator *iv = arg;
 	pthread_mutex_lock(&iv->lock);
 	for (;;) {
-		while (!iv->queue.len && !iv->stop)
+		while (!iv->n && !iv->stop)
 			pthread_cond_wait(&iv->wake, &iv->lock);
 		if (iv->stop)
 			break;
-		struct strbuf batch = iv->queue;
-		sb_init(&iv->queue);
+		struct fs_notice *batch = iv->queue;
+		size_t n = iv->n;
+		iv->queue = NULL;
+		iv->n = iv->cap = 0;
 		pthread_mutex_unlock(&iv->lock);
 		/* Checked between items: once the loop has ended nobody answers the lookups
 		 * a notification may have to wait for. */
-		for (size_t i = 0; i < batch.len && !__atomic_load_n(&iv->stop, __ATOMIC_ACQUIRE);
-		     i += strlen(batch.buf + i) + 1)
-			fs_notify_one(iv->ctx, batch.buf + i);
-		sb_release(&batch);
+		for (size_t i = 0; i < n && !__atomic_load_n(&iv->stop, __ATOMIC_ACQUIRE); i++)
+			fs_notify_one(iv->ctx, &batch[i]);
+		fs_notices_free(batch, n);
 		pthread_mutex_lock(&iv->lock);
 	}
 	pthread_mutex_unlock(&iv->lock);
@@ -144,14 +160,11 @@ static void fs_check_budget(struct fs_ctx *ctx)
 {
 	if (!ctx->inval)
 		return;
-	struct strbuf out = STRBUF_INIT;
-	inodes_over_budget(&ctx->inodes, &out);
-	for (size_t i = 0; i < out.len; i += strlen(out.buf + i) + 1) {
-		char *path;
-		uint64_t serial = strtoull(out.buf + i, &path, 10);
-		fs_notify_queue(ctx->inval, FS_DROP, serial, path + 1);
-	}
-	sb_release(&out);
+	size_t n;
+	struct inodes_drop *drops = inodes_over_budget(&ctx->inodes, &n);
+	for (size_t i = 0; i < n; i++)
+		fs_notify_queue(ctx->inval, FS_DROP, drops[i].serial, drops[i].path);
+	inodes_drops_free(drops, n);
 }
 
 void fs_setup(struct fs_ctx *ctx, struct cache *c, const struct cache_options *o)
@@ -211,7 +224,7 @@ void fs_stop_notifications(struct fs_ctx *ctx)
 	pthread_cond_signal(&iv->wake);
 	pthread_mutex_unlock(&iv->lock);
 	pthread_join(iv->thread, NULL);
-	sb_release(&iv->queue);
+	fs_notices_free(iv->queue, iv->n);
 	pthread_mutex_destroy(&iv->lock);
 	pthread_cond_destroy(&iv->wake);
 	free(iv);
@@ -484,16 +497,10 @@ static int fs_dir_add(void *arg, const char *name, const struct node *n)
 {
 	struct fs_dir *d = arg;
 	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 32;
-		struct fs_dir_entry *e = realloc(d->ents, cap * sizeof *e);
-		if (!e)
-			return -ENOMEM;
-		d->ents = e;
-		d->cap = cap;
+		d->cap = d->cap ? d->cap * 2 : 32;
+		d->ents = xreallocarray(d->ents, d->cap, sizeof *d->ents);
 	}
-	char *copy = strdup(name);
-	if (!copy)
-		return -ENOMEM;
+	char *copy = xstrdup(name);
 	/* Type bits only: a full stat would mean rendering (and fetching) every file,
 	 * and a listing must not fetch what nobody looked up. */
 	d->ents[d->n].name = copy;
@@ -528,11 +535,11 @@ static void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	struct fs_ctx *ctx = fs_ctx(req);
 	struct inode *i = inodes_get(&ctx->inodes, ino);
-	struct fs_dir *d = i->type == NODE_DIR ? calloc(1, sizeof *d) : NULL;
-	if (!d) {
-		fuse_reply_err(req, i->type == NODE_DIR ? ENOMEM : ENOTDIR);
+	if (i->type != NODE_DIR) {
+		fuse_reply_err(req, ENOTDIR);
 		return;
 	}
+	struct fs_dir *d = xcalloc(1, sizeof *d);
 	pthread_mutex_init(&d->lock, NULL);
 	struct fs_wait w;
 	fs_wait_begin(req, &w);
@@ -561,11 +568,7 @@ static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
 {
 	struct fs_ctx *ctx = fs_ctx(req);
 	struct fs_dir *d = (struct fs_dir *)(uintptr_t)fi->fh;
-	char *buf = malloc(size);
-	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
+	char *buf = xmalloc(size);
 	pthread_mutex_lock(&d->lock);
 	/* Reading from the start again (rewinddir) sees the directory as it is now;
 	 * the first read after opendir uses the listing opendir just made. */

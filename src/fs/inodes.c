@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 static size_t inodes_hash(const char *path, size_t nbuckets)
 {
 	uint64_t h = 1469598103934665603ULL;
@@ -275,12 +277,15 @@ bool inodes_entry(struct inodes *t, const char *path, uint64_t serial, uint64_t 
 	return known;
 }
 
-void inodes_over_budget(struct inodes *t, struct strbuf *out)
+struct inodes_drop *inodes_over_budget(struct inodes *t, size_t *n)
 {
+	struct inodes_drop *out = NULL;
+	size_t cap = 0;
+	*n = 0;
 	pthread_mutex_lock(&t->lock);
 	if (t->pinned_bytes <= t->keep_bytes) {
 		pthread_mutex_unlock(&t->lock);
-		return;
+		return NULL;
 	}
 	/* Only current versions nobody was asked about yet can be handed back; old
 	 * versions stay while open, whatever the budget. */
@@ -298,8 +303,19 @@ void inodes_over_budget(struct inodes *t, struct strbuf *out)
 			break;
 		victim->evicting = true;
 		held -= victim->snap->size;
-		sb_addf(out, "%" PRIu64 " %s", victim->serial, victim->path);
-		sb_addch(out, '\0');
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			out = xreallocarray(out, cap, sizeof *out);
+		}
+		out[(*n)++] = (struct inodes_drop){ victim->serial, xstrdup(victim->path) };
 	}
 	pthread_mutex_unlock(&t->lock);
+	return out;
+}
+
+void inodes_drops_free(struct inodes_drop *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(d[i].path);
+	free(d);
 }

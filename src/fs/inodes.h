@@ -69,9 +69,15 @@ void inodes_forget(struct inodes *t, uint64_t id, uint64_t n);
  * inode is still the version of that serial, waiting to be handed back).  Returns
  * false otherwise. */
 bool inodes_entry(struct inodes *t, const char *path, uint64_t serial, uint64_t *parent, struct strbuf *name);
-/* Appends "SERIAL PATH\0" for each least recently used file to hand back to bring the
- * bytes of current versions under keep_bytes, and marks them as being handed back
- * (a lookup takes that back). */
-void inodes_over_budget(struct inodes *t, struct strbuf *out);
+/* A file to hand back: the version (serial) and its path. */
+struct inodes_drop {
+	uint64_t serial;
+	char *path;
+};
+/* The least recently used files to hand back to bring the bytes of current versions
+ * under keep_bytes (*n of them, malloc'd; free with inodes_drops_free), marked as
+ * being handed back (a lookup takes that back). */
+struct inodes_drop *inodes_over_budget(struct inodes *t, size_t *n);
+void inodes_drops_free(struct inodes_drop *d, size_t n);
 
 #endif

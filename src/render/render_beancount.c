@@ -2,6 +2,7 @@
  * opened on the day of their first use, an opening balance comes first, and a balance
  * directive the day after the last transaction checks the settled balance. */
 #include "export.h"
+#include "xalloc.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -57,8 +58,8 @@ static void beancount_open(struct export *e, const char *day, const char *accoun
 	for (size_t i = 0; i < e->nopened; i++)
 		if (!strcmp(e->opened[i], account))
 			return;
-	e->opened = realloc(e->opened, (e->nopened + 1) * sizeof *e->opened);
-	e->opened[e->nopened++] = strdup(account);
+	e->opened = xreallocarray(e->opened, e->nopened + 1, sizeof *e->opened);
+	e->opened[e->nopened++] = xstrdup(account);
 	sb_addf(e->out, "%s open %s\n", day, account);
 }
 

@@ -1,20 +1,13 @@
-/* strbuf: growable byte buffer; aborts on allocation failure because every caller
- * would otherwise have to carry an error path for a condition it cannot handle. */
+/* strbuf: growable byte buffer; aborts on allocation failure (xalloc.h) because every
+ * caller would otherwise have to carry an error path for a condition it cannot handle. */
 #include "strbuf.h"
+
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void *sb_xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n);
-	if (!q) {
-		fputs("monzohfs: out of memory\n", stderr);
-		abort();
-	}
-	return q;
-}
 
 void sb_init(struct strbuf *sb)
 {
@@ -44,7 +37,7 @@ void sb_grow(struct strbuf *sb, size_t extra)
 	size_t n = sb->alloc ? sb->alloc : 64;
 	while (n < need)
 		n *= 2;
-	sb->buf = sb_xrealloc(sb->buf, n);
+	sb->buf = xrealloc(sb->buf, n);
 	sb->alloc = n;
 	sb->buf[sb->len] = '\0';
 }

@@ -80,16 +80,15 @@ static void test_versions(void)
 /* The "SERIAL PATH" items of one budget check, as paths. */
 static void budget_paths(struct inodes *t, struct strbuf *paths, uint64_t *serial)
 {
-	struct strbuf out = STRBUF_INIT;
+	size_t n;
+	struct inodes_drop *drops = inodes_over_budget(t, &n);
 	sb_reset(paths);
-	inodes_over_budget(t, &out);
-	for (size_t i = 0; i < out.len; i += strlen(out.buf + i) + 1) {
-		char *path;
-		*serial = strtoull(out.buf + i, &path, 10);
-		sb_adds(paths, path + 1);
+	for (size_t i = 0; i < n; i++) {
+		*serial = drops[i].serial;
+		sb_adds(paths, drops[i].path);
 		sb_addch(paths, ' ');
 	}
-	sb_release(&out);
+	inodes_drops_free(drops, n);
 }
 
 static void test_budget(void)
