@@ -46,7 +46,9 @@ struct cache *cache_new(struct monzo *api, const struct cache_options *opts, con
 	pthread_mutex_init(&c->invalidate_lock, NULL);
 	pthread_mutex_init(&c->status_lock, NULL);
 	pthread_mutex_init(&c->attach_keep_lock, NULL);
+	pthread_cond_init(&c->load_done, NULL);
 	pthread_cond_init(&c->flight_done, NULL);
+	pthread_cond_init(&c->attach_done, NULL);
 	cache_checkpoint_init(c);
 	c->started = timefmt_now();
 	return c;
@@ -166,7 +168,9 @@ void cache_free(struct cache *c)
 	pthread_mutex_destroy(&c->invalidate_lock);
 	pthread_mutex_destroy(&c->status_lock);
 	pthread_mutex_destroy(&c->attach_keep_lock);
+	pthread_cond_destroy(&c->load_done);
 	pthread_cond_destroy(&c->flight_done);
+	pthread_cond_destroy(&c->attach_done);
 	free(c);
 }
 

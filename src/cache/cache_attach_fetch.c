@@ -194,7 +194,7 @@ static void cache_attach_land(struct cache *c, struct cache_attach_flight *f, in
 	f->done = true;
 	f->rc = rc;
 	cache_attach_flight_put(f);
-	pthread_cond_broadcast(&c->flight_done);
+	pthread_cond_broadcast(&c->attach_done);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -245,7 +245,7 @@ int cache_attach_get(struct cache *c, const char *dir, const struct file_id *id,
 	struct cache_attach_flight *f = cache_attach_board(c, url, &lead);
 	if (f && !lead) {
 		while (!f->done)
-			pthread_cond_wait(&c->flight_done, &c->lock);
+			pthread_cond_wait(&c->attach_done, &c->lock);
 		rc = f->rc;
 		cache_attach_flight_put(f);
 	}

@@ -88,7 +88,12 @@ struct cache {
 	char *store_path;
 	char *tokens_path;
 	pthread_mutex_t lock;
+	/* Under lock, one condition a wait: a resource's store copy read (load_done), a
+	 * resource's flight ended or a flight thread exited (flight_done), an attachment's
+	 * download ended (attach_done).  An interrupt wakes the first two. */
+	pthread_cond_t load_done;
 	pthread_cond_t flight_done;
+	pthread_cond_t attach_done;
 	struct res_entry *res;
 	struct file_entry *files;
 	struct store **idle;      /* open store connections not in use */

@@ -388,7 +388,7 @@ static void cache_keep(struct cache *c, const struct res_entry *e, const struct 
 static void cache_load_once(struct cache *c, struct res_entry *e)
 {
 	while (e->loading)
-		pthread_cond_wait(&c->flight_done, &c->lock);
+		pthread_cond_wait(&c->load_done, &c->lock);
 	if (e->loaded)
 		return;
 	e->loaded = true;
@@ -405,7 +405,7 @@ static void cache_load_once(struct cache *c, struct res_entry *e)
 		e->fresh_until = 0;
 	}
 	e->loading = false;
-	pthread_cond_broadcast(&c->flight_done);
+	pthread_cond_broadcast(&c->load_done);
 }
 
 /* Publishes a reply fetched outside cache_resource as this mount's fetch of it, asked
@@ -615,7 +615,7 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, str
 					pthread_mutex_unlock(&c->lock);
 					return -EINTR;
 				}
-				pthread_cond_wait(&c->flight_done, &c->lock);
+				pthread_cond_wait(&c->load_done, &c->lock);
 			}
 			continue;
 		}
@@ -640,6 +640,7 @@ void cache_interrupted(struct cache *c)
 {
 	/* Under the lock: a waiter looks at its flag, then sleeps, with the lock held. */
 	pthread_mutex_lock(&c->lock);
+	pthread_cond_broadcast(&c->load_done);
 	pthread_cond_broadcast(&c->flight_done);
 	pthread_mutex_unlock(&c->lock);
 }
