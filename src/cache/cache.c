@@ -51,6 +51,7 @@ struct cache *cache_new(struct monzo *api, const struct cache_options *opts, con
 	pthread_cond_init(&c->attach_done, NULL);
 	cache_checkpoint_init(c);
 	c->started = timefmt_now();
+	c->res_changed = cache_invalidate_users;
 	return c;
 }
 

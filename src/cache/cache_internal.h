@@ -123,6 +123,9 @@ struct cache {
 	char (*attach_checked)[65];   /* blobs whose bytes this mount checked (SHA-256 hex) */
 	size_t nattach_checked;
 	struct cache_sums *sums;  /* cache_sums.c */
+	/* The resource tier announces a value that changed through this (set by cache.c
+	 * to the file tier's cache_invalidate_users): resources never call up into files. */
+	void (*res_changed)(struct cache *c, enum res_kind kind, const char *account);
 	/* cache_resource.c: fetches run on threads of their own once the daemon has
 	 * forked; cache_free waits for those still running. */
 	bool flights_threaded;

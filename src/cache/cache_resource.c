@@ -432,7 +432,7 @@ static void cache_publish_reply(struct cache *c, enum res_kind kind, const char 
 	cache_keep(c, e, kept);
 	res_value_put(kept);
 	if (changed)
-		cache_invalidate_users(c, kind, account);
+		c->res_changed(c, kind, account);
 }
 
 /* A reply fetched on another resource's behalf (the balance a sync took). */
@@ -528,7 +528,7 @@ static void cache_flight(struct cache *c, struct res_entry *e)
 		cache_keep(c, e, kept);
 	res_value_put(kept);
 	if (changed)
-		cache_invalidate_users(c, kind, account);
+		c->res_changed(c, kind, account);
 }
 
 struct cache_flight_job {
