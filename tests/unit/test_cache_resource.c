@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cache.h"
 #include "check.h"
@@ -104,7 +105,11 @@ static void release(struct script *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* What the kernel was told: the flight that fetched tells it once its readers have
+ * their answer, so a test waits for the telling (at most 5 s), never just looks. */
 struct seen {
+	pthread_mutex_t lock;
+	pthread_cond_t told;
 	int calls;
 	char last[128];
 };
@@ -112,8 +117,24 @@ struct seen {
 static void note_invalidated(void *ctx, const char *path)
 {
 	struct seen *seen = ctx;
+	pthread_mutex_lock(&seen->lock);
 	seen->calls++;
 	snprintf(seen->last, sizeof seen->last, "%s", path);
+	pthread_cond_broadcast(&seen->told);
+	pthread_mutex_unlock(&seen->lock);
+}
+
+static int told(struct seen *seen, int calls)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_lock(&seen->lock);
+	while (seen->calls < calls && pthread_cond_timedwait(&seen->told, &seen->lock, &until) == 0)
+		;
+	int n = seen->calls;
+	pthread_mutex_unlock(&seen->lock);
+	return n;
 }
 
 int main(void)
@@ -187,7 +208,7 @@ int main(void)
 	/* A change tells the kernel about each file made from the resource. */
 	s = (struct script){ PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, "", "{\"balance\":1}", false, 0 };
 	c = cache_with(&s, 0);
-	struct seen seen = { 0, "" };
+	struct seen seen = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, "" };
 	cache_set_invalidator(c, note_invalidated, &seen);
 	struct file_id id = { .kind = FILE_BALANCE, .account = "acc_1" };
 	struct snapshot *snap;
@@ -196,11 +217,12 @@ int main(void)
 	CHECK(seen.calls == 0);
 	snprintf(s.body, sizeof s.body, "{\"balance\":2}");
 	balance_of(c, &rc);
-	CHECK(seen.calls == 1 && !strcmp(seen.last, "accounts/acc_1/balance.json"));
-	/* The same bytes again change nothing. */
+	CHECK(told(&seen, 1) == 1 && !strcmp(seen.last, "accounts/acc_1/balance.json"));
+	/* The same bytes again change nothing (its flight has ended once balance_of has
+	 * its answer and the cache is freed: nothing can be told later). */
 	balance_of(c, &rc);
-	CHECK(seen.calls == 1);
 	cache_set_invalidator(c, NULL, NULL);
 	cache_free(c);
+	CHECK(seen.calls == 1);
 	return CHECK_DONE();
 }
