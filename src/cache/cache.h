@@ -151,6 +151,12 @@ int cache_file_origin(struct cache *c, const struct file_id *id, const struct sn
 struct instant cache_started(const struct cache *c);
 void cache_set_invalidator(struct cache *c, cache_invalidate_fn fn, void *ctx);
 
+/* Starts fetching a resource that is absent or past its TTL, without waiting for it
+ * (a file made from several starts them all, then waits for each: a cold top
+ * transactions.tsv syncs every account side by side).  Only once the daemon runs
+ * fetches on threads of their own (cache_start); else it does nothing. */
+void cache_resource_prefetch(struct cache *c, enum res_kind kind, const char *account);
+
 /* A reader waiting in the cache (for a fetch, a sync) was interrupted: wakes the
  * waiters so the one whose request it was (interrupt.h) returns -EINTR at once; the
  * fetch goes on for the next reader. */

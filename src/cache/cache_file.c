@@ -177,9 +177,12 @@ static int cache_deps_get(struct cache *c, const struct file_id *id, struct cach
 				cache_deps_add(d, RES_POT_TRANSACTIONS, pot_account, false);
 			} else {
 				/* The root TSV gathers what can be had: a refused ledger leaves
-				 * its rows out, as .status.json says. */
-				for (size_t k = 0; v && k < v->npot_accounts; k++)
+				 * its rows out, as .status.json says.  Its pots' ledgers start
+				 * at once, beside the other accounts' syncs. */
+				for (size_t k = 0; v && k < v->npot_accounts; k++) {
 					cache_deps_add(d, RES_POT_TRANSACTIONS, v->pot_accounts[k].account, true);
+					cache_resource_prefetch(c, RES_POT_TRANSACTIONS, v->pot_accounts[k].account);
+				}
 			}
 			x = &d->d[i];
 		}
@@ -201,6 +204,10 @@ static int cache_deps_get(struct cache *c, const struct file_id *id, struct cach
 					cache_deps_add(d, RES_POTS, acc, true);
 				x = &d->d[i]; /* the array may have moved */
 			}
+			/* Every account's at once: each is waited for in turn below. */
+			for (size_t k = i + 1; k < d->n; k++)
+				if (d->d[k].account[0])
+					cache_resource_prefetch(c, d->d[k].kind, d->d[k].account);
 		}
 	}
 	return 0;

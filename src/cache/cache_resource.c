@@ -636,6 +636,23 @@ int cache_resource(struct cache *c, enum res_kind kind, const char *account, str
 	return cache_flight_wait(c, e, flight, out);
 }
 
+void cache_resource_prefetch(struct cache *c, enum res_kind kind, const char *account)
+{
+	pthread_mutex_lock(&c->lock);
+	struct res_entry *e = cache_res_entry(c, kind, account);
+	if (!e->loaded && !e->loading && c->flights_threaded)
+		cache_load_once(c, e);
+	int64_t now = cache_mono_ns();
+	bool wanted = c->flights_threaded && !c->opts.offline && e->loaded && !e->loading && !e->fetching &&
+		      !(e->value && now < e->fresh_until) && !(!e->value && e->refused && now < e->fresh_until);
+	if (!wanted) {
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
+	e->fetching = true;
+	cache_flight_start(c, e);
+}
+
 void cache_interrupted(struct cache *c)
 {
 	/* Under the lock: a waiter looks at its flag, then sleeps, with the lock held. */
