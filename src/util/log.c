@@ -10,6 +10,7 @@
 static const char *log_prog = "monzohfs";
 static bool log_debug_on;
 static bool log_syslog;
+static bool log_quiet;   /* atomic */
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void log_init(const char *progname, bool debug)
@@ -22,6 +23,11 @@ void log_to_syslog(void)
 {
 	openlog(log_prog, LOG_PID, LOG_USER);
 	log_syslog = true;
+}
+
+void log_set_quiet(bool quiet)
+{
+	__atomic_store_n(&log_quiet, quiet, __ATOMIC_RELAXED);
 }
 
 static void log_v(int prio, const char *fmt, va_list ap)
@@ -50,5 +56,5 @@ static void log_v(int prio, const char *fmt, va_list ap)
 
 LOG_FN(log_error, LOG_ERR, 1)
 LOG_FN(log_warn, LOG_WARNING, 1)
-LOG_FN(log_info, LOG_INFO, 1)
-LOG_FN(log_debug, LOG_DEBUG, log_debug_on)
+LOG_FN(log_info, LOG_INFO, !__atomic_load_n(&log_quiet, __ATOMIC_RELAXED))
+LOG_FN(log_debug, LOG_DEBUG, log_debug_on && !__atomic_load_n(&log_quiet, __ATOMIC_RELAXED))
