@@ -138,7 +138,8 @@ static int monzohfs_ttls(const struct monzohfs_opts *o, struct cache_options *co
 
 /* Checks the login with GET /ping/whoami.  Returns 0 to mount (also when the API is
  * unreachable: then the store is served), 1 to exit with the message printed. */
-static int monzohfs_check_login(struct monzo *api, const char *tokens_path, struct cache *c, const char *store)
+static int monzohfs_check_login(struct monzo *api, struct auth *auth, const char *tokens_path, struct cache *c,
+				const char *store)
 {
 	struct monzo_reply r;
 	monzo_reply_init(&r);
@@ -150,8 +151,14 @@ static int monzohfs_check_login(struct monzo *api, const char *tokens_path, stru
 		struct strbuf why = STRBUF_INIT;
 		monzo_error_describe(&r.err, &why);
 		if (rc == -EACCES) {
-			log_error("the login in %s was refused by the Monzo API (%s): run monzohfs-login", tokens_path,
-				  sb_str(&why));
+			/* A refresh that was refused, or that nothing here can do, has said why
+			 * and what to fix in a line of its own. */
+			struct instant expires;
+			enum auth_state state;
+			auth_info(auth, &expires, &state, NULL);
+			if (state == AUTH_OK)
+				log_error("the login in %s was refused by the Monzo API (%s): run monzohfs-login",
+					  tokens_path, sb_str(&why));
 			out = 1;
 		} else {
 			log_warn("cannot reach the Monzo API (%s): mounting anyway, serving what %s holds", sb_str(&why),
@@ -162,6 +169,20 @@ static int monzohfs_check_login(struct monzo *api, const char *tokens_path, stru
 	}
 	monzo_reply_release(&r);
 	return out;
+}
+
+/* What the login's messages say to fix about the client, and where it was set. */
+static void monzohfs_client_help(struct auth *auth, const struct config *cfg)
+{
+	const char *cid = config_get(cfg, CFG_CLIENT_ID), *secret = config_get(cfg, CFG_CLIENT_SECRET);
+	struct strbuf missing = STRBUF_INIT, client = STRBUF_INIT;
+	if (!cid || !secret)
+		config_explain_missing(cfg, cid ? CFG_CLIENT_SECRET : CFG_CLIENT_ID, &missing);
+	else
+		config_explain_client(cfg, &client);
+	auth_set_client_help(auth, missing.buf, client.buf);
+	sb_release(&missing);
+	sb_release(&client);
 }
 
 int main(int argc, char *argv[])
@@ -272,13 +293,8 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 	const char *cid = config_get(&cfg, CFG_CLIENT_ID), *secret = config_get(&cfg, CFG_CLIENT_SECRET);
-	if (!o.offline && (!cid || !secret)) {
-		struct strbuf why = STRBUF_INIT;
-		config_explain_missing(&cfg, cid ? CFG_CLIENT_SECRET : CFG_CLIENT_ID, &why);
-		log_warn("the login cannot be refreshed when it expires: %s", sb_str(&why));
-		sb_release(&why);
-	}
 	auth_init(&auth, tokens_path, &tok, base, cid, secret);
+	monzohfs_client_help(&auth, &cfg);
 	monzo_init(&api, base, &auth);
 	api_ready = 1;
 	cache = cache_new(&api, &copts, tokens_path);
@@ -286,8 +302,10 @@ int main(int argc, char *argv[])
 	ctx.se = se;
 	if (o.offline)
 		log_info("offline: serving %s without contacting the API", store_path);
-	else if (monzohfs_check_login(&api, tokens_path, cache, store_path))
+	else if (monzohfs_check_login(&api, &auth, tokens_path, cache, store_path))
 		goto out;
+	else
+		auth_warn_unrefreshable(&auth);
 
 	if (fuse_session_mount(se, cl.mountpoint) != 0)
 		goto out;

@@ -546,6 +546,27 @@ static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 	return rc;
 }
 
+/* Monzo refused to exchange the code: one line, naming what to fix.  A rejected
+ * client is the id or secret (which no new login fixes); anything else, the code or
+ * the redirect URL it was sent with. */
+static void login_code_refused(const struct config *cfg, const struct monzo_error *e)
+{
+	struct strbuf why = STRBUF_INIT, client = STRBUF_INIT;
+	monzo_error_describe(e, &why);
+	if (auth_client_rejected(e)) {
+		config_explain_client(cfg, &client);
+		log_error("Monzo rejected the client (%s): check %s", sb_str(&why), sb_str(&client));
+	} else {
+		log_error("Monzo did not accept the login code (%s)%s", sb_str(&why),
+			  e->http_status == 400 || e->http_status == 401
+				  ? ": check that MONZO_REDIRECT_URI matches the client's redirect URL exactly, then run "
+				    "monzohfs-login again"
+				  : "");
+	}
+	sb_release(&why);
+	sb_release(&client);
+}
+
 int main(int argc, char *argv[])
 {
 	struct login_opts o = { 0 };
@@ -653,14 +674,7 @@ int main(int argc, char *argv[])
 	free(form);
 	free(token_url);
 	if (xrc < 0) {
-		struct strbuf why = STRBUF_INIT;
-		monzo_error_describe(&e, &why);
-		log_error("Monzo did not accept the login code (%s)%s", why.buf,
-			  e.http_status == 400 || e.http_status == 401
-				  ? ": check MONZO_CLIENT_ID, MONZO_CLIENT_SECRET and that MONZO_REDIRECT_URI matches the "
-				    "client's redirect URL exactly"
-				  : "");
-		sb_release(&why);
+		login_code_refused(&cfg, &e);
 		goto out_http;
 	}
 	if (!tok.client_id)
@@ -681,6 +695,10 @@ int main(int argc, char *argv[])
 	struct auth auth;
 	struct monzo api;
 	auth_init(&auth, tokens_path, &tok, base, config_get(&cfg, CFG_CLIENT_ID), config_get(&cfg, CFG_CLIENT_SECRET));
+	struct strbuf client = STRBUF_INIT;
+	config_explain_client(&cfg, &client);
+	auth_set_client_help(&auth, NULL, client.buf);
+	sb_release(&client);
 	tokens_free(&tok);
 	monzo_init(&api, base, &auth);
 	struct monzo_reply accounts;
