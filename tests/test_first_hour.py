@@ -3,6 +3,9 @@ beside ids, where each account's history now starts, Ctrl-C), the credential
 messages of both programs, the mount point checks, where a detached daemon's log
 goes, and refreshing without a remount."""
 import json
+import os
+import re
+import shutil
 import signal
 import subprocess
 import time
@@ -10,7 +13,9 @@ import urllib.request
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from conftest import LOGIN
+import pytest
+
+from conftest import DAEMON, LOGIN, ROOT, Mount, is_mounted
 from fakebank import parse_ts
 from test_login import finish, free_port, start_login
 
@@ -144,3 +149,107 @@ def test_the_login_names_the_client_settings_when_monzo_rejects_the_client(bank,
     assert line == ("monzohfs-login: Monzo rejected the client (HTTP 401 unauthorized.bad_client: Bad client "
                     "credentials): check MONZO_CLIENT_ID and MONZO_CLIENT_SECRET (set in the environment)")
     assert "mnzconf.wrong" not in err and not env.tokens.exists()
+
+
+# ------------------------------------------------------------------ the mount point
+
+def run_daemon(env, *args, timeout=20):
+    """monzohfs -f ARGS, expected to refuse before mounting: (exit status, stderr lines).
+    One that mounts after all is stopped and unmounted, and the test fails."""
+    proc = subprocess.Popen([str(DAEMON), "-f", *map(str, args)], env=env.vars, cwd=env.root,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        subprocess.run(["fusermount3", "-u", "-z", str(args[-1])], stderr=subprocess.DEVNULL)
+        pytest.fail(f"monzohfs mounted on {args[-1]} instead of refusing:\n{err}")
+    return proc.returncode, err.splitlines()
+
+
+def test_a_missing_mount_point_says_how_to_make_it(bank, env, tmp_path):
+    env.login()
+    mnt = tmp_path / "nowhere" / "monzo"
+    code, lines = run_daemon(env, mnt)
+    assert code == 1, lines
+    assert lines == [f"monzohfs: the mount point {mnt} does not exist: make it first with  mkdir -p {mnt}"]
+    assert bank.counts["whoami"] == 0   # said before anything was asked
+
+
+def test_a_regular_file_is_refused_as_a_mount_point(bank, env, tmp_path):
+    env.login()
+    f = tmp_path / "monzo"
+    f.write_text("not a directory\n")
+    code, lines = run_daemon(env, f)
+    assert code == 1, lines
+    assert len(lines) == 1 and lines[0].startswith(f"monzohfs: the mount point {f} is not a directory: "), lines
+    assert not is_mounted(f) and bank.counts["whoami"] == 0
+
+
+def test_a_point_monzohfs_already_serves_is_refused_naming_its_pid(bank, env, mounter):
+    m = mounter()
+    code, lines = run_daemon(env, m.path)
+    assert code == 1, lines
+    assert lines == [f"monzohfs: {m.path} is already mounted by monzohfs (pid {m.proc.pid}): unmount it first "
+                     f"with  fusermount3 -u {m.path}"]
+    points = [line.split()[4] for line in open("/proc/self/mountinfo") if line.split()[4] == str(m.path)]
+    assert len(points) == 1, "two daemons stacked on one mount point"
+    # Named from the working directory too, as `monzohfs -f monzo` gives it.
+    code, lines = run_daemon(env, os.path.relpath(m.path, env.root))
+    assert code == 1 and f"(pid {m.proc.pid})" in lines[0], lines
+
+
+def test_a_mount_left_by_a_daemon_that_died_says_to_unmount_it(bank, env, tmp_path):
+    env.login()
+    m = Mount(env, tmp_path / "mnt").wait()
+    try:
+        m.proc.kill()
+        m.proc.wait()
+        assert is_mounted(m.path)   # the kernel's mount stays, with nobody behind it
+        code, lines = run_daemon(env, m.path)
+        assert code == 1, lines
+        assert lines == [f"monzohfs: {m.path} is the mount of a monzohfs that has stopped: unmount it with  "
+                         f"fusermount3 -u {m.path}  and mount again"]
+    finally:
+        m.mounted = False
+        m.cleanup()
+
+
+def test_without_dev_fuse_it_says_what_to_check(bank, env, tmp_path):
+    """/dev/fuse hidden in a mount namespace of the test's own (the machine's stays as
+    it is): the mount fails, and the message says what to check."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("hiding /dev/fuse needs root and unshare(1)")
+    creds(env)
+    env.login()
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    r = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                        'mount -t tmpfs none /dev && exec "$@"', "sh", str(DAEMON), "-f", str(mnt)],
+                       env=env.vars, cwd=env.root, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 1, r.stderr
+    line = next(line for line in r.stderr.splitlines() if line.startswith("monzohfs: "))
+    assert line.startswith(f"monzohfs: cannot mount on {mnt}: /dev/fuse: No such file or directory: "), line
+    assert "sudo modprobe fuse" in line and "fuse3 package" in line
+    assert not is_mounted(mnt)
+
+
+def man_exit_statuses(page):
+    """{status: its paragraph} from the EXIT STATUS section of a man page's source."""
+    text = (ROOT / "packaging" / "man" / page).read_text()
+    section = text.split("# EXIT STATUS", 1)[1].split("\n# ", 1)[0]
+    return {int(m.group(1)): m.group(2) for m in re.finditer(r"^\*(\d+)\*\n((?:\t.*\n?)+)", section, re.M)}
+
+
+def test_an_unknown_option_exits_with_the_status_the_man_page_gives_and_names_it(bank, env, tmp_path):
+    env.login()
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    code, lines = run_daemon(env, "-o", "foo", mnt)
+    statuses = man_exit_statuses("monzohfs.1.scd")
+    said = [s for s, text in statuses.items() if "unknown option" in " ".join(text.split())]
+    assert said == [code], (code, statuses)
+    assert any("foo" in line and "unknown option" in line for line in lines), lines
+    assert bank.counts["whoami"] == 0

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "auth.h"
 #include "monzo.h"
+#include "mountpoint.h"
 #include "store.h"
 #include "tokens.h"
 
@@ -33,6 +34,7 @@ struct monzohfs_opts {
 	int show_help;
 	int show_version;
 	char *first_arg;   /* the first non-option: the mountpoint, or fstab's source */
+	char *second_arg;  /* the second: then the mountpoint */
 	int nargs;
 };
 
@@ -110,6 +112,8 @@ static int monzohfs_opt_proc(void *data, const char *arg, int key, struct fuse_a
 			o->first_arg = strdup(arg);
 			return 0;
 		}
+		if (o->nargs == 2)
+			o->second_arg = strdup(arg);
 		return o->nargs == 2 ? 1 : -1;
 	default:
 		return 1;
@@ -223,6 +227,15 @@ int main(int argc, char *argv[])
 		ret = 0;
 		goto out;
 	}
+	/* Before FUSE looks at it (a missing one would get its usage text), and before
+	 * anything is read or fetched. */
+	const char *mount_arg = o.nargs == 2 ? o.second_arg : o.first_arg;
+	if (!o.show_help && mount_arg) {
+		if (mountpoint_check(mount_arg, &err) < 0) {
+			log_error("%s", sb_str(&err));
+			goto out;
+		}
+	}
 	if (fuse_parse_cmdline(&args, &cl) != 0)
 		goto usage_error;
 	if (o.show_help || cl.show_help) {
@@ -307,8 +320,12 @@ int main(int argc, char *argv[])
 	else
 		auth_warn_unrefreshable(&auth);
 
-	if (fuse_session_mount(se, cl.mountpoint) != 0)
+	if (fuse_session_mount(se, cl.mountpoint) != 0) {
+		sb_reset(&err);
+		mountpoint_explain_failure(&err);
+		log_error("cannot mount on %s: %s", cl.mountpoint, sb_str(&err));
 		goto out;
+	}
 	int io_rc = fs_io_install(se);
 	if (io_rc < 0)
 		log_warn("lookups in one directory will wait for each other: %s", strerror(-io_rc));
@@ -366,6 +383,7 @@ out:
 	free(cl.mountpoint);
 	free(o.tokens);
 	free(o.first_arg);
+	free(o.second_arg);
 	free(o.store);
 	free(o.tz);
 	fuse_opt_free_args(&args);
