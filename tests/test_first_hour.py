@@ -7,6 +7,8 @@ import os
 import re
 import shutil
 import signal
+import socket
+import stat
 import subprocess
 import time
 import urllib.request
@@ -15,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import DAEMON, LOGIN, ROOT, Mount, is_mounted
+from conftest import DAEMON, LOGIN, ROOT, Mount, is_mounted, wait_for
 from fakebank import parse_ts
 from test_login import finish, free_port, start_login
 
@@ -253,3 +255,102 @@ def test_an_unknown_option_exits_with_the_status_the_man_page_gives_and_names_it
     assert said == [code], (code, statuses)
     assert any("foo" in line and "unknown option" in line for line in lines), lines
     assert bank.counts["whoami"] == 0
+
+
+# ------------------------------------------------------------ where the log goes
+
+def pid_gone(pid):
+    """Whether process pid has exited (gone, or a zombie nobody has reaped yet)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def mount_detached(env, mnt, **vars):
+    """monzohfs without -f: it mounts, says so, and detaches.  (exit status, stderr)."""
+    r = subprocess.run([str(DAEMON), str(mnt)], env=dict(env.vars, **vars), cwd=env.root,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    return r.returncode, r.stderr
+
+
+def unmount_detached(mnt, pid):
+    subprocess.run(["fusermount3", "-u", str(mnt)], check=True)
+    wait_for(lambda: pid_gone(pid), timeout=15, what=f"the detached daemon {pid} to exit")
+
+
+def test_without_syslog_a_detached_daemon_logs_to_a_private_bounded_file(bank, env, tmp_path):
+    creds(env)
+    env.login()
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    state = tmp_path / "state"
+    log = state / "monzohfs" / "monzohfs.log"
+    log.parent.mkdir(parents=True, mode=0o755)
+    log.parent.chmod(0o755)
+    # A log already at its bound, left readable by an older version: the next line
+    # turns it over.
+    old = b"2020-01-01T00:00:00Z monzohfs[1]: an old line\n"
+    log.write_bytes(old * ((1 << 20) // len(old)))
+    log.chmod(0o644)
+    code, err = mount_detached(env, mnt, XDG_STATE_HOME=str(state),
+                               MONZOHFS_TEST_SYSLOG_SOCKET=str(tmp_path / "no-syslog-here"))
+    pid = None
+    try:
+        assert code == 0, err
+        assert err.splitlines() == [f"monzohfs: mounted on {mnt}; its log: {log}"]
+        serving = wait_for(lambda: re.search(rf"Z monzohfs\[(\d+)\]: serving {re.escape(str(mnt))} \(pid (\d+)\)\n",
+                                             log.read_text()), what="the daemon's first line in its log")
+        pid = int(serving.group(2))
+        assert serving.group(1) == serving.group(2)
+        assert stat.S_IMODE(log.stat().st_mode) == 0o600 and stat.S_IMODE(log.parent.stat().st_mode) == 0o700
+        turned = log.with_name("monzohfs.log.1")
+        assert turned.read_bytes().startswith(old) and log.stat().st_size < 4096
+        assert stat.S_IMODE(turned.stat().st_mode) == 0o600
+        json.loads((mnt / "whoami.json").read_bytes())
+        unmount_detached(mnt, pid)
+        pid = None
+        assert f"]: unmounted {mnt}\n" in log.read_text()
+    finally:
+        if is_mounted(mnt):
+            subprocess.run(["fusermount3", "-u", "-z", str(mnt)], stderr=subprocess.DEVNULL)
+        if pid and not pid_gone(pid):
+            os.kill(pid, signal.SIGTERM)
+
+
+def test_with_syslog_a_detached_daemon_says_where_to_read_its_log(bank, env, tmp_path):
+    creds(env)
+    env.login()
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    sock_path = tmp_path / "log.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(str(sock_path))
+        code, err = mount_detached(env, mnt, XDG_STATE_HOME=str(tmp_path / "state"),
+                                   MONZOHFS_TEST_SYSLOG_SOCKET=str(sock_path))
+    try:
+        assert code == 0, err
+        journal = os.path.exists("/run/systemd/journal/socket")
+        where = "journalctl --user -t monzohfs" if journal else "syslog, as monzohfs"
+        assert err.splitlines() == [f"monzohfs: mounted on {mnt}; its log: {where}"]
+        assert not (tmp_path / "state").exists()
+        json.loads((mnt / "whoami.json").read_bytes())
+    finally:
+        pids = [p for p in map(int, filter(str.isdigit, os.listdir("/proc")))
+                if mountpoint_argv(p) == str(mnt)]
+        if is_mounted(mnt):
+            subprocess.run(["fusermount3", "-u", str(mnt)], check=True)
+        for p in pids:
+            wait_for(lambda: pid_gone(p), timeout=15, what=f"the detached daemon {p} to exit")
+
+
+def mountpoint_argv(pid):
+    """The last argument of process pid's command line, if it is a monzohfs."""
+    try:
+        argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")[:-1]
+    except OSError:
+        return None
+    if argv and os.path.basename(argv[0]) == b"monzohfs":
+        return argv[-1].decode()
+    return None

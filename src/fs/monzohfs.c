@@ -175,6 +175,22 @@ static int monzohfs_check_login(struct monzo *api, struct auth *auth, const char
 	return out;
 }
 
+/* Before detaching, on the terminal: where the log will be read (syslog, or a file
+ * when there is none). */
+static void monzohfs_log_where(const char *mountpoint)
+{
+	char *path = config_log_path();
+	struct strbuf where = STRBUF_INIT, why = STRBUF_INIT;
+	if (log_prepare_detached(path, &where, &why) < 0)
+		log_warn("mounted on %s, but its log will be lost: %s (mount with -f to see it)", mountpoint,
+			 sb_str(&why));
+	else
+		log_info("mounted on %s; its log: %s", mountpoint, sb_str(&where));
+	sb_release(&where);
+	sb_release(&why);
+	free(path);
+}
+
 /* What the login's messages say to fix about the client, and where it was set. */
 static void monzohfs_client_help(struct auth *auth, const struct config *cfg)
 {
@@ -329,13 +345,17 @@ int main(int argc, char *argv[])
 	int io_rc = fs_io_install(se);
 	if (io_rc < 0)
 		log_warn("lookups in one directory will wait for each other: %s", strerror(-io_rc));
+	if (!cl.foreground)
+		monzohfs_log_where(cl.mountpoint);
 	if (fuse_daemonize(cl.foreground) != 0) {
 		fuse_session_unmount(se);
 		goto out;
 	}
 	cache_start(cache);
-	if (!cl.foreground)
-		log_to_syslog();
+	if (!cl.foreground) {
+		log_detach();
+		log_info("serving %s (pid %ld)", cl.mountpoint, (long)getpid());
+	}
 	if (fuse_set_signal_handlers(se) != 0) {
 		fuse_session_unmount(se);
 		goto out;
@@ -359,6 +379,7 @@ int main(int argc, char *argv[])
 	fuse_session_unmount(se);
 	/* A positive value is the signal that stopped the loop: a clean stop too. */
 	ret = loop < 0 ? 1 : 0;
+	log_info("unmounted %s", cl.mountpoint);
 	goto out;
 
 usage_error:

@@ -343,3 +343,21 @@ char *config_file_path(void)
 {
 	return config_xdg_join(xdgConfigHome, "monzohfs/config");
 }
+
+char *config_log_path(void)
+{
+	/* libxdg-basedir knows no state directory: the XDG rule by hand (a relative
+	 * XDG_STATE_HOME is ignored). */
+	const char *state = getenv("XDG_STATE_HOME");
+	config_ensure_home();
+	const char *home = getenv("HOME");
+	char *out = NULL;
+	if (state && state[0] == '/') {
+		if (asprintf(&out, "%s/monzohfs/monzohfs.log", state) < 0)
+			out = NULL;
+	} else if (home && home[0] == '/') {
+		if (asprintf(&out, "%s/.local/state/monzohfs/monzohfs.log", home) < 0)
+			out = NULL;
+	}
+	return out;
+}

@@ -50,5 +50,8 @@ void config_format_line(const char *key, const char *value, struct strbuf *out);
 char *config_tokens_path(void);
 char *config_store_path(void);
 char *config_file_path(void);
+/* $XDG_STATE_HOME/monzohfs/monzohfs.log (default ~/.local/state): a detached daemon's
+ * log where there is no syslog. */
+char *config_log_path(void);
 
 #endif
