@@ -354,3 +354,62 @@ def mountpoint_argv(pid):
     if argv and os.path.basename(argv[0]) == b"monzohfs":
         return argv[-1].decode()
     return None
+
+
+# --------------------------------------------------------- refreshing, and the demo
+
+def test_sighup_fetches_everything_again_without_a_remount(bank, mounter):
+    m = mounter("ttl=3600")
+    acc = bank.main_account_id
+    path = m.path / "accounts" / acc / "balance.json"
+    before = json.loads(path.read_bytes())["balance"]
+    bank.set_balance(acc, balance=before + 12345)
+    assert json.loads(path.read_bytes())["balance"] == before   # within its TTL: as it was
+    os.kill(m.proc.pid, signal.SIGHUP)
+    wait_for(lambda: json.loads(path.read_bytes())["balance"] == before + 12345,
+             what="the new balance after SIGHUP")
+    assert is_mounted(m.path) and m.proc.poll() is None   # refreshed, not unmounted
+    assert "SIGHUP: every file is fetched again at its next look" in m.output()
+
+
+DEMO = ROOT / "scripts" / "demo"
+
+
+def test_demo_help_prints_help_and_mounts_nothing(tmp_path):
+    r = subprocess.run([str(DEMO), "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("usage: scripts/demo [DIR]\n") and "Ctrl-C" in r.stdout
+    assert r.stderr == "" and list(tmp_path.iterdir()) == []
+    r = subprocess.run([str(DEMO), "--bogus"], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "unknown option --bogus" in r.stderr and list(tmp_path.iterdir()) == []
+
+
+def test_the_demo_logs_in_with_the_fake_banks_client_and_says_why_an_unmount_waits(tmp_path):
+    from test_login import read_until
+    mnt = tmp_path / "demo"
+    demo = subprocess.Popen([str(DEMO), str(mnt)], cwd=tmp_path, env=dict(os.environ, MONZOHFS_BUILD=str(DAEMON.parent)),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    busy = None
+    try:
+        read_until(demo.stdout, "Press Ctrl-C here", "the demo to mount")
+        assert json.loads((mnt / "current" / "balance.json").read_bytes())["currency"] == "GBP"
+        busy = subprocess.Popen(["sleep", "600"], cwd=mnt)   # a shell left inside the mount
+        demo.send_signal(signal.SIGINT)
+        said = read_until(demo.stderr, "waiting for them", "the demo to say why it waits")
+        assert f"the mount is busy: close the shells and programs using {mnt}" in said
+        assert "is not set" not in said, said   # the login's client is the fake bank's
+        busy.kill()
+        busy.wait()
+        demo.wait(timeout=30)
+        rest = said + demo.stderr.read().decode()
+        assert f"demo stopped: unmounted {mnt} and stopped the fake bank" in rest
+        assert not is_mounted(mnt) and not mnt.exists()
+    finally:
+        if busy and busy.poll() is None:
+            busy.kill()
+        if demo.poll() is None:   # the demo, its bank and its daemon
+            os.killpg(demo.pid, signal.SIGTERM)
+            demo.wait(timeout=30)
+        if is_mounted(mnt):
+            subprocess.run(["fusermount3", "-u", "-z", str(mnt)])

@@ -126,6 +126,25 @@ void cache_start(struct cache *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
+void cache_expire_all(struct cache *c)
+{
+	struct strbuf paths = STRBUF_INIT;
+	pthread_mutex_lock(&c->lock);
+	for (struct res_entry *e = c->res; e; e = e->next)
+		e->fresh_until = 0;
+	/* The kernel keeps a file's name until the TTL it was given: it is told to ask
+	 * again, and its next look reaches us. */
+	for (struct file_entry *f = c->invalidate ? c->files : NULL; f; f = f->next)
+		if (f->valid) {
+			cache_file_path(&f->id, &paths);
+			sb_addch(&paths, '\0');
+		}
+	pthread_mutex_unlock(&c->lock);
+	for (size_t i = 0; i < paths.len; i += strlen(paths.buf + i) + 1)
+		c->invalidate(c->invalidate_ctx, paths.buf + i);
+	sb_release(&paths);
+}
+
 void cache_free(struct cache *c)
 {
 	if (!c)

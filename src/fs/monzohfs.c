@@ -21,6 +21,7 @@
 #include "auth.h"
 #include "monzo.h"
 #include "mountpoint.h"
+#include "refresh.h"
 #include "store.h"
 #include "tokens.h"
 
@@ -89,7 +90,10 @@ static void monzohfs_usage(const char *prog)
 	       "    -V, --version          the version\n\n"
 	       "Environment: MONZO_BASE_URL (default https://api.monzo.com), also read from\n"
 	       "$XDG_CONFIG_HOME/monzohfs/config, never from ./.env.  MONZO_CLIENT_ID and\n"
-	       "MONZO_CLIENT_SECRET may also come from ./.env.  Log in first with monzohfs-login.\n\n",
+	       "MONZO_CLIENT_SECRET may also come from ./.env.  Log in first with monzohfs-login.\n\n"
+	       "Detached, it logs to syslog (journalctl --user -t monzohfs), or without syslog to\n"
+	       "$XDG_STATE_HOME/monzohfs/monzohfs.log; it says which as it mounts.  SIGHUP has\n"
+	       "every file fetched again at its next look, without a remount.\n\n",
 	       prog);
 }
 
@@ -360,6 +364,9 @@ int main(int argc, char *argv[])
 		fuse_session_unmount(se);
 		goto out;
 	}
+	/* After libfuse's: SIGHUP refreshes rather than unmounts. */
+	if (refresh_start(cache) < 0)
+		log_warn("SIGHUP will unmount rather than refresh: %s", strerror(errno));
 	int loop;
 	if (cl.singlethread) {
 		loop = fuse_session_loop(se);
@@ -374,6 +381,7 @@ int main(int argc, char *argv[])
 		loop = fuse_session_loop_mt(se, lc);
 		fuse_loop_cfg_destroy(lc);
 	}
+	refresh_stop();
 	fuse_remove_signal_handlers(se);
 	fs_stop_notifications(&ctx);
 	fuse_session_unmount(se);
