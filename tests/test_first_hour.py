@@ -387,7 +387,8 @@ def test_demo_help_prints_help_and_mounts_nothing(tmp_path):
 def test_the_demo_logs_in_with_the_fake_banks_client_and_says_why_an_unmount_waits(tmp_path):
     from test_login import read_until
     mnt = tmp_path / "demo"
-    demo = subprocess.Popen([str(DEMO), str(mnt)], cwd=tmp_path, env=dict(os.environ, MONZOHFS_BUILD=str(DAEMON.parent)),
+    demo = subprocess.Popen([str(DEMO), str(mnt)], cwd=tmp_path,
+                            env=dict(os.environ, MONZOHFS_BUILD=str(DAEMON.parent)),
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
     busy = None

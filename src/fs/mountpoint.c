@@ -148,8 +148,9 @@ int mountpoint_check(const char *dir, struct strbuf *why)
 		if (errno == ENOENT)
 			sb_addf(why, "the mount point %s does not exist: make it first with  mkdir -p %s", dir, dir);
 		else if (errno == ENOTCONN)
-			sb_addf(why, "%s is the mount of a monzohfs that has stopped: unmount it with  fusermount3 -u %s  "
-				     "and mount again",
+			sb_addf(why,
+				"%s is the mount of a monzohfs that has stopped: unmount it with  fusermount3 -u %s  and "
+				"mount again",
 				dir, dir);
 		else
 			sb_addf(why, "cannot use the mount point %s: %s", dir, strerror(errno));
@@ -210,6 +211,6 @@ void mountpoint_explain_failure(struct strbuf *why)
 			     "that you may read and write /dev/fuse (ls -l /dev/fuse)",
 			strerror(e));
 	else
-		sb_adds(why, "see FUSE's message above; check that the fuse3 package is installed and the fuse module is "
-			     "loaded (lsmod | grep fuse)");
+		sb_adds(why, "see FUSE's message above; check that the fuse3 package is installed and the fuse module "
+			     "is loaded (lsmod | grep fuse)");
 }

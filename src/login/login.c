@@ -347,8 +347,8 @@ static int login_capture_one(struct login_capture *cap, const char *account, con
 	int rc = pot ? sync_pot_ledger(cap->api, cap->st, account, pot, true, NULL, login_progress, &p, &res, &e)
 		     : sync_account(cap->api, cap->st, account, true, NULL, login_progress, &p, &res, &e);
 	if (rc == 0) {
-		report_line(cap->rep, "  %s: %lld transaction%s%s%s", label, (long long)res.fetched, res.fetched == 1 ? "" : "s",
-			    res.fell_back ? " (the last 89 days only: the full-history window had closed)" : "",
+		report_line(cap->rep, "  %s: %lld transaction%s%s%s", label, (long long)res.fetched,
+			    res.fetched == 1 ? "" : "s", res.fell_back ? " (the last 89 days only: the full-history window had closed)" : "",
 			    res.balance_refused ? " (the bank refuses its balance: no Balance column)" : "");
 		if (!pot)
 			report_captured(cap->rep, i, cap->st, account, &res);

@@ -23,8 +23,8 @@ static void report_label_of(const cJSON *a, const char *name, char *out, size_t 
 	if (*name)
 		snprintf(out, cap, "%s (%s)", name, id);
 	else
-		snprintf(out, cap, "%s%s (%s)", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "closed")) ? "closed " : "",
-			 type, id);
+		snprintf(out, cap, "%s%s (%s)",
+			 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "closed")) ? "closed " : "", type, id);
 }
 
 int report_init(struct report *r, const cJSON *accounts_reply, const char *store_path)
@@ -105,7 +105,7 @@ void report_line(struct report *r, const char *fmt, ...)
 void report_captured(struct report *r, size_t i, struct store *st, const char *id, const struct sync_result *res)
 {
 	struct sync_state ss;
-	bool known = store_get_sync_state(st, id, &ss) == 0 && ss.known;
+	bool got = store_get_sync_state(st, id, &ss) == 0, known = got && ss.known;
 	int64_t first = 0;
 	bool found = false;
 	if (known && store_first_created(st, id, INT64_MIN, &first, &found) < 0)
@@ -124,7 +124,7 @@ void report_captured(struct report *r, size_t i, struct store *st, const char *i
 		a->lost_before = res->fell_back && !a->complete && known ? ss.history_start : 0;
 	}
 	pthread_mutex_unlock(&r->lock);
-	if (known)
+	if (got)
 		sync_state_release(&ss);
 }
 
@@ -190,8 +190,8 @@ int report_finish(struct report *r)
 		char from[16];
 		report_date(a->starts, from);
 		fprintf(stderr, "  %s: %lld transaction%s%s%s%s\n", a->label, (long long)a->transactions,
-			a->transactions == 1 ? "" : "s", a->has_start ? ", history from " : "", a->has_start ? from : "",
-			a->lost_before ? " (older history was not captured)" : "");
+			a->transactions == 1 ? "" : "s", a->has_start ? ", history from " : "",
+			a->has_start ? from : "", a->lost_before ? " (older history was not captured)" : "");
 		lost += a->lost_before != 0;
 	}
 	if (r->pot_warnings)
