@@ -234,7 +234,8 @@ def test_the_banks_error_text_reaches_the_daemons_terminal_escaped(bank, env, mo
     assert m.proc.wait(timeout=30) == 1  # the login is refused: it says so, and does not mount
     out = m.output()
     assert_no_terminal_controls(out)
-    assert "was refused by the Monzo API (HTTP 400 bad_request.bad_param: " + HOSTILE_SHOWN + ")" in out
+    assert f"Monzo refused to refresh the login in {env.tokens} (HTTP 400 bad_request.bad_param: " + \
+        HOSTILE_SHOWN + "): log in again: monzohfs-login" in out
 
 
 def test_ids_reach_the_terminal_escaped(bank, env):

@@ -36,11 +36,25 @@ def test_garbled_tokens_file(env, tmp_path):
 
 
 def test_rejected_token(env, tmp_path):
+    env.vars.update(MONZO_CLIENT_ID=env.bank.client_id, MONZO_CLIENT_SECRET=env.bank.client_secret)
     token = env.login()
-    env.bank.mint_token()  # a newer login evicts the one in the file
-    r = check_refused(env, tmp_path, "refused")
+    env.bank.mint_token()  # a newer login evicts the one in the file, and its refresh token
+    r = check_refused(env, tmp_path, "Monzo refused to refresh the login")
     assert token["access_token"] not in r.stderr
-    assert env.bank.counts["whoami"] == 1
+    assert env.bank.counts["whoami"] == 1 and env.bank.counts["token"] == 1
+    assert len(r.stderr.splitlines()) == 1, r.stderr
+
+
+def test_rejected_token_without_a_client_names_the_setting(env, tmp_path):
+    env.login()
+    env.bank.mint_token()
+    r = run_daemon(env, tmp_path / "mnt")
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.splitlines() == [
+        f"monzohfs: Monzo refused the login in {env.tokens} (HTTP 401 unauthorized.bad_access_token.evicted) "
+        f"and it cannot be refreshed: MONZO_CLIENT_ID is not set: set it in the environment, in ./.env or in "
+        f"{env.config / 'monzohfs' / 'config'}"]
+    assert env.bank.counts["token"] == 0
 
 
 def limit_memory():

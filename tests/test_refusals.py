@@ -15,6 +15,8 @@ import os
 import random
 import subprocess
 import urllib.request
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -297,9 +299,28 @@ def test_login_exits_3_when_the_window_closed_before_the_capture(bank, env, moun
         assert r.status == 200
     hold.wait_arrived()
     bank.advance(600)
+    asked_at = bank.now()
     hold.release()
     out, err = proc.communicate(timeout=120)
+    done_at = bank.now()
     assert proc.returncode == 3, err
-    assert "WARNING: history older than 89 days was not captured" in err
-    assert "run monzohfs-login again" in err
-    assert "Done: mount with" in err
+    # The sync's own log line is not repeated for every account: the ending says it.
+    assert "full history is no longer available" not in err
+    # One line per account at the end, from the date its known history now starts...
+    lost = {london_date(t - timedelta(days=89)) for t in (asked_at, done_at)}
+    ending = err[err.index(" transactions stored in "):].splitlines()
+    main = bank.main_account_id
+    line = next(line for line in ending if line.startswith(f"  current ({main}): "))
+    assert any(f"history from {d} (older history was not captured)" in line for d in lost), line
+    # ... and one warning naming them and the date before which history was lost.
+    warning = next(line for line in ending if line.startswith("WARNING: "))
+    assert any(warning.startswith(f"WARNING: history before {d} was not captured for ") for d in lost), warning
+    for acc in bank.accounts:
+        assert acc["id"] in warning
+    assert f"current ({main})" in warning and f"joint ({bank.account_ids['joint']})" in warning
+    assert warning.endswith(": run monzohfs-login again and approve within 5 minutes.")
+    assert err.rstrip().endswith("Done: mount with  mkdir -p ~/monzo && monzohfs ~/monzo")
+
+
+def london_date(moment):
+    return moment.astimezone(ZoneInfo("Europe/London")).date().isoformat()

@@ -62,6 +62,8 @@ static void auth_wipe(char *s)
 
 void auth_destroy(struct auth *a)
 {
+	free(a->missing_help);
+	free(a->client_help);
 	tokens_free(&a->tokens);
 	auth_wipe(a->client_secret);
 	free(a->client_secret);
@@ -71,6 +73,77 @@ void auth_destroy(struct auth *a)
 	free(a->tokens_path);
 	pthread_mutex_destroy(&a->lock);
 	pthread_cond_destroy(&a->done);
+}
+
+void auth_set_client_help(struct auth *a, const char *missing, const char *client)
+{
+	free(a->missing_help);
+	free(a->client_help);
+	a->missing_help = auth_dup(missing);
+	a->client_help = auth_dup(client);
+}
+
+bool auth_client_rejected(const struct monzo_error *e)
+{
+	/* Monzo's dotted code (unauthorized.bad_client), else the OAuth error. */
+	return strstr(e->code, "bad_client") || !strcmp(e->code, "invalid_client");
+}
+
+/* Under a->lock: says, in one line, that nothing here can refresh the login and what
+ * to do.  bank: the bank's refusal of the token (NULL: our clock says it expired);
+ * expired: it can no longer be used, else it will not be renewed when it expires. */
+static void auth_say_unrefreshable(struct auth *a, const struct monzo_error *bank, bool expired)
+{
+	bool no_client = !a->client_id || !a->client_secret;
+	const char *fix = !no_client ? "it has no refresh token (Monzo gives one to confidential clients): log in "
+				       "again: monzohfs-login"
+		: a->missing_help ? a->missing_help
+				  : "MONZO_CLIENT_ID and MONZO_CLIENT_SECRET are needed to refresh it";
+	struct strbuf why = STRBUF_INIT;
+	if (bank && bank->http_status) {
+		/* The bank's status and code: the message beside them is our own. */
+		struct monzo_error shown = *bank;
+		shown.message[0] = '\0';
+		monzo_error_describe(&shown, &why);
+	}
+	if (expired && why.len)
+		log_error("Monzo refused the login in %s (%s) and it cannot be refreshed: %s", a->tokens_path,
+			  sb_str(&why), fix);
+	else if (expired)
+		log_error("the login in %s has expired and cannot be refreshed: %s", a->tokens_path, fix);
+	else {
+		char when[32];
+		timefmt_utc_z(a->tokens.expires_at.sec, when);
+		log_warn("the login in %s cannot be refreshed when it expires at %s: %s", a->tokens_path, when, fix);
+	}
+	sb_release(&why);
+}
+
+/* Under a->lock: says, in one line, why Monzo refused to refresh the login and what
+ * fixes it: the client's settings when it refused the client, else a new login. */
+static void auth_say_refused(struct auth *a, const struct monzo_error *err)
+{
+	struct strbuf why = STRBUF_INIT;
+	monzo_error_describe(err, &why);
+	if (auth_client_rejected(err))
+		log_error("Monzo rejected the client (%s): check %s", sb_str(&why),
+			  a->client_help ? a->client_help : "MONZO_CLIENT_ID and MONZO_CLIENT_SECRET");
+	else
+		log_error("Monzo refused to refresh the login in %s (%s): log in again: monzohfs-login", a->tokens_path,
+			  sb_str(&why));
+	sb_release(&why);
+}
+
+void auth_warn_unrefreshable(struct auth *a)
+{
+	pthread_mutex_lock(&a->lock);
+	bool can = a->client_id && a->client_secret && a->tokens.refresh_token;
+	if (!can && !a->warned && !a->refused && a->tokens.access_token &&
+	    a->tokens.expires_at.sec > timefmt_now().sec) {
+		auth_say_unrefreshable(a, NULL, false);
+		a->warned = true;
+	}
+	pthread_mutex_unlock(&a->lock);
 }
 
 void auth_info(struct auth *a, struct instant *expires_at, enum auth_state *state, struct monzo_error *why)
@@ -319,18 +392,16 @@ static int auth_refresh(struct auth *a, bool rejected, struct monzo_error *err)
 	pthread_mutex_lock(&a->lock);
 	if (rc == -ENOKEY) {
 		/* Nothing here can refresh it; while it has not expired it still works (by
-		 * our clock, and the bank's: a token the bank rejected is done with). */
+		 * our clock, and the bank's: a token the bank rejected is done with).  One
+		 * line says so, and what to set or do. */
 		bool expired = rejected || a->tokens.expires_at.sec <= timefmt_now().sec;
-		if (!a->warned || expired) {
-			struct strbuf why = STRBUF_INIT;
-			monzo_error_describe(err, &why);
-			log_warn("the login cannot be refreshed: %s%s", sb_str(&why),
-				 expired ? "" : "; using it until it expires");
-			sb_release(&why);
-		}
+		if (expired || !a->warned)
+			auth_say_unrefreshable(a, rejected ? err : NULL, expired);
 		a->warned = true;
 		a->cannot_refresh = expired;
 		rc = expired ? -EACCES : -EIO;
+	} else if (rc == -EACCES) {
+		auth_say_refused(a, err);
 	}
 	if (rc == 0) {
 		auth_adopt(a, &t);
@@ -338,10 +409,6 @@ static int auth_refresh(struct auth *a, bool rejected, struct monzo_error *err)
 	} else if (rc == -EACCES) {
 		a->refused = true;
 		a->refused_err = *err;
-		struct strbuf why = STRBUF_INIT;
-		monzo_error_describe(err, &why);
-		log_error("the login can no longer be refreshed (%s): run monzohfs-login", sb_str(&why));
-		sb_release(&why);
 	}
 	a->refreshing = false;
 	a->flight++;

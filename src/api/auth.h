@@ -34,6 +34,8 @@ struct auth {
 	bool cannot_refresh;      /* refused because it expired and cannot be refreshed here */
 	struct monzo_error refused_err;
 	struct stat file_st;      /* tokens.json as last read or written */
+	char *missing_help;       /* "MONZO_CLIENT_SECRET is not set: set it in …", or NULL */
+	char *client_help;        /* "MONZO_CLIENT_ID and MONZO_CLIENT_SECRET (set in …)", or NULL */
 };
 
 /* For a process that will hold secrets: no core dumps, not dumpable (so not
@@ -43,6 +45,16 @@ int auth_protect_process(void);
 int auth_init(struct auth *a, const char *tokens_path, const struct tokens *t, const char *base_url,
 	      const char *client_id, const char *client_secret);
 void auth_destroy(struct auth *a);
+/* What messages say to fix the client: missing, where to set the id or secret that
+ * is not set (config_explain_missing); client, which settings to check and where
+ * they were set (config_explain_client).  Either may be NULL.  Copied. */
+void auth_set_client_help(struct auth *a, const char *missing, const char *client);
+/* Warns, once, when the login cannot be refreshed here when it expires (no client id
+ * or secret, or no refresh token), saying what to set or do. */
+void auth_warn_unrefreshable(struct auth *a);
+/* Whether Monzo refused the client itself (its id or secret: invalid_client), which no
+ * new login fixes. */
+bool auth_client_rejected(const struct monzo_error *e);
 
 /* A copy of the access token to send (malloc'd, wipe after use) and its generation;
  * refreshes first when it is within the margin of expiry.  0, -EACCES when the login

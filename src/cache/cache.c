@@ -135,6 +135,17 @@ void cache_start(struct cache *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
+void cache_expire_all(struct cache *c)
+{
+	pthread_mutex_lock(&c->lock);
+	for (struct res_entry *e = c->res; e; e = e->next)
+		e->fresh_until = 0;
+	pthread_mutex_unlock(&c->lock);
+	/* The kernel keeps a file's name until the TTL it was given: it is told to ask
+	 * again, and its next look reaches us. */
+	cache_invalidate_files(c, RES_WHOAMI, NULL, true);
+}
+
 void cache_free(struct cache *c)
 {
 	if (!c)

@@ -105,6 +105,9 @@ struct cache *cache_new(struct monzo *api, const struct cache_options *opts, con
  * cannot start, each connection checkpoints as it commits (SQLite's default). */
 void cache_start(struct cache *c);
 void cache_free(struct cache *c);
+/* Every resource's TTL runs out now (SIGHUP: "refresh now"): each is fetched again
+ * at its next look, as if its TTL had passed. */
+void cache_expire_all(struct cache *c);
 
 /* Seeds a resource with a reply already fetched (the mount-time whoami check). */
 void cache_seed(struct cache *c, enum res_kind kind, const char *account, const char *raw, size_t len);

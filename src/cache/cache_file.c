@@ -21,11 +21,16 @@
  * from it, so the next read gets the new bytes (never a mix, never a cut-off). */
 void cache_invalidate_users(struct cache *c, enum res_kind kind, const char *account)
 {
+	cache_invalidate_files(c, kind, account, false);
+}
+
+void cache_invalidate_files(struct cache *c, enum res_kind kind, const char *account, bool every)
+{
 	char **paths = NULL;
 	size_t n = 0, cap = 0;
 	pthread_mutex_lock(&c->lock);
 	for (struct file_entry *f = c->files; f; f = f->next)
-		if (f->valid && cache_file_uses(f, kind, account)) {
+		if (f->valid && (every || cache_file_uses(f, kind, account))) {
 			struct strbuf path = STRBUF_INIT;
 			cache_file_path(&f->id, &path);
 			if (n == cap) {

@@ -180,6 +180,8 @@ void cache_file_path(const struct file_id *id, struct strbuf *out);
 struct file_entry *cache_file_find(struct cache *c, const struct file_id *id);
 bool cache_file_uses(const struct file_entry *f, enum res_kind kind, const char *account);
 void cache_invalidate_users(struct cache *c, enum res_kind kind, const char *account);
+/* The same for every file when every is true (SIGHUP's refresh). */
+void cache_invalidate_files(struct cache *c, enum res_kind kind, const char *account, bool every);
 
 /* cache_spill.c: where a render goes once it outgrows CACHE_SPILL_AT, and the digest
  * that tells two versions of a file apart. */

@@ -21,6 +21,8 @@
 #include "log.h"
 #include "auth.h"
 #include "monzo.h"
+#include "mountpoint.h"
+#include "refresh.h"
 #include "store.h"
 #include "tokens.h"
 
@@ -36,6 +38,7 @@ struct monzohfs_opts {
 	int show_help;
 	int show_version;
 	char *first_arg;   /* the first non-option: the mountpoint, or fstab's source */
+	char *second_arg;  /* the second: then the mountpoint */
 	int nargs;
 };
 
@@ -95,7 +98,10 @@ static void monzohfs_usage(const char *prog)
 	       "    -V, --version          the version\n\n"
 	       "Environment: MONZO_BASE_URL (default https://api.monzo.com), also read from\n"
 	       "$XDG_CONFIG_HOME/monzohfs/config, never from ./.env.  MONZO_CLIENT_ID and\n"
-	       "MONZO_CLIENT_SECRET may also come from ./.env.  Log in first with monzohfs-login.\n\n",
+	       "MONZO_CLIENT_SECRET may also come from ./.env.  Log in first with monzohfs-login.\n\n"
+	       "Detached, it logs to syslog (journalctl --user -t monzohfs), or without syslog to\n"
+	       "$XDG_STATE_HOME/monzohfs/monzohfs.log; it says which as it mounts.  SIGHUP has\n"
+	       "every file fetched again at its next look, without a remount.\n\n",
 	       prog);
 }
 
@@ -118,6 +124,8 @@ static int monzohfs_opt_proc(void *data, const char *arg, int key, struct fuse_a
 			o->first_arg = strdup(arg);
 			return 0;
 		}
+		if (o->nargs == 2)
+			o->second_arg = strdup(arg);
 		return o->nargs == 2 ? 1 : -1;
 	default:
 		return 1;
@@ -164,7 +172,8 @@ static int monzohfs_ttls(const struct monzohfs_opts *o, struct cache_options *co
 
 /* Checks the login with GET /ping/whoami.  Returns 0 to mount (also when the API is
  * unreachable: then the store is served), 1 to exit with the message printed. */
-static int monzohfs_check_login(struct monzo *api, const char *tokens_path, struct cache *c, const char *store)
+static int monzohfs_check_login(struct monzo *api, struct auth *auth, const char *tokens_path, struct cache *c,
+				const char *store)
 {
 	struct monzo_reply r;
 	monzo_reply_init(&r);
@@ -176,8 +185,14 @@ static int monzohfs_check_login(struct monzo *api, const char *tokens_path, stru
 		struct strbuf why = STRBUF_INIT;
 		monzo_error_describe(&r.err, &why);
 		if (rc == -EACCES) {
-			log_error("the login in %s was refused by the Monzo API (%s): run monzohfs-login", tokens_path,
-				  sb_str(&why));
+			/* A refresh that was refused, or that nothing here can do, has said why
+			 * and what to fix in a line of its own. */
+			struct instant expires;
+			enum auth_state state;
+			auth_info(auth, &expires, &state, NULL);
+			if (state == AUTH_OK)
+				log_error("the login in %s was refused by the Monzo API (%s): run monzohfs-login",
+					  tokens_path, sb_str(&why));
 			out = 1;
 		} else {
 			log_warn("cannot reach the Monzo API (%s): mounting anyway, serving what %s holds", sb_str(&why),
@@ -188,6 +203,36 @@ static int monzohfs_check_login(struct monzo *api, const char *tokens_path, stru
 	}
 	monzo_reply_release(&r);
 	return out;
+}
+
+/* Before detaching, on the terminal: where the log will be read (syslog, or a file
+ * when there is none). */
+static void monzohfs_log_where(const char *mountpoint)
+{
+	char *path = config_log_path();
+	struct strbuf where = STRBUF_INIT, why = STRBUF_INIT;
+	if (log_prepare_detached(path, &where, &why) < 0)
+		log_warn("mounted on %s, but its log will be lost: %s (mount with -f to see it)", mountpoint,
+			 sb_str(&why));
+	else
+		log_info("mounted on %s; its log: %s", mountpoint, sb_str(&where));
+	sb_release(&where);
+	sb_release(&why);
+	free(path);
+}
+
+/* What the login's messages say to fix about the client, and where it was set. */
+static void monzohfs_client_help(struct auth *auth, const struct config *cfg)
+{
+	const char *cid = config_get(cfg, CFG_CLIENT_ID), *secret = config_get(cfg, CFG_CLIENT_SECRET);
+	struct strbuf missing = STRBUF_INIT, client = STRBUF_INIT;
+	if (!cid || !secret)
+		config_explain_missing(cfg, cid ? CFG_CLIENT_SECRET : CFG_CLIENT_ID, &missing);
+	else
+		config_explain_client(cfg, &client);
+	auth_set_client_help(auth, missing.buf, client.buf);
+	sb_release(&missing);
+	sb_release(&client);
 }
 
 int main(int argc, char *argv[])
@@ -227,6 +272,15 @@ int main(int argc, char *argv[])
 		printf("FUSE library version %s\n", fuse_pkgversion());
 		ret = 0;
 		goto out;
+	}
+	/* Before FUSE looks at it (a missing one would get its usage text), and before
+	 * anything is read or fetched. */
+	const char *mount_arg = o.nargs == 2 ? o.second_arg : o.first_arg;
+	if (!o.show_help && mount_arg) {
+		if (mountpoint_check(mount_arg, &err) < 0) {
+			log_error("%s", sb_str(&err));
+			goto out;
+		}
 	}
 	if (fuse_parse_cmdline(&args, &cl) != 0)
 		goto usage_error;
@@ -303,13 +357,8 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 	const char *cid = config_get(&cfg, CFG_CLIENT_ID), *secret = config_get(&cfg, CFG_CLIENT_SECRET);
-	if (!o.offline && (!cid || !secret)) {
-		struct strbuf why = STRBUF_INIT;
-		config_explain_missing(&cfg, cid ? CFG_CLIENT_SECRET : CFG_CLIENT_ID, &why);
-		log_warn("the login cannot be refreshed when it expires: %s", sb_str(&why));
-		sb_release(&why);
-	}
 	auth_init(&auth, tokens_path, &tok, base, cid, secret);
+	monzohfs_client_help(&auth, &cfg);
 	monzo_init(&api, base, &auth);
 	api_ready = 1;
 	cache = cache_new(&api, &copts, tokens_path);
@@ -317,25 +366,38 @@ int main(int argc, char *argv[])
 	ctx.se = se;
 	if (o.offline)
 		log_info("offline: serving %s without contacting the API", store_path);
-	else if (monzohfs_check_login(&api, tokens_path, cache, store_path))
+	else if (monzohfs_check_login(&api, &auth, tokens_path, cache, store_path))
 		goto out;
+	else
+		auth_warn_unrefreshable(&auth);
 
-	if (fuse_session_mount(se, cl.mountpoint) != 0)
+	if (fuse_session_mount(se, cl.mountpoint) != 0) {
+		sb_reset(&err);
+		mountpoint_explain_failure(&err);
+		log_error("cannot mount on %s: %s", cl.mountpoint, sb_str(&err));
 		goto out;
+	}
 	int io_rc = fs_io_install(se);
 	if (io_rc < 0)
 		log_warn("lookups in one directory will wait for each other: %s", strerror(-io_rc));
+	if (!cl.foreground)
+		monzohfs_log_where(cl.mountpoint);
 	if (fuse_daemonize(cl.foreground) != 0) {
 		fuse_session_unmount(se);
 		goto out;
 	}
 	cache_start(cache);
-	if (!cl.foreground)
-		log_to_syslog();
+	if (!cl.foreground) {
+		log_detach();
+		log_info("serving %s (pid %ld)", cl.mountpoint, (long)getpid());
+	}
 	if (fuse_set_signal_handlers(se) != 0) {
 		fuse_session_unmount(se);
 		goto out;
 	}
+	/* After libfuse's: SIGHUP refreshes rather than unmounts. */
+	if (refresh_start(cache) < 0)
+		log_warn("SIGHUP will unmount rather than refresh: %s", strerror(errno));
 	int loop;
 	if (cl.singlethread) {
 		loop = fuse_session_loop(se);
@@ -350,11 +412,13 @@ int main(int argc, char *argv[])
 		loop = fuse_session_loop_mt(se, lc);
 		fuse_loop_cfg_destroy(lc);
 	}
+	refresh_stop();
 	fuse_remove_signal_handlers(se);
 	fs_stop_notifications(&ctx);
 	fuse_session_unmount(se);
 	/* A positive value is the signal that stopped the loop: a clean stop too. */
 	ret = loop < 0 ? 1 : 0;
+	log_info("unmounted %s", cl.mountpoint);
 	goto out;
 
 usage_error:
@@ -379,6 +443,7 @@ out:
 	free(cl.mountpoint);
 	free(o.tokens);
 	free(o.first_arg);
+	free(o.second_arg);
 	free(o.store);
 	free(o.tz);
 	free(o.attach_max);

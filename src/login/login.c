@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -19,8 +20,12 @@
 #include "config.h"
 #include "dirs.h"
 #include "http.h"
+#include "json.h"
+#include "links.h"
+#include "localtime.h"
 #include "log.h"
 #include "monzo.h"
+#include "report.h"
 #include "store.h"
 #include "sync.h"
 #include "termtext.h"
@@ -72,9 +77,13 @@ static void login_usage(FILE *f)
 		"\n"
 		"The callback waits %d minutes.\n"
 		"\n"
+		"It ends with a line per account: its name, its id, the transactions captured and\n"
+		"the date its history now starts. Ctrl-C stops the capture: what was captured is\n"
+		"kept, and it says which accounts those are.\n"
+		"\n"
 		"Exit status: 0 logged in, every account captured (a pot's ledger the bank refuses\n"
 		"is a warning); 1 failed; 2 usage; 3 an account's history older than 90 days was\n"
-		"not captured (the window had closed first: run monzohfs-login again).\n",
+		"not captured (the window had closed first: run monzohfs-login again); 130 Ctrl-C.\n",
 		LOGIN_APPROVAL_SECONDS / 60, LOGIN_CALLBACK_SECONDS / 60);
 }
 
@@ -307,74 +316,109 @@ static int login_wait_approval(struct monzo *api, struct monzo_reply *accounts)
 }
 
 struct login_progress {
-	bool tty;
+	struct report *rep;
 	const char *label;
 };
 
 static void login_progress(void *ctx, const char *account, int64_t fetched)
 {
+	(void)account;
 	const struct login_progress *p = ctx;
-	if (p->tty) {
-		fprintf(stderr, "\r  %s: %lld transactions", p->label, (long long)fetched);
-		fflush(stderr);
-	}
+	report_progress(p->rep, p->label, fetched);
 }
 
 struct login_capture {
 	struct monzo *api;
 	struct store *st;
-	int failures;         /* accounts not captured */
-	int lost;             /* accounts whose history before the 90 days was not */
-	int64_t total;
+	struct report *rep;
 };
 
 /* The full history of one account (pot: a pot's own account, whose pot it is), with
  * progress on the terminal.  An account that fails is a failure of the login; a pot's
  * ledger that fails (the bank refuses pot accounts to some clients) is a warning:
- * the pot is then shown by its pot.json alone. */
+ * the pot is then shown by its pot.json alone.  i: the account's place in the
+ * report (ignored for a pot). */
 static int login_capture_one(struct login_capture *cap, const char *account, const char *label,
-			     const struct sync_pot *pot)
+			     const struct sync_pot *pot, size_t i)
 {
-	struct login_progress p = { isatty(STDERR_FILENO), label };
+	struct login_progress p = { cap->rep, label };
 	struct sync_result res;
 	struct monzo_error e;
 	int rc = pot ? sync_pot_ledger(cap->api, cap->st, account, pot, true, NULL, login_progress, &p, &res, &e)
 		     : sync_account(cap->api, cap->st, account, true, NULL, login_progress, &p, &res, &e);
 	if (rc == 0) {
-		fprintf(stderr, "%s  %s: %lld transactions%s%s\n", p.tty ? "\r" : "", label, (long long)res.fetched,
-			res.fell_back ? " (the last 89 days only: the full-history window had closed)" : "",
-			res.balance_refused ? " (the bank refuses its balance: no Balance column)" : "");
-		cap->total += res.fetched;
-		cap->lost += res.fell_back && !pot;
+		report_line(cap->rep, "  %s: %lld transaction%s%s%s", label, (long long)res.fetched,
+			    res.fetched == 1 ? "" : "s", res.fell_back ? " (the last 89 days only: the full-history window had closed)" : "",
+			    res.balance_refused ? " (the bank refuses its balance: no Balance column)" : "");
+		if (!pot)
+			report_captured(cap->rep, i, cap->st, account, &res);
 	} else {
 		struct strbuf why = STRBUF_INIT;
 		monzo_error_describe(&e, &why);
-		fprintf(stderr, "%s  %s: %s: %s\n", p.tty ? "\r" : "", label,
-			pot ? "warning: its ledger was not captured" : "failed", why.buf);
+		report_line(cap->rep, "  %s: %s: %s", label, pot ? "warning: its ledger was not captured" : "failed",
+			    why.buf);
 		sb_release(&why);
-		cap->failures += !pot;
+		if (pot)
+			report_pot_refused(cap->rep);
+		else
+			report_failed(cap->rep, i, &e);
 	}
 	sync_result_release(&res);
 	return rc;
 }
 
-/* The account's pot list, kept as a mount keeps it, so a pot's files work offline. */
-static void login_keep_pots(struct login_capture *cap, const char *account)
+/* The account's pot list, kept as a mount keeps it, so a pot's files work offline.
+ * Returns the parsed reply (for the pots' names), or NULL. */
+static cJSON *login_keep_pots(struct login_capture *cap, const char *account)
 {
 	char *q = monzo_escape(account);
 	struct strbuf path = STRBUF_INIT, name = STRBUF_INIT;
 	sb_addf(&path, "/pots?current_account_id=%s", q ? q : "");
 	sb_addf(&name, "pots/%s", account);
 	struct monzo_reply reply;
+	cJSON *pots = NULL;
 	monzo_reply_init(&reply);
 	if (q && monzo_get(cap->api, path.buf, &reply) == 0) {
 		struct instant now = timefmt_now();
 		store_put_resource(cap->st, name.buf, reply.body.buf, reply.body.len, now, now);
+		pots = cJSON_ParseWithLength(reply.body.buf, reply.body.len);
 	}
 	monzo_reply_release(&reply);
 	sb_release(&path);
 	sb_release(&name);
 	free(q);
+	return pots;
+}
+
+/* A pot's name for a progress line: its printable ASCII alone (emoji and the like
+ * left out, spaces squeezed), so that nothing of it needs escaping. */
+static void login_plain_name(const char *name, char *out, size_t cap)
+{
+	size_t k = 0;
+	for (const unsigned char *p = (const unsigned char *)name; *p && k + 1 < cap; p++) {
+		if (*p < 0x20 || *p > 0x7e)
+			continue;
+		if (*p == ' ' && (k == 0 || out[k - 1] == ' '))
+			continue;
+		out[k++] = (char)*p;
+	}
+	while (k && out[k - 1] == ' ')
+		k--;
+	out[k] = '\0';
+}
+
+/* "pot Holiday (pot_…, acc_…)": the pot's name from its account's /pots reply, its
+ * id, and the id of its own account, whose ledger is captured. */
+static void login_pot_label(const cJSON *pots, const char *pot, const char *pot_account, char *out, size_t cap)
+{
+	char name[LINKS_NAME_MAX] = "", pot_shown[64], acc_shown[64];
+	const cJSON *p;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(pots, "pots")) {
+		if (!strcmp(json_str(p, "id", ""), pot))
+			login_plain_name(json_str(p, "name", ""), name, sizeof name);
+	}
+	snprintf(out, cap, "  pot %s%s(%s, %s)", name, *name ? " " : "", termtext_cut(pot, pot_shown, sizeof pot_shown),
+		 termtext_cut(pot_account, acc_shown, sizeof acc_shown));
 }
 
 /* Collects "POT\0ACCOUNT\0" pairs: the store is read to the end before syncs write. */
@@ -386,24 +430,65 @@ static int login_pot_pair(void *ctx, const char *pot, const char *pot_account)
 	return 0;
 }
 
-static void login_capture_pots(struct login_capture *cap, const char *account)
+static void login_capture_pots(struct login_capture *cap, const char *account, const cJSON *pots)
 {
 	struct strbuf pairs = STRBUF_INIT;
 	char shown[128];
 	if (store_pot_accounts(cap->st, account, login_pot_pair, &pairs) < 0)
-		fprintf(stderr, "    warning: cannot read the pots of %s from the history store: %s\n",
-			termtext_cut(account, shown, sizeof shown), store_errmsg(cap->st));
+		report_line(cap->rep, "    warning: cannot read the pots of %s from the history store: %s",
+			    termtext_cut(account, shown, sizeof shown), store_errmsg(cap->st));
 	for (size_t i = 0; i < pairs.len;) {
 		const char *pot = pairs.buf + i;
 		const char *pot_account = pot + strlen(pot) + 1;
 		i = (size_t)(pot_account - pairs.buf) + strlen(pot_account) + 1;
-		char label[160], pot_shown[64], acc_shown[64];
-		snprintf(label, sizeof label, "  pot %s (%s)", termtext_cut(pot, pot_shown, sizeof pot_shown),
-			 termtext_cut(pot_account, acc_shown, sizeof acc_shown));
+		char label[LINKS_NAME_MAX + 160];
+		login_pot_label(pots, pot, pot_account, label, sizeof label);
 		struct sync_pot of = { account, pot };
-		login_capture_one(cap, pot_account, label, &of);
+		login_capture_one(cap, pot_account, label, &of, 0);
 	}
 	sb_release(&pairs);
+}
+
+/* Ctrl-C during the capture: a thread of its own waits for it (SIGINT is blocked in
+ * every other thread), says what was captured and ends the program at once, even with
+ * a request on its way: what each account's sync committed stays in the store. */
+static void *login_interrupt_thread(void *arg)
+{
+	struct report *rep = arg;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	int sig;
+	while (sigwait(&set, &sig) != 0)
+		;
+	/* From here on, the summary is said whole. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	report_interrupted(rep);
+	_exit(130);
+}
+
+struct login_interrupt {
+	pthread_t thread;
+	bool running;
+	sigset_t old;
+};
+
+static void login_interrupt_start(struct login_interrupt *li, struct report *rep)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, &li->old);
+	li->running = pthread_create(&li->thread, NULL, login_interrupt_thread, rep) == 0;
+}
+
+static void login_interrupt_stop(struct login_interrupt *li)
+{
+	if (li->running) {
+		pthread_cancel(li->thread);
+		pthread_join(li->thread, NULL);
+	}
+	pthread_sigmask(SIG_SETMASK, &li->old, NULL);
 }
 
 /* The full history of every account and of its pots' own accounts, into the store,
@@ -421,37 +506,65 @@ static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 		free(path);
 		return -1;
 	}
+	struct report rep;
+	if (report_init(&rep, accounts_reply, path) < 0) {
+		log_error("out of memory");
+		report_free(&rep);
+		store_close(st);
+		free(path);
+		return -1;
+	}
 	struct instant now = timefmt_now();
 	store_put_resource(st, "accounts", accounts->body.buf, accounts->body.len, now, now);
 	fprintf(stderr, "Copying the full history into %s (Monzo allows it for about 5 minutes):\n", path);
-	struct login_capture cap = { api, st, 0, 0, 0 };
+	struct login_capture cap = { api, st, &rep };
+	struct login_interrupt li;
+	login_interrupt_start(&li, &rep);
+	/* Each account's line says what the sync's own log lines would. */
+	log_set_quiet(true);
 	const cJSON *a;
+	size_t i = 0;
 	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(accounts_reply, "accounts")) {
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "id");
-		const cJSON *type = cJSON_GetObjectItemCaseSensitive(a, "type");
+		size_t at = i++;
 		if (!cJSON_IsString(id))
 			continue;
-		/* Printed as progress on the terminal: the bank's ids and types escaped. */
-		char label[160], id_shown[96], type_shown[48];
-		snprintf(label, sizeof label, "%s (%s)", termtext_cut(id->valuestring, id_shown, sizeof id_shown),
-			 termtext_cut(cJSON_IsString(type) ? type->valuestring : "?", type_shown, sizeof type_shown));
-		if (login_capture_one(&cap, id->valuestring, label, NULL) == 0) {
+		if (login_capture_one(&cap, id->valuestring, rep.acc[at].label, NULL, at) == 0) {
 			/* Its pots, and their own accounts as its transfers name them. */
-			login_keep_pots(&cap, id->valuestring);
-			login_capture_pots(&cap, id->valuestring);
+			cJSON *pots = login_keep_pots(&cap, id->valuestring);
+			login_capture_pots(&cap, id->valuestring, pots);
+			cJSON_Delete(pots);
 		}
 	}
-	fprintf(stderr, "%lld transactions stored.\n", (long long)cap.total);
-	if (cap.failures)
-		fprintf(stderr, "%d account%s not captured: see above.\n", cap.failures, cap.failures == 1 ? " was" : "s were");
-	if (cap.lost)
-		fprintf(stderr, "WARNING: history older than %d days was not captured for %d account%s: run "
-			"monzohfs-login again and approve within 5 minutes.\n", SYNC_WINDOW_DAYS, cap.lost,
-			cap.lost == 1 ? "" : "s");
+	log_set_quiet(false);
+	int rc = report_finish(&rep);
+	login_interrupt_stop(&li);
+	report_free(&rep);
 	store_close(st);
 	free(path);
 	sb_release(&err);
-	return cap.failures ? 1 : cap.lost ? 3 : 0;
+	return rc;
+}
+
+/* Monzo refused to exchange the code: one line, naming what to fix.  A rejected
+ * client is the id or secret (which no new login fixes); anything else, the code or
+ * the redirect URL it was sent with. */
+static void login_code_refused(const struct config *cfg, const struct monzo_error *e)
+{
+	struct strbuf why = STRBUF_INIT, client = STRBUF_INIT;
+	monzo_error_describe(e, &why);
+	if (auth_client_rejected(e)) {
+		config_explain_client(cfg, &client);
+		log_error("Monzo rejected the client (%s): check %s", sb_str(&why), sb_str(&client));
+	} else {
+		log_error("Monzo did not accept the login code (%s)%s", sb_str(&why),
+			  e->http_status == 400 || e->http_status == 401
+				  ? ": check that MONZO_REDIRECT_URI matches the client's redirect URL exactly, then run "
+				    "monzohfs-login again"
+				  : "");
+	}
+	sb_release(&why);
+	sb_release(&client);
 }
 
 int main(int argc, char *argv[])
@@ -479,6 +592,9 @@ int main(int argc, char *argv[])
 		log_error("%s", err.buf);
 		goto out;
 	}
+	/* The dates its report gives are London's, as the mount's are by default. */
+	if (localtime_set_zone("Europe/London", &err) < 0)
+		sb_reset(&err);
 	if (login_credentials(&cfg) < 0)
 		goto out;
 	const char *uri = config_get(&cfg, CFG_REDIRECT_URI);
@@ -558,14 +674,7 @@ int main(int argc, char *argv[])
 	free(form);
 	free(token_url);
 	if (xrc < 0) {
-		struct strbuf why = STRBUF_INIT;
-		monzo_error_describe(&e, &why);
-		log_error("Monzo did not accept the login code (%s)%s", why.buf,
-			  e.http_status == 400 || e.http_status == 401
-				  ? ": check MONZO_CLIENT_ID, MONZO_CLIENT_SECRET and that MONZO_REDIRECT_URI matches the "
-				    "client's redirect URL exactly"
-				  : "");
-		sb_release(&why);
+		login_code_refused(&cfg, &e);
 		goto out_http;
 	}
 	if (!tok.client_id)
@@ -586,6 +695,10 @@ int main(int argc, char *argv[])
 	struct auth auth;
 	struct monzo api;
 	auth_init(&auth, tokens_path, &tok, base, config_get(&cfg, CFG_CLIENT_ID), config_get(&cfg, CFG_CLIENT_SECRET));
+	struct strbuf client = STRBUF_INIT;
+	config_explain_client(&cfg, &client);
+	auth_set_client_help(&auth, NULL, client.buf);
+	sb_release(&client);
 	tokens_free(&tok);
 	monzo_init(&api, base, &auth);
 	struct monzo_reply accounts;

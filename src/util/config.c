@@ -278,6 +278,31 @@ void config_explain_missing(const struct config *cfg, enum config_key key, struc
 		config_names[key], cfg->file_path ? cfg->file_path : "$XDG_CONFIG_HOME/monzohfs/config");
 }
 
+/* "the environment", "./.env", "an -o option", or the file's path. */
+static const char *config_source_words(const struct config *cfg, enum config_key key)
+{
+	const char *s = cfg->source[key];
+	if (!s)
+		return "no source";
+	if (!strcmp(s, "environment"))
+		return "the environment";
+	if (!strcmp(s, "option"))
+		return "an -o option";
+	if (!strcmp(s, ".env"))
+		return "./.env";
+	return s;
+}
+
+void config_explain_client(const struct config *cfg, struct strbuf *out)
+{
+	const char *id = config_source_words(cfg, CFG_CLIENT_ID), *secret = config_source_words(cfg, CFG_CLIENT_SECRET);
+	if (!strcmp(id, secret))
+		sb_addf(out, "%s and %s (set in %s)", config_names[CFG_CLIENT_ID], config_names[CFG_CLIENT_SECRET], id);
+	else
+		sb_addf(out, "%s (set in %s) and %s (set in %s)", config_names[CFG_CLIENT_ID], id,
+			config_names[CFG_CLIENT_SECRET], secret);
+}
+
 /* mount(8) runs helpers without HOME: find it the way login does, from the password
  * database, so the XDG defaults still point into the user's home. */
 static void config_ensure_home(void)
@@ -317,4 +342,22 @@ char *config_store_path(void)
 char *config_file_path(void)
 {
 	return config_xdg_join(xdgConfigHome, "monzohfs/config");
+}
+
+char *config_log_path(void)
+{
+	/* libxdg-basedir knows no state directory: the XDG rule by hand (a relative
+	 * XDG_STATE_HOME is ignored). */
+	const char *state = getenv("XDG_STATE_HOME");
+	config_ensure_home();
+	const char *home = getenv("HOME");
+	char *out = NULL;
+	if (state && state[0] == '/') {
+		if (asprintf(&out, "%s/monzohfs/monzohfs.log", state) < 0)
+			out = NULL;
+	} else if (home && home[0] == '/') {
+		if (asprintf(&out, "%s/.local/state/monzohfs/monzohfs.log", home) < 0)
+			out = NULL;
+	}
+	return out;
 }

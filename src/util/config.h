@@ -34,6 +34,9 @@ int config_load(struct config *cfg, struct strbuf *err);
 const char *config_get(const struct config *cfg, enum config_key key);
 /* Says which sources could hold the missing key, naming the config file. */
 void config_explain_missing(const struct config *cfg, enum config_key key, struct strbuf *out);
+/* Names the client id and secret with where each was set, for a message that asks to
+ * check them: "MONZO_CLIENT_ID and MONZO_CLIENT_SECRET (set in the environment)". */
+void config_explain_client(const struct config *cfg, struct strbuf *out);
 
 /* Parses one line of a KEY=value file.  Returns 1 with key and value malloc'd, 0 for a
  * blank or comment line, -1 for a malformed line. */
@@ -47,5 +50,8 @@ void config_format_line(const char *key, const char *value, struct strbuf *out);
 char *config_tokens_path(void);
 char *config_store_path(void);
 char *config_file_path(void);
+/* $XDG_STATE_HOME/monzohfs/monzohfs.log (default ~/.local/state): a detached daemon's
+ * log where there is no syslog. */
+char *config_log_path(void);
 
 #endif
