@@ -86,3 +86,17 @@ def test_a_sync_in_progress_shows_by_name(bank, mounter):
         hold.release()
         reader.join(30)
     assert status(mnt)["syncing"] == []
+
+
+def test_a_client_monzo_rejects_sends_the_user_to_the_settings_not_a_new_login(bank, env, mounter):
+    env.vars.update(MONZO_CLIENT_ID=bank.client_id, MONZO_CLIENT_SECRET="mnzconf.wrong")
+    env.login(expires_in=3600)
+    mnt = mounter().path
+    bank.advance(3601)   # the bank rejects the token; its refresh, the client
+    with pytest.raises(PermissionError):
+        (mnt / "accounts.json").read_bytes()
+    s = status(mnt)
+    assert s["ok"] is False and s["login"]["state"] == "refused"
+    assert "MONZO_CLIENT_ID" in s["login"]["fix"] and "monzohfs-login" not in s["login"]["fix"]
+    assert s["problems"][0].startswith("Monzo rejected the client (HTTP 401 unauthorized.bad_client")
+    assert "mnzconf.wrong" not in json.dumps(s)

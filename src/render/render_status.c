@@ -95,7 +95,12 @@ static const char *render_status_login(const struct status_info *s, bool unreach
 	switch (s->login_state) {
 	case AUTH_REFUSED:
 		state = "refused";
-		sb_addf(fix, "the login was refused by Monzo (%s): run monzohfs-login", sb_str(&why));
+		/* A client Monzo rejects is fixed in the settings: no new login would help. */
+		if (auth_client_rejected(&s->login_why))
+			sb_addf(fix, "Monzo rejected the client (%s): check MONZO_CLIENT_ID and MONZO_CLIENT_SECRET "
+				     "(~/.config/monzohfs/config or the environment)", sb_str(&why));
+		else
+			sb_addf(fix, "the login was refused by Monzo (%s): run monzohfs-login", sb_str(&why));
 		break;
 	case AUTH_CANNOT_REFRESH:
 		state = "cannot_refresh";
@@ -196,8 +201,10 @@ void render_status(const struct status_info *s, struct strbuf *out)
 	cJSON_AddStringToObject(login, "tokens_file", s->tokens_path);
 	render_status_time(login, "access_token_expires_at", s->token_expires_at);
 	cJSON_AddStringToObject(login, "state", state);
-	if (s->login_state != AUTH_OK)
-		cJSON_AddStringToObject(login, "fix", s->login_state == AUTH_REFUSED ? "run monzohfs-login" : sb_str(&fix));
+	if (s->login_state != AUTH_OK) {
+		bool relogin = s->login_state == AUTH_REFUSED && !auth_client_rejected(&s->login_why);
+		cJSON_AddStringToObject(login, "fix", relogin ? "run monzohfs-login" : sb_str(&fix));
+	}
 	render_status_syncing(s, root);
 
 	cJSON *res = cJSON_AddObjectToObject(root, "resources");
