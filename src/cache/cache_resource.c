@@ -368,7 +368,10 @@ static int cache_fetch(struct cache *c, struct res_entry *e, struct res_value **
 	return rc;
 }
 
-/* Keeps the last copy for offline use and the next mount; never waits for a sync. */
+/* Keeps the last copy for offline use and the next mount.  It runs once the readers
+ * have their answer (on the flight's thread, or a sync's), so it may wait for another
+ * writer's short transaction: when syncs of several accounts run side by side, one
+ * that gave up at once would leave the offline mount without this copy. */
 static void cache_keep(struct cache *c, const struct res_entry *e, const struct res_value *v)
 {
 	if (cache_is_sync(e->kind))
@@ -376,9 +379,8 @@ static void cache_keep(struct cache *c, const struct res_entry *e, const struct 
 	struct store *st = cache_store_get(c);
 	if (!st)
 		return;
-	store_busy_timeout(st, 0);
-	store_put_resource(st, e->name, v->raw, v->raw_len, e->fetched_at, v->changed_at);
-	store_busy_timeout(st, 5000);
+	if (store_put_resource(st, e->name, v->raw, v->raw_len, e->fetched_at, v->changed_at) < 0)
+		log_warn("cannot keep %s for offline use: %s", e->name, store_errmsg(st));
 	cache_store_put(c, st);
 }
 
