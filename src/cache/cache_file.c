@@ -545,14 +545,15 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 	bool unchanged = f->valid && f->digest == digest && f->meta.size == size;
 	pthread_mutex_unlock(&c->lock);
 	if (!unchanged) {
-		/* New bytes: the store remembers when they last changed, across mounts. */
+		/* New bytes: the store remembers when they last changed, across mounts.  It
+		 * waits for another writer's short transaction (syncs of several accounts
+		 * run side by side): an mtime that moved although the bytes did not would
+		 * make every backup copy the file again. */
 		struct store *st = cache_store_get(c);
 		if (st) {
 			struct strbuf path = STRBUF_INIT;
 			cache_file_path(id, &path);
-			store_busy_timeout(st, 0);
 			mtime = store_file_mtime(st, path.buf, digest, size, mtime);
-			store_busy_timeout(st, 5000);
 			sb_release(&path);
 			cache_store_put(c, st);
 		}
