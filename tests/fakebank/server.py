@@ -15,7 +15,7 @@ from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from .bank import ApiError, FAULT_KINDS, dumps, format_ts
+from .bank import ApiError, FAULT_KINDS, NOT_API, dumps, format_ts
 
 _FAULT_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -77,6 +77,8 @@ class _Server(ThreadingHTTPServer):
         self.server_port = port
 
     def process_request(self, request, client_address):
+        if self.RequestHandlerClass is _Handler:
+            self.bank.traffic_shaping.connected()
         with self._conns_lock:
             self._conns.add(request)
         super().process_request(request, client_address)
@@ -216,6 +218,22 @@ class _Handler(_Base):
 
         endpoint, allowed = _route(method, path)
         bank.count(endpoint)
+        traffic = bank.traffic_shaping
+        api = endpoint not in NOT_API
+        refused = traffic.admit(endpoint) if api else None
+        try:
+            traffic.delay(endpoint, api)
+            if refused is not None:
+                return self._send_json(429, {"code": "too_many_requests",
+                                             "message": "Too many requests: slow down"},
+                                       headers={"Retry-After": refused} if refused else None)
+            self._serve(method, path, query, body, endpoint, allowed)
+        finally:
+            if api and refused is None:
+                traffic.leave(endpoint)
+
+    def _serve(self, method, path, query, body, endpoint, allowed):
+        bank = self.server.bank
         hold = bank.take_hold(endpoint)
         if hold is not None and not hold.answered:
             hold.wait()
@@ -321,6 +339,8 @@ class _Handler(_Base):
                 obj = {"now": format_ts(bank.now())}
             elif method == "GET" and name == "world":
                 obj = bank.world_info()
+            elif method == "GET" and name == "traffic":
+                obj = bank.traffic
             elif method == "GET" and name == "attachments":
                 obj = {"url": bank.attachment_url, "counts": bank.attachment_counts,
                        "auth_violations": bank.attachment_auth_violations}
@@ -344,6 +364,10 @@ class _Handler(_Base):
                 obj = {}
             elif name == "world":
                 obj = bank.world(args.get("name"))
+            elif name == "latency":
+                obj = bank.set_latency(**args)
+            elif name == "rate_limit":
+                obj = bank.rate_limit(**args)
             elif name == "refuse":
                 obj = bank.refuse(**args)
             elif name == "refuse_pot_ledgers":
@@ -431,6 +455,7 @@ class _FileHandler(_Base):
         if authorization is not None:
             return self._send(403, b"This host takes no Authorization header\n",
                               ctype="text/plain; charset=utf-8", head=head)
+        bank.traffic_shaping.delay("attachment", api=False)
         hold = bank.take_hold("attachment")
         if hold is not None and not hold.answered:
             hold.wait()
