@@ -310,11 +310,13 @@ struct login_progress {
 	const char *label;
 };
 
-static void login_progress(void *ctx, const char *account, int64_t fetched)
+static void login_progress(void *ctx, const char *account, const struct sync_progress *progress)
 {
 	const struct login_progress *p = ctx;
 	if (p->tty) {
-		fprintf(stderr, "\r  %s: %lld transactions", p->label, (long long)fetched);
+		fprintf(stderr, "\r  %s: %lld transactions", p->label, (long long)progress->fetched);
+		if (progress->windows)
+			fprintf(stderr, ", %d of %d windows", progress->windows_done, progress->windows);
 		fflush(stderr);
 	}
 }
