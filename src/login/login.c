@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -34,12 +35,13 @@ struct login_opts {
 	int port;           /* 0: the redirect URI's */
 	bool no_browser;
 	bool no_sync;
+	int parallel;       /* requests in flight at most while capturing; 0: the default */
 };
 
 static void login_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: monzohfs-login [--port N] [--no-browser] [--no-sync]\n"
+		"usage: monzohfs-login [--port N] [--no-browser] [--no-sync] [--parallel N]\n"
 		"\n"
 		"Logs in to Monzo and saves the login where monzohfs and monzoh find it\n"
 		"($XDG_CACHE_HOME/monzoh/tokens.json, mode 0600). Then, while Monzo still allows it,\n"
@@ -59,6 +61,8 @@ static void login_usage(FILE *f)
 		"                 registered with Monzo must then use this port too)\n"
 		"  --no-browser   only print the link\n"
 		"  --no-sync      stop after the login; do not fetch the history\n"
+		"  --parallel N   at most N requests at once while fetching it (default %d; 1: one\n"
+		"                 after another); fewer while Monzo answers 429 Too Many Requests\n"
 		"  -h, --help     this help\n"
 		"  -V, --version  the version\n"
 		"\n"
@@ -74,7 +78,7 @@ static void login_usage(FILE *f)
 		"Exit status: 0 logged in, every account captured (a pot's ledger the bank refuses\n"
 		"is a warning); 1 failed; 2 usage; 3 an account's history older than 90 days was\n"
 		"not captured (the window had closed first: run monzohfs-login again).\n",
-		LOGIN_APPROVAL_SECONDS / 60, LOGIN_CALLBACK_SECONDS / 60);
+		LOGIN_APPROVAL_SECONDS / 60, PACE_CAP_DEFAULT, LOGIN_CALLBACK_SECONDS / 60);
 }
 
 static int login_parse(int argc, char **argv, struct login_opts *o)
@@ -83,6 +87,7 @@ static int login_parse(int argc, char **argv, struct login_opts *o)
 		{ "port", required_argument, NULL, 'p' },
 		{ "no-browser", no_argument, NULL, 'b' },
 		{ "no-sync", no_argument, NULL, 's' },
+		{ "parallel", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -99,6 +104,16 @@ static int login_parse(int argc, char **argv, struct login_opts *o)
 				return 2;
 			}
 			o->port = (int)v;
+			break;
+		}
+		case 'P': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > PACE_CAP_MAX) {
+				fprintf(stderr, "monzohfs-login: --parallel takes a number from 1 to %d\n", PACE_CAP_MAX);
+				return 2;
+			}
+			o->parallel = (int)v;
 			break;
 		}
 		case 'b': o->no_browser = true; break;
@@ -305,62 +320,141 @@ static int login_wait_approval(struct monzo *api, struct monzo_reply *accounts)
 	}
 }
 
-struct login_progress {
-	bool tty;
-	const char *label;
-};
+/* Accounts and pot ledgers captured at once: their requests share the pace, so this
+ * bounds the history store's caches (each capture's grows with its history). */
+#define LOGIN_SIDE_BY_SIDE 4
 
-static void login_progress(void *ctx, const char *account, const struct sync_progress *progress)
-{
-	const struct login_progress *p = ctx;
-	if (p->tty) {
-		fprintf(stderr, "\r  %s: %lld transactions", p->label, (long long)progress->fetched);
-		if (progress->windows)
-			fprintf(stderr, ", %d of %d windows", progress->windows_done, progress->windows);
-		fflush(stderr);
-	}
-}
+/* One history to capture: an account, or a pot's own account (pot_of: the account
+ * the pot is in, pot: the pot). */
+struct login_job {
+	struct login_job *next;
+	char *account, *label, *pot, *pot_of;
+};
 
 struct login_capture {
 	struct monzo *api;
-	struct store *st;
-	int failures;         /* accounts not captured */
-	int lost;             /* accounts whose history before the 90 days was not */
+	bool tty;
+	pthread_mutex_t lock;     /* all below, and stderr's lines */
+	pthread_cond_t more;
+	struct login_job *todo, **todo_end;
+	int busy;                 /* captures running: each may queue its pots */
+	int queued, finished;
+	struct sync_progress running[LOGIN_SIDE_BY_SIDE];
+	int failures;             /* accounts not captured */
+	int lost;                 /* accounts whose history before the 90 days was not */
 	int64_t total;
 };
+
+/* One capture thread's own: its store connection and progress slot. */
+struct login_worker {
+	struct login_capture *cap;
+	struct store *st;
+	int slot;
+	pthread_t thread;
+};
+
+/* The line the terminal shows while captures run: everything so far, all of them. */
+static void login_status_locked(struct login_capture *cap)
+{
+	if (!cap->tty)
+		return;
+	int64_t fetched = cap->total;
+	int windows = 0, done = 0;
+	for (int i = 0; i < LOGIN_SIDE_BY_SIDE; i++) {
+		fetched += cap->running[i].fetched;
+		windows += cap->running[i].windows;
+		done += cap->running[i].windows_done;
+	}
+	fprintf(stderr, "\r\033[K  %lld transactions", (long long)fetched);
+	if (windows)
+		fprintf(stderr, ", %d of %d windows", done, windows);
+	fprintf(stderr, ", %d of %d histories done", cap->finished, cap->queued);
+	fflush(stderr);
+}
+
+static void login_progress(void *ctx, const char *account, const struct sync_progress *progress)
+{
+	struct login_worker *w = ctx;
+	struct login_capture *cap = w->cap;
+	pthread_mutex_lock(&cap->lock);
+	cap->running[w->slot] = *progress;
+	login_status_locked(cap);
+	pthread_mutex_unlock(&cap->lock);
+}
+
+static void login_queue(struct login_capture *cap, const char *account, const char *label, const char *pot,
+			const char *pot_of)
+{
+	struct login_job *j = calloc(1, sizeof *j);
+	if (!j || !(j->account = strdup(account)) || !(j->label = strdup(label)) ||
+	    (pot && (!(j->pot = strdup(pot)) || !(j->pot_of = strdup(pot_of))))) {
+		if (j) {
+			free(j->account);
+			free(j->label);
+			free(j->pot);
+			free(j);
+		}
+		pthread_mutex_lock(&cap->lock);
+		log_error("out of memory");
+		cap->failures += !pot;
+		pthread_mutex_unlock(&cap->lock);
+		return;
+	}
+	pthread_mutex_lock(&cap->lock);
+	*cap->todo_end = j;
+	cap->todo_end = &j->next;
+	cap->queued++;
+	pthread_cond_signal(&cap->more);
+	pthread_mutex_unlock(&cap->lock);
+}
+
+static void login_job_free(struct login_job *j)
+{
+	free(j->account);
+	free(j->label);
+	free(j->pot);
+	free(j->pot_of);
+	free(j);
+}
 
 /* The full history of one account (pot: a pot's own account, whose pot it is), with
  * progress on the terminal.  An account that fails is a failure of the login; a pot's
  * ledger that fails (the bank refuses pot accounts to some clients) is a warning:
  * the pot is then shown by its pot.json alone. */
-static int login_capture_one(struct login_capture *cap, const char *account, const char *label,
-			     const struct sync_pot *pot)
+static int login_capture_one(struct login_worker *w, const struct login_job *j)
 {
-	struct login_progress p = { isatty(STDERR_FILENO), label };
+	struct login_capture *cap = w->cap;
 	struct sync_result res;
 	struct monzo_error e;
-	int rc = pot ? sync_pot_ledger(cap->api, cap->st, account, pot, true, NULL, login_progress, &p, &res, &e)
-		     : sync_account(cap->api, cap->st, account, true, NULL, login_progress, &p, &res, &e);
+	struct sync_pot of = { j->pot_of, j->pot };
+	int rc = j->pot ? sync_pot_ledger(cap->api, w->st, j->account, &of, true, NULL, login_progress, w, &res, &e)
+			: sync_account(cap->api, w->st, j->account, true, NULL, login_progress, w, &res, &e);
+	pthread_mutex_lock(&cap->lock);
+	memset(&cap->running[w->slot], 0, sizeof cap->running[w->slot]);
+	cap->finished++;
 	if (rc == 0) {
-		fprintf(stderr, "%s  %s: %lld transactions%s%s\n", p.tty ? "\r" : "", label, (long long)res.fetched,
+		fprintf(stderr, "%s  %s: %lld transactions%s%s\n", cap->tty ? "\r\033[K" : "", j->label,
+			(long long)res.fetched,
 			res.fell_back ? " (the last 89 days only: the full-history window had closed)" : "",
 			res.balance_refused ? " (the bank refuses its balance: no Balance column)" : "");
 		cap->total += res.fetched;
-		cap->lost += res.fell_back && !pot;
+		cap->lost += res.fell_back && !j->pot;
 	} else {
 		struct strbuf why = STRBUF_INIT;
 		monzo_error_describe(&e, &why);
-		fprintf(stderr, "%s  %s: %s: %s\n", p.tty ? "\r" : "", label,
-			pot ? "warning: its ledger was not captured" : "failed", why.buf);
+		fprintf(stderr, "%s  %s: %s: %s\n", cap->tty ? "\r\033[K" : "", j->label,
+			j->pot ? "warning: its ledger was not captured" : "failed", why.buf);
 		sb_release(&why);
-		cap->failures += !pot;
+		cap->failures += !j->pot;
 	}
+	login_status_locked(cap);
+	pthread_mutex_unlock(&cap->lock);
 	sync_result_release(&res);
 	return rc;
 }
 
 /* The account's pot list, kept as a mount keeps it, so a pot's files work offline. */
-static void login_keep_pots(struct login_capture *cap, const char *account)
+static void login_keep_pots(struct login_worker *w, const char *account)
 {
 	char *q = monzo_escape(account);
 	struct strbuf path = STRBUF_INIT, name = STRBUF_INIT;
@@ -368,9 +462,9 @@ static void login_keep_pots(struct login_capture *cap, const char *account)
 	sb_addf(&name, "pots/%s", account);
 	struct monzo_reply reply;
 	monzo_reply_init(&reply);
-	if (q && monzo_get(cap->api, path.buf, &reply) == 0) {
+	if (q && monzo_get(w->cap->api, path.buf, &reply) == 0) {
 		struct instant now = timefmt_now();
-		store_put_resource(cap->st, name.buf, reply.body.buf, reply.body.len, now, now);
+		store_put_resource(w->st, name.buf, reply.body.buf, reply.body.len, now, now);
 	}
 	monzo_reply_release(&reply);
 	sb_release(&path);
@@ -387,27 +481,60 @@ static int login_pot_pair(void *ctx, const char *pot, const char *pot_account)
 	return 0;
 }
 
-static void login_capture_pots(struct login_capture *cap, const char *account)
+/* Its pots' own accounts, as its transfers name them, join the histories to capture. */
+static void login_queue_pots(struct login_worker *w, const char *account)
 {
 	struct strbuf pairs = STRBUF_INIT;
-	if (store_pot_accounts(cap->st, account, login_pot_pair, &pairs) < 0)
+	if (store_pot_accounts(w->st, account, login_pot_pair, &pairs) < 0) {
+		pthread_mutex_lock(&w->cap->lock);
 		fprintf(stderr, "    warning: cannot read the pots of %s from the history store: %s\n", account,
-			store_errmsg(cap->st));
+			store_errmsg(w->st));
+		pthread_mutex_unlock(&w->cap->lock);
+	}
 	for (size_t i = 0; i < pairs.len;) {
 		const char *pot = pairs.buf + i;
 		const char *pot_account = pot + strlen(pot) + 1;
 		i = (size_t)(pot_account - pairs.buf) + strlen(pot_account) + 1;
 		char label[160];
 		snprintf(label, sizeof label, "  pot %s (%s)", pot, pot_account);
-		struct sync_pot of = { account, pot };
-		login_capture_one(cap, pot_account, label, &of);
+		login_queue(w->cap, pot_account, label, pot, account);
 	}
 	sb_release(&pairs);
 }
 
+/* Takes histories to capture until none is left and none running can add one. */
+static void *login_worker_main(void *arg)
+{
+	struct login_worker *w = arg;
+	struct login_capture *cap = w->cap;
+	pthread_mutex_lock(&cap->lock);
+	for (;;) {
+		while (!cap->todo && cap->busy)
+			pthread_cond_wait(&cap->more, &cap->lock);
+		struct login_job *j = cap->todo;
+		if (!j)
+			break;
+		cap->todo = j->next;
+		if (!cap->todo)
+			cap->todo_end = &cap->todo;
+		cap->busy++;
+		pthread_mutex_unlock(&cap->lock);
+		if (login_capture_one(w, j) == 0 && !j->pot) {
+			login_keep_pots(w, j->account);
+			login_queue_pots(w, j->account);
+		}
+		login_job_free(j);
+		pthread_mutex_lock(&cap->lock);
+		cap->busy--;
+		pthread_cond_broadcast(&cap->more);
+	}
+	pthread_mutex_unlock(&cap->lock);
+	return NULL;
+}
+
 /* The full history of every account and of its pots' own accounts, into the store,
- * while the window is open; the account list too, so a mount works offline straight
- * away. */
+ * while the window is open, several side by side; the account list too, so a mount
+ * works offline straight away. */
 static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 {
 	const cJSON *accounts_reply = accounts->json;
@@ -423,7 +550,10 @@ static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 	struct instant now = timefmt_now();
 	store_put_resource(st, "accounts", accounts->body.buf, accounts->body.len, now, now);
 	fprintf(stderr, "Copying the full history into %s (Monzo allows it for about 5 minutes):\n", path);
-	struct login_capture cap = { api, st, 0, 0, 0 };
+	struct login_capture cap = { .api = api, .tty = isatty(STDERR_FILENO) };
+	pthread_mutex_init(&cap.lock, NULL);
+	pthread_cond_init(&cap.more, NULL);
+	cap.todo_end = &cap.todo;
 	const cJSON *a;
 	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(accounts_reply, "accounts")) {
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "id");
@@ -432,12 +562,42 @@ static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 			continue;
 		char label[160];
 		snprintf(label, sizeof label, "%s (%s)", id->valuestring, cJSON_IsString(type) ? type->valuestring : "?");
-		if (login_capture_one(&cap, id->valuestring, label, NULL) == 0) {
-			/* Its pots, and their own accounts as its transfers name them. */
-			login_keep_pots(&cap, id->valuestring);
-			login_capture_pots(&cap, id->valuestring);
-		}
+		login_queue(&cap, id->valuestring, label, NULL, NULL);
 	}
+	/* As many at once as requests may be in flight (--parallel 1: one after another). */
+	int n = pace_cap(&api->pace) < LOGIN_SIDE_BY_SIDE ? pace_cap(&api->pace) : LOGIN_SIDE_BY_SIDE;
+	struct login_worker workers[LOGIN_SIDE_BY_SIDE];
+	int started = 0;
+	for (int i = 0; i < n; i++) {
+		struct login_worker *w = &workers[started];
+		*w = (struct login_worker){ .cap = &cap, .slot = started };
+		sb_reset(&err);
+		/* Each thread writes through a connection of its own; the first is st. */
+		if (i > 0 && store_open(path, &w->st, &err) < 0) {
+			log_warn("capturing fewer histories at once: cannot open the history store again: %s", err.buf);
+			break;
+		}
+		if (i == 0)
+			w->st = st;
+		if (pthread_create(&w->thread, NULL, login_worker_main, w) != 0) {
+			if (i > 0)
+				store_close(w->st);
+			break;
+		}
+		started++;
+	}
+	if (!started) {
+		struct login_worker *w = &workers[0];
+		*w = (struct login_worker){ .cap = &cap, .st = st };
+		login_worker_main(w);
+	}
+	for (int i = 0; i < started; i++) {
+		pthread_join(workers[i].thread, NULL);
+		if (i > 0)
+			store_close(workers[i].st);
+	}
+	if (cap.tty)
+		fprintf(stderr, "\r\033[K");
 	fprintf(stderr, "%lld transactions stored.\n", (long long)cap.total);
 	if (cap.failures)
 		fprintf(stderr, "%d account%s not captured: see above.\n", cap.failures, cap.failures == 1 ? " was" : "s were");
@@ -445,6 +605,8 @@ static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 		fprintf(stderr, "WARNING: history older than %d days was not captured for %d account%s: run "
 			"monzohfs-login again and approve within 5 minutes.\n", SYNC_WINDOW_DAYS, cap.lost,
 			cap.lost == 1 ? "" : "s");
+	pthread_cond_destroy(&cap.more);
+	pthread_mutex_destroy(&cap.lock);
 	store_close(st);
 	free(path);
 	sb_release(&err);
@@ -457,7 +619,8 @@ int main(int argc, char *argv[])
 	int r = login_parse(argc, argv, &o);
 	if (r >= 0) {
 		if (r == 2)
-			fprintf(stderr, "usage: monzohfs-login [--port N] [--no-browser] [--no-sync]   (see --help)\n");
+			fprintf(stderr, "usage: monzohfs-login [--port N] [--no-browser] [--no-sync] [--parallel N]   "
+					"(see --help)\n");
 		return r;
 	}
 	log_init("monzohfs-login", false);
@@ -581,6 +744,8 @@ int main(int argc, char *argv[])
 	auth_init(&auth, tokens_path, &tok, base, config_get(&cfg, CFG_CLIENT_ID), config_get(&cfg, CFG_CLIENT_SECRET));
 	tokens_free(&tok);
 	monzo_init(&api, base, &auth);
+	if (o.parallel)
+		monzo_set_parallel(&api, o.parallel);
 	struct monzo_reply accounts;
 	if (login_wait_approval(&api, &accounts) == 0) {
 		fprintf(stderr, "Access approved.\n");
