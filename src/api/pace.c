@@ -25,6 +25,7 @@ void pace_init(struct pace *p, int cap)
 	p->epoch = 0;
 	p->pause_until_ms = 0;
 	p->throttled = 0;
+	p->ceiling = p->steady = 0;
 	p->cap = pace_clamp(cap);
 	p->limit = p->cap < PACE_START ? p->cap : PACE_START;
 }
@@ -40,6 +41,7 @@ void pace_set_cap(struct pace *p, int cap)
 	pthread_mutex_lock(&p->lock);
 	p->cap = pace_clamp(cap);
 	p->limit = p->cap < PACE_START ? p->cap : PACE_START;
+	p->ceiling = p->steady = 0;
 	pthread_cond_broadcast(&p->room);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -113,6 +115,8 @@ void pace_leave(struct pace *p, uint64_t epoch, bool throttled, long retry_after
 	if (throttled) {
 		pace_pause_locked(p, retry_after_s);
 		if (epoch == p->epoch) {
+			p->ceiling = p->limit;
+			p->steady = 0;
 			p->limit = p->limit / 2 > 1 ? p->limit / 2 : 1;
 			p->epoch++;
 		}
@@ -138,6 +142,13 @@ void pace_wait_pause(struct pace *p)
 void pace_grow(struct pace *p)
 {
 	pthread_mutex_lock(&p->lock);
+	if (p->ceiling && p->limit + 1 >= p->ceiling && ++p->steady < PACE_PROBE_AFTER) {
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
+	if (p->ceiling && p->limit + 1 >= p->ceiling)
+		p->ceiling = 0;   /* long enough without a 429: try one more again */
+	p->steady = 0;
 	if (p->limit < p->cap) {
 		p->limit++;
 		pthread_cond_broadcast(&p->room);

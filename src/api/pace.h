@@ -15,12 +15,18 @@
  * honoured (the full-history window lasts five minutes). */
 #define PACE_PAUSE_DEFAULT_MS 1000
 #define PACE_PAUSE_MAX_MS 60000
+/* After a 429 the number in flight grows back to one less than it was then, and only
+ * after this many windows more without one does it try that number again (the bank's
+ * limit may have moved). */
+#define PACE_PROBE_AFTER 16
 
 struct pace {
 	pthread_mutex_t lock;
 	pthread_cond_t room;
 	int cap;                 /* most requests in flight */
 	int limit;               /* requests in flight allowed now */
+	int ceiling;             /* the limit a 429 last came at (0: none): grow below it */
+	int steady;              /* windows done just below the ceiling since */
 	int flying;
 	uint64_t epoch;          /* moves at each halving: a 429 to a request sent
 				  * before it has been answered for already */
@@ -47,7 +53,8 @@ void pace_leave(struct pace *p, uint64_t epoch, bool throttled, long retry_after
 void pace_pause(struct pace *p, long retry_after_s);
 /* Waits until the pause is over. */
 void pace_wait_pause(struct pace *p);
-/* A window completed without a 429: one request more, up to the cap. */
+/* A window completed without a 429: one request more, up to the cap (and below the
+ * limit a 429 came at, for PACE_PROBE_AFTER windows). */
 void pace_grow(struct pace *p);
 int64_t pace_throttled(struct pace *p);
 

@@ -38,7 +38,32 @@ int main(void)
 	e4 = pace_enter(&p);
 	pace_leave(&p, e4, true, 0);
 	CHECK(pace_limit(&p) == 1);   /* never below one */
+	/* The last 429 came at 2: 1 stays until PACE_PROBE_AFTER windows went well. */
+	for (int i = 0; i < PACE_PROBE_AFTER - 1; i++)
+		pace_grow(&p);
+	CHECK(pace_limit(&p) == 1);
 	pace_grow(&p);
+	CHECK(pace_limit(&p) == 2);
+
+	/* After a 429 at 8, growth stops at 7 until PACE_PROBE_AFTER windows more went
+	 * without one; then 8 is tried again. */
+	for (int i = 0; i < 10; i++)
+		pace_grow(&p);
+	for (int i = 0; i < 20 && pace_limit(&p) < 8; i++)
+		pace_grow(&p);
+	CHECK(pace_limit(&p) == 8);
+	e4 = pace_enter(&p);
+	pace_leave(&p, e4, true, 0);
+	CHECK(pace_limit(&p) == 4);
+	for (int i = 0; i < 3 + PACE_PROBE_AFTER - 1; i++)
+		pace_grow(&p);
+	CHECK(pace_limit(&p) == 7);
+	pace_grow(&p);
+	CHECK(pace_limit(&p) == 8);
+	for (int i = 0; i < 2; i++) {
+		e4 = pace_enter(&p);
+		pace_leave(&p, e4, true, 0);
+	}
 	CHECK(pace_limit(&p) == 2);
 
 	/* The pause: Retry-After: 1 holds the next request a second; none given, the
