@@ -79,9 +79,21 @@ static int64_t sync_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* t down to a whole day, hour or minute, the largest that leaves a quarter of span:
+ * windows of a long history start on whole days, so one capture is cut as another
+ * whatever second it began, and its edges read plainly in a log. */
+static int64_t sync_align(int64_t t, int64_t span)
+{
+	static const int64_t units[] = { 86400, 3600, 60 };
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (span >= 4 * units[i])
+			return t - ((t % units[i]) + units[i]) % units[i];
+	return t;
+}
+
 static int64_t sync_tail_start(struct sync_run *r)
 {
-	return monzo_bank_now(r->api).sec - SYNC_TAIL_SECONDS;
+	return sync_align(monzo_bank_now(r->api).sec - SYNC_TAIL_SECONDS, 4 * 3600);
 }
 
 bool sync_windows_worth(struct sync_run *r, struct sync_pass *p, const struct sync_page_info *first)
@@ -297,6 +309,9 @@ static bool sync_capture_split(struct sync_capture *c)
 	struct sync_win *w = &c->wins[best];
 	/* Past the cursor's second: the transactions of that second after it stay its. */
 	int64_t mid = w->w.cursor_created + (w->w.before - w->w.cursor_created + 1) / 2;
+	int64_t even = sync_align(mid, w->w.before - w->w.cursor_created);
+	if (even > w->w.cursor_created)
+		mid = even;
 	int64_t before = w->w.before, span = w->page_span;
 	struct sync_win *half = sync_win_add(c, mid, before);
 	if (!half)
@@ -629,17 +644,26 @@ int sync_windows_capture(struct sync_run *r, struct sync_pass *p, const struct m
 	if (n < 1 && tail > low + SYNC_WINDOW_MIN_SECONDS)
 		n = 1;
 	int rc = -ENOMEM;
-	/* The first window goes on from the first page; the newest has no end. */
-	struct sync_win *w = sync_win_add(&c, from, n > 0 ? low + (tail - low) / n : STORE_WINDOW_OPEN);
+	/* The first window goes on from the first page; the newest has no end.  Edges on
+	 * whole days (or hours, minutes), none before the first page's end. */
+	int64_t edge[SYNC_WINDOWS_MAX + 1], k = 0;
+	for (int64_t i = 1; i < n; i++) {
+		int64_t e = sync_align(low + (tail - low) * i / n, (tail - low) / n);
+		if (e > (k ? edge[k - 1] : low - 1) && e < tail)
+			edge[k++] = e;
+	}
+	if (n > 0)
+		edge[k++] = tail;
+	struct sync_win *w = sync_win_add(&c, from, k ? edge[0] : STORE_WINDOW_OPEN);
 	if (!w)
 		goto out;
 	snprintf(w->w.cursor, sizeof w->w.cursor, "%s", info->last_id);
 	w->w.cursor_created = info->last_created;
 	w->page_span = page;
-	for (int64_t i = 1; i < n; i++)
-		if (!sync_win_add(&c, low + (tail - low) * i / n, low + (tail - low) * (i + 1) / n))
+	for (int64_t i = 0; i + 1 < k; i++)
+		if (!sync_win_add(&c, edge[i], edge[i + 1]))
 			goto out;
-	if (n > 0 && !sync_win_add(&c, tail, STORE_WINDOW_OPEN))
+	if (k && !sync_win_add(&c, tail, STORE_WINDOW_OPEN))
 		goto out;
 	store_cache_for(r->st, (long)((tail - info->first_created) / page * SYNC_PAGE));
 	/* The first page is written with the windows, as any other. */
