@@ -894,6 +894,11 @@ def test_traffic_counts_connections_and_peak(bank, token):
     api(bank, "/accounts", token)          # urllib: a connection of its own
     t = bank.traffic
     assert (t["connections"], t["max_in_flight"]) == (2, 1)
+    log = bank.requests
+    assert [(r["endpoint"], r["target"], r["throttled"]) for r in log] == [("accounts", "/accounts", False)] * 4
+    assert log == sorted(log, key=lambda r: r["at"])
+    bank.reset_counts()
+    assert bank.requests == []
 
 
 def test_latency_and_rate_limit_through_the_control_api(bank, token, main):

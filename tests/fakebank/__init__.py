@@ -31,6 +31,7 @@ In process (pytest)::
     bank.set_latency(seconds, jitter=0.0, endpoint=None)  # each request waits (traffic.py)
     bank.rate_limit(in_flight=None, per_second=None, retry_after=1, endpoint=None)  # 429s
     bank.traffic -> {"max_in_flight", "in_flight", "connections", "throttled"}
+    bank.requests -> [{"endpoint", "target", "at", "throttled"}]   # in arrival order
     bank.stop()
 
 The bank's less friendly days (bank.py, "Refusals and worlds"), each until cleared;

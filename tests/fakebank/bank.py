@@ -2288,6 +2288,12 @@ class FakeBank:
         return self.traffic_shaping.rate_limit(in_flight, per_second, retry_after, endpoint)
 
     @property
+    def requests(self) -> list:
+        """[{"endpoint", "target", "at", "throttled"}] of each API request since the last
+        reset_counts(), in the order they arrived."""
+        return self.traffic_shaping.requests
+
+    @property
     def traffic(self) -> dict:
         """{"max_in_flight", "in_flight", "connections", "throttled"} since the last
         reset_counts()."""

@@ -220,7 +220,7 @@ class _Handler(_Base):
         bank.count(endpoint)
         traffic = bank.traffic_shaping
         api = endpoint not in NOT_API
-        refused = traffic.admit(endpoint) if api else None
+        refused = traffic.admit(endpoint, self.path) if api else None
         try:
             traffic.delay(endpoint, api)
             if refused is not None:

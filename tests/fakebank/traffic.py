@@ -1,6 +1,7 @@
 """How the fake bank's network feels: a latency per request (fixed, plus jitter) and a
 rate limit (429 with Retry-After above K requests in flight or above R a second), and
-what the clients did against them (peak requests in flight, connections, 429s sent).
+what the clients did against them (peak requests in flight, connections, 429s sent,
+and each API request's target in the order they arrived).
 
 These are settings of the bank, not faults: clear_faults() leaves them.  FakeBank
 exposes them as set_latency(), rate_limit() and traffic; server.py calls admit(),
@@ -27,6 +28,7 @@ class Traffic:
         self._flying = collections.Counter()   # the same per endpoint
         self._admitted = collections.deque()   # monotonic times of the last second's
         self._stats = {"max_in_flight": 0, "in_flight": 0, "throttled": 0, "connections": 0}
+        self._log = []                # {"endpoint", "target", "at", "throttled"}
 
     def _check(self, endpoint):
         if endpoint is not None and endpoint not in self._endpoints:
@@ -82,8 +84,16 @@ class Traffic:
         with self._lock:
             return dict(self._stats, in_flight=self._in_flight)
 
+    @property
+    def requests(self) -> list:
+        """Each API request since the last reset: its endpoint, target (path and query),
+        monotonic arrival time and whether the rate limit refused it."""
+        with self._lock:
+            return [dict(r) for r in self._log]
+
     def reset(self) -> None:
         with self._lock:
+            self._log.clear()
             self._stats = {"max_in_flight": self._in_flight, "in_flight": self._in_flight, "throttled": 0,
                            "connections": 0}
 
@@ -97,11 +107,14 @@ class Traffic:
         lim = self._limit
         return lim is not None and (lim["endpoint"] is None or lim["endpoint"] == endpoint)
 
-    def admit(self, endpoint: str):
+    def admit(self, endpoint: str, target: str = ""):
         """-> None when the request is let through (it is then in flight until leave()),
         else the Retry-After value to refuse it with ("" for none)."""
         now = time.monotonic()
         with self._lock:
+            entry = {"endpoint": endpoint, "target": target, "at": now, "throttled": False}
+            if len(self._log) < 200000:
+                self._log.append(entry)
             if self._limited(endpoint):
                 lim = self._limit
                 while self._admitted and self._admitted[0] <= now - 1.0:
@@ -110,6 +123,7 @@ class Traffic:
                 if (lim["in_flight"] is not None and flying >= lim["in_flight"]) or \
                         (lim["per_second"] is not None and len(self._admitted) >= lim["per_second"]):
                     self._stats["throttled"] += 1
+                    entry["throttled"] = True
                     return "" if lim["retry_after"] is None else str(lim["retry_after"])
                 self._admitted.append(now)
             self._in_flight += 1
