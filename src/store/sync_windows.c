@@ -1,7 +1,7 @@
-/* sync_windows: the calling thread schedules the windows and writes the pages; worker
- * threads only wait on the network (monzo_get_paced keeps as many requests in flight
- * as the bank tolerates).  The newest window has no end and is read last, so what
- * lands while the capture runs is in it, as in one pass from oldest to newest. */
+/* sync_windows: the calling thread plans the windows, sends their requests and reads
+ * the replies; sync_fetchers' threads wait on the network, sync_writer's commits.
+ * The newest window has no end and is read last, so what lands while the capture
+ * runs is in it, as in one pass from oldest to newest. */
 #include "sync_windows.h"
 
 #include <errno.h>
@@ -14,6 +14,8 @@
 
 #include "log.h"
 #include "store_windows.h"
+#include "sync_fetchers.h"
+#include "sync_writer.h"
 
 #define SYNC_TAIL_SECONDS 3600        /* the newest window: the last hour, and later */
 #define SYNC_WINDOW_PAGES 5           /* pages a window is cut for at the first page's density */
@@ -26,6 +28,10 @@
  * times over (ids are random), and a crash loses at most a second. */
 #define SYNC_COMMIT_MS 1000
 #define SYNC_COMMIT_ROWS 5000
+/* Read and not yet written: past this, no request goes out until the writer catches
+ * up (a fast bank outruns SQLite, and memory must not hold the whole history). */
+#define SYNC_UNWRITTEN_MAX (3 * SYNC_COMMIT_ROWS)
+#define SYNC_RECHECK_MS 20
 
 enum sync_win_state { WIN_WAITING, WIN_FLYING, WIN_DONE, WIN_LOST };
 
@@ -38,33 +44,17 @@ struct sync_win {
 	int64_t page_span;        /* seconds its last full page spanned; 0 unknown */
 };
 
-/* One request of a window, and its reply once a worker has it. */
-struct sync_job {
-	struct sync_job *next;
-	size_t win;
-	char *path;
-	int rc;
-	struct monzo_reply reply;
-	struct jsonspan *spans;   /* once handled: its transactions to store */
-	long keep_from, keep_to;
-};
-
 struct sync_capture {
 	struct sync_run *r;
 	struct sync_pass *p;
-	pthread_mutex_t lock;
-	pthread_cond_t work, ready_cond;
-	struct sync_job *todo, **todo_end;     /* for the workers */
-	struct sync_job *ready, **ready_end;   /* from them */
-	bool stop;
-	pthread_t threads[PACE_CAP_MAX];
-	int nthreads;
-	int flying;               /* jobs sent and not handled yet */
+	struct sync_fetchers *fetchers;
+	struct sync_writer *writer;
+	int flying;               /* requests sent and not read yet */
 	struct sync_win *wins;
 	size_t n, cap;
-	struct sync_job *unwritten, **unwritten_end;
+	struct sync_fetch *unwritten, **unwritten_end;   /* read, for the next batch */
 	long unwritten_rows;
-	int64_t flushed_ms;
+	int64_t given_ms;         /* when a batch was last given to the writer */
 	int64_t from;             /* where the capture's history starts */
 	bool lost;
 	int64_t lost_from, lost_to;
@@ -103,41 +93,6 @@ bool sync_windows_worth(struct sync_run *r, struct sync_pass *p, const struct sy
 	int64_t page = first->last_created - first->first_created;
 	int64_t ahead = sync_tail_start(r) - first->first_created;
 	return ahead > 0 && ahead / (page > 0 ? page : 1) >= SYNC_WINDOWS_MIN_PAGES;
-}
-
-/* ------------------------------------------------------------------ workers */
-
-static void *sync_worker(void *arg)
-{
-	struct sync_capture *c = arg;
-	pthread_mutex_lock(&c->lock);
-	for (;;) {
-		while (!c->stop && !c->todo)
-			pthread_cond_wait(&c->work, &c->lock);
-		if (c->stop)
-			break;
-		struct sync_job *j = c->todo;
-		c->todo = j->next;
-		if (!c->todo)
-			c->todo_end = &c->todo;
-		pthread_mutex_unlock(&c->lock);
-		j->rc = monzo_get_paced(c->r->api, j->path, &j->reply);
-		pthread_mutex_lock(&c->lock);
-		j->next = NULL;
-		*c->ready_end = j;
-		c->ready_end = &j->next;
-		pthread_cond_signal(&c->ready_cond);
-	}
-	pthread_mutex_unlock(&c->lock);
-	return NULL;
-}
-
-static void sync_job_free(struct sync_job *j)
-{
-	monzo_reply_release(&j->reply);
-	free(j->spans);
-	free(j->path);
-	free(j);
 }
 
 /* ------------------------------------------------------------------ windows */
@@ -244,7 +199,7 @@ static char *sync_capture_path(struct sync_capture *c, const struct sync_win *w)
 
 static int sync_capture_send(struct sync_capture *c, size_t i)
 {
-	struct sync_job *j = calloc(1, sizeof *j);
+	struct sync_fetch *j = calloc(1, sizeof *j);
 	if (!j || !(j->path = sync_capture_path(c, &c->wins[i]))) {
 		free(j);
 		return -ENOMEM;
@@ -253,16 +208,7 @@ static int sync_capture_send(struct sync_capture *c, size_t i)
 	monzo_reply_init(&j->reply);
 	c->wins[i].state = WIN_FLYING;
 	c->flying++;
-	pthread_mutex_lock(&c->lock);
-	*c->todo_end = j;
-	c->todo_end = &j->next;
-	pthread_cond_signal(&c->work);
-	pthread_mutex_unlock(&c->lock);
-	/* A thread for each request in flight, made as the pace grows. */
-	if (c->nthreads < c->flying && c->nthreads < PACE_CAP_MAX &&
-	    pthread_create(&c->threads[c->nthreads], NULL, sync_worker, c) == 0)
-		c->nthreads++;
-	return c->nthreads ? 0 : -EAGAIN;
+	return sync_fetchers_send(c->fetchers, j, c->flying) < 0 ? -EAGAIN : 0;
 }
 
 /* The window to send next: the oldest waiting one; the newest (open) window only once
@@ -326,7 +272,7 @@ static bool sync_capture_split(struct sync_capture *c)
 static int sync_capture_dispatch(struct sync_capture *c)
 {
 	int limit = pace_limit(&c->r->api->pace);
-	while (c->flying < limit) {
+	while (c->flying < limit && c->unwritten_rows < SYNC_UNWRITTEN_MAX) {
 		ssize_t i = sync_capture_next(c);
 		if (i < 0 && sync_capture_split(c))
 			i = sync_capture_next(c);
@@ -341,58 +287,44 @@ static int sync_capture_dispatch(struct sync_capture *c)
 
 /* ------------------------------------------------------------------ writing */
 
-/* Commits every page handled since the last commit, with the windows as they stand
- * after them: a window's stored cursor is never ahead of its stored rows. */
-static int sync_capture_flush(struct sync_capture *c)
+/* Gives the writer what was read since the last batch, with the windows changed since:
+ * as they stand now, after every page read, all of which are in this batch or an
+ * earlier one.  wait: for the previous batch to be written; else a busy writer is left
+ * alone (returns 1). */
+static int sync_capture_give(struct sync_capture *c, bool wait)
 {
-	struct sync_run *r = c->r;
-	struct sync_pass *p = c->p;
-	c->flushed_ms = sync_now_ms();
-	bool dirty = c->unwritten;
-	for (size_t i = 0; i < c->n && !dirty; i++)
-		dirty = c->wins[i].dirty;
-	if (!dirty)
+	size_t dirty = 0;
+	for (size_t i = 0; i < c->n; i++)
+		dirty += c->wins[i].dirty;
+	if (!c->unwritten && !dirty)
 		return 0;
-	int64_t changed = 0, newest = INT64_MIN;
-	bool tombstones;
-	int rc = -1;
-	if (store_begin(r->st) < 0 || store_any_removed_after(r->st, r->account, p->sync_no, &tombstones) < 0)
-		goto out;
-	for (struct sync_job *j = c->unwritten; j; j = j->next) {
-		rc = sync_store_page(r->st, j->spans + j->keep_from, j->keep_to - j->keep_from, !p->have_newest,
-				     tombstones, p->sync_no, &changed, &newest);
-		if (rc < 0)
-			goto out;
+	struct store_window *wins = dirty ? malloc(dirty * sizeof *wins) : NULL;
+	if (dirty && !wins) {
+		sync_capture_fail(c, NULL, NULL, "out of memory", -ENOMEM);
+		return -1;
 	}
-	rc = -1;
-	for (size_t i = 0; i < c->n; i++)
-		if (c->wins[i].dirty && store_window_put(r->st, r->account, &c->wins[i].w) < 0)
-			goto out;
-	if (store_commit(r->st) < 0)
-		goto out;
-	for (size_t i = 0; i < c->n; i++)
-		c->wins[i].dirty = false;
-	rc = 0;
-	r->res->changed += changed;
-	p->committed += changed;
-	if (newest > p->newest_change)
-		p->newest_change = newest;
-out:
-	if (rc < 0) {
-		store_rollback(r->st);
-		char why[sizeof r->err->message];
-		snprintf(why, sizeof why, rc == -2 ? "the transactions reply is not the JSON expected"
-						   : "the history store: %s", store_errmsg(r->st));
-		sync_capture_fail(c, NULL, NULL, why, -EIO);
+	for (size_t i = 0, k = 0; i < c->n; i++)
+		if (c->wins[i].dirty)
+			wins[k++] = c->wins[i].w;
+	int rc = sync_writer_give(c->writer, c->unwritten, wins, dirty, wait);
+	if (rc == 1) {
+		free(wins);
+		return 1;
 	}
-	while (c->unwritten) {
-		struct sync_job *j = c->unwritten;
-		c->unwritten = j->next;
-		sync_job_free(j);
-	}
+	c->given_ms = sync_now_ms();
+	c->unwritten = NULL;
 	c->unwritten_end = &c->unwritten;
 	c->unwritten_rows = 0;
-	return rc < 0 ? -EIO : 0;
+	for (size_t i = 0; i < c->n; i++)
+		c->wins[i].dirty = false;
+	if (rc < 0)
+		sync_capture_fail(c, NULL, NULL, sync_writer_error(c->writer), -EIO);
+	return rc;
+}
+
+static bool sync_capture_due(const struct sync_capture *c)
+{
+	return c->unwritten_rows >= SYNC_COMMIT_ROWS || sync_now_ms() - c->given_ms >= SYNC_COMMIT_MS;
 }
 
 /* ------------------------------------------------------------------ replies */
@@ -409,13 +341,13 @@ static int sync_span_created(const struct jsonspan *tx, int64_t *sec)
 
 /* A page of window w: its transactions inside the window are kept to be written, and
  * the window moves on to the page's last one, or is complete. */
-static void sync_capture_page(struct sync_capture *c, struct sync_job *j)
+static void sync_capture_page(struct sync_capture *c, struct sync_fetch *j)
 {
 	struct sync_win *w = &c->wins[j->win];
 	struct sync_page_info info;
 	if (sync_page_scan(sb_str(&j->reply.body), j->reply.body.len, &c->p->seen, &info, &j->spans) < 0) {
 		sync_capture_fail(c, w, NULL, "the transactions reply is not the JSON expected", -EIO);
-		sync_job_free(j);
+		sync_fetch_free(j);
 		return;
 	}
 	/* The bank's since (a time) is inclusive and before exclusive: whatever it sends
@@ -457,7 +389,7 @@ static void sync_capture_page(struct sync_capture *c, struct sync_job *j)
 
 /* The bank refused window w as older than its 90 days: the full-history window has
  * closed.  What it holds before the 90 days is lost; the rest of it is fetched. */
-static void sync_capture_refused(struct sync_capture *c, struct sync_job *j)
+static void sync_capture_refused(struct sync_capture *c, struct sync_fetch *j)
 {
 	struct sync_win *w = &c->wins[j->win];
 	int64_t from = w->w.cursor[0] ? w->w.cursor_created : w->w.since, edge = c->p->window_start;
@@ -488,7 +420,7 @@ static void sync_capture_refused(struct sync_capture *c, struct sync_job *j)
 	}
 }
 
-static void sync_capture_handle(struct sync_capture *c, struct sync_job *j)
+static void sync_capture_handle(struct sync_capture *c, struct sync_fetch *j)
 {
 	struct sync_win *w = &c->wins[j->win];
 	c->flying--;
@@ -508,86 +440,37 @@ static void sync_capture_handle(struct sync_capture *c, struct sync_job *j)
 		sync_capture_page(c, j);
 		return;
 	}
-	sync_job_free(j);
-}
-
-/* The next reply; waiting for one, what arrived is committed when it is due. */
-static struct sync_job *sync_capture_take(struct sync_capture *c)
-{
-	pthread_mutex_lock(&c->lock);
-	while (!c->ready) {
-		int64_t due = c->flushed_ms + SYNC_COMMIT_MS;
-		if (c->unwritten && sync_now_ms() >= due) {
-			pthread_mutex_unlock(&c->lock);
-			sync_capture_flush(c);
-			pthread_mutex_lock(&c->lock);
-			continue;
-		}
-		if (!c->unwritten) {
-			pthread_cond_wait(&c->ready_cond, &c->lock);
-			continue;
-		}
-		/* The condition variable waits by CLOCK_REALTIME: the due time is moved there. */
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		int64_t left = due - sync_now_ms();
-		ts.tv_sec += left / 1000;
-		ts.tv_nsec += (left % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&c->ready_cond, &c->lock, &ts);
-	}
-	struct sync_job *j = c->ready;
-	c->ready = j->next;
-	if (!c->ready)
-		c->ready_end = &c->ready;
-	pthread_mutex_unlock(&c->lock);
-	return j;
+	sync_fetch_free(j);
 }
 
 /* ------------------------------------------------------------------ the capture */
 
-static void sync_capture_init(struct sync_capture *c, struct sync_run *r, struct sync_pass *p)
+static int sync_capture_init(struct sync_capture *c, struct sync_run *r, struct sync_pass *p)
 {
 	memset(c, 0, sizeof *c);
 	c->r = r;
 	c->p = p;
-	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->work, NULL);
-	pthread_cond_init(&c->ready_cond, NULL);
-	c->todo_end = &c->todo;
-	c->ready_end = &c->ready;
 	c->unwritten_end = &c->unwritten;
-	c->flushed_ms = sync_now_ms();
+	c->given_ms = sync_now_ms();
+	c->fetchers = sync_fetchers_new(r->api);
+	c->writer = sync_writer_new(r->st, r->account, p->sync_no, !p->have_newest);
+	if (!c->fetchers || !c->writer) {
+		snprintf(r->err->message, sizeof r->err->message, "cannot start the capture's threads");
+		return -EAGAIN;
+	}
+	return 0;
 }
 
 static void sync_capture_release(struct sync_capture *c)
 {
-	pthread_mutex_lock(&c->lock);
-	c->stop = true;
-	pthread_cond_broadcast(&c->work);
-	pthread_mutex_unlock(&c->lock);
-	for (int i = 0; i < c->nthreads; i++)
-		pthread_join(c->threads[i], NULL);
-	while (c->ready) {
-		struct sync_job *j = c->ready;
-		c->ready = j->next;
-		sync_job_free(j);
-	}
-	while (c->unwritten) {
-		struct sync_job *j = c->unwritten;
-		c->unwritten = j->next;
-		sync_job_free(j);
-	}
-	pthread_cond_destroy(&c->ready_cond);
-	pthread_cond_destroy(&c->work);
-	pthread_mutex_destroy(&c->lock);
+	sync_fetchers_free(c->fetchers);
+	sync_writer_free(c->writer);
+	sync_fetch_free_list(c->unwritten);
 	free(c->wins);
 }
 
-/* Every window to its end (or the first failure), then what the capture lost. */
+/* Every window to its end (or the first failure), every page read written, then
+ * what the capture lost. */
 static int sync_capture_run(struct sync_capture *c)
 {
 	struct sync_run *r = c->r;
@@ -601,13 +484,28 @@ static int sync_capture_run(struct sync_capture *c)
 				sync_capture_fail(c, NULL, NULL, rc == -ENOMEM ? "out of memory" : "cannot start a thread",
 						  rc);
 		}
-		if (!c->flying)
-			break;
-		sync_capture_handle(c, sync_capture_take(c));
-		if (c->unwritten_rows >= SYNC_COMMIT_ROWS || sync_now_ms() - c->flushed_ms >= SYNC_COMMIT_MS)
-			sync_capture_flush(c);
+		/* Due, but the writer still busy with the last batch: look again shortly. */
+		bool held = sync_capture_due(c) && sync_capture_give(c, false) == 1;
+		if (!c->flying) {
+			/* Nothing in flight: done, or held back until the writer catches up. */
+			if (c->failed || !c->unwritten_rows || sync_capture_give(c, true) < 0)
+				break;
+			continue;
+		}
+		long wait = held ? SYNC_RECHECK_MS : SYNC_COMMIT_MS - (sync_now_ms() - c->given_ms);
+		struct sync_fetch *j = sync_fetchers_take(c->fetchers, c->unwritten ? (wait > 0 ? wait : 0) : -1);
+		if (j)
+			sync_capture_handle(c, j);
 	}
-	sync_capture_flush(c);
+	sync_capture_give(c, true);
+	int64_t changed, newest;
+	char why[sizeof r->err->message];
+	if (sync_writer_finish(c->writer, &changed, &newest, why, sizeof why) < 0)
+		sync_capture_fail(c, NULL, NULL, why, -EIO);
+	r->res->changed += changed;
+	p->committed += changed;
+	if (newest > p->newest_change)
+		p->newest_change = newest;
 	if (c->failed)
 		return c->rc;
 	if (c->lost) {
@@ -627,33 +525,55 @@ static int sync_capture_run(struct sync_capture *c)
 	return 0;
 }
 
+/* The edges of the windows after the first page, the newest window's start last (0
+ * edges: the rest in one window).  First `ramp` windows of less than a page each, one
+ * for each request the pace grows by, so it grows within a round trip or two; then
+ * windows of SYNC_WINDOW_PAGES pages at the first page's density (page: the seconds
+ * it spanned).  On whole days, hours or minutes; none before low. */
+static int64_t sync_capture_edges(int64_t low, int64_t tail, int64_t page, int ramp, int64_t *edge)
+{
+	int64_t k = 0, at = low;
+	if (tail <= low + SYNC_WINDOW_MIN_SECONDS)
+		return 0;
+	int64_t small = page * 7 / 10 > SYNC_WINDOW_MIN_SECONDS ? page * 7 / 10 : SYNC_WINDOW_MIN_SECONDS;
+	for (int i = 0; i < ramp && k < SYNC_WINDOWS_MAX / 2; i++) {
+		int64_t e = sync_align(at + small, small);
+		if (e >= tail - SYNC_WINDOW_MIN_SECONDS)
+			break;
+		edge[k++] = at = e;
+	}
+	int64_t n = (tail - at) / page / SYNC_WINDOW_PAGES;
+	if (n > SYNC_WINDOWS_MAX - k)
+		n = SYNC_WINDOWS_MAX - k;
+	if (n > (tail - at) / SYNC_WINDOW_MIN_SECONDS)
+		n = (tail - at) / SYNC_WINDOW_MIN_SECONDS;
+	for (int64_t i = 1; i < n; i++) {
+		int64_t e = sync_align(at + (tail - at) * i / n, (tail - at) / n);
+		if (e > (k ? edge[k - 1] : low - 1) && e < tail)
+			edge[k++] = e;
+	}
+	edge[k++] = tail;
+	return k;
+}
+
 int sync_windows_capture(struct sync_run *r, struct sync_pass *p, const struct monzo_reply *first,
 			 const struct sync_page_info *info, const struct jsonspan *spans, int64_t from)
 {
 	struct sync_capture c;
-	sync_capture_init(&c, r, p);
+	int rc = sync_capture_init(&c, r, p);
+	if (rc < 0) {
+		sync_capture_release(&c);
+		return rc;
+	}
 	c.from = from;
 	int64_t tail = sync_tail_start(r), low = info->last_created + 1;
 	int64_t page = info->last_created - info->first_created;
 	page = page > 0 ? page : 1;
-	int64_t n = tail > low ? (tail - info->first_created) / page / SYNC_WINDOW_PAGES : 0;
-	if (n > SYNC_WINDOWS_MAX)
-		n = SYNC_WINDOWS_MAX;
-	if (tail > low && n > (tail - low) / SYNC_WINDOW_MIN_SECONDS)
-		n = (tail - low) / SYNC_WINDOW_MIN_SECONDS;
-	if (n < 1 && tail > low + SYNC_WINDOW_MIN_SECONDS)
-		n = 1;
-	int rc = -ENOMEM;
-	/* The first window goes on from the first page; the newest has no end.  Edges on
-	 * whole days (or hours, minutes), none before the first page's end. */
-	int64_t edge[SYNC_WINDOWS_MAX + 1], k = 0;
-	for (int64_t i = 1; i < n; i++) {
-		int64_t e = sync_align(low + (tail - low) * i / n, (tail - low) / n);
-		if (e > (k ? edge[k - 1] : low - 1) && e < tail)
-			edge[k++] = e;
-	}
-	if (n > 0)
-		edge[k++] = tail;
+	rc = -ENOMEM;
+	int64_t edge[SYNC_WINDOWS_MAX + 1];
+	int ramp = pace_cap(&r->api->pace) - PACE_START;
+	int64_t k = sync_capture_edges(low, tail, page, ramp > 0 ? ramp : 0, edge);
+	/* The first window goes on from the first page; the newest has no end. */
 	struct sync_win *w = sync_win_add(&c, from, k ? edge[0] : STORE_WINDOW_OPEN);
 	if (!w)
 		goto out;
@@ -667,7 +587,7 @@ int sync_windows_capture(struct sync_run *r, struct sync_pass *p, const struct m
 		goto out;
 	store_cache_for(r->st, (long)((tail - info->first_created) / page * SYNC_PAGE));
 	/* The first page is written with the windows, as any other. */
-	struct sync_job *j = calloc(1, sizeof *j);
+	struct sync_fetch *j = calloc(1, sizeof *j);
 	if (!j)
 		goto out;
 	monzo_reply_init(&j->reply);
@@ -705,10 +625,15 @@ int sync_windows_resume(struct sync_run *r, struct sync_pass *p, bool *resumed)
 	if (!n)
 		return 0;
 	struct sync_capture c;
-	sync_capture_init(&c, r, p);
+	int rc = sync_capture_init(&c, r, p), left = 0;
+	if (rc < 0) {
+		free(rows);
+		sync_capture_release(&c);
+		return rc;
+	}
 	c.from = rows[0].since;
 	int64_t tail = sync_tail_start(r);
-	int rc = -ENOMEM, left = 0;
+	rc = -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		struct sync_win *w = sync_win_add(&c, rows[i].since, rows[i].before);
 		if (!w)
