@@ -140,6 +140,7 @@ def test_a_payment_landing_mid_capture_is_in_the_rows_and_in_the_balance(bank, m
     import expected as E
     acc, _ = long_account(bank, edges=False)
     bank.set_balance(acc, balance=123456)
+    bank.set_latency(0.02, endpoint="transactions")
     m = mounter()
     hold = bank.hold("transactions", after=3)   # windows, not the first page
     out = []

@@ -129,9 +129,18 @@ class _Base(BaseHTTPRequestHandler):
         if self.server.bank.verbose:
             sys.stderr.write("fakebank: %s %s\n" % (self.address_string(), fmt % args))
 
+    _leave = None
+
+    def _landed(self):
+        """The request leaves the bank's count of those in flight (once)."""
+        leave, self._leave = self._leave, None
+        if leave is not None:
+            leave()
+
     def _send(self, status, body: bytes, ctype="application/json", headers=None,
               truncate=False, head=False):
         """head: the headers a GET would get, without the body."""
+        self._landed()
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -221,6 +230,10 @@ class _Handler(_Base):
         traffic = bank.traffic_shaping
         api = endpoint not in NOT_API
         refused = traffic.admit(endpoint, self.path) if api else None
+        if api and refused is None:
+            # Out of flight once its answer is made, before it is sent: a client that
+            # has the answer is never still counted.
+            self._leave = lambda: traffic.leave(endpoint)
         try:
             traffic.delay(endpoint, api)
             if refused is not None:
@@ -229,8 +242,7 @@ class _Handler(_Base):
                                        headers={"Retry-After": refused} if refused else None)
             self._serve(method, path, query, body, endpoint, allowed)
         finally:
-            if api and refused is None:
-                traffic.leave(endpoint)
+            self._landed()
 
     def _serve(self, method, path, query, body, endpoint, allowed):
         bank = self.server.bank
