@@ -360,6 +360,41 @@ def test_windows_refused_once_the_full_history_window_closed_are_recorded_as_los
     assert got <= {t["id"] for t in bank.transactions[acc]}
 
 
+def test_a_capture_of_the_last_89_days_cut_short_never_passes_for_the_full_history(bank, env, mounter):
+    """The full history refused at the first page: the capture of the last 89 days that
+    follows is not recorded as windows, so after a crash the next one does not resume
+    it as if it were all history: .status.json still says where history starts."""
+    from datetime import timedelta
+    acc, _ = long_account(bank, days=300, per_day=20, edges=False)
+    bank.set_latency(0.2, endpoint="transactions")
+    env.login(approved_at=bank.now() - timedelta(days=1))   # the five minutes long over
+    store = env.data / "monzohfs" / "history.sqlite3"
+    first = mounter("parallel=3", name="first", login=False)
+    reader = threading.Thread(target=lambda: subprocess.run(
+        ["cat", str(first.path / "accounts" / acc / "transactions.json")], capture_output=True))
+    reader.start()
+    try:
+        wait_for(lambda: len(stored_rows(store, acc)) >= 100 if store.exists() else False, timeout=60,
+                 what="pages of the capture committed")
+        assert bank.traffic["max_in_flight"] >= 2, "the capture went in windows"
+    finally:
+        first.proc.kill()
+        first.proc.wait()
+        subprocess.run(["fusermount3", "-u", "-z", str(first.path)], check=True)
+        first.mounted = False
+        reader.join(30)
+    assert windows_of(store, acc) == []
+
+    bank.set_latency(0)
+    second = mounter(name="second", login=False)
+    got = {t["id"] for t in read_json(second.path / "accounts" / acc / "transactions.json")}
+    history = json.loads((second.path / ".status.json").read_bytes())["history"][acc]
+    assert history["complete"] is False
+    known_from = parse_ts(history["known_from"])
+    assert abs(known_from - (bank_now_ns(bank) - 89 * DAY)) < 3600 * NS
+    assert got == {t["id"] for t in bank.transactions[acc] if parse_ts(t["created"]) >= known_from}
+
+
 def test_a_window_that_fails_fails_the_login_clearly_and_the_next_login_fetches_it(bank, env, mounter):
     acc, _ = long_account(bank, days=300, per_day=15, edges=False)
     bank.set_latency(0.1, endpoint="transactions")

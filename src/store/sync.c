@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -204,8 +205,12 @@ static int sync_fetch_pages(struct sync_run *r, struct sync_pass *p)
 			free(q);
 		}
 		/* A capture's pages are paced with the windows of every capture in flight. */
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		int got = p->capture ? monzo_get_paced(r->api, r->path.buf, &reply)
 				     : monzo_get_raw(r->api, r->path.buf, &reply);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		long took_ms = (t1.tv_sec - t0.tv_sec) * 1000L + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 		if (got == -EAGAIN && ++tries <= SYNC_THROTTLE_TRIES) {
 			throttled = true;   /* the pause is the pace's: ask again */
 			monzo_reply_release(&reply);
@@ -226,7 +231,7 @@ static int sync_fetch_pages(struct sync_run *r, struct sync_pass *p)
 		struct jsonspan *spans = NULL;
 		int scanned = sync_page_scan(sb_str(&reply.body), reply.body.len, &p->seen, &info, &spans);
 		/* A long history: the rest in time windows side by side (sync_windows.h). */
-		if (scanned == 0 && !paged && p->capture && sync_windows_worth(r, p, &info)) {
+		if (scanned == 0 && !paged && p->capture && sync_windows_worth(r, &info, took_ms)) {
 			int rc = sync_windows_capture(r, p, &reply, &info, spans, *since ? p->since : info.first_created);
 			free(spans);
 			monzo_reply_release(&reply);

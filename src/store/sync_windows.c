@@ -21,6 +21,7 @@
 #define SYNC_WINDOW_PAGES 5           /* pages a window is cut for at the first page's density */
 #define SYNC_WINDOWS_MAX 200
 #define SYNC_WINDOWS_MIN_PAGES 8      /* fewer pages to come: one after another is as quick */
+#define SYNC_WINDOWS_MIN_RTT_MS 5     /* a quicker page: the bank is next door */
 #define SYNC_WINDOW_MIN_SECONDS 60
 #define SYNC_SPLIT_MIN_PAGES 2        /* a window expected to hold fewer is not split */
 /* What arrived is committed at least this often, and before it holds this many
@@ -29,8 +30,9 @@
 #define SYNC_COMMIT_MS 1000
 #define SYNC_COMMIT_ROWS 5000
 /* Read and not yet written: past this, no request goes out until the writer catches
- * up (a fast bank outruns SQLite, and memory must not hold the whole history). */
-#define SYNC_UNWRITTEN_MAX (3 * SYNC_COMMIT_ROWS)
+ * up (a fast bank outruns SQLite, and memory holds at most this and the batch being
+ * written, a few MB each). */
+#define SYNC_UNWRITTEN_MAX SYNC_COMMIT_ROWS
 #define SYNC_RECHECK_MS 20
 
 enum sync_win_state { WIN_WAITING, WIN_FLYING, WIN_DONE, WIN_LOST };
@@ -56,6 +58,7 @@ struct sync_capture {
 	long unwritten_rows;
 	int64_t given_ms;         /* when a batch was last given to the writer */
 	int64_t from;             /* where the capture's history starts */
+	bool record;              /* its windows are stored: a capture of all history */
 	bool lost;
 	int64_t lost_from, lost_to;
 	bool failed;
@@ -86,9 +89,9 @@ static int64_t sync_tail_start(struct sync_run *r)
 	return sync_align(monzo_bank_now(r->api).sec - SYNC_TAIL_SECONDS, 4 * 3600);
 }
 
-bool sync_windows_worth(struct sync_run *r, struct sync_pass *p, const struct sync_page_info *first)
+bool sync_windows_worth(struct sync_run *r, const struct sync_page_info *first, long took_ms)
 {
-	if (first->count < SYNC_PAGE)
+	if (first->count < SYNC_PAGE || took_ms < SYNC_WINDOWS_MIN_RTT_MS)
 		return false;
 	int64_t page = first->last_created - first->first_created;
 	int64_t ahead = sync_tail_start(r) - first->first_created;
@@ -295,7 +298,7 @@ static int sync_capture_give(struct sync_capture *c, bool wait)
 {
 	size_t dirty = 0;
 	for (size_t i = 0; i < c->n; i++)
-		dirty += c->wins[i].dirty;
+		dirty += c->wins[i].dirty && c->record;
 	if (!c->unwritten && !dirty)
 		return 0;
 	struct store_window *wins = dirty ? malloc(dirty * sizeof *wins) : NULL;
@@ -303,7 +306,7 @@ static int sync_capture_give(struct sync_capture *c, bool wait)
 		sync_capture_fail(c, NULL, NULL, "out of memory", -ENOMEM);
 		return -1;
 	}
-	for (size_t i = 0, k = 0; i < c->n; i++)
+	for (size_t i = 0, k = 0; i < c->n && dirty; i++)
 		if (c->wins[i].dirty)
 			wins[k++] = c->wins[i].w;
 	int rc = sync_writer_give(c->writer, c->unwritten, wins, dirty, wait);
@@ -566,6 +569,9 @@ int sync_windows_capture(struct sync_run *r, struct sync_pass *p, const struct m
 		return rc;
 	}
 	c.from = from;
+	/* The last 89 days after the full history was refused are there to fetch again
+	 * at any time: such a capture is not resumed, it is done again. */
+	c.record = p->full;
 	int64_t tail = sync_tail_start(r), low = info->last_created + 1;
 	int64_t page = info->last_created - info->first_created;
 	page = page > 0 ? page : 1;
@@ -632,6 +638,7 @@ int sync_windows_resume(struct sync_run *r, struct sync_pass *p, bool *resumed)
 		return rc;
 	}
 	c.from = rows[0].since;
+	c.record = true;
 	int64_t tail = sync_tail_start(r);
 	rc = -ENOMEM;
 	for (size_t i = 0; i < n; i++) {

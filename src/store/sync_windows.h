@@ -14,9 +14,11 @@
 #include "sync_internal.h"
 #include "sync_pages.h"
 
-/* Whether the history a capture's first page starts is long enough to be worth
- * windows: a page full, and at its density many more to come before now. */
-bool sync_windows_worth(struct sync_run *r, struct sync_pass *p, const struct sync_page_info *first);
+/* Whether the history a capture's first page starts is worth windows: the page full,
+ * at its density many more to come before now, and a round trip (took_ms, the first
+ * page's) long enough that pages one after another would wait on it.  Against a bank
+ * that answers at once, one pass and one SQLite transaction cost less. */
+bool sync_windows_worth(struct sync_run *r, const struct sync_page_info *first, long took_ms);
 /* Fetches the rest of the history after the first page (already scanned: info, spans)
  * in windows, committing the first page and then what arrives at least once a
  * second, each window's progress with its rows.  from: where the first page's request
