@@ -795,6 +795,128 @@ def test_faults_skip_control_api(bank):
     bank.clear_faults()
 
 
+# --------------------------------------------------------------------------- latency, rate limit
+
+def timed(fn):
+    t0 = time.monotonic()
+    out = fn()
+    return out, time.monotonic() - t0
+
+
+def all_at_once(n, fn):
+    """Runs fn() in n threads released together; returns their results."""
+    barrier = threading.Barrier(n)
+    out = [None] * n
+
+    def one(i):
+        barrier.wait()
+        out[i] = fn()
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return out
+
+
+def test_latency_fixed_and_jittered_per_endpoint(bank, token, main):
+    assert bank.set_latency(0.3, endpoint="transactions") == {
+        "transactions": {"seconds": 0.3, "jitter": 0.0}}
+    r, took = timed(lambda: api(bank, "/transactions", token, account_id=main, limit=1))
+    assert r.status == 200 and took >= 0.3
+    # Another endpoint is not delayed by it; the control API never is.
+    bank.set_latency(1.0, endpoint="balance")
+    _, took = timed(lambda: http("GET", bank.url + "/_fake/counts"))
+    assert took < 0.5
+    # Jitter: at least the fixed part, at most that and the jitter (and loopback).
+    bank.set_latency(0.1, jitter=0.2, endpoint="transactions")
+    for _ in range(3):
+        r, took = timed(lambda: api(bank, "/transactions", token, account_id=main, limit=1))
+        assert r.status == 200 and 0.1 <= took < 0.3 + 0.5
+    # None: every API endpoint without one of its own.
+    bank.set_latency(0.25)
+    _, took = timed(lambda: api(bank, "/accounts", token))
+    assert took >= 0.25
+    bank.clear_faults()                    # a setting, not a fault: it stays
+    _, took = timed(lambda: api(bank, "/accounts", token))
+    assert took >= 0.25
+    assert bank.set_latency(0) == {"transactions": {"seconds": 0.1, "jitter": 0.2},
+                                   "balance": {"seconds": 1.0, "jitter": 0.0}}
+    with pytest.raises(ValueError):
+        bank.set_latency(-1)
+    with pytest.raises(ValueError):
+        bank.set_latency(1, endpoint="nowhere")
+
+
+def test_rate_limit_in_flight_answers_429_with_retry_after(bank, token, main):
+    bank.set_latency(1.0, endpoint="transactions")
+    bank.rate_limit(in_flight=2, retry_after=3, endpoint="transactions")
+    bank.reset_counts()
+    got = all_at_once(5, lambda: api(bank, "/transactions", token, account_id=main, limit=1))
+    assert sorted(r.status for r in got) == [200, 200, 429, 429, 429]
+    for r in got:
+        if r.status == 429:
+            assert r.headers["Retry-After"] == "3"
+            assert r.json()["code"] == "too_many_requests"
+    t = bank.traffic
+    assert (t["max_in_flight"], t["throttled"], t["in_flight"]) == (2, 3, 0)
+    assert bank.counts["transactions"] == 5     # refused ones are requests too
+    # Other endpoints are not limited; with the two answered, there is room again.
+    assert api(bank, "/accounts", token).status == 200
+    assert api(bank, "/transactions", token, account_id=main, limit=1).status == 200
+    bank.rate_limit()
+    got = all_at_once(4, lambda: api(bank, "/transactions", token, account_id=main, limit=1))
+    assert [r.status for r in got] == [200] * 4
+
+
+def test_rate_limit_per_second(bank, token):
+    bank.rate_limit(per_second=3, retry_after=None)
+    assert [api(bank, "/accounts", token).status for _ in range(3)] == [200] * 3
+    r = api(bank, "/ping/whoami", token)
+    assert r.status == 429 and "Retry-After" not in r.headers
+    # A second after the first was let through, one more is.
+    from conftest import wait_for
+    wait_for(lambda: api(bank, "/accounts", token).status == 200, timeout=5,
+             what="the next second's request")
+    assert bank.traffic["throttled"] >= 1
+    with pytest.raises(ValueError):
+        bank.rate_limit(in_flight=0)
+
+
+def test_traffic_counts_connections_and_peak(bank, token):
+    bank.reset_counts()
+    conn = httpclient.HTTPConnection("127.0.0.1", bank.port, timeout=5)
+    for _ in range(3):                     # keep-alive: one connection
+        conn.request("GET", "/accounts", headers={"Authorization": "Bearer " + token})
+        assert conn.getresponse().read()
+    conn.close()
+    api(bank, "/accounts", token)          # urllib: a connection of its own
+    t = bank.traffic
+    assert (t["connections"], t["max_in_flight"]) == (2, 1)
+    log = bank.requests
+    assert [(r["endpoint"], r["target"], r["throttled"]) for r in log] == [("accounts", "/accounts", False)] * 4
+    assert log == sorted(log, key=lambda r: r["at"])
+    bank.reset_counts()
+    assert bank.requests == []
+
+
+def test_latency_and_rate_limit_through_the_control_api(bank, token, main):
+    u = bank.url + "/_fake/"
+    r = http("POST", u + "latency", body={"seconds": 0.4, "endpoint": "transactions"})
+    assert r.status == 200 and r.json() == {"transactions": {"seconds": 0.4, "jitter": 0.0}}
+    assert http("GET", u + "info").json()["latency"] == r.json()
+    r = http("POST", u + "rate_limit", body={"in_flight": 1, "retry_after": 2, "endpoint": "transactions"})
+    assert r.status == 200 and r.json()["in_flight"] == 1
+    got = all_at_once(2, lambda: api(bank, "/transactions", token, account_id=main, limit=1))
+    assert sorted(r.status for r in got) == [200, 429]
+    assert http("GET", u + "traffic").json()["throttled"] == 1
+    assert http("POST", u + "latency", body={"seconds": -1}).status == 400
+    assert http("POST", u + "rate_limit", body={}).status == 200
+    assert [r.status for r in all_at_once(2, lambda: api(bank, "/transactions", token, account_id=main,
+                                                          limit=1))] == [200, 200]
+
+
 # --------------------------------------------------------------------------- counts
 
 def test_counts(bank, token, main):
@@ -1410,6 +1532,34 @@ def test_cli(tmp_path):
         p.send_signal(signal.SIGTERM)
         assert p.wait(timeout=10) == 0
         assert p.stderr.read() == b""                     # quiet without --verbose
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        p.stdout.close()
+        p.stderr.close()
+
+
+def test_cli_latency_and_rate_limit(tmp_path):
+    tokens = tmp_path / "tokens.json"
+    env = dict(os.environ, PYTHONPATH=TESTS_DIR)
+    p = subprocess.Popen([sys.executable, "-m", "fakebank", "--port", "0", "--transactions", "150",
+                          "--latency", "0.3", "--jitter", "0.1", "--latency-endpoint", "transactions",
+                          "--rate-limit-in-flight", "1", "--retry-after", "2", "--write-tokens", str(tokens)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        url = "http://127.0.0.1:%d" % int(p.stdout.readline())
+        at = json.loads(tokens.read_text())["access_token"]
+        info = http("GET", url + "/_fake/info").json()
+        assert info["latency"] == {"transactions": {"seconds": 0.3, "jitter": 0.1}}
+        q = url + "/transactions?limit=1&account_id=" + info["account_ids"]["retail"]
+        got = all_at_once(2, lambda: timed(lambda: http("GET", q, at)))
+        assert sorted(r.status for r, _ in got) == [200, 429]
+        assert all(took >= 0.3 for _, took in got)
+        assert [r.headers["Retry-After"] for r, _ in got if r.status == 429] == ["2"]
+        assert http("GET", url + "/_fake/traffic").json()["throttled"] == 1
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=10) == 0
     finally:
         if p.poll() is None:
             p.kill()

@@ -136,7 +136,8 @@ def test_monzohfs_man_page_has_every_option_and_default(man_pages):
 def test_monzohfs_login_man_page_has_every_option_and_setting(man_pages):
     help_text = run([LOGIN, "--help"]).stdout
     opts = help_options(help_text, "Options:")
-    assert {o for o, _ in opts} >= {"--port N", "--no-browser", "--no-sync", "-h, --help", "-V, --version"}, opts
+    assert {o for o, _ in opts} >= {"--port N", "--no-browser", "--no-sync", "--parallel N", "-h, --help",
+                                    "-V, --version"}, opts
     text, _ = render(man_pages["monzohfs-login"], width=100)
     for opt, _ in opts:
         assert man_paragraph(text, opt.split(", ")[0]), f"monzohfs-login(1) does not document {opt}"
@@ -164,7 +165,7 @@ def test_help_and_version():
 
     r = run([LOGIN, "--help"])
     assert r.returncode == 0 and r.stderr == ""
-    assert r.stdout.startswith("usage: monzohfs-login [--port N] [--no-browser] [--no-sync]\n")
+    assert r.stdout.startswith("usage: monzohfs-login [--port N] [--no-browser] [--no-sync] [--parallel N]\n")
     assert "Exit status: 0 logged in, every account captured" in r.stdout
     assert "; 1 failed; 2 usage; 3 an account's history older than 90 days" in r.stdout
     r = run([LOGIN, "--version"])
@@ -190,6 +191,7 @@ def assert_usage_error(r, prog, message):
 @pytest.mark.parametrize("args, message", [
     (["-o", "ttl=abc", "MNT"], r"ttl=abc"),
     (["-o", "balance_ttl=-5", "MNT"], r"ttl must be a number of seconds"),
+    (["-o", "parallel=65", "MNT"], r"parallel takes a number from 1 to 64"),
     (["none", "MNT", "extra"], r"too many arguments"),
     ([], r"no mountpoint given"),
 ])
@@ -203,6 +205,7 @@ def test_monzohfs_usage_errors(tmp_path, args, message):
     (["--bogus"], r"unknown option --bogus"),
     (["--port", "0"], r"--port takes a port number"),
     (["--port", "http"], r"--port takes a port number"),
+    (["--parallel", "0"], r"--parallel takes a number from 1 to 64"),
     (["extra"], r"unexpected argument extra"),
 ])
 def test_monzohfs_login_usage_errors(tmp_path, args, message):

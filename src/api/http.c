@@ -1,5 +1,7 @@
-/* http: an easy handle per request over a shared connection cache, so worker threads
- * never serialise on one handle yet keep-alive connections are reused. */
+/* http: an easy handle per thread, kept between its requests so its keep-alive
+ * connection is reused, with DNS and TLS sessions shared between threads.  Threads
+ * never share connections: libcurl does not support a connection cache used by
+ * concurrent threads (its known bug "A shared connection cache is not thread-safe"). */
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -18,6 +20,8 @@
 
 static CURLSH *http_share;
 static pthread_mutex_t http_locks[CURL_LOCK_DATA_LAST];
+static pthread_key_t http_handle_key;   /* the calling thread's easy handle */
+static bool http_have_key;
 
 static void http_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *user)
 {
@@ -27,6 +31,34 @@ static void http_lock(CURL *h, curl_lock_data data, curl_lock_access access, voi
 static void http_unlock(CURL *h, curl_lock_data data, void *user)
 {
 	pthread_mutex_unlock(&http_locks[data]);
+}
+
+/* A thread's handle goes with the thread (and its connections with it). */
+static void http_handle_free(void *h)
+{
+	if (h)
+		curl_easy_cleanup(h);
+}
+
+/* The calling thread's handle, reset to no options: it keeps its live connections and
+ * caches across curl_easy_reset. */
+static CURL *http_handle(void)
+{
+	CURL *h = http_have_key ? pthread_getspecific(http_handle_key) : NULL;
+	if (!h && (h = curl_easy_init()) && http_have_key && pthread_setspecific(http_handle_key, h) != 0) {
+		curl_easy_cleanup(h);
+		h = NULL;
+	}
+	return h;
+}
+
+/* Gives h back: to the thread when it is the thread's, else to libcurl. */
+static void http_handle_done(CURL *h)
+{
+	if (http_have_key && pthread_getspecific(http_handle_key) == h)
+		curl_easy_reset(h);   /* no option may point at this request's memory */
+	else
+		curl_easy_cleanup(h);
 }
 
 int http_global_init(void)
@@ -42,12 +74,20 @@ int http_global_init(void)
 	curl_share_setopt(http_share, CURLSHOPT_UNLOCKFUNC, http_unlock);
 	curl_share_setopt(http_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	curl_share_setopt(http_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-	curl_share_setopt(http_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	if (pthread_key_create(&http_handle_key, http_handle_free) != 0)
+		return -1;
+	http_have_key = true;
 	return 0;
 }
 
 void http_global_cleanup(void)
 {
+	if (http_have_key) {
+		http_handle_free(pthread_getspecific(http_handle_key));
+		pthread_setspecific(http_handle_key, NULL);
+		pthread_key_delete(http_handle_key);
+		http_have_key = false;
+	}
 	if (http_share)
 		curl_share_cleanup(http_share);
 	http_share = NULL;
@@ -258,7 +298,7 @@ int http_perform(const struct http_request *req, struct http_response *r)
 			 "refusing to send the access token over plain http:// to a non-loopback host");
 		return -1;
 	}
-	CURL *h = curl_easy_init();
+	CURL *h = http_handle();
 	if (!h) {
 		curl_url_cleanup(u);
 		snprintf(r->error, sizeof r->error, "cannot create an HTTP handle");
@@ -286,6 +326,8 @@ int http_perform(const struct http_request *req, struct http_response *r)
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "monzohfs/" MONZOHFS_VERSION);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* HTTP/2 where the server offers it over TLS; HTTP/1.1 otherwise. */
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	/* A redirect keeps the scheme it started with: an https:// file never comes back
 	 * over plain http://.  The token's requests are never redirected. */
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, req->follow_redirects && !req->bearer ? 1L : 0L);
@@ -357,7 +399,7 @@ int http_perform(const struct http_request *req, struct http_response *r)
 	if (auth.buf)
 		explicit_bzero(auth.buf, auth.len);
 	sb_release(&auth);
-	curl_easy_cleanup(h);
+	http_handle_done(h);
 	curl_url_cleanup(u);
 	return rc == CURLE_OK ? 0 : -1;
 }
@@ -401,7 +443,8 @@ int http_perform_retry(const struct http_request *req, struct http_response *r)
 		attempt.timeout_ms = left > 1000 ? left : 1000;
 		attempt.connect_timeout_ms = attempt.timeout_ms < 5000 ? attempt.timeout_ms : 5000;
 		int rc = http_perform(&attempt, r);
-		if (r->refused || !http_is_transient(r->status) || n >= HTTP_ATTEMPTS)
+		if (r->refused || !http_is_transient(r->status) || n >= HTTP_ATTEMPTS ||
+		    (r->status == 429 && req->no_retry_429))
 			return rc;
 		/* A download takes the time it takes: the budget is for the pauses. */
 		if (req->stall_s)

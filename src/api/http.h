@@ -1,5 +1,6 @@
-/* http: one blocking HTTP exchange over libcurl, with connections, DNS and TLS sessions
- * shared between threads.  Knows nothing of Monzo or FUSE. */
+/* http: one blocking HTTP exchange over libcurl; each thread reuses its own
+ * connections, DNS and TLS sessions are shared between threads.  Knows nothing of
+ * Monzo or FUSE. */
 #ifndef MONZOHFS_HTTP_H
 #define MONZOHFS_HTTP_H
 
@@ -15,6 +16,8 @@ struct http_request {
 	const char *form;     /* application/x-www-form-urlencoded body, or NULL */
 	const char *accept;   /* the Accept header; NULL for application/json */
 	bool follow_redirects;/* without a token only, and never to another scheme */
+	bool no_retry_429;    /* a 429 comes straight back: the caller paces several
+			       * requests and decides when to ask again */
 	long connect_timeout_ms;
 	long timeout_ms;
 	/* A URL someone else chose (fetch.c): the protocols it may use and be redirected

@@ -15,18 +15,26 @@ int monzo_init(struct monzo *m, const char *base_url, struct auth *auth)
 	memset(m, 0, sizeof *m);
 	m->base_url = http_url_join(base_url, "");
 	m->auth = auth;
+	pace_init(&m->pace, PACE_CAP_DEFAULT);
 	return 0;
 }
 
 void monzo_destroy(struct monzo *m)
 {
 	free(m->base_url);
+	pace_destroy(&m->pace);
+}
+
+void monzo_set_parallel(struct monzo *m, int n)
+{
+	pace_set_cap(&m->pace, n);
 }
 
 void monzo_reply_init(struct monzo_reply *r)
 {
 	memset(r, 0, sizeof *r);
 	sb_init(&r->body);
+	r->retry_after = -1;
 }
 
 void monzo_reply_release(struct monzo_reply *r)
@@ -67,10 +75,17 @@ void monzo_login_info(struct monzo *m, struct instant *expires_at, enum auth_sta
 	auth_info(m->auth, expires_at, state, why);
 }
 
+/* How a request is made. */
+enum {
+	MONZO_PARSE = 1,     /* the body is parsed into r->json */
+	MONZO_PACED = 2,     /* one of a capture's: a 429 comes back to its caller */
+};
+
 /* One exchange with the token of the moment; *gen says which token that was. */
-static int monzo_once(struct monzo *m, const char *url, const char *path_query, bool parse, struct monzo_reply *r,
+static int monzo_once(struct monzo *m, const char *url, const char *path_query, int how, struct monzo_reply *r,
 		      uint64_t *gen)
 {
+	bool parse = how & MONZO_PARSE;
 	struct http_response resp;
 	char *bearer;
 	int rc = auth_bearer(m->auth, &bearer, gen, &r->err);
@@ -79,7 +94,9 @@ static int monzo_once(struct monzo *m, const char *url, const char *path_query, 
 		return rc;
 	}
 	http_response_init(&resp);
-	struct http_request req = { .method = "GET", .url = url, .bearer = bearer };
+	struct http_request req = { .method = "GET", .url = url, .bearer = bearer, .no_retry_429 = how & MONZO_PACED };
+	/* After a 429, every request waits as it asked, not only the one it answered. */
+	pace_wait_pause(&m->pace);
 	if (http_perform_retry(&req, &resp) < 0) {
 		memset(&r->err, 0, sizeof r->err);
 		snprintf(r->err.message, sizeof r->err.message, "%s", resp.error);
@@ -88,6 +105,9 @@ static int monzo_once(struct monzo *m, const char *url, const char *path_query, 
 		goto out;
 	}
 	r->status = resp.status;
+	r->retry_after = resp.retry_after;
+	if (resp.status == 429 && !(how & MONZO_PACED))
+		pace_pause(&m->pace, resp.retry_after);   /* its own retries are spent */
 	r->date = (struct instant){ resp.date, 0 };
 	if (resp.date)
 		__atomic_store_n(&m->clock_ahead, resp.date - timefmt_now().sec, __ATOMIC_RELAXED);
@@ -116,18 +136,18 @@ out:
 	return rc;
 }
 
-static int monzo_request(struct monzo *m, const char *path_query, bool parse, struct monzo_reply *r)
+static int monzo_request(struct monzo *m, const char *path_query, int how, struct monzo_reply *r)
 {
 	struct strbuf url = STRBUF_INIT;
 	uint64_t gen;
 	sb_addf(&url, "%s%s", m->base_url, path_query);
-	int rc = monzo_once(m, url.buf, path_query, parse, r, &gen);
+	int rc = monzo_once(m, url.buf, path_query, how, r, &gen);
 	if (rc == -EACCES && r->status == 401) {
 		/* Expired or replaced: refresh once (shared with every thread that saw it). */
 		struct monzo_error why = r->err;
 		if (auth_rejected(m->auth, gen, &r->err) == 0) {
 			r->status = 0;
-			rc = monzo_once(m, url.buf, path_query, parse, r, &gen);
+			rc = monzo_once(m, url.buf, path_query, how, r, &gen);
 		} else {
 			struct strbuf d = STRBUF_INIT;
 			monzo_error_describe(&why, &d);
@@ -143,12 +163,21 @@ static int monzo_request(struct monzo *m, const char *path_query, bool parse, st
 }
 int monzo_get(struct monzo *m, const char *path_query, struct monzo_reply *r)
 {
-	return monzo_request(m, path_query, true, r);
+	return monzo_request(m, path_query, MONZO_PARSE, r);
 }
 
 int monzo_get_raw(struct monzo *m, const char *path_query, struct monzo_reply *r)
 {
-	return monzo_request(m, path_query, false, r);
+	return monzo_request(m, path_query, 0, r);
+}
+
+int monzo_get_paced(struct monzo *m, const char *path_query, struct monzo_reply *r)
+{
+	uint64_t epoch = pace_enter(&m->pace);
+	int rc = monzo_request(m, path_query, MONZO_PACED, r);
+	bool throttled = rc < 0 && r->status == 429;
+	pace_leave(&m->pace, epoch, throttled, r->retry_after);
+	return throttled ? -EAGAIN : rc;
 }
 
 char *monzo_escape(const char *s)

@@ -10,6 +10,7 @@
 
 #include "auth.h"
 #include "monzo_error.h"
+#include "pace.h"
 #include "strbuf.h"
 #include "timefmt.h"
 #include "tokens.h"
@@ -22,6 +23,7 @@ struct monzo_reply {
 	struct monzo_error err;
 	struct instant date;  /* the bank's clock when it answered (its Date header), or
 			       * {0, 0} when it did not say */
+	long retry_after;     /* a 429's Retry-After in seconds, -1 when it gave none */
 };
 
 struct monzo {
@@ -29,6 +31,8 @@ struct monzo {
 	struct auth *auth;     /* the access token; not owned */
 	int64_t clock_ahead;   /* seconds the bank's clock is ahead of ours, as its last
 				* Date header said (atomic; 0 until one did) */
+	struct pace pace;      /* a capture's requests in flight, and the pause every
+				* request honours after a 429 */
 };
 
 int monzo_init(struct monzo *m, const char *base_url, struct auth *auth);
@@ -44,6 +48,14 @@ int monzo_get(struct monzo *m, const char *path_query, struct monzo_reply *r);
 /* The same, leaving the body unparsed (r->json NULL) for callers that parse it in
  * pieces; the body is then not checked to be JSON. */
 int monzo_get_raw(struct monzo *m, const char *path_query, struct monzo_reply *r);
+
+/* monzo_get_raw for one of a capture's requests sent side by side: waits for room
+ * among them (m->pace) and for any pause a 429 asked for; a 429 comes back at once as
+ * -EAGAIN, having paused every request for its Retry-After and halved the number in
+ * flight, so the caller asks again when it likes. */
+int monzo_get_paced(struct monzo *m, const char *path_query, struct monzo_reply *r);
+/* The most requests a capture keeps in flight: 1 asks one after another. */
+void monzo_set_parallel(struct monzo *m, int n);
 
 /* Percent-encodes s for an API path or query (malloc'd; NULL if out of memory). */
 char *monzo_escape(const char *s);

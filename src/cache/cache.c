@@ -49,6 +49,8 @@ struct cache *cache_new(struct monzo *api, const struct cache_options *opts, con
 	pthread_cond_init(&c->load_done, NULL);
 	pthread_cond_init(&c->flight_done, NULL);
 	pthread_cond_init(&c->attach_done, NULL);
+	pthread_cond_init(&c->jobs_wake, NULL);
+	c->jobs_tail = &c->jobs;
 	cache_checkpoint_init(c);
 	c->started = timefmt_now();
 	c->res_changed = cache_invalidate_users;
@@ -156,6 +158,7 @@ void cache_free(struct cache *c)
 	while (c->flights_running)
 		pthread_cond_wait(&c->flight_done, &c->lock);
 	pthread_mutex_unlock(&c->lock);
+	cache_flight_workers_stop(c);
 	for (struct res_entry *e = c->res, *n; e; e = n) {
 		n = e->next;
 		res_value_put(e->value);
@@ -183,6 +186,7 @@ void cache_free(struct cache *c)
 	pthread_cond_destroy(&c->load_done);
 	pthread_cond_destroy(&c->flight_done);
 	pthread_cond_destroy(&c->attach_done);
+	pthread_cond_destroy(&c->jobs_wake);
 	free(c);
 }
 

@@ -11,6 +11,9 @@
 #include "strbuf.h"
 #include "view.h"
 
+/* Fetches that may fly at once: as many as a first capture keeps requests in flight. */
+#define CACHE_FLIGHT_WORKERS 8
+
 struct res_entry {
 	struct cache *cache;      /* for a sync's progress callback */
 	enum res_kind kind;
@@ -32,6 +35,7 @@ struct res_entry {
 	struct monzo_error err;
 	bool syncing;             /* a sync runs now (.status.json's "syncing") */
 	int64_t synced;           /* ... and has received this many transactions */
+	int sync_windows, sync_windows_done;   /* ... in time windows, so many done */
 	struct instant sync_since;
 	struct res_entry *next;
 };
@@ -126,10 +130,15 @@ struct cache {
 	/* The resource tier announces a value that changed through this (set by cache.c
 	 * to the file tier's cache_invalidate_users): resources never call up into files. */
 	void (*res_changed)(struct cache *c, enum res_kind kind, const char *account);
-	/* cache_resource.c: fetches run on threads of their own once the daemon has
-	 * forked; cache_free waits for those still running. */
+	/* cache_resource.c: fetches run on a few worker threads once the daemon has
+	 * forked (each keeps its connection to the bank); cache_free lets them finish. */
 	bool flights_threaded;
-	unsigned flights_running;
+	unsigned flights_running;         /* queued or flying */
+	struct cache_flight_job *jobs, **jobs_tail;
+	pthread_cond_t jobs_wake;
+	pthread_t workers[CACHE_FLIGHT_WORKERS];
+	size_t nworkers, workers_idle;
+	bool workers_stop;
 	/* cache_checkpoint.c: the thread that copies the store's log into it. */
 	pthread_mutex_t ckpt_lock;
 	pthread_cond_t ckpt_wake;
@@ -167,6 +176,9 @@ void cache_checkpoint_stop(struct cache *c);
  * it has none. */
 bool cache_pot_owner(struct cache *c, const char *pot_account, char account[64], char pot[64]);
 void cache_account_label(struct cache *c, const char *account, char label[96], bool *pot);
+
+/* cache_resource.c: the flight workers finish what is queued and end (cache_free). */
+void cache_flight_workers_stop(struct cache *c);
 
 /* cache_resource.c, under c->lock: a resource's entry, NULL when never asked for. */
 struct res_entry *cache_res_find(struct cache *c, enum res_kind kind, const char *account);

@@ -242,12 +242,14 @@ void cache_account_label(struct cache *c, const char *account, char label[96], b
 }
 
 /* A sync's running count, for .status.json's "syncing". */
-static void cache_sync_progress(void *ctx, const char *account, int64_t fetched)
+static void cache_sync_progress(void *ctx, const char *account, const struct sync_progress *progress)
 {
 	struct res_entry *e = ctx;
 	struct cache *c = e->cache;
 	pthread_mutex_lock(&c->lock);
-	e->synced = fetched;
+	e->synced = progress->fetched;
+	e->sync_windows = progress->windows;
+	e->sync_windows_done = progress->windows_done;
 	c->status_gen++;
 	pthread_mutex_unlock(&c->lock);
 }
@@ -302,6 +304,7 @@ static int cache_fetch(struct cache *c, struct res_entry *e, struct res_value **
 		cache_account_label(c, account, label, &pot);
 		e->syncing = true;
 		e->synced = 0;
+		e->sync_windows = e->sync_windows_done = 0;
 		e->sync_since = timefmt_now();
 		c->status_gen++;
 		pthread_mutex_unlock(&c->lock);
@@ -533,46 +536,75 @@ static void cache_flight(struct cache *c, struct res_entry *e)
 		c->res_changed(c, kind, account);
 }
 
+/* The flight workers: a few long-lived threads that take flights from a queue.  Each
+ * keeps its HTTP handle, so its keep-alive connection to the bank serves flight after
+ * flight (a thread per flight would open a connection, and a TLS session, for each). */
 struct cache_flight_job {
-	struct cache *c;
 	struct res_entry *e;
+	struct cache_flight_job *next;
 };
 
-static void *cache_flight_run(void *arg)
+static void *cache_flight_worker(void *arg)
 {
-	struct cache_flight_job job = *(struct cache_flight_job *)arg;
-	free(arg);
-	cache_flight(job.c, job.e);
-	pthread_mutex_lock(&job.c->lock);
-	job.c->flights_running--;
-	pthread_cond_broadcast(&job.c->flight_done);
-	pthread_mutex_unlock(&job.c->lock);
+	struct cache *c = arg;
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		while (!c->jobs && !c->workers_stop) {
+			c->workers_idle++;
+			pthread_cond_wait(&c->jobs_wake, &c->lock);
+			c->workers_idle--;
+		}
+		struct cache_flight_job *job = c->jobs;
+		if (!job)
+			break;   /* stopping, and nothing left to fly */
+		c->jobs = job->next;
+		if (!c->jobs)
+			c->jobs_tail = &c->jobs;
+		pthread_mutex_unlock(&c->lock);
+		cache_flight(c, job->e);
+		free(job);
+		pthread_mutex_lock(&c->lock);
+		c->flights_running--;
+		pthread_cond_broadcast(&c->flight_done);
+	}
+	pthread_mutex_unlock(&c->lock);
 	return NULL;
 }
 
-/* Under c->lock, which it drops: starts e's flight on a thread of its own once the
- * daemon has forked (cache_start), else (or when no thread can be had) runs it here. */
+/* Under c->lock, which it drops: queues e's flight for a worker once the daemon has
+ * forked (cache_start), starting one when none is idle and fewer than
+ * CACHE_FLIGHT_WORKERS run; else (or when no worker can be had) runs it here. */
 static void cache_flight_start(struct cache *c, struct res_entry *e)
 {
-	struct cache_flight_job *job = c->flights_threaded ? malloc(sizeof *job) : NULL;
-	pthread_attr_t attr;
-	pthread_t t;
-	bool started = false;
-	if (job) {
-		*job = (struct cache_flight_job){ c, e };
-		c->flights_running++;
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		started = pthread_create(&t, &attr, cache_flight_run, job) == 0;
-		pthread_attr_destroy(&attr);
-		if (!started) {
-			c->flights_running--;
-			free(job);
+	bool queued = false;
+	if (c->flights_threaded && !c->workers_stop) {
+		if (!c->workers_idle && c->nworkers < CACHE_FLIGHT_WORKERS &&
+		    pthread_create(&c->workers[c->nworkers], NULL, cache_flight_worker, c) == 0)
+			c->nworkers++;
+		if (c->nworkers) {
+			struct cache_flight_job *job = xmalloc(sizeof *job);
+			*job = (struct cache_flight_job){ e, NULL };
+			*c->jobs_tail = job;
+			c->jobs_tail = &job->next;
+			c->flights_running++;
+			pthread_cond_signal(&c->jobs_wake);
+			queued = true;
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
-	if (!started)
+	if (!queued)
 		cache_flight(c, e);
+}
+
+void cache_flight_workers_stop(struct cache *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->workers_stop = true;
+	pthread_cond_broadcast(&c->jobs_wake);
+	pthread_mutex_unlock(&c->lock);
+	for (size_t i = 0; i < c->nworkers; i++)
+		pthread_join(c->workers[i], NULL);
+	c->nworkers = 0;
 }
 
 /* Under c->lock, which it drops: waits for the flight after `flight` and answers with

@@ -27,6 +27,8 @@ static struct status_resource *cache_status_copy(struct cache *c, size_t *n)
 		r[i].refused = e->refused;
 		r[i].syncing = e->syncing;
 		r[i].synced = e->synced;
+		r[i].sync_windows = e->sync_windows;
+		r[i].sync_windows_done = e->sync_windows_done;
 		r[i].sync_since = e->sync_since;
 		r[i].fetched_at = e->fetched_at;
 		r[i].changed_at = e->value ? e->value->changed_at : (struct instant){ 0, 0 };

@@ -35,6 +35,7 @@ struct monzohfs_opts {
 	char *attach_max;
 	char *attach_quota;
 	int offline;
+	int parallel;      /* a first capture's most requests in flight; 0: the default */
 	int show_help;
 	int show_version;
 	char *first_arg;   /* the first non-option: the mountpoint, or fstab's source */
@@ -58,6 +59,7 @@ static const struct fuse_opt monzohfs_opt_spec[] = {
 	MOPT("attachment_max=%s", attach_max),
 	MOPT("attachment_quota=%s", attach_quota),
 	MOPT("offline", offline),
+	MOPT("parallel=%d", parallel),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -92,6 +94,8 @@ static void monzohfs_usage(const char *prog)
 	       "    -o attachment_max=N    the largest attachment fetched, in bytes (K, M, G: KiB ...;\n"
 	       "                           default 16M)\n"
 	       "    -o attachment_quota=N  all attachments kept together (default 1G)\n"
+	       "    -o parallel=N          a first sync's most requests at once (default 8; 1: one\n"
+	       "                           page after another)\n"
 	       "    -f                     stay in the foreground, log to stderr\n"
 	       "    -d                     debug: also log each API request (never a token)\n"
 	       "    -h, --help             this help, then the FUSE options\n"
@@ -302,6 +306,10 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "monzohfs: no mountpoint given\n");
 		goto usage_error;
 	}
+	if (o.parallel < 0 || o.parallel > PACE_CAP_MAX) {
+		fprintf(stderr, "monzohfs: parallel takes a number from 1 to %d\n", PACE_CAP_MAX);
+		goto usage_error;
+	}
 	struct cache_options copts;
 	if (monzohfs_ttls(&o, &copts) < 0) {
 		fprintf(stderr, "monzohfs: a ttl must be a number of seconds, 0 or more\n");
@@ -360,6 +368,8 @@ int main(int argc, char *argv[])
 	auth_init(&auth, tokens_path, &tok, base, cid, secret);
 	monzohfs_client_help(&auth, &cfg);
 	monzo_init(&api, base, &auth);
+	if (o.parallel)
+		monzo_set_parallel(&api, o.parallel);
 	api_ready = 1;
 	cache = cache_new(&api, &copts, tokens_path);
 	fs_setup(&ctx, cache, &copts);

@@ -30,6 +30,7 @@
 #include "sync.h"
 #include "termtext.h"
 #include "tokens.h"
+#include "xalloc.h"
 
 #define LOGIN_CALLBACK_SECONDS 300
 #define LOGIN_APPROVAL_SECONDS 600
@@ -40,12 +41,13 @@ struct login_opts {
 	int port;           /* 0: the redirect URI's */
 	bool no_browser;
 	bool no_sync;
+	int parallel;       /* requests in flight at most while capturing; 0: the default */
 };
 
 static void login_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: monzohfs-login [--port N] [--no-browser] [--no-sync]\n"
+		"usage: monzohfs-login [--port N] [--no-browser] [--no-sync] [--parallel N]\n"
 		"\n"
 		"Logs in to Monzo and saves the login where monzohfs and monzoh find it\n"
 		"($XDG_CACHE_HOME/monzoh/tokens.json, mode 0600). Then, while Monzo still allows it,\n"
@@ -65,6 +67,8 @@ static void login_usage(FILE *f)
 		"                 registered with Monzo must then use this port too)\n"
 		"  --no-browser   only print the link\n"
 		"  --no-sync      stop after the login; do not fetch the history\n"
+		"  --parallel N   at most N requests at once while fetching it (default %d; 1: one\n"
+		"                 after another); fewer while Monzo answers 429 Too Many Requests\n"
 		"  -h, --help     this help\n"
 		"  -V, --version  the version\n"
 		"\n"
@@ -84,7 +88,7 @@ static void login_usage(FILE *f)
 		"Exit status: 0 logged in, every account captured (a pot's ledger the bank refuses\n"
 		"is a warning); 1 failed; 2 usage; 3 an account's history older than 90 days was\n"
 		"not captured (the window had closed first: run monzohfs-login again); 130 Ctrl-C.\n",
-		LOGIN_APPROVAL_SECONDS / 60, LOGIN_CALLBACK_SECONDS / 60);
+		LOGIN_APPROVAL_SECONDS / 60, PACE_CAP_DEFAULT, LOGIN_CALLBACK_SECONDS / 60);
 }
 
 static int login_parse(int argc, char **argv, struct login_opts *o)
@@ -93,6 +97,7 @@ static int login_parse(int argc, char **argv, struct login_opts *o)
 		{ "port", required_argument, NULL, 'p' },
 		{ "no-browser", no_argument, NULL, 'b' },
 		{ "no-sync", no_argument, NULL, 's' },
+		{ "parallel", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -109,6 +114,16 @@ static int login_parse(int argc, char **argv, struct login_opts *o)
 				return 2;
 			}
 			o->port = (int)v;
+			break;
+		}
+		case 'P': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > PACE_CAP_MAX) {
+				fprintf(stderr, "monzohfs-login: --parallel takes a number from 1 to %d\n", PACE_CAP_MAX);
+				return 2;
+			}
+			o->parallel = (int)v;
 			break;
 		}
 		case 'b': o->no_browser = true; break;
@@ -315,61 +330,138 @@ static int login_wait_approval(struct monzo *api, struct monzo_reply *accounts)
 	}
 }
 
-struct login_progress {
-	struct report *rep;
-	const char *label;
-};
+/* Accounts and pot ledgers captured at once: their requests share the pace, so this
+ * bounds the history store's caches (each capture's grows with its history). */
+#define LOGIN_SIDE_BY_SIDE 4
 
-static void login_progress(void *ctx, const char *account, int64_t fetched)
-{
-	(void)account;
-	const struct login_progress *p = ctx;
-	report_progress(p->rep, p->label, fetched);
-}
+/* One history to capture: an account (index: its place in the report), or a pot's
+ * own account (pot_of: the account the pot is in, pot: the pot). */
+struct login_job {
+	struct login_job *next;
+	char *account, *label, *pot, *pot_of;
+	size_t index;
+};
 
 struct login_capture {
 	struct monzo *api;
-	struct store *st;
 	struct report *rep;
+	pthread_mutex_t lock;     /* all below */
+	pthread_cond_t more;
+	struct login_job *todo, **todo_end;
+	int busy;                 /* captures running: each may queue its pots */
+	int queued, finished;
+	struct sync_progress running[LOGIN_SIDE_BY_SIDE];
+	int64_t total;
 };
 
-/* The full history of one account (pot: a pot's own account, whose pot it is), with
- * progress on the terminal.  An account that fails is a failure of the login; a pot's
- * ledger that fails (the bank refuses pot accounts to some clients) is a warning:
- * the pot is then shown by its pot.json alone.  i: the account's place in the
- * report (ignored for a pot). */
-static int login_capture_one(struct login_capture *cap, const char *account, const char *label,
-			     const struct sync_pot *pot, size_t i)
+/* One capture thread's own: its store connection and progress slot. */
+struct login_worker {
+	struct login_capture *cap;
+	struct store *st;
+	int slot;
+	pthread_t thread;
+};
+
+/* Under cap->lock: the line the terminal shows while captures run, everything so far. */
+static void login_status_locked(struct login_capture *cap)
 {
-	struct login_progress p = { cap->rep, label };
+	int64_t fetched = cap->total;
+	int windows = 0, done = 0;
+	for (int i = 0; i < LOGIN_SIDE_BY_SIDE; i++) {
+		fetched += cap->running[i].fetched;
+		windows += cap->running[i].windows;
+		done += cap->running[i].windows_done;
+	}
+	char line[160];
+	int n = snprintf(line, sizeof line, "%lld transactions", (long long)fetched);
+	if (windows && n > 0 && (size_t)n < sizeof line)
+		n += snprintf(line + n, sizeof line - (size_t)n, ", %d of %d windows", done, windows);
+	if (n > 0 && (size_t)n < sizeof line)
+		snprintf(line + n, sizeof line - (size_t)n, ", %d of %d histories done", cap->finished, cap->queued);
+	report_status(cap->rep, line);
+}
+
+static void login_progress(void *ctx, const char *account, const struct sync_progress *progress)
+{
+	(void)account;
+	struct login_worker *w = ctx;
+	struct login_capture *cap = w->cap;
+	pthread_mutex_lock(&cap->lock);
+	cap->running[w->slot] = *progress;
+	login_status_locked(cap);
+	pthread_mutex_unlock(&cap->lock);
+}
+
+static void login_queue(struct login_capture *cap, const char *account, const char *label, const char *pot,
+			const char *pot_of, size_t index)
+{
+	struct login_job *j = xcalloc(1, sizeof *j);
+	j->account = xstrdup(account);
+	j->label = xstrdup(label);
+	j->pot = pot ? xstrdup(pot) : NULL;
+	j->pot_of = pot ? xstrdup(pot_of) : NULL;
+	j->index = index;
+	pthread_mutex_lock(&cap->lock);
+	*cap->todo_end = j;
+	cap->todo_end = &j->next;
+	cap->queued++;
+	pthread_cond_signal(&cap->more);
+	pthread_mutex_unlock(&cap->lock);
+}
+
+static void login_job_free(struct login_job *j)
+{
+	free(j->account);
+	free(j->label);
+	free(j->pot);
+	free(j->pot_of);
+	free(j);
+}
+
+/* The full history of one account or pot ledger, with progress on the terminal.  An
+ * account that fails is a failure of the login; a pot's ledger that fails (the bank
+ * refuses pot accounts to some clients) is a warning: the pot is then shown by its
+ * pot.json alone. */
+static int login_capture_one(struct login_worker *w, const struct login_job *j)
+{
+	struct login_capture *cap = w->cap;
 	struct sync_result res;
 	struct monzo_error e;
-	int rc = pot ? sync_pot_ledger(cap->api, cap->st, account, pot, true, NULL, login_progress, &p, &res, &e)
-		     : sync_account(cap->api, cap->st, account, true, NULL, login_progress, &p, &res, &e);
+	struct sync_pot of = { j->pot_of, j->pot };
+	int rc = j->pot ? sync_pot_ledger(cap->api, w->st, j->account, &of, true, NULL, login_progress, w, &res, &e)
+			: sync_account(cap->api, w->st, j->account, true, NULL, login_progress, w, &res, &e);
 	if (rc == 0) {
-		report_line(cap->rep, "  %s: %lld transaction%s%s%s", label, (long long)res.fetched,
-			    res.fetched == 1 ? "" : "s", res.fell_back ? " (the last 89 days only: the full-history window had closed)" : "",
+		report_line(cap->rep, "  %s: %lld transaction%s%s%s", j->label, (long long)res.fetched,
+			    res.fetched == 1 ? "" : "s",
+			    res.fell_back ? " (the last 89 days only: the full-history window had closed)" : "",
 			    res.balance_refused ? " (the bank refuses its balance: no Balance column)" : "");
-		if (!pot)
-			report_captured(cap->rep, i, cap->st, account, &res);
+		if (!j->pot)
+			report_captured(cap->rep, j->index, w->st, j->account, &res);
 	} else {
 		struct strbuf why = STRBUF_INIT;
 		monzo_error_describe(&e, &why);
-		report_line(cap->rep, "  %s: %s: %s", label, pot ? "warning: its ledger was not captured" : "failed",
+		report_line(cap->rep, "  %s: %s: %s", j->label, j->pot ? "warning: its ledger was not captured" : "failed",
 			    why.buf);
 		sb_release(&why);
-		if (pot)
+		if (j->pot)
 			report_pot_refused(cap->rep);
 		else
-			report_failed(cap->rep, i, &e);
+			report_failed(cap->rep, j->index, &e);
 	}
+	pthread_mutex_lock(&cap->lock);
+	memset(&cap->running[w->slot], 0, sizeof cap->running[w->slot]);
+	cap->finished++;
+	if (rc == 0)
+		cap->total += res.fetched;
+	login_status_locked(cap);
+	pthread_mutex_unlock(&cap->lock);
 	sync_result_release(&res);
 	return rc;
 }
 
 /* The account's pot list, kept as a mount keeps it, so a pot's files work offline.
  * Returns the parsed reply (for the pots' names), or NULL. */
-static cJSON *login_keep_pots(struct login_capture *cap, const char *account)
+static cJSON *login_keep_pots(struct login_worker *w, const char *account)
 {
 	char *q = monzo_escape(account);
 	struct strbuf path = STRBUF_INIT, name = STRBUF_INIT;
@@ -378,9 +470,9 @@ static cJSON *login_keep_pots(struct login_capture *cap, const char *account)
 	struct monzo_reply reply;
 	cJSON *pots = NULL;
 	monzo_reply_init(&reply);
-	if (q && monzo_get(cap->api, path.buf, &reply) == 0) {
+	if (q && monzo_get(w->cap->api, path.buf, &reply) == 0) {
 		struct instant now = timefmt_now();
-		store_put_resource(cap->st, name.buf, reply.body.buf, reply.body.len, now, now);
+		store_put_resource(w->st, name.buf, reply.body.buf, reply.body.len, now, now);
 		pots = cJSON_ParseWithLength(reply.body.buf, reply.body.len);
 	}
 	monzo_reply_release(&reply);
@@ -430,28 +522,60 @@ static int login_pot_pair(void *ctx, const char *pot, const char *pot_account)
 	return 0;
 }
 
-static void login_capture_pots(struct login_capture *cap, const char *account, const cJSON *pots)
+/* Its pots' own accounts, as its transfers name them, join the histories to capture. */
+static void login_queue_pots(struct login_worker *w, const char *account, const cJSON *pots)
 {
 	struct strbuf pairs = STRBUF_INIT;
 	char shown[128];
-	if (store_pot_accounts(cap->st, account, login_pot_pair, &pairs) < 0)
-		report_line(cap->rep, "    warning: cannot read the pots of %s from the history store: %s",
-			    termtext_cut(account, shown, sizeof shown), store_errmsg(cap->st));
+	if (store_pot_accounts(w->st, account, login_pot_pair, &pairs) < 0)
+		report_line(w->cap->rep, "    warning: cannot read the pots of %s from the history store: %s",
+			    termtext_cut(account, shown, sizeof shown), store_errmsg(w->st));
 	for (size_t i = 0; i < pairs.len;) {
 		const char *pot = pairs.buf + i;
 		const char *pot_account = pot + strlen(pot) + 1;
 		i = (size_t)(pot_account - pairs.buf) + strlen(pot_account) + 1;
 		char label[LINKS_NAME_MAX + 160];
 		login_pot_label(pots, pot, pot_account, label, sizeof label);
-		struct sync_pot of = { account, pot };
-		login_capture_one(cap, pot_account, label, &of, 0);
+		login_queue(w->cap, pot_account, label, pot, account, 0);
 	}
 	sb_release(&pairs);
 }
 
+/* Takes histories to capture until none is left and none running can add one. */
+static void *login_worker_main(void *arg)
+{
+	struct login_worker *w = arg;
+	struct login_capture *cap = w->cap;
+	pthread_mutex_lock(&cap->lock);
+	for (;;) {
+		while (!cap->todo && cap->busy)
+			pthread_cond_wait(&cap->more, &cap->lock);
+		struct login_job *j = cap->todo;
+		if (!j)
+			break;
+		cap->todo = j->next;
+		if (!cap->todo)
+			cap->todo_end = &cap->todo;
+		cap->busy++;
+		pthread_mutex_unlock(&cap->lock);
+		if (login_capture_one(w, j) == 0 && !j->pot) {
+			/* Its pots, and their own accounts as its transfers name them. */
+			cJSON *pots = login_keep_pots(w, j->account);
+			login_queue_pots(w, j->account, pots);
+			cJSON_Delete(pots);
+		}
+		login_job_free(j);
+		pthread_mutex_lock(&cap->lock);
+		cap->busy--;
+		pthread_cond_broadcast(&cap->more);
+	}
+	pthread_mutex_unlock(&cap->lock);
+	return NULL;
+}
+
 /* Ctrl-C during the capture: a thread of its own waits for it (SIGINT is blocked in
  * every other thread), says what was captured and ends the program at once, even with
- * a request on its way: what each account's sync committed stays in the store. */
+ * a request on its way: what each capture committed stays in the store. */
 static void *login_interrupt_thread(void *arg)
 {
 	struct report *rep = arg;
@@ -491,9 +615,48 @@ static void login_interrupt_stop(struct login_interrupt *li)
 	pthread_sigmask(SIG_SETMASK, &li->old, NULL);
 }
 
+/* Runs the capture threads (as many as requests may be in flight, at most
+ * LOGIN_SIDE_BY_SIDE; --parallel 1: one after another), each writing through a
+ * store connection of its own (the first is st). */
+static void login_run_workers(struct login_capture *cap, struct store *st, const char *path)
+{
+	int n = pace_cap(&cap->api->pace) < LOGIN_SIDE_BY_SIDE ? pace_cap(&cap->api->pace) : LOGIN_SIDE_BY_SIDE;
+	struct login_worker workers[LOGIN_SIDE_BY_SIDE];
+	struct strbuf err = STRBUF_INIT;
+	int started = 0;
+	for (int i = 0; i < n; i++) {
+		struct login_worker *w = &workers[started];
+		*w = (struct login_worker){ .cap = cap, .slot = started };
+		sb_reset(&err);
+		if (i > 0 && store_open(path, &w->st, &err) < 0) {
+			log_warn("capturing fewer histories at once: cannot open the history store again: %s", err.buf);
+			break;
+		}
+		if (i == 0)
+			w->st = st;
+		if (pthread_create(&w->thread, NULL, login_worker_main, w) != 0) {
+			if (i > 0)
+				store_close(w->st);
+			break;
+		}
+		started++;
+	}
+	if (!started) {
+		struct login_worker *w = &workers[0];
+		*w = (struct login_worker){ .cap = cap, .st = st };
+		login_worker_main(w);
+	}
+	for (int i = 0; i < started; i++) {
+		pthread_join(workers[i].thread, NULL);
+		if (i > 0)
+			store_close(workers[i].st);
+	}
+	sb_release(&err);
+}
+
 /* The full history of every account and of its pots' own accounts, into the store,
- * while the window is open; the account list too, so a mount works offline straight
- * away. */
+ * while the window is open, several side by side; the account list too, so a mount
+ * works offline straight away. */
 static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 {
 	const cJSON *accounts_reply = accounts->json;
@@ -517,7 +680,10 @@ static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 	struct instant now = timefmt_now();
 	store_put_resource(st, "accounts", accounts->body.buf, accounts->body.len, now, now);
 	fprintf(stderr, "Copying the full history into %s (Monzo allows it for about 5 minutes):\n", path);
-	struct login_capture cap = { api, st, &rep };
+	struct login_capture cap = { .api = api, .rep = &rep };
+	pthread_mutex_init(&cap.lock, NULL);
+	pthread_cond_init(&cap.more, NULL);
+	cap.todo_end = &cap.todo;
 	struct login_interrupt li;
 	login_interrupt_start(&li, &rep);
 	/* Each account's line says what the sync's own log lines would. */
@@ -527,19 +693,16 @@ static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(accounts_reply, "accounts")) {
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "id");
 		size_t at = i++;
-		if (!cJSON_IsString(id))
-			continue;
-		if (login_capture_one(&cap, id->valuestring, rep.acc[at].label, NULL, at) == 0) {
-			/* Its pots, and their own accounts as its transfers name them. */
-			cJSON *pots = login_keep_pots(&cap, id->valuestring);
-			login_capture_pots(&cap, id->valuestring, pots);
-			cJSON_Delete(pots);
-		}
+		if (cJSON_IsString(id))
+			login_queue(&cap, id->valuestring, rep.acc[at].label, NULL, NULL, at);
 	}
+	login_run_workers(&cap, st, path);
 	log_set_quiet(false);
 	int rc = report_finish(&rep);
 	login_interrupt_stop(&li);
 	report_free(&rep);
+	pthread_cond_destroy(&cap.more);
+	pthread_mutex_destroy(&cap.lock);
 	store_close(st);
 	free(path);
 	sb_release(&err);
@@ -573,7 +736,8 @@ int main(int argc, char *argv[])
 	int r = login_parse(argc, argv, &o);
 	if (r >= 0) {
 		if (r == 2)
-			fprintf(stderr, "usage: monzohfs-login [--port N] [--no-browser] [--no-sync]   (see --help)\n");
+			fprintf(stderr, "usage: monzohfs-login [--port N] [--no-browser] [--no-sync] [--parallel N]   "
+					"(see --help)\n");
 		return r;
 	}
 	log_init("monzohfs-login", false);
@@ -701,6 +865,8 @@ int main(int argc, char *argv[])
 	sb_release(&client);
 	tokens_free(&tok);
 	monzo_init(&api, base, &auth);
+	if (o.parallel)
+		monzo_set_parallel(&api, o.parallel);
 	struct monzo_reply accounts;
 	if (login_wait_approval(&api, &accounts) == 0) {
 		fprintf(stderr, "Access approved.\n");

@@ -87,12 +87,23 @@ void report_progress(struct report *r, const char *label, int64_t fetched)
 	pthread_mutex_unlock(&r->lock);
 }
 
+void report_status(struct report *r, const char *text)
+{
+	if (!r->tty)
+		return;
+	pthread_mutex_lock(&r->lock);
+	fprintf(stderr, "\r\033[K  %s", text);
+	fflush(stderr);
+	r->line_open = true;
+	pthread_mutex_unlock(&r->lock);
+}
+
 void report_line(struct report *r, const char *fmt, ...)
 {
 	pthread_mutex_lock(&r->lock);
-	/* A progress line is overwritten by the line that ends it. */
+	/* A progress line is overwritten (and cleared) by the line that ends it. */
 	if (r->line_open)
-		fputc('\r', stderr);
+		fputs("\r\033[K", stderr);
 	r->line_open = false;
 	va_list ap;
 	va_start(ap, fmt);

@@ -178,6 +178,10 @@ static void render_status_syncing(const struct status_info *s, cJSON *root)
 		cJSON_AddStringToObject(o, "account", r->label[0] ? r->label : r->account);
 		cJSON_AddStringToObject(o, "id", r->account);
 		cJSON_AddNumberToObject(o, "transactions", (double)r->synced);
+		if (r->sync_windows) {
+			cJSON_AddNumberToObject(o, "windows", r->sync_windows);
+			cJSON_AddNumberToObject(o, "windows_done", r->sync_windows_done);
+		}
 		render_status_time(o, "since", r->sync_since);
 		cJSON_AddItemToArray(syncing, o);
 	}

@@ -26,6 +26,8 @@ struct status_resource {
 	struct monzo_error err;
 	bool syncing;             /* a sync of it runs now */
 	int64_t synced;           /* ... and has received this many transactions */
+	int sync_windows;         /* ... a capture in time windows side by side: so many */
+	int sync_windows_done;
 	struct instant sync_since;/* ... since this moment */
 };
 

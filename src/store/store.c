@@ -160,6 +160,12 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	 * store them again (kept a day: no sync lasts that long). */
 	"CREATE TABLE removed_transactions (id TEXT PRIMARY KEY, account_id TEXT NOT NULL,"
 	" removed_sync INTEGER NOT NULL);",
+	/* 6: the time windows of a full-history capture that commits as it goes, each
+	 * with the last transaction received and whether it is complete, so a capture
+	 * cut short resumes the windows it missed (store_windows.h). */
+	"CREATE TABLE capture_windows (account_id TEXT NOT NULL, since INTEGER NOT NULL,"
+	" before INTEGER NOT NULL, cursor TEXT NOT NULL, cursor_created INTEGER NOT NULL,"
+	" done INTEGER NOT NULL, PRIMARY KEY (account_id, since));",
 };
 
 struct store {
@@ -405,6 +411,19 @@ int store_begin_bulk(struct store *s, long rows)
 		s->bulk = true;
 	}
 	return store_begin(s);
+}
+
+int store_cache_for(struct store *s, long rows)
+{
+	long kib = rows / 6;
+	if (kib > STORE_BULK_MAX_KIB)
+		kib = STORE_BULK_MAX_KIB;
+	return kib > STORE_CACHE_KIB ? store_cache_kib(s, kib) : 0;
+}
+
+void store_cache_default(struct store *s)
+{
+	store_cache_kib(s, STORE_CACHE_KIB);
 }
 
 /* Back to the small cache after a bulk write: the pages over it are freed. */

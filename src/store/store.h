@@ -11,7 +11,7 @@
 #include "strbuf.h"
 #include "timefmt.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store;
 
@@ -73,6 +73,11 @@ bool store_take_written(struct store *s);
 /* A write transaction of about rows transactions: the connection's cache grows for it
  * (to at most 32 MB) until store_commit or store_rollback. */
 int store_begin_bulk(struct store *s, long rows);
+/* A capture that writes about rows transactions in many short transactions: the
+ * cache grows for it (to at most 32 MB) and keeps its pages between them, until
+ * store_cache_default. */
+int store_cache_for(struct store *s, long rows);
+void store_cache_default(struct store *s);
 /* A number that changes whenever another connection commits to the store. */
 int store_data_version(struct store *s, int64_t *version);
 /* A read snapshot: every query until store_commit sees the same committed state. */

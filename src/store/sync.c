@@ -2,7 +2,9 @@
  * Monzo's 5-minute window has closed; later syncs re-read from 14 days before the
  * newest known transaction (where pending ones settle or vanish), then page by id.
  * Each pass takes the balance first, fetches every page, asks after stored pending
- * transactions the pages left out, then writes in one short SQLite transaction. */
+ * transactions the pages left out, then writes in one short SQLite transaction.  A
+ * long first or full capture hands its first page to sync_windows, which fetches the
+ * rest in time windows side by side and commits them as they come. */
 #include "sync.h"
 
 #include <errno.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -17,11 +20,10 @@
 #include "json.h"
 #include "jsonspan.h"
 #include "log.h"
-#include "sync_pages.h"
-#include "sync_state.h"
+#include "store_windows.h"
+#include "sync_internal.h"
+#include "sync_windows.h"
 #include "termtext.h"
-
-#define SYNC_DAY 86400
 /* Refused "since" times moved on at most this often, a day then twice as far each time:
  * a clock two months slow still syncs. */
 #define SYNC_CLOCK_STEPS 6
@@ -35,7 +37,7 @@ void sync_result_release(struct sync_result *res)
 	memset(res, 0, sizeof *res);
 }
 
-static bool sync_is_window_closed(const struct monzo_error *e)
+bool sync_is_window_closed(const struct monzo_error *e)
 {
 	return e->http_status == 403 && !strcmp(e->code, "forbidden.verification_required");
 }
@@ -53,37 +55,12 @@ static const char *sync_page_trouble(int scan)
 			  : "the transactions reply is not the JSON expected";
 }
 
-/* What one call of sync_account shares between its passes. */
-struct sync_run {
-	struct monzo *api;
-	struct store *st;
-	const char *account;
-	char *acc_q;
-	sync_progress_fn progress;
-	void *ctx;
-	struct sync_result *res;
-	struct monzo_error *err;
-	struct strbuf path;
-	const struct sync_pot *pot;   /* a pot's own account: whose pot it is */
-	char shown[128];          /* the account as logs show it (termtext) */
-};
-
-/* What one pass does, from its start to its write. */
-struct sync_pass {
-	struct instant now;
-	int64_t sync_no;          /* marks the rows this pass saw: its start, in microseconds */
-	int64_t window_start;     /* the oldest time the API gives once the window has closed */
-	bool full;                /* asking for all history */
-	int64_t since;            /* else the first page's "since" time */
-	int64_t newest;           /* the newest created time stored when the pass began */
-	bool have_newest;
-	struct instant asked;     /* when the balance was asked for */
-	struct sync_outcome out;
-	struct sync_seen seen;
-	struct strbuf gone;       /* "ID\0..." of pending ones the API no longer has */
-	FILE *spool;
-	long spooled;             /* transactions in the spool */
-};
+void sync_report(struct sync_run *r)
+{
+	r->shown.fetched = r->res->fetched;
+	if (r->progress)
+		r->progress(r->ctx, r->account, &r->shown);
+}
 
 /* A pot's own account has no /balance: its balance is the pot's, in its account's
  * /pots (given: a reply fetched moments ago, else asked for now), taken before the
@@ -203,8 +180,7 @@ static int sync_balance(struct sync_run *r, struct sync_pass *p, const struct sy
 	return 0;
 }
 
-/* History between what the store knows and `from` that the API will not give. */
-static void sync_note_gap(struct sync_pass *p, int64_t from)
+void sync_note_gap(struct sync_pass *p, int64_t from)
 {
 	if (p->have_newest && p->newest < from) {
 		p->out.gap_from = p->newest;
@@ -215,7 +191,7 @@ static void sync_note_gap(struct sync_pass *p, int64_t from)
 /* A page request was refused as outside the 90 days.  Returns true when the pass can
  * go on: from the last 89 days, when it asked for all history; from later, when its
  * own clock must be slow (the API measures the 90 days by its clock). */
-static bool sync_refused(struct sync_run *r, struct sync_pass *p, bool paged, int *steps)
+bool sync_refused(struct sync_run *r, struct sync_pass *p, bool paged, int *steps)
 {
 	if (p->full) {
 		p->full = false;
@@ -224,7 +200,7 @@ static bool sync_refused(struct sync_run *r, struct sync_pass *p, bool paged, in
 		p->since = p->window_start;
 		p->out.history_start = p->window_start;
 		sync_note_gap(p, p->window_start);
-		log_info("%s: full history is no longer available; syncing the last %d days", r->shown,
+		log_info("%s: full history is no longer available; syncing the last %d days", r->label,
 			 SYNC_WINDOW_DAYS);
 		return true;
 	}
@@ -234,7 +210,7 @@ static bool sync_refused(struct sync_run *r, struct sync_pass *p, bool paged, in
 	if (p->out.fell_back)
 		p->out.history_start = p->since;
 	sync_note_gap(p, p->since);
-	log_info("%s: the API refused the last %d days by its clock; this machine's clock may be slow", r->shown,
+	log_info("%s: the API refused the last %d days by its clock; this machine's clock may be slow", r->label,
 		 SYNC_WINDOW_DAYS);
 	return true;
 }
@@ -243,8 +219,8 @@ static bool sync_refused(struct sync_run *r, struct sync_pass *p, bool paged, in
 static int sync_fetch_pages(struct sync_run *r, struct sync_pass *p)
 {
 	char since[128] = "";
-	bool paged = false;
-	int steps = 0;
+	bool paged = false, throttled = false;
+	int steps = 0, tries = 0;
 	if (!p->full)
 		timefmt_utc_z(p->since, since);
 	for (;;) {
@@ -257,7 +233,19 @@ static int sync_fetch_pages(struct sync_run *r, struct sync_pass *p)
 			sb_addf(&r->path, "&since=%s", q);
 			free(q);
 		}
-		int got = monzo_get_raw(r->api, r->path.buf, &reply);
+		/* A capture's pages are paced with the windows of every capture in flight. */
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		int got = p->capture ? monzo_get_paced(r->api, r->path.buf, &reply)
+				     : monzo_get_raw(r->api, r->path.buf, &reply);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		long took_ms = (t1.tv_sec - t0.tv_sec) * 1000L + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (got == -EAGAIN && ++tries <= SYNC_THROTTLE_TRIES) {
+			throttled = true;   /* the pause is the pace's: ask again */
+			monzo_reply_release(&reply);
+			continue;
+		}
+		tries = 0;
 		if (got < 0) {
 			bool again = sync_is_window_closed(&reply.err) && sync_refused(r, p, paged, &steps);
 			if (!again)
@@ -271,6 +259,13 @@ static int sync_fetch_pages(struct sync_run *r, struct sync_pass *p)
 		struct sync_page_info info;
 		struct jsonspan *spans = NULL;
 		int scan = sync_page_scan(sb_str(&reply.body), reply.body.len, &p->seen, &info, &spans);
+		/* A long history: the rest in time windows side by side (sync_windows.h). */
+		if (scan == 0 && !paged && p->capture && sync_windows_worth(r, &info, took_ms)) {
+			int rc = sync_windows_capture(r, p, &reply, &info, spans, *since ? p->since : info.first_created);
+			free(spans);
+			monzo_reply_release(&reply);
+			return rc;
+		}
 		if (scan < 0 || sync_spool_put(p->spool, sb_str(&reply.body), reply.body.len, spans, info.count) < 0) {
 			snprintf(r->err->message, sizeof r->err->message, "%s",
 				 scan < 0 ? sync_page_trouble(scan) : "cannot write a temporary file");
@@ -283,10 +278,12 @@ static int sync_fetch_pages(struct sync_run *r, struct sync_pass *p)
 		p->spooled += info.count;
 		paged = true;
 		r->res->fetched += info.count;
-		if (r->progress)
-			r->progress(r->ctx, r->account, r->res->fetched);
-		if (info.count < SYNC_PAGE)
+		sync_report(r);
+		if (info.count < SYNC_PAGE) {
+			if (p->capture && !throttled)
+				pace_grow(&r->api->pace);   /* a capture in one window, done */
 			return 0;
+		}
 		snprintf(since, sizeof since, "%s", info.last_id);
 	}
 }
@@ -324,7 +321,7 @@ static int sync_ask_after_missing(struct sync_run *r, struct sync_pass *p)
 			char id_shown[128];
 			struct strbuf why = STRBUF_INIT;
 			monzo_error_describe(&reply.err, &why);
-			log_debug("%s: cannot ask after transaction %s: %s", r->shown, termtext_cut(id, id_shown, sizeof id_shown),
+			log_debug("%s: cannot ask after transaction %s: %s", r->label, termtext_cut(id, id_shown, sizeof id_shown),
 				  sb_str(&why));
 			sb_release(&why);
 		} else if (jsonspan_member(sb_str(&reply.body), reply.body.len, "transaction", &tx) < 0) {
@@ -368,11 +365,9 @@ static int sync_removed_later(struct store *st, const struct jsonspan *tx, bool 
 	return store_removed_after(st, id, sync_no, skip);
 }
 
-/* Stores one page's transactions, each with its exact text (first: the account had
- * none stored when the pass began): -1 on a store error, -2 for one that is not the
- * JSON expected.  *newest: the latest created or updated time of one it changed. */
-static int sync_store_page(struct store *st, const struct jsonspan *spans, long n, bool first, bool tombstones,
-			   int64_t sync_no, int64_t *changed, int64_t *newest)
+/* Each transaction with its exact text; a pending one a later pass removed is left out. */
+int sync_store_page(struct store *st, const struct jsonspan *spans, long n, bool first, bool tombstones,
+		    int64_t sync_no, int64_t *changed, int64_t *newest)
 {
 	for (long i = 0; i < n; i++) {
 		bool moved = false, skip;
@@ -432,8 +427,11 @@ static int sync_write(struct sync_run *r, struct sync_pass *p, int64_t *newest_c
 	}
 	if (store_get_sync_state(st, r->account, &cur) < 0)
 		goto out;
+	/* A capture's windows are done with once the state says what they held. */
+	if (p->windowed && store_windows_clear(st, r->account) < 0)
+		goto out;
 	p->out.complete = p->full;
-	p->out.rows_changed = changed || removed;
+	p->out.rows_changed = changed || removed || p->committed;
 	p->out.balance_json = r->res->balance_json;
 	p->out.balance_asked = sync_micros(p->asked);
 	p->out.synced_at = p->now.sec;
@@ -467,6 +465,7 @@ static int sync_one_pass(struct sync_run *r, bool want_full, const struct sync_b
 	memset(&p, 0, sizeof p);
 	p.now = timefmt_now();
 	p.sync_no = sync_micros(p.now);
+	p.newest_change = INT64_MIN;
 	sync_seen_init(&p.seen);
 	sb_init(&p.gone);
 	*newest_change = INT64_MIN;
@@ -491,6 +490,9 @@ static int sync_one_pass(struct sync_run *r, bool want_full, const struct sync_b
 	int64_t bank_now = monzo_bank_now(r->api).sec;
 	p.window_start = bank_now - (int64_t)SYNC_WINDOW_DAYS * SYNC_DAY;
 	p.full = !start.known || want_full;
+	p.was_complete = start.known && start.history_complete;
+	/* With one request at a time, today's pass: one SQLite transaction. */
+	p.capture = p.full && pace_cap(&r->api->pace) > 1;
 	if (!p.full) {
 		int64_t newest = p.newest < bank_now ? p.newest : bank_now;
 		p.since = p.have_newest ? newest - (int64_t)SYNC_RESYNC_DAYS * SYNC_DAY : p.window_start;
@@ -499,9 +501,14 @@ static int sync_one_pass(struct sync_run *r, bool want_full, const struct sync_b
 			p.since = p.window_start;
 		}
 	}
-	if ((rc = sync_fetch_pages(r, &p)) < 0 || (rc = sync_ask_after_missing(r, &p)) < 0)
+	bool resumed = false;
+	if (p.capture && (rc = sync_windows_resume(r, &p, &resumed)) < 0)
+		goto out;
+	if ((!resumed && (rc = sync_fetch_pages(r, &p)) < 0) || (rc = sync_ask_after_missing(r, &p)) < 0)
 		goto out;
 	rc = sync_write(r, &p, newest_change);
+	if (p.newest_change > *newest_change)
+		*newest_change = p.newest_change;
 	*asked = p.asked;
 out:
 	if (p.spool)
@@ -552,8 +559,9 @@ int sync_account(struct monzo *api, struct store *st, const char *account, bool 
 {
 	memset(res, 0, sizeof *res);
 	memset(err, 0, sizeof *err);
-	struct sync_run r = { api, st, account, monzo_escape(account), progress, ctx, res, err, STRBUF_INIT, NULL, "" };
-	termtext_cut(account, r.shown, sizeof r.shown);
+	struct sync_run r = { .api = api, .st = st, .account = account, .acc_q = monzo_escape(account),
+			      .progress = progress, .ctx = ctx, .res = res, .err = err, .path = STRBUF_INIT };
+	termtext_cut(account, r.label, sizeof r.label);
 	return sync_run(&r, want_full, balance);
 }
 
@@ -563,8 +571,9 @@ int sync_pot_ledger(struct monzo *api, struct store *st, const char *pot_account
 {
 	memset(res, 0, sizeof *res);
 	memset(err, 0, sizeof *err);
-	struct sync_run r = { api, st, pot_account, monzo_escape(pot_account), progress, ctx, res, err, STRBUF_INIT,
-			      pot, "" };
-	termtext_cut(pot_account, r.shown, sizeof r.shown);
+	struct sync_run r = { .api = api, .st = st, .account = pot_account, .acc_q = monzo_escape(pot_account),
+			      .progress = progress, .ctx = ctx, .res = res, .err = err, .path = STRBUF_INIT,
+			      .pot = pot };
+	termtext_cut(pot_account, r.label, sizeof r.label);
 	return sync_run(&r, want_full, pots);
 }

@@ -24,8 +24,15 @@ struct sync_result {
 	struct instant balance_asked; /* when it was asked for */
 };
 
-/* Called after every page with the running count of transactions received. */
-typedef void (*sync_progress_fn)(void *ctx, const char *account, int64_t fetched);
+/* How far a sync has come. */
+struct sync_progress {
+	int64_t fetched;       /* transactions received */
+	int windows;           /* a capture's time windows (0: pages one after another) */
+	int windows_done;
+};
+
+/* Called after every page. */
+typedef void (*sync_progress_fn)(void *ctx, const char *account, const struct sync_progress *progress);
 
 /* A /balance reply fetched moments ago, and when it was asked for. */
 struct sync_balance {
@@ -42,8 +49,13 @@ struct sync_pot {
 	const char *pot;
 };
 
-/* 0, or a negative errno with err filled; on failure nothing is written.  full: ask
- * for all history even when the store knows the account (a new login's window).
+/* 0, or a negative errno with err filled; on failure nothing is written, but for a
+ * capture in windows (below).  full: ask for all history even when the store knows
+ * the account (a new login's window).  A first or full capture of a long history
+ * fetches time windows side by side, as many at once as api's pace allows
+ * (monzo_set_parallel; 1: one page after another, one SQLite transaction), and
+ * commits each page as it comes with the windows done, so a capture cut short keeps
+ * what it got and the next capture fetches only the windows it missed.
  * balance: a /balance reply fetched moments ago, taken as this sync's balance instead
  * of asking again; NULL to fetch one.  The balance is taken before the pages,
  * which are fetched next and written afterwards in one short SQLite transaction, so
@@ -65,5 +77,6 @@ void sync_result_release(struct sync_result *res);
 #define SYNC_WINDOW_DAYS 89
 #define SYNC_PASSES 3           /* at most, when the account moves while it syncs */
 #define SYNC_CLOCK_SLACK 5      /* seconds the API's clock and ours may disagree by */
+#define SYNC_THROTTLE_TRIES 8   /* 429s in a row to one page before its capture fails */
 
 #endif

@@ -32,6 +32,10 @@ In process (pytest)::
     bank.inject(endpoint=None, kind="status", status=503, count=1, delay=0.0,
                 retry_after=None, code=None, message=None); bank.clear_faults()
     bank.approve_after_polls = 2; bank.approve(); bank.token_lifetime = 21600
+    bank.set_latency(seconds, jitter=0.0, endpoint=None)  # each request waits (traffic.py)
+    bank.rate_limit(in_flight=None, per_second=None, retry_after=1, endpoint=None)  # 429s
+    bank.traffic -> {"max_in_flight", "in_flight", "connections", "throttled"}
+    bank.requests -> [{"endpoint", "target", "at", "throttled"}]   # in arrival order
     bank.stop()
 
 The bank's less friendly days (bank.py, "Refusals and worlds"), each until cleared;
@@ -57,19 +61,22 @@ inject(endpoint=None) hits every one but auth and attachment.
 Out of process: ``PYTHONPATH=tests python3 -m fakebank --help``, then the control API
 under /_fake/ (no auth, never counted, never faulted):
 GET counts | info | now | attachments ({"url", "counts", "auth_violations"});
-GET world (world_info()).
+GET world (world_info()); GET traffic (bank.traffic).
 POST reset_counts | advance?seconds=N | balance | fault | clear_faults | mint_token
 (optional "tokens_file": path) | approve | add_transaction | update_transaction |
 remove_transaction | transfer_to_pot (answers {"transaction", "pot_transaction"}) |
 add_attachment | remove_attachment | redirect_attachment | attachment_content_length |
 settings | world ({"name"}) | refuse |
 refuse_pot_ledgers | clear_refusals | attachment_host_down | attachment_host_up |
-strip_optional_fields (answers {"ids", "stripped_roles"}) | restore_optional_fields.
+strip_optional_fields (answers {"ids", "stripped_roles"}) | restore_optional_fields |
+latency ({"seconds", "jitter", "endpoint"}) | rate_limit ({"in_flight", "per_second",
+"retry_after", "endpoint"}).
 POST bodies are JSON objects holding the keyword arguments of the method of
 the same name.
 
 bank.py holds the state and the generated data (its docstring says how dates are
-anchored), server.py the HTTP side, __main__.py the command line.
+anchored), traffic.py the latency and the rate limit, server.py the HTTP side,
+__main__.py the command line.
 """
 
 from .bank import STRIPPABLE_FIELDS, WORLDS, FakeBank, format_ts, parse_ts

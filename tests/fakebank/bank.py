@@ -112,6 +112,8 @@ from datetime import date, datetime, timedelta, timezone
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
+from .traffic import Traffic
+
 B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 NS = 1_000_000_000
 DAY = 86400 * NS
@@ -519,6 +521,7 @@ class FakeBank:
         self.code_lifetime = 600          # seconds an authorisation code stays usable
 
         self._counts = {name: 0 for name in ENDPOINTS}
+        self.traffic_shaping = Traffic(seed, ENDPOINTS)   # latency and rate limit
         self._faults = []
         self._refusals = []               # see refuse(); clear_faults() leaves them
         self._attachment_down = False     # see attachment_host_down()
@@ -624,6 +627,7 @@ class FakeBank:
             for k in self._counts:
                 self._counts[k] = 0
             self._attachment_counts.clear()
+        self.traffic_shaping.reset()
 
     def count(self, endpoint: str) -> None:
         with self._lock:
@@ -2309,6 +2313,32 @@ class FakeBank:
                 return dict(f)
         return None
 
+    # ------------------------------------------------------------------ latency, rate limit
+
+    def set_latency(self, seconds: float = 0.0, jitter: float = 0.0, endpoint: str | None = None) -> dict:
+        """Every request to `endpoint` (None: every API endpoint without a latency of its
+        own) waits seconds plus up to jitter more before its answer (traffic.py).
+        Returns every latency set, by endpoint ("*" for None)."""
+        return self.traffic_shaping.set_latency(seconds, jitter, endpoint)
+
+    def rate_limit(self, in_flight: int | None = None, per_second: float | None = None,
+                   retry_after: int | None = 1, endpoint: str | None = None):
+        """429 with Retry-After above in_flight requests at once or per_second a second
+        (traffic.py); rate_limit() lifts it."""
+        return self.traffic_shaping.rate_limit(in_flight, per_second, retry_after, endpoint)
+
+    @property
+    def requests(self) -> list:
+        """[{"endpoint", "target", "at", "throttled"}] of each API request since the last
+        reset_counts(), in the order they arrived."""
+        return self.traffic_shaping.requests
+
+    @property
+    def traffic(self) -> dict:
+        """{"max_in_flight", "in_flight", "connections", "throttled"} since the last
+        reset_counts()."""
+        return self.traffic_shaping.stats
+
     # ------------------------------------------------------------------ refusals
 
     def refuse(self, endpoint: str, account_id: str | None = None, status: int = 403,
@@ -3143,7 +3173,7 @@ class FakeBank:
                 "token_lifetime": self.token_lifetime,
                 "approve_after_polls": self.approve_after_polls,
                 "world": self.world_name, "refused_account": self.refused_account,
-                "worlds": list(WORLDS)}
+                "worlds": list(WORLDS), "latency": self.traffic_shaping.latency_info()}
 
 
 def _base_url(host: str, port: int) -> str:

@@ -15,7 +15,7 @@ from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from .bank import ApiError, FAULT_KINDS, dumps, format_ts
+from .bank import ApiError, FAULT_KINDS, NOT_API, dumps, format_ts
 
 _FAULT_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -77,6 +77,8 @@ class _Server(ThreadingHTTPServer):
         self.server_port = port
 
     def process_request(self, request, client_address):
+        if self.RequestHandlerClass is _Handler:
+            self.bank.traffic_shaping.connected()
         with self._conns_lock:
             self._conns.add(request)
         super().process_request(request, client_address)
@@ -127,12 +129,21 @@ class _Base(BaseHTTPRequestHandler):
         if self.server.bank.verbose:
             sys.stderr.write("fakebank: %s %s\n" % (self.address_string(), fmt % args))
 
+    _leave = None
+
+    def _landed(self):
+        """The request leaves the bank's count of those in flight (once)."""
+        leave, self._leave = self._leave, None
+        if leave is not None:
+            leave()
+
     def _send(self, status, body: bytes, ctype="application/json", headers=None,
               truncate=False, head=False, length=None, slow=0.0):
         """head: the headers a GET would get, without the body.  length: the
         Content-Length announced (None: the body's; False: none, the body then ending
         with the connection).  slow: seconds over which the body goes out, in twenty
         even pieces."""
+        self._landed()
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         if length is not False:
@@ -232,6 +243,25 @@ class _Handler(_Base):
 
         endpoint, allowed = _route(method, path)
         bank.count(endpoint)
+        traffic = bank.traffic_shaping
+        api = endpoint not in NOT_API
+        refused = traffic.admit(endpoint, self.path) if api else None
+        if api and refused is None:
+            # Out of flight once its answer is made, before it is sent: a client that
+            # has the answer is never still counted.
+            self._leave = lambda: traffic.leave(endpoint)
+        try:
+            traffic.delay(endpoint, api)
+            if refused is not None:
+                return self._send_json(429, {"code": "too_many_requests",
+                                             "message": "Too many requests: slow down"},
+                                       headers={"Retry-After": refused} if refused else None)
+            self._serve(method, path, query, body, endpoint, allowed)
+        finally:
+            self._landed()
+
+    def _serve(self, method, path, query, body, endpoint, allowed):
+        bank = self.server.bank
         hold = bank.take_hold(endpoint)
         if hold is not None and not hold.answered:
             hold.wait()
@@ -338,6 +368,8 @@ class _Handler(_Base):
                 obj = {"now": format_ts(bank.now())}
             elif method == "GET" and name == "world":
                 obj = bank.world_info()
+            elif method == "GET" and name == "traffic":
+                obj = bank.traffic
             elif method == "GET" and name == "attachments":
                 obj = {"url": bank.attachment_url, "counts": bank.attachment_counts,
                        "auth_violations": bank.attachment_auth_violations}
@@ -361,6 +393,10 @@ class _Handler(_Base):
                 obj = {}
             elif name == "world":
                 obj = bank.world(args.get("name"))
+            elif name == "latency":
+                obj = bank.set_latency(**args)
+            elif name == "rate_limit":
+                obj = bank.rate_limit(**args)
             elif name == "refuse":
                 obj = bank.refuse(**args)
             elif name == "refuse_pot_ledgers":
@@ -456,6 +492,7 @@ class _FileHandler(_Base):
         if authorization is not None:
             return self._send(403, b"This host takes no Authorization header\n",
                               ctype="text/plain; charset=utf-8", head=head)
+        bank.traffic_shaping.delay("attachment", api=False)
         hold = bank.take_hold("attachment")
         if hold is not None and not hold.answered:
             hold.wait()
