@@ -134,6 +134,18 @@ def test_windows_side_by_side_store_the_same_rows_and_bytes_as_one_page_after_an
     assert windows_of(env.data / "monzohfs" / "history.sqlite3", acc) == []   # done: none left
 
 
+def test_a_quick_bank_that_outruns_the_store_still_gives_every_transaction(bank, mounter):
+    """At a few ms a page, eight requests at once read faster than SQLite writes: the
+    requests wait for the writer, and the capture ends only when every window has."""
+    acc, _ = long_account(bank, days=400, per_day=50, edges=False)
+    bank.set_latency(0.008, endpoint="transactions")
+    bank.reset_counts()
+    m = mounter()
+    assert read_json(m.path / "accounts" / acc / "transactions.json") == bank.transactions[acc]
+    assert bank.traffic["max_in_flight"] >= 2, "the capture went in windows side by side"
+    assert bank.counts["transactions"] > len(bank.transactions[acc]) // 100
+
+
 def test_a_payment_landing_mid_capture_is_in_the_rows_and_in_the_balance(bank, mounter):
     """The newest window is read last: a payment made while older windows are fetched
     is in it, and the balance is asked again, as after one pass from oldest to newest."""

@@ -272,6 +272,15 @@ static bool sync_capture_split(struct sync_capture *c)
 	return true;
 }
 
+/* Whether a window is still to be asked for. */
+static bool sync_capture_waiting(const struct sync_capture *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->wins[i].state == WIN_WAITING)
+			return true;
+	return false;
+}
+
 static int sync_capture_dispatch(struct sync_capture *c)
 {
 	int limit = pace_limit(&c->r->api->pace);
@@ -490,8 +499,9 @@ static int sync_capture_run(struct sync_capture *c)
 		/* Due, but the writer still busy with the last batch: look again shortly. */
 		bool held = sync_capture_due(c) && sync_capture_give(c, false) == 1;
 		if (!c->flying) {
-			/* Nothing in flight: done, or held back until the writer catches up. */
-			if (c->failed || !c->unwritten_rows || sync_capture_give(c, true) < 0)
+			/* Nothing in flight: every window over, or requests held back until the
+			 * writer has caught up. */
+			if (c->failed || !sync_capture_waiting(c) || sync_capture_give(c, true) < 0)
 				break;
 			continue;
 		}
