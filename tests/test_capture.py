@@ -409,7 +409,8 @@ def test_a_capture_of_the_last_89_days_cut_short_never_passes_for_the_full_histo
 
 def test_a_window_that_fails_fails_the_login_clearly_and_the_next_login_fetches_it(bank, env, mounter):
     acc, _ = long_account(bank, days=300, per_day=15, edges=False)
-    bank.set_latency(0.1, endpoint="transactions")
+    # Slow enough that the windows are seen part done, on a busy machine too.
+    bank.set_latency(0.3, endpoint="transactions")
     store = env.data / "monzohfs" / "history.sqlite3"
     proc = start_login(env, "--parallel", "3")
     try:

@@ -28,8 +28,8 @@ def london_date(ns):
     return datetime.fromtimestamp(ns / 1e9, LONDON).date().isoformat()
 
 
-def login_through_the_fake_page(env):
-    proc, url, _ = start_login(env)
+def login_through_the_fake_page(env, *args):
+    proc, url, _ = start_login(env, *args)
     with urllib.request.urlopen(url, timeout=10) as r:
         assert r.status == 200
     return proc
@@ -59,13 +59,14 @@ def test_the_login_names_each_account_and_says_where_its_history_starts(bank, en
 
 def test_ctrl_c_during_the_capture_says_what_was_kept_and_exits_130(bank, env, mounter):
     """The second account's capture waits on a slow bank; Ctrl-C ends the login at
-    once (long before the bank answers) and says which accounts were captured."""
+    once (long before the bank answers) and says which accounts were captured.  One
+    account after another (--parallel 1), so which were captured is known."""
     main = bank.main_account_id
     others = [a["id"] for a in bank.accounts if a["id"] != main]
     assert bank.accounts[0]["id"] == main
     hold = bank.hold("balance", after=1)   # the second account's sync starts with its balance
     try:
-        proc = login_through_the_fake_page(env)
+        proc = login_through_the_fake_page(env, "--parallel", "1")
         hold.wait_arrived()
         t0 = time.monotonic()
         proc.send_signal(signal.SIGINT)
