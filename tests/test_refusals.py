@@ -129,7 +129,8 @@ def test_whole_tree_readers_see_every_file_but_the_refused_part(bank, mounter, w
     r = subprocess.run(["tar", "-cf", str(tmp_path / "copy.tar"), "-C", str(mnt), "."], capture_output=True,
                        text=True, timeout=120)
     assert "removed" not in r.stderr and "changed as we read it" not in r.stderr, r.stderr
-    assert r.returncode == (2 if failed else 0), r.stderr
+    # 2 only when a file could not be read (a refused part's, as find+read saw).
+    assert r.returncode in ((0, 2) if failed else (0,)), r.stderr
     # grep -r finds a served account's transactions.
     r = subprocess.run(["grep", "-r", "-l", bank.transactions[bank.main_account_id][0]["id"], str(mnt)],
                        capture_output=True, text=True, timeout=120)
@@ -201,9 +202,9 @@ def test_a_refused_balance_leaves_the_balance_column_empty(bank, mounter):
     assert all(line.rsplit(",", 2)[1] == "" for line in lines[1:]), lines[1:3]
 
 
-def start_login(env):
+def start_login(env, *args):
     from test_login import start_login as start
-    return start(env)
+    return start(env, *args)
 
 
 @pytest.mark.parametrize("name,code", [("pot_ledgers_404", 0), ("pot_ledgers_403", 0),
@@ -292,9 +293,11 @@ def test_random_refusals_and_faults_keep_listings_and_lookups_in_agreement(bank,
 
 def test_login_exits_3_when_the_window_closed_before_the_capture(bank, env, mounter):
     """Approved, but the five minutes ran out before the first page: each account is
-    captured for the last 89 days, and the login says what was lost (exit 3)."""
+    captured for the last 89 days, and the login says what was lost (exit 3).  One
+    account after another (--parallel 1): side by side, the others could finish
+    before the held first page lets the window close."""
     hold = bank.hold("transactions")
-    proc, url, _ = start_login(env)
+    proc, url, _ = start_login(env, "--parallel", "1")
     with urllib.request.urlopen(url, timeout=10) as r:
         assert r.status == 200
     hold.wait_arrived()
