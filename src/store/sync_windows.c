@@ -161,7 +161,7 @@ static void sync_capture_fail(struct sync_capture *c, const struct sync_win *w, 
 	c->failed = true;
 	c->rc = rc < 0 ? rc : -EIO;
 	struct monzo_error *err = c->r->err;
-	char reason[sizeof err->message], span[96] = "", counts[96];
+	char reason[sizeof err->message], span[112] = "", counts[96];
 	snprintf(reason, sizeof reason, "%s", why ? why : e ? e->message : "");
 	if (e)
 		*err = *e;
@@ -170,8 +170,9 @@ static void sync_capture_fail(struct sync_capture *c, const struct sync_win *w, 
 	int done, all;
 	sync_capture_count(c, &done, &all);
 	if (w) {
-		sync_capture_span(w, span + strlen(strcpy(span, "the transactions ")), sizeof span - 17);
-		strcat(span, ": ");
+		char at[80];
+		sync_capture_span(w, at, sizeof at);
+		snprintf(span, sizeof span, "the transactions %s: ", at);
 	}
 	snprintf(counts, sizeof counts, " (%d of %d windows captured; the next capture fetches the rest)", done, all);
 	/* The reason gives way first: the window and the counts always fit. */
