@@ -99,7 +99,9 @@ def test_a_cold_top_tsv_syncs_the_accounts_side_by_side(bank, mounter):
     reader.start()
     try:
         first.wait_arrived()
-        second.wait_arrived(timeout=5)
+        # Within the daemon's 10 s budget for the held page: one after the other, the
+        # second would come only once that page had failed.
+        second.wait_arrived(timeout=9)
     finally:
         first.release()
         second.release()
