@@ -279,7 +279,7 @@ def assert_only_missing_windows_asked(bank, acc, done):
 
 def test_a_login_stopped_with_ctrl_c_keeps_what_it_captured_and_the_next_fetches_the_rest(bank, env, mounter):
     acc, _ = long_account(bank, days=300, per_day=15, edges=False)
-    bank.set_latency(0.2, endpoint="transactions")
+    bank.set_latency(0.3, endpoint="transactions")   # windows seen part done, also under the sanitizers
     store = env.data / "monzohfs" / "history.sqlite3"
     proc = start_login(env, "--parallel", "3")
     try:
