@@ -283,7 +283,7 @@ def test_a_login_stopped_with_ctrl_c_keeps_what_it_captured_and_the_next_fetches
     store = env.data / "monzohfs" / "history.sqlite3"
     proc = start_login(env, "--parallel", "3")
     try:
-        wait_for(lambda: some_windows_done(store, acc), timeout=60, what="windows of the capture committed")
+        wait_for(lambda: some_windows_done(store, acc), timeout=180, what="windows of the capture committed")
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=30)
     finally:
@@ -321,7 +321,7 @@ def test_a_daemon_killed_mid_capture_resumes_only_the_missing_windows(bank, env,
         ["cat", str(first.path / "accounts" / acc / "transactions.json")], capture_output=True))
     reader.start()
     try:
-        wait_for(lambda: some_windows_done(store, acc), timeout=60, what="windows of the capture committed")
+        wait_for(lambda: some_windows_done(store, acc), timeout=180, what="windows of the capture committed")
     finally:
         first.proc.kill()
         first.proc.wait()
@@ -414,7 +414,7 @@ def test_a_window_that_fails_fails_the_login_clearly_and_the_next_login_fetches_
     store = env.data / "monzohfs" / "history.sqlite3"
     proc = start_login(env, "--parallel", "3")
     try:
-        wait_for(lambda: some_windows_done(store, acc), timeout=60, what="windows of the capture committed")
+        wait_for(lambda: some_windows_done(store, acc), timeout=180, what="windows of the capture committed")
         bank.inject("transactions", status=500, count=None)
         _, err = proc.communicate(timeout=120)
     finally:

@@ -101,7 +101,7 @@ def test_a_cold_top_tsv_syncs_the_accounts_side_by_side(bank, mounter):
         first.wait_arrived()
         # Within the daemon's 10 s budget for the held page: one after the other, the
         # second would come only once that page had failed.
-        second.wait_arrived(timeout=9)
+        second.wait_arrived(timeout=9.5)
     finally:
         first.release()
         second.release()
