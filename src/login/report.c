@@ -76,17 +76,6 @@ static void report_close_line(struct report *r)
 	r->line_open = false;
 }
 
-void report_progress(struct report *r, const char *label, int64_t fetched)
-{
-	if (!r->tty)
-		return;
-	pthread_mutex_lock(&r->lock);
-	fprintf(stderr, "\r  %s: %lld transactions", label, (long long)fetched);
-	fflush(stderr);
-	r->line_open = true;
-	pthread_mutex_unlock(&r->lock);
-}
-
 void report_status(struct report *r, const char *text)
 {
 	if (!r->tty)

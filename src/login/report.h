@@ -45,9 +45,8 @@ struct report {
 int report_init(struct report *r, const cJSON *accounts_reply, const char *store_path);
 void report_free(struct report *r);
 
-/* A progress line, redrawn in place on a terminal (nothing elsewhere). */
-void report_progress(struct report *r, const char *label, int64_t fetched);
-/* The same with its own words (the captures side by side, all together). */
+/* The progress line (the captures side by side, all together), redrawn in place on a
+ * terminal (nothing elsewhere). */
 void report_status(struct report *r, const char *text);
 /* A line of its own (the progress line, if any, is ended first). */
 void report_line(struct report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
