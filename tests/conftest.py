@@ -289,10 +289,24 @@ def env(tmp_path, bank, built):
     return make_env(tmp_path, bank)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's report on the test, so that a fixture's teardown knows
+    whether the test failed."""
+    outcome = yield
+    setattr(item, "report_" + outcome.get_result().when, outcome.get_result())
+
+
+def failed(request) -> bool:
+    report = getattr(request.node, "report_call", None)
+    return report is not None and report.failed
+
+
 @pytest.fixture
-def mounter(env, tmp_path):
+def mounter(env, tmp_path, request):
     """mounter(*options) mounts (logging in first unless the test already did) and
-    returns the Mount; every mount is unmounted and checked at teardown."""
+    returns the Mount; every mount is unmounted and checked at teardown.  A failed
+    test's report ends with what each of its daemons logged."""
     mounts = []
 
     def mount(*options, name="mnt", login=True, wait=True, extra_args=(), env=env):
@@ -305,6 +319,8 @@ def mounter(env, tmp_path):
     yield mount
     errors = []
     for m in mounts:
+        if failed(request):
+            print(f"--- what the daemon at {m.path} logged ---\n{m.output()[-20000:]}")
         try:
             if m.proc.poll() is None or m.mounted:
                 m.umount()

@@ -261,7 +261,23 @@ def login_on_a_terminal(env):
         os.close(master)
 
 
+# The capture of a long_account(days=300, per_day=15) is cut into about ten windows of a
+# few pages each; after this many page requests some windows are complete and some
+# are not, whatever the machine's speed, and the bank answers no more of them.
+PAGES_BEFORE_THE_CUT = 30
+
+
+def cut_the_capture(bank, acc):
+    """Holds every /transactions request for acc after the first PAGES_BEFORE_THE_CUT:
+    the capture stops part done.  Returns the Hold, to release once the client is
+    gone.  The bank answers in 50 ms, as one over a network does: a bank next door
+    is read one page after another, without windows."""
+    bank.set_latency(0.05, endpoint="transactions")
+    return bank.hold("transactions", after=PAGES_BEFORE_THE_CUT, every=True, account=acc)
+
+
 def some_windows_done(store, acc):
+    """Windows complete and committed, others not: where the cut capture stops."""
     rows = windows_of(store, acc)
     return rows and 2 <= sum(done for *_, done in rows) < len(rows) - 1
 
@@ -279,17 +295,21 @@ def assert_only_missing_windows_asked(bank, acc, done):
 
 def test_a_login_stopped_with_ctrl_c_keeps_what_it_captured_and_the_next_fetches_the_rest(bank, env, mounter):
     acc, _ = long_account(bank, days=300, per_day=15, edges=False)
-    bank.set_latency(0.3, endpoint="transactions")   # windows seen part done, also under the sanitizers
+    cut = cut_the_capture(bank, acc)
     store = env.data / "monzohfs" / "history.sqlite3"
     proc = start_login(env, "--parallel", "3")
     try:
-        wait_for(lambda: some_windows_done(store, acc), timeout=180, what="windows of the capture committed")
+        cut.wait_arrived(timeout=120)
+        wait_for(lambda: some_windows_done(store, acc), timeout=60, what="windows of the capture committed")
+        # Ctrl-C with requests in flight that the bank never answers: the login stops
+        # at once all the same.
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        cut.release()
     assert proc.returncode != 0
     rows = windows_of(store, acc)
     done = [(s, b) for s, b, _, d in rows if d and b != 2**63 - 1]
@@ -314,20 +334,22 @@ def test_a_login_stopped_with_ctrl_c_keeps_what_it_captured_and_the_next_fetches
 
 def test_a_daemon_killed_mid_capture_resumes_only_the_missing_windows(bank, env, mounter):
     acc, _ = long_account(bank, days=300, per_day=15, edges=False)
-    bank.set_latency(0.2, endpoint="transactions")
+    cut = cut_the_capture(bank, acc)
     store = env.data / "monzohfs" / "history.sqlite3"
     first = mounter("parallel=3", name="first")
     reader = threading.Thread(target=lambda: subprocess.run(
         ["cat", str(first.path / "accounts" / acc / "transactions.json")], capture_output=True))
     reader.start()
     try:
-        wait_for(lambda: some_windows_done(store, acc), timeout=180, what="windows of the capture committed")
+        cut.wait_arrived(timeout=120)
+        wait_for(lambda: some_windows_done(store, acc), timeout=60, what="windows of the capture committed")
     finally:
         first.proc.kill()
         first.proc.wait()
         subprocess.run(["fusermount3", "-u", "-z", str(first.path)], check=True)
         first.mounted = False
         reader.join(30)
+        cut.release()
     done = [(s, b) for s, b, _, d in windows_of(store, acc) if d and b != 2**63 - 1]
     assert done and stored_rows(store, acc)
     with sqlite3.connect(store) as db:
@@ -409,18 +431,21 @@ def test_a_capture_of_the_last_89_days_cut_short_never_passes_for_the_full_histo
 
 def test_a_window_that_fails_fails_the_login_clearly_and_the_next_login_fetches_it(bank, env, mounter):
     acc, _ = long_account(bank, days=300, per_day=15, edges=False)
-    # Slow enough that the windows are seen part done, on a busy machine too.
-    bank.set_latency(0.3, endpoint="transactions")
+    cut = cut_the_capture(bank, acc)
     store = env.data / "monzohfs" / "history.sqlite3"
     proc = start_login(env, "--parallel", "3")
     try:
-        wait_for(lambda: some_windows_done(store, acc), timeout=180, what="windows of the capture committed")
+        cut.wait_arrived(timeout=120)
+        wait_for(lambda: some_windows_done(store, acc), timeout=60, what="windows of the capture committed")
+        # The requests held, and any after them, fail.
         bank.inject("transactions", status=500, count=None)
+        cut.release()
         _, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        cut.release()
     assert proc.returncode == 1, err
     line = next(line for line in err.splitlines() if acc in line)
     assert "failed" in line and "500" in line and "the transactions from " in line, line

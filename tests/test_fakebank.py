@@ -1343,6 +1343,28 @@ def test_attachment_faults(bank, token):
     assert got[0].status == 200
 
 
+def test_a_hold_on_every_request_of_one_account_and_a_client_that_gives_up(bank, token, main):
+    other = bank.add_account()["id"]
+    hold = bank.hold("transactions", after=1, every=True, account=main)
+    assert api(bank, "/transactions", token, account_id=main).status == 200   # the one let through
+    assert api(bank, "/transactions", token, account_id=other).status == 200   # not its account
+    got = []
+    asker = threading.Thread(target=lambda: got.append(api(bank, "/transactions", token, account_id=main)))
+    asker.start()
+    hold.wait_arrived()
+    # A client that stops waiting is seen to have given up.
+    with pytest.raises(OSError):
+        urllib.request.urlopen(urllib.request.Request(
+            bank.url + "/transactions?account_id=" + main, headers={"Authorization": "Bearer " + token}),
+            timeout=0.5)
+    assert hold.abandoned.wait(10)
+    assert not got
+    hold.release()
+    asker.join(10)
+    assert got[0].status == 200
+    assert api(bank, "/transactions", token, account_id=main).status == 200   # released: all pass
+
+
 def test_add_and_remove_attachment(bank, token):
     tx = bank.transaction(bank.awkward["emoji"])
     assert tx["attachments"] is None

@@ -99,9 +99,11 @@ def test_a_cold_top_tsv_syncs_the_accounts_side_by_side(bank, mounter):
     reader.start()
     try:
         first.wait_arrived()
-        # Within the daemon's 10 s budget for the held page: one after the other, the
-        # second would come only once that page had failed.
-        second.wait_arrived(timeout=9.5)
+        # One after the other, the second would come only once the daemon had given
+        # up on the first (its budget for a page is 10 s).
+        wait_for(lambda: second.arrived.is_set() or first.abandoned.is_set(), timeout=60,
+                 what="a second account's first page")
+        assert not first.abandoned.is_set(), "the second sync waited for the first to fail"
     finally:
         first.release()
         second.release()

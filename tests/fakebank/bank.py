@@ -103,6 +103,8 @@ import os
 import random
 import re
 import secrets
+import select
+import socket
 import string
 import struct
 import threading
@@ -460,23 +462,46 @@ class _Token:
 
 # --------------------------------------------------------------------------- holds
 
+def _peer_closed(conn) -> bool:
+    """Whether the other end of conn has closed it (readable, and nothing to read)."""
+    try:
+        readable, _, _ = select.select([conn], [], [], 0)
+        return bool(readable) and conn.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
 class Hold:
     """A request held by FakeBank.hold(): arrived is set once it waits; release() lets
     it be answered.  A hold never released lets go by itself after `limit` seconds,
     so a failing test cannot hang the server."""
 
-    def __init__(self, endpoint: str, skip: int, answered: bool = False, limit: float = 60.0):
+    def __init__(self, endpoint: str, skip: int, answered: bool = False, limit: float = 60.0,
+                 every: bool = False, account: str | None = None):
         self.endpoint = endpoint
+        self.account = account
         self.skip = skip
         self.answered = answered
+        self.every = every
         self.limit = limit
         self.arrived = threading.Event()
+        self.abandoned = threading.Event()
         self._released = threading.Event()
 
-    def wait(self) -> None:
-        """Called by the server in the request's thread."""
+    def wait(self, conn=None) -> bool:
+        """Called by the server in the request's thread; conn: the request's socket.
+        A client that closes it while held (it gave up waiting) sets abandoned, and
+        False is returned: a test can tell a client that asked again at once from
+        one that timed out."""
         self.arrived.set()
-        self._released.wait(self.limit)
+        deadline = time.monotonic() + self.limit
+        while not self._released.wait(0.02 if conn is not None else self.limit):
+            if time.monotonic() >= deadline:
+                break
+            if _peer_closed(conn):
+                self.abandoned.set()
+                return False
+        return True
 
     def release(self) -> None:
         self._released.set()
@@ -2268,28 +2293,34 @@ class FakeBank:
                 "remaining": None if count is None else int(count), "delay": float(delay),
                 "retry_after": retry_after, "code": code, "message": message})
 
-    def hold(self, endpoint: str, after: int = 0, answered: bool = False) -> "Hold":
+    def hold(self, endpoint: str, after: int = 0, answered: bool = False,
+             every: bool = False, account: str | None = None) -> "Hold":
         """Hold one request to `endpoint` (the one after `after` others) until the Hold
         is released: a test can then change the bank exactly between two requests of a
         client.  answered=False holds it before the answer is made (the client gets
         the bank as it is at release); answered=True makes the answer first and holds
-        its sending (the client gets the bank as it was when it asked, late)."""
+        its sending (the client gets the bank as it was when it asked, late).
+        every=True holds that request and every later one to `endpoint`: a client's
+        work stops at a known point, however fast or slow the machine.  account: only
+        the requests for that account_id count and are held."""
         if endpoint not in ENDPOINTS:
             raise ValueError("unknown endpoint %r (one of %s)" % (endpoint, ", ".join(ENDPOINTS)))
-        h = Hold(endpoint, int(after), answered)
+        h = Hold(endpoint, int(after), answered, every=every, account=account)
         with self._lock:
             self._holds.append(h)
         return h
 
-    def take_hold(self, endpoint: str):
-        """The Hold this request must wait on, if any (used by the server)."""
+    def take_hold(self, endpoint: str, account: str | None = None):
+        """The Hold this request must wait on, if any (used by the server); account:
+        the request's account_id."""
         with self._lock:
             for h in self._holds:
-                if h.endpoint == endpoint:
+                if h.endpoint == endpoint and h.account in (None, account):
                     if h.skip > 0:
                         h.skip -= 1
                         return None
-                    self._holds.remove(h)
+                    if not h.every:
+                        self._holds.remove(h)
                     return h
         return None
 

@@ -262,9 +262,11 @@ class _Handler(_Base):
 
     def _serve(self, method, path, query, body, endpoint, allowed):
         bank = self.server.bank
-        hold = bank.take_hold(endpoint)
+        hold = bank.take_hold(endpoint, self._param(query, "account_id") if query else None)
         if hold is not None and not hold.answered:
-            hold.wait()
+            if not hold.wait(self.connection):
+                self.close_connection = True
+                return
         answered, fault = self._fault(endpoint)
         if answered:
             return
