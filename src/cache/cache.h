@@ -81,14 +81,6 @@ struct snapshot {
 	struct cache_attach_pending *pending;
 };
 
-struct file_id {
-	enum file_kind kind;
-	char account[64];
-	char pot[64];            /* a pot's files: the pot id ("" for the account's own) */
-	char month[8];           /* "YYYY-MM" for the month files */
-	char name[96];           /* FILE_ATTACHMENT: "<tx_id>-<n>.<ext>" */
-};
-
 /* The pot account of pot in the account's RES_TRANSACTIONS value, or NULL. */
 const char *cache_pot_account(const struct res_value *account_transactions, const char *pot);
 

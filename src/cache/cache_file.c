@@ -8,13 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "amount.h"
-#include "export.h"
-#include "json.h"
-#include "txfields.h"
-#include "render_accounts.h"
-#include "render_json.h"
-#include "view.h"
+#include "render_file.h"
 #include "xalloc.h"
 
 /* A resource changed: tell the kernel to drop what it holds of every file rendered
@@ -268,160 +262,77 @@ void cache_file_path(const struct file_id *id, struct strbuf *out)
 		sb_adds(out, files_row(id->kind)->name);
 }
 
-/* The account object and its friendly link name (NULL for none) from the list. */
-static const cJSON *cache_account_obj(const struct res_value *accounts, const char *id, const char **link)
+/* The ledgers the root TSV holds, in the list's order, each account's pots' own after
+ * it: those that could be had (a refused ledger leaves its rows out, as .status.json
+ * says).  Their strings point into d's values. */
+static struct render_ledger *cache_root_ledgers(const struct cache_deps *d, size_t *n)
 {
-	const cJSON *a;
-	size_t i = 0;
-	*link = NULL;
-	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(accounts->json, "accounts")) {
-		const cJSON *aid = cJSON_GetObjectItemCaseSensitive(a, "id");
-		if (cJSON_IsString(aid) && !strcmp(aid->valuestring, id)) {
-			if (i < accounts->nlinks && accounts->links[i][0])
-				*link = accounts->links[i];
-			return a;
-		}
-		i++;
-	}
-	return NULL;
-}
-
-/* The pot object of pot in a /pots reply, or NULL. */
-static const cJSON *cache_pot_obj(const struct res_value *pots, const char *pot)
-{
-	const cJSON *p;
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(pots ? pots->json : NULL, "pots"))
-		if (!strcmp(json_str(p, "id", ""), pot))
-			return p;
-	return NULL;
-}
-
-/* account: the account the rows belong to; parent, pot: for a pot's own account, the
- * account the pot belongs to and the pot (whose balance counts back the rows). */
-static int cache_render_view(struct cache *c, enum view_kind view, const char *account, const char *parent,
-			     const char *pot, const char *month, const struct cache_deps *d, struct strbuf *out,
-			     struct cache_spill *spill)
-{
-	struct store *st = cache_store_get(c);
-	if (!st)
-		return -EIO;
-	const struct res_value *pots = cache_dep(d, RES_POTS, parent ? parent : account);
-	const struct res_value *accounts = cache_dep(d, RES_ACCOUNTS, NULL);
-	const char *link = NULL;
-	const cJSON *pot_obj = pot ? cache_pot_obj(pots, pot) : NULL;
-	struct view_input in = {
-		.store = st,
-		.account_id = account,
-		.pots = pots ? pots->json : NULL,
-		.month = month,
-		.account = pot ? pot_obj : accounts ? cache_account_obj(accounts, account, &link) : NULL,
-		.flush = cache_spill_flush,
-		.flush_ctx = spill,
-	};
-	in.link_name = link;
-	if (pot) {
-		/* A pot's own account has no /balance: the pot's is the balance. */
-		in.have_balance = amount_of_json(cJSON_GetObjectItemCaseSensitive(pot_obj, "balance"), &in.balance) ==
-				  AMOUNT_OK;
-		in.pot_name = txfields_pot_name(pots ? pots->json : NULL, pot);
-		in.pot_of = parent;
-		in.pot_id = pot;
-	}
-	/* One read snapshot for the rows, their sums and the balance synced with them,
-	 * even when another sync (or monzohfs-login) commits meanwhile. */
-	int rc = store_begin_read(st) < 0 ? -EIO : 0;
-	struct sync_state ss = { 0 };
-	bool synced = !rc && store_get_sync_state(st, account, &ss) == 0 && ss.known;
-	/* The balance synced with the rows: an account's /balance, a pot's object from
-	 * its account's /pots (rows of an older store have none: then the pot's). */
-	if (synced && ss.balance_json) {
-		cJSON *b = cJSON_Parse(ss.balance_json);
-		in.have_balance = amount_of_json(cJSON_GetObjectItemCaseSensitive(b, "balance"), &in.balance) ==
-				  AMOUNT_OK;
-		cJSON_Delete(b);
-	}
-	/* The version moves whenever the account's rows do, so sums kept for it hold. */
-	int64_t from, to;
-	if (synced && view == VIEW_TRANSACTIONS_CSV)
-		cache_sums_fill(c, st, ss.version, INT64_MIN, &in);
-	else if (synced && view == VIEW_MONTH_CSV && view_month_range(month, &from, &to))
-		cache_sums_fill(c, st, ss.version, from, &in);
-	sync_state_release(&ss);
-	if (!rc && view_render(view, &in, out) < 0)
-		rc = spill->err ? spill->err : -EIO;
-	store_rollback(st);
-	cache_store_put(c, st);
-	return rc;
-}
-
-/* MOUNT/transactions.tsv: every account's rows under one header, in accounts.json's order. */
-static int cache_render_root_tsv(struct cache *c, const struct cache_deps *d, struct strbuf *out,
-				 struct cache_spill *spill)
-{
-	tsv_header(out);
-	for (size_t i = 1; i < d->n; i++) {
-		/* An account or a pot's ledger that could not be had holds no rows here. */
+	size_t cap = 0;
+	for (size_t i = 0; i < d->n; i++)
+		cap += d->d[i].kind == RES_TRANSACTIONS && d->d[i].v ? 1 + d->d[i].v->npot_accounts : 0;
+	struct render_ledger *l = xcalloc(cap ? cap : 1, sizeof *l);
+	*n = 0;
+	for (size_t i = 0; i < d->n; i++) {
 		const struct res_value *v = d->d[i].v;
 		if (d->d[i].kind != RES_TRANSACTIONS || !v)
 			continue;
-		int rc = cache_render_view(c, VIEW_TSV_BODY, d->d[i].account, NULL, NULL, "", d, out, spill);
-		/* Then each of its pots' own accounts. */
-		for (size_t k = 0; !rc && k < v->npot_accounts; k++) {
-			const char *pot_account = v->pot_accounts[k].account;
-			if (cache_dep(d, RES_POT_TRANSACTIONS, pot_account))
-				rc = cache_render_view(c, VIEW_TSV_BODY, pot_account, d->d[i].account,
-						       v->pot_accounts[k].pot, "", d, out, spill);
-		}
-		if (rc)
-			return rc;
+		const char *acc = d->d[i].account;
+		const struct res_value *pots = cache_dep(d, RES_POTS, acc);
+		l[(*n)++] = (struct render_ledger){ .account = acc, .pots = pots ? pots->json : NULL };
+		for (size_t k = 0; k < v->npot_accounts; k++)
+			if (cache_dep(d, RES_POT_TRANSACTIONS, v->pot_accounts[k].account))
+				l[(*n)++] = (struct render_ledger){ .account = v->pot_accounts[k].account, .pot_of = acc,
+								    .pot = v->pot_accounts[k].pot,
+								    .pots = pots ? pots->json : NULL };
 	}
-	return 0;
+	return l;
 }
 
-/* MOUNT/accounts.tsv: the list, its link names and each account's balance, in order. */
-static int cache_render_accounts_tsv(const struct cache_deps *d, struct strbuf *out)
+static void cache_sums_hook(void *ctx, struct store *st, int64_t version, int64_t from, struct view_input *in)
 {
-	const struct res_value *accounts = d->d[0].v;
-	const cJSON **balances = xcalloc(d->n, sizeof *balances);
-	for (size_t i = 1; i < d->n; i++)
-		balances[i - 1] = d->d[i].v ? d->d[i].v->json : NULL;
-	render_accounts_tsv(accounts->json, (const char (*)[96])accounts->links, accounts->nlinks, balances, out);
-	free(balances);
-	return 0;
+	cache_sums_fill(ctx, st, version, from, in);
 }
 
+/* The file's bytes by render_file, from the values d resolved. */
 static int cache_render(struct cache *c, const struct file_id *id, const char *pot_account,
 			const struct cache_deps *d, struct strbuf *out, struct cache_spill *spill)
 {
-	const cJSON *json = d->d[0].v->json;
-	switch (id->kind) {
-	case FILE_WHOAMI:
-	case FILE_ACCOUNTS:
-	case FILE_BALANCE:
-		render_json_document(json, out);
-		return 0;
-	case FILE_ACCOUNT:
-		return render_json_account(json, id->account, out) < 0 ? -ENOENT : 0;
-	case FILE_POTS:
-		render_json_pots(json, out);
-		return 0;
-	case FILE_ROOT_TSV:
-		return cache_render_root_tsv(c, d, out, spill);
-	case FILE_ACCOUNTS_TSV:
-		return cache_render_accounts_tsv(d, out);
-	case FILE_POT: {
-		const cJSON *pot = cache_pot_obj(d->d[0].v, id->pot);
-		if (!pot)
-			return -ENOENT;
-		render_json_document(pot, out);
-		return 0;
+	const struct res_value *accounts = cache_dep(d, RES_ACCOUNTS, NULL);
+	const struct res_value *pots = cache_dep(d, RES_POTS, id->account);
+	struct render_inputs in = {
+		.doc = d->d[0].v->json,
+		.accounts = accounts ? accounts->json : NULL,
+		.links = accounts ? (const char (*)[96])accounts->links : NULL,
+		.nlinks = accounts ? accounts->nlinks : 0,
+		.pots = pots ? pots->json : NULL,
+		.pot_account = pot_account,
+		.sums = cache_sums_hook,
+		.sums_ctx = c,
+		.flush = cache_spill_flush,
+		.flush_ctx = spill,
+	};
+	struct render_ledger *ledgers = NULL;
+	const cJSON **balances = NULL;
+	if (id->kind == FILE_ROOT_TSV) {
+		ledgers = cache_root_ledgers(d, &in.nledgers);
+		in.ledgers = ledgers;
+	} else if (id->kind == FILE_ACCOUNTS_TSV) {
+		/* One balance per account of the list, in its order (cache_deps_get). */
+		balances = xcalloc(d->n, sizeof *balances);
+		for (size_t i = 1; i < d->n; i++)
+			balances[in.nbalances++] = d->d[i].v ? d->d[i].v->json : NULL;
+		in.balances = balances;
 	}
-	default:
-		if (id->pot[0])
-			return cache_render_view(c, files_row(id->kind)->view, pot_account, id->account, id->pot, id->month, d,
-						 out, spill);
-		return cache_render_view(c, files_row(id->kind)->view, id->account, NULL, NULL, id->month, d, out, spill);
-	}
+	const struct file_row *row = files_row(id->kind);
+	bool rows = (row->needs | row->wants) & INPUT_TRANSACTIONS;
+	if (rows)
+		in.store = cache_store_get(c);
+	int rc = render_file(id, &in, out);
+	if (rows)
+		cache_store_put(c, in.store);
+	free(ledgers);
+	free(balances);
+	return rc == -EIO && spill->err ? spill->err : rc;
 }
 
 struct file_entry *cache_file_find(struct cache *c, const struct file_id *id)

@@ -66,6 +66,15 @@ struct file_row {
 	int view;                /* the enum view_kind that renders it, or -1 */
 };
 
+/* One file of the mount: its kind and what names it among its kind's. */
+struct file_id {
+	enum file_kind kind;
+	char account[64];
+	char pot[64];            /* a pot's files: the pot id ("" for the account's own) */
+	char month[8];           /* "YYYY-MM" for the month files */
+	char name[96];           /* FILE_ATTACHMENT: "<tx_id>-<n>.<ext>" */
+};
+
 /* The row of kind. */
 const struct file_row *files_row(enum file_kind kind);
 /* The kind whose name is name in place, or NULL (month and attachment files are named
