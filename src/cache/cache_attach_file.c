@@ -133,7 +133,7 @@ static int cache_attach_stored(struct cache *c, const char *dir, const struct fi
 	int rc = store_attach_find(st, e->url, &f);
 	cache_store_put(c, st);
 	if (rc)
-		return rc < 0 ? -EIO : 1;
+		return rc == -ENOENT ? 1 : -EIO;
 	int fd = blobs_open(dir, f.sha256, f.size);
 	if (fd < 0)
 		return errno == ENOENT || errno == EIO ? 1 : -EIO;

@@ -22,6 +22,7 @@
 #include "store_internal.h"
 #include "termtext.h"
 #include "tx_columns.h"
+#include "xalloc.h"
 
 enum store_stmt {
 	ST_TOUCH,
@@ -204,7 +205,7 @@ static int store_exec(struct store *s, const char *sql)
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		log_error("store: %s", msg ? msg : sqlite3_errmsg(s->db));
 		sqlite3_free(msg);
-		return -1;
+		return -EIO;
 	}
 	return 0;
 }
@@ -233,7 +234,7 @@ static int store_migrate(struct store *s, struct strbuf *err)
 	if (version > STORE_SCHEMA_VERSION) {
 		sb_addf(err, "it was written by a newer monzohfs (schema %d, this one knows %d)", version,
 			STORE_SCHEMA_VERSION);
-		return -1;
+		return -EIO;
 	}
 	for (; version < STORE_SCHEMA_VERSION; version++) {
 		char pragma[64];
@@ -242,7 +243,7 @@ static int store_migrate(struct store *s, struct strbuf *err)
 		    store_exec(s, pragma) || store_exec(s, "COMMIT")) {
 			store_exec(s, "ROLLBACK");
 			sb_addf(err, "cannot upgrade its schema to version %d: %s", version + 1, sqlite3_errmsg(s->db));
-			return -1;
+			return -EIO;
 		}
 	}
 	return 0;
@@ -306,22 +307,22 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 	*out = NULL;
 	if (dirs_make_parent(path) < 0) {
 		sb_addf(err, "cannot create the directory of %s: %s", path, strerror(errno));
-		return -1;
+		return -EIO;
 	}
 	if (store_check_dirs(path, err) < 0)
-		return -1;
+		return -EIO;
 	/* Create the file ourselves so it is 0600 from its first byte. */
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		sb_addf(err, "cannot open %s: %s", path, strerror(errno));
-		return -1;
+		return -EIO;
 	}
 	close(fd);
 	store_private_file(path);
 	struct store *s = calloc(1, sizeof *s);
 	if (!s) {
 		sb_addf(err, "cannot open %s: out of memory", path);
-		return -1;
+		return -EIO;
 	}
 	tx_columns_init(&s->cols);
 	static pthread_once_t configured = PTHREAD_ONCE_INIT;
@@ -329,7 +330,7 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		sb_addf(err, "cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		store_close(s);
-		return -1;
+		return -EIO;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
 	/* 16 KiB pages hold several transactions' JSON each (4 KiB pages hold one and
@@ -342,7 +343,7 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 	    store_exec(s, "PRAGMA foreign_keys = ON") || store_attach_functions(s->db) < 0) {
 		sb_addf(err, "cannot set up %s: %s", path, sqlite3_errmsg(s->db));
 		store_close(s);
-		return -1;
+		return -EIO;
 	}
 	/* WAL mode has made the -wal and -shm by now: with an older store's loose mode
 	 * (SQLite gives them the database's), they are tightened too. */
@@ -355,7 +356,7 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 	sb_release(&side);
 	if (store_migrate(s, err) < 0) {
 		store_close(s);
-		return -1;
+		return -EIO;
 	}
 	*out = s;
 	return 0;
@@ -384,7 +385,7 @@ void store_defer_checkpoints(struct store *s)
 
 int store_checkpoint(struct store *s)
 {
-	return sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	return sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
 }
 
 bool store_take_written(struct store *s)
@@ -407,7 +408,7 @@ int store_begin_bulk(struct store *s, long rows)
 		kib = STORE_BULK_MAX_KIB;
 	if (kib > STORE_CACHE_KIB) {
 		if (store_cache_kib(s, kib) < 0)
-			return -1;
+			return -EIO;
 		s->bulk = true;
 	}
 	return store_begin(s);
@@ -439,11 +440,11 @@ int store_data_version(struct store *s, int64_t *version)
 {
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1, &q, NULL) != SQLITE_OK)
-		return -1;
+		return -EIO;
 	int rc = sqlite3_step(q);
 	*version = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	sqlite3_finalize(q);
-	return rc == SQLITE_ROW ? 0 : -1;
+	return rc == SQLITE_ROW ? 0 : -EIO;
 }
 
 int store_begin_read(struct store *s)
@@ -472,7 +473,7 @@ static int store_step_done(struct store *s, sqlite3_stmt *q)
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		log_error("store: %s", sqlite3_errmsg(s->db));
-		return -1;
+		return -EIO;
 	}
 	return 0;
 }
@@ -487,12 +488,12 @@ int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, i
 	sqlite3_stmt *q;
 	if (jsonspan_string(raw, raw_len, "id", quick_id, sizeof quick_id) == 0) {
 		if (!(q = store_stmt(s, ST_TOUCH)))
-			return -1;
+			return -EIO;
 		sqlite3_bind_text(q, 1, quick_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 2, sync_no);
 		sqlite3_bind_text(q, 3, raw, (int)raw_len, SQLITE_STATIC);
 		if (store_step_done(s, q) < 0)
-			return -1;
+			return -EIO;
 		if (sqlite3_changes(s->db) == 1)
 			return 0;
 	}
@@ -506,16 +507,16 @@ int store_insert_transaction(struct store *s, const char *raw, size_t raw_len, i
 	sqlite3_stmt *q;
 	struct tx_columns *c = &s->cols;
 	int rc = tx_columns_read(c, raw, raw_len);
-	if (rc < 0)
-		return -2;
-	if (rc > 0) {
+	if (rc == -ENODATA) {
 		log_warn("store: skipping a transaction without an id or a valid created time");
-		return 1;
+		return 0;
 	}
+	if (rc < 0)
+		return rc;
 	const char *id = tx_columns_text(c, TX_ID);
 
 	if (!(q = store_stmt(s, ST_UPSERT)))
-		return -1;
+		return -EIO;
 	static const enum tx_text texts[] = { TX_LOCAL_CURRENCY, TX_SCHEME, TX_CATEGORY, TX_CATEGORIES,
 					      TX_MERCHANT_NAME, TX_MERCHANT_EMOJI, TX_MERCHANT_ADDRESS, TX_CP_NAME,
 					      TX_CP_PREFERRED_NAME, TX_POT_ID, TX_DESCRIPTION, TX_NOTES };
@@ -539,17 +540,17 @@ int store_insert_transaction(struct store *s, const char *raw, size_t raw_len, i
 	sqlite3_bind_int(q, i++, c->updated.nsec);
 	sqlite3_bind_text(q, i++, tx_columns_text(c, TX_POT_ACCOUNT), -1, SQLITE_STATIC);
 	if (store_step_done(s, q) < 0)
-		return -1;
+		return -EIO;
 	if (sqlite3_changes(s->db) == 0) {
 		/* A newer state is stored: keep it, but the API still has the transaction. */
 		if (!(q = store_stmt(s, ST_SEEN)))
-			return -1;
+			return -EIO;
 		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 2, sync_no);
 		return store_step_done(s, q);
 	}
 	if (!(q = store_stmt(s, ST_JSON_PUT)))
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, raw, (int)raw_len, SQLITE_STATIC);
 	if ((rc = store_step_done(s, q)) == 0)
@@ -563,7 +564,7 @@ int store_pending_ids(struct store *s, const char *account, struct strbuf *ids)
 {
 	sqlite3_stmt *q = store_stmt(s, ST_PENDING_IDS);
 	if (!q)
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -571,7 +572,7 @@ int store_pending_ids(struct store *s, const char *account, struct strbuf *ids)
 		sb_addch(ids, '\0');
 	}
 	sqlite3_reset(q);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
 static int store_account_int(struct store *s, enum store_stmt which, const char *account, int64_t *v,
@@ -583,14 +584,14 @@ int store_forget_pending(struct store *s, const char *id, int64_t sync_no, bool 
 	sqlite3_stmt *q;
 	/* Tombstones older than a day can stop no sync: dropped as new ones come. */
 	if (!(q = store_stmt(s, ST_TOMB_PRUNE)))
-		return -1;
+		return -EIO;
 	sqlite3_bind_int64(q, 1, sync_no - STORE_TOMBSTONE_DAY_US);
 	if (store_step_done(s, q) < 0 || !(q = store_stmt(s, ST_TOMB_PUT)))
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, sync_no);
 	if (store_step_done(s, q) < 0 || !(q = store_stmt(s, ST_FORGET)))
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, sync_no);
 	int rc = store_step_done(s, q);
@@ -611,13 +612,13 @@ int store_removed_after(struct store *s, const char *id, int64_t sync_no, bool *
 {
 	sqlite3_stmt *q = store_stmt(s, ST_TOMB_GET);
 	if (!q)
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, sync_no);
 	int rc = sqlite3_step(q);
 	*removed = rc == SQLITE_ROW;
 	sqlite3_reset(q);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO;
 }
 
 /* Runs a one-row query of one integer with the account bound; NULL gives *found false. */
@@ -625,13 +626,13 @@ static int store_account_int(struct store *s, enum store_stmt which, const char 
 {
 	sqlite3_stmt *q = store_stmt(s, which);
 	if (!q)
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(q);
 	*found = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL;
 	*v = *found ? sqlite3_column_int64(q, 0) : 0;
 	sqlite3_reset(q);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO;
 }
 
 int store_newest_created(struct store *s, const char *account, int64_t *sec, bool *found)
@@ -650,7 +651,7 @@ int store_get_sync_state(struct store *s, const char *account, struct sync_state
 	memset(st, 0, sizeof *st);
 	sqlite3_stmt *q = store_stmt(s, ST_SYNC_GET);
 	if (!q)
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -666,14 +667,14 @@ int store_get_sync_state(struct store *s, const char *account, struct sync_state
 		st->balance_asked = sqlite3_column_int64(q, 7);
 	}
 	sqlite3_reset(q);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO;
 }
 
 int store_put_sync_state(struct store *s, const char *account, const struct sync_state *st)
 {
 	sqlite3_stmt *q = store_stmt(s, ST_SYNC_PUT);
 	if (!q)
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 2, st->history_complete);
 	sqlite3_bind_int64(q, 3, st->history_start);
@@ -698,7 +699,7 @@ int store_each_transaction(struct store *s, const char *account, int64_t from, i
 {
 	sqlite3_stmt *q = store_stmt(s, with_json ? ST_EACH_JSON : ST_EACH);
 	if (!q)
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, from);
 	sqlite3_bind_int64(q, 3, to);
@@ -736,7 +737,7 @@ int store_each_transaction(struct store *s, const char *account, int64_t from, i
 			char shown[128];
 			log_error("store: a stored transaction of %s has an amount beyond " AMOUNT_LIMIT_TEXT,
 				  termtext_cut(account, shown, sizeof shown));
-			out = -1;
+			out = -ERANGE;
 			break;
 		}
 		if ((out = fn(ctx, &r)))
@@ -744,7 +745,7 @@ int store_each_transaction(struct store *s, const char *account, int64_t from, i
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		log_error("store: %s", sqlite3_errmsg(s->db));
-		out = -1;
+		out = -EIO;
 	}
 	sqlite3_reset(q);
 	return out;
@@ -754,21 +755,21 @@ int store_sum_amounts(struct store *s, const char *account, int64_t from, int64_
 {
 	sqlite3_stmt *q = store_stmt(s, ST_SUM);
 	if (!q)
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, from);
 	sqlite3_bind_int64(q, 3, to);
 	int rc = sqlite3_step(q);
 	*sum = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	sqlite3_reset(q);
-	return rc == SQLITE_ROW ? 0 : -1;
+	return rc == SQLITE_ROW ? 0 : -EIO;
 }
 
 int store_pot_accounts(struct store *s, const char *account, store_pot_fn fn, void *ctx)
 {
 	sqlite3_stmt *q = store_stmt(s, ST_POT_ACCOUNTS);
 	if (!q)
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -780,21 +781,21 @@ int store_pot_accounts(struct store *s, const char *account, store_pot_fn fn, vo
 		}
 	}
 	sqlite3_reset(q);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
 int store_first_created(struct store *s, const char *account, int64_t from, int64_t *sec, bool *found)
 {
 	sqlite3_stmt *q = store_stmt(s, ST_CREATED);
 	if (!q)
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, from);
 	int rc = sqlite3_step(q);
 	*found = rc == SQLITE_ROW;
 	*sec = *found ? sqlite3_column_int64(q, 0) : 0;
 	sqlite3_reset(q);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO;
 }
 
 int store_put_resource(struct store *s, const char *key, const char *raw, size_t len, struct instant fetched,
@@ -802,7 +803,7 @@ int store_put_resource(struct store *s, const char *key, const char *raw, size_t
 {
 	sqlite3_stmt *q = store_stmt(s, ST_RES_PUT);
 	if (!q)
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, raw, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, fetched.sec);
@@ -818,12 +819,12 @@ int store_get_resource(struct store *s, const char *key, char **raw, size_t *len
 	*raw = NULL;
 	sqlite3_stmt *q = store_stmt(s, ST_RES_GET);
 	if (!q)
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	int rc = -1;
+	int rc = -ENOENT;
 	if (sqlite3_step(q) == SQLITE_ROW) {
 		*len = (size_t)sqlite3_column_bytes(q, 0);
-		*raw = malloc(*len + 1);
+		*raw = xmalloc(*len + 1);
 		memcpy(*raw, store_col(q, 0), *len);
 		(*raw)[*len] = '\0';
 		fetched->sec = sqlite3_column_int64(q, 1);

@@ -13,6 +13,11 @@
 
 #define STORE_SCHEMA_VERSION 6
 
+/* Every int function here returns 0 on success and a negative errno on failure:
+ * -EIO for SQLite's errors (store_errmsg says which), -ENOENT for what is not there,
+ * -EBADMSG for input that is not the JSON expected, -ERANGE for an amount beyond
+ * AMOUNT_LIMIT; iterators return what their callback returned when it stopped them. */
+
 struct store;
 
 /* One transaction as the renderers need it; strings are "" when absent, and point
@@ -66,7 +71,7 @@ int store_begin(struct store *s);
  * than copying it into the database whenever it has grown. */
 void store_defer_checkpoints(struct store *s);
 /* Copies what it can of the log into the database without waiting for readers or
- * writers.  0 or -1. */
+ * writers.  0 or -EIO. */
 int store_checkpoint(struct store *s);
 /* Whether this connection changed rows since the last call. */
 bool store_take_written(struct store *s);
@@ -89,8 +94,8 @@ void store_rollback(struct store *s);
  * stored state with a later "updated" (or settled, without one) is kept.  Either way
  * the row counts as seen by sync_no.  *changed says whether the stored row differs
  * now; then *latest (when not NULL) is the later of its created and updated seconds.
- * 0; 1 when skipped (no id or created time); -1 on a store error; -2 when raw is not a
- * well-formed JSON object. */
+ * 0 (also when it is skipped: no id or created time); -EIO on a store error;
+ * -EBADMSG when raw is not a well-formed JSON object. */
 int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, int64_t sync_no, bool *changed,
 			     int64_t *latest);
 /* The same, for an account with nothing stored yet (its first sync): each row is
@@ -136,7 +141,7 @@ int store_first_created(struct store *s, const char *account, int64_t from, int6
 
 int store_put_resource(struct store *s, const char *key, const char *raw, size_t len, struct instant fetched,
 		       struct instant changed);
-/* 0 and *raw malloc'd; -1 when absent. */
+/* 0 and *raw malloc'd; -ENOENT when absent, -EIO on a store error. */
 int store_get_resource(struct store *s, const char *key, char **raw, size_t *len, struct instant *fetched,
 		       struct instant *changed);
 

@@ -3,6 +3,8 @@
  * a memmem() first passes over the rest without parsing them. */
 #include "store_attach.h"
 
+#include <errno.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -30,7 +32,7 @@ static void store_attach_contains(sqlite3_context *ctx, int argc, sqlite3_value 
 int store_attach_functions(sqlite3 *db)
 {
 	return sqlite3_create_function(db, "monzohfs_contains", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
-				       NULL, store_attach_contains, NULL, NULL) == SQLITE_OK ? 0 : -1;
+				       NULL, store_attach_contains, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
 }
 
 static const char store_attach_find_sql[] =
@@ -56,7 +58,7 @@ int store_attach_each(struct store *s, const char *account, store_attach_fn fn, 
 {
 	sqlite3_stmt *q = store_attach_prepare(s, store_attach_each_sql);
 	if (!q)
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 	int rc, out = 0;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -73,7 +75,7 @@ int store_attach_each(struct store *s, const char *account, store_attach_fn fn, 
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		log_error("store: %s", store_errmsg(s));
-		out = -1;
+		out = -EIO;
 	}
 	sqlite3_finalize(q);
 	return out;
@@ -83,9 +85,9 @@ int store_attach_find(struct store *s, const char *url, struct store_attach_file
 {
 	sqlite3_stmt *q = store_attach_prepare(s, store_attach_find_sql);
 	if (!q)
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, url, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(q), out = rc == SQLITE_DONE ? 1 : -1;
+	int rc = sqlite3_step(q), out = rc == SQLITE_DONE ? -ENOENT : -EIO;
 	if (rc == SQLITE_ROW) {
 		snprintf(f->sha256, sizeof f->sha256, "%s", store_col(q, 0));
 		f->size = (uint64_t)sqlite3_column_int64(q, 1);
@@ -103,7 +105,7 @@ int store_attach_record(struct store *s, const char *url, const struct store_att
 {
 	sqlite3_stmt *q = store_attach_prepare(s, store_attach_record_sql);
 	if (!q)
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, url, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, f->sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, (int64_t)f->size);
@@ -114,5 +116,5 @@ int store_attach_record(struct store *s, const char *url, const struct store_att
 	if (rc != SQLITE_DONE)
 		log_error("store: %s", store_errmsg(s));
 	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_DONE ? 0 : -EIO;
 }

@@ -22,7 +22,7 @@ struct store_attach {
 typedef int (*store_attach_fn)(void *ctx, const struct store_attach *a);
 /* Every attachment with a file_url of the account's transactions, by (created, id)
  * and then in array order.  Stops when fn returns non-zero and returns that value;
- * -1 on a store error. */
+ * -EIO on a store error. */
 int store_attach_each(struct store *s, const char *account, store_attach_fn fn, void *ctx);
 
 /* A file fetched once: its bytes are the blob named sha256. */
@@ -33,9 +33,10 @@ struct store_attach_file {
 	struct instant fetched_at;
 };
 
-/* 0 with *f filled when url was fetched before; 1 when it was not; -1 on an error. */
+/* 0 with *f filled when url was fetched before; -ENOENT when it was not; -EIO on a
+ * store error. */
 int store_attach_find(struct store *s, const char *url, struct store_attach_file *f);
-/* Records url's bytes (already kept as a blob).  0 or -1. */
+/* Records url's bytes (already kept as a blob).  0 or -EIO. */
 int store_attach_record(struct store *s, const char *url, const struct store_attach_file *f);
 
 #endif

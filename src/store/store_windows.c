@@ -2,6 +2,8 @@
  * prepares its statement: nothing to keep between captures. */
 #include "store_windows.h"
 
+#include <errno.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,7 @@ static sqlite3_stmt *store_windows_prepare(struct store *s, const char *sql)
 
 static int store_windows_run(struct store *s, sqlite3_stmt *q)
 {
-	int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
+	int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -EIO;
 	if (rc)
 		log_error("store: %s", sqlite3_errmsg(store_sqlite(s)));
 	sqlite3_finalize(q);
@@ -35,7 +37,7 @@ int store_windows_get(struct store *s, const char *account, struct store_window 
 	sqlite3_stmt *q = store_windows_prepare(s, "SELECT since, before, cursor, cursor_created, done"
 						  " FROM capture_windows WHERE account_id = ?1 ORDER BY since");
 	if (!q)
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 	size_t cap = 0;
 	int rc;
@@ -59,7 +61,7 @@ int store_windows_get(struct store *s, const char *account, struct store_window 
 		free(*out);
 		*out = NULL;
 		*n = 0;
-		return -1;
+		return -EIO;
 	}
 	return 0;
 }
@@ -69,7 +71,7 @@ int store_window_put(struct store *s, const char *account, const struct store_wi
 	sqlite3_stmt *q = store_windows_prepare(s, "INSERT OR REPLACE INTO capture_windows (account_id, since,"
 						  " before, cursor, cursor_created, done) VALUES (?1,?2,?3,?4,?5,?6)");
 	if (!q)
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, w->since);
 	sqlite3_bind_int64(q, 3, w->before);
@@ -83,7 +85,7 @@ int store_window_drop(struct store *s, const char *account, int64_t since)
 {
 	sqlite3_stmt *q = store_windows_prepare(s, "DELETE FROM capture_windows WHERE account_id = ?1 AND since = ?2");
 	if (!q)
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, since);
 	return store_windows_run(s, q);
@@ -93,7 +95,7 @@ int store_windows_clear(struct store *s, const char *account)
 {
 	sqlite3_stmt *q = store_windows_prepare(s, "DELETE FROM capture_windows WHERE account_id = ?1");
 	if (!q)
-		return -1;
+		return -EIO;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 	return store_windows_run(s, q);
 }

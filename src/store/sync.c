@@ -51,7 +51,7 @@ static int64_t sync_micros(struct instant t)
  * asks again. */
 static const char *sync_page_trouble(int scan)
 {
-	return scan == -2 ? "the transactions reply holds an amount beyond " AMOUNT_LIMIT_TEXT
+	return scan == -ERANGE ? "the transactions reply holds an amount beyond " AMOUNT_LIMIT_TEXT
 			  : "the transactions reply is not the JSON expected";
 }
 
@@ -373,13 +373,13 @@ int sync_store_page(struct store *st, const struct jsonspan *spans, long n, bool
 		bool moved = false, skip;
 		int64_t latest;
 		if (sync_removed_later(st, &spans[i], tombstones, sync_no, &skip) < 0)
-			return -1;
+			return -EIO;
 		if (skip)
 			continue;
 		int got = first ? store_insert_transaction(st, spans[i].p, spans[i].len, sync_no, &moved, &latest)
 				: store_upsert_transaction(st, spans[i].p, spans[i].len, sync_no, &moved, &latest);
 		if (got < 0)
-			return got == -2 ? -2 : -1;
+			return got;
 		if (moved) {
 			(*changed)++;
 			if (latest > *newest)
@@ -410,7 +410,7 @@ static int sync_write(struct sync_run *r, struct sync_pass *p, int64_t *newest_c
 		int n = sync_store_page(st, spans, count, !p->have_newest, tombstones, p->sync_no, &changed,
 					newest_change);
 		free(spans);
-		if (n == -2)
+		if (n == -EBADMSG)
 			why = "the transactions reply is not the JSON expected";
 		if (n < 0)
 			goto out;

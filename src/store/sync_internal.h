@@ -63,7 +63,7 @@ bool sync_refused(struct sync_run *r, struct sync_pass *p, bool paged, int *step
 /* History between what the store knows and `from` that the API will not give. */
 void sync_note_gap(struct sync_pass *p, int64_t from);
 /* Stores one page's transactions (first: the account had none stored when the pass
- * began): -1 on a store error, -2 for one that is not the JSON expected.  *changed
+ * began): -EIO on a store error, -EBADMSG for one that is not the JSON expected.  *changed
  * counts the ones stored as new or changed, *newest the latest created or updated
  * time among them. */
 int sync_store_page(struct store *st, const struct jsonspan *spans, long n, bool first, bool tombstones,

@@ -2,12 +2,14 @@
  * the store parses each transaction once, later, when it writes it. */
 #include "sync_pages.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "amount.h"
 #include "jsonspan.h"
 #include "timefmt.h"
+#include "xalloc.h"
 
 void sync_seen_init(struct sync_seen *s)
 {
@@ -25,12 +27,8 @@ void sync_seen_release(struct sync_seen *s)
 static int sync_seen_add(struct sync_seen *s, const char *id)
 {
 	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		size_t *at = realloc(s->at, cap * sizeof *at);
-		if (!at)
-			return -1;
-		s->at = at;
-		s->cap = cap;
+		s->cap = s->cap ? s->cap * 2 : 256;
+		s->at = xreallocarray(s->at, s->cap, sizeof *s->at);
 	}
 	s->at[s->n++] = s->ids.len;
 	sb_add(&s->ids, id, strlen(id) + 1);
@@ -93,11 +91,11 @@ int sync_page_scan(const char *body, size_t len, struct sync_seen *seen, struct 
 		if (jsonspan_string(spans[i].p, spans[i].len, "id", id, sizeof id) < 0 ||
 		    jsonspan_string(spans[i].p, spans[i].len, "created", created, sizeof created) < 0 ||
 		    !timefmt_parse(created, &t) || (seen && sync_seen_add(seen, id) < 0)) {
-			rc = -1;
+			rc = -EBADMSG;
 			break;
 		}
 		if (jsonspan_each_member(spans[i].p, spans[i].len, JSONSPAN_TRUST, sync_amount_member, NULL) == 1) {
-			rc = -2;
+			rc = -ERANGE;
 			break;
 		}
 		if (i == 0)
@@ -109,7 +107,7 @@ int sync_page_scan(const char *body, size_t len, struct sync_seen *seen, struct 
 	}
 	if (n < 0 || rc < 0) {
 		free(spans);
-		return n < 0 ? -1 : rc;
+		return n < 0 ? -EBADMSG : rc;
 	}
 	*out = spans;
 	return 0;
@@ -122,11 +120,11 @@ int sync_spool_put(FILE *f, const char *body, size_t len, const struct jsonspan 
 	uint64_t head[2] = { len, (uint64_t)n };
 	if (fwrite(&head[0], sizeof head[0], 1, f) != 1 || fwrite(body, 1, len, f) != len ||
 	    fwrite(&head[1], sizeof head[1], 1, f) != 1)
-		return -1;
+		return -EIO;
 	for (long i = 0; i < n; i++) {
 		uint64_t at[2] = { (uint64_t)(spans[i].p - body), spans[i].len };
 		if (fwrite(at, sizeof at, 1, f) != 1)
-			return -1;
+			return -EIO;
 	}
 	return 0;
 }
@@ -141,23 +139,23 @@ int sync_spool_get(FILE *f, struct strbuf *body, struct jsonspan **spans, long *
 	if (got == 0 && !ferror(f))
 		return 0;
 	if (got != sizeof len)
-		return -1;
+		return -EIO;
 	if (len > SIZE_MAX / 2)
-		return -1;
+		return -EIO;
 	sb_grow(body, (size_t)len);
 	if (fread(body->buf, 1, (size_t)len, f) != len || fread(&count, sizeof count, 1, f) != 1 ||
 	    count > len)
-		return -1;
+		return -EIO;
 	body->len = (size_t)len;
 	body->buf[len] = '\0';
 	struct jsonspan *s = count ? calloc((size_t)count, sizeof *s) : NULL;
 	if (count && !s)
-		return -1;
+		return -EIO;
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t at[2];
 		if (fread(at, sizeof at, 1, f) != 1 || at[0] > len || at[1] > len - at[0]) {
 			free(s);
-			return -1;
+			return -EIO;
 		}
 		s[i] = (struct jsonspan){ body->buf + at[0], (size_t)at[1] };
 	}

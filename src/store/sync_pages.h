@@ -32,8 +32,9 @@ struct sync_page_info {
 
 /* Checks that body is a transactions page whose items all have an id and a created
  * time, adding the ids to seen (when not NULL) and setting *spans (malloc'd) to where
- * the items lie.  0, -1 when it is not such a page, -2 when an item's amount,
- * local_amount or category amount is beyond AMOUNT_LIMIT (bad input all the same). */
+ * the items lie.  0; -EBADMSG when it is not such a page; -ERANGE when an item's
+ * amount, local_amount or category amount is beyond AMOUNT_LIMIT (bad input all the
+ * same). */
 int sync_page_scan(const char *body, size_t len, struct sync_seen *seen, struct sync_page_info *info,
 		   struct jsonspan **spans);
 
@@ -41,7 +42,7 @@ int sync_page_scan(const char *body, size_t len, struct sync_seen *seen, struct 
  * items lie, so a page is scanned once. */
 int sync_spool_put(FILE *f, const char *body, size_t len, const struct jsonspan *spans, long n);
 /* 1 with the next page (spans point into body, a malloc'd array of *n), 0 at the end,
- * -1 on a read error or a spool not written by sync_spool_put. */
+ * -EIO on a read error or a spool not written by sync_spool_put. */
 int sync_spool_get(FILE *f, struct strbuf *body, struct jsonspan **spans, long *n);
 
 #endif

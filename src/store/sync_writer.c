@@ -2,6 +2,7 @@
  * so fetching and writing overlap and memory holds at most two batches. */
 #include "sync_writer.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +46,7 @@ static int sync_writer_write(struct sync_writer *w, struct sync_fetch *batch, co
 	rc = store_commit(w->st) < 0 ? -1 : 0;
 out:
 	if (rc < 0) {
-		snprintf(w->why, sizeof w->why, rc == -2 ? "the transactions reply is not the JSON expected"
+		snprintf(w->why, sizeof w->why, rc == -EBADMSG ? "the transactions reply is not the JSON expected"
 							  : "the history store: %s", store_errmsg(w->st));
 		store_rollback(w->st);
 	}

@@ -4,6 +4,7 @@
  * not the one expected); categories keep their JSON text. */
 #include "tx_columns.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,10 +159,10 @@ int tx_columns_read(struct tx_columns *c, const char *raw, size_t len)
 	if (len == 0 || raw[0] != '{' ||
 	    tx_columns_walk(c, (struct jsonspan){ raw, len }, JSONSPAN_CHECK, tx_columns_top,
 			    sizeof tx_columns_top / sizeof tx_columns_top[0]) < 0)
-		return -1;
+		return -EBADMSG;
 	if (c->has[TX_UPDATED])
 		timefmt_parse(tx_columns_text(c, TX_UPDATED), &c->updated);
 	if (!c->has[TX_ID] || !timefmt_parse(tx_columns_text(c, TX_CREATED), &c->created))
-		return 1;
+		return -ENODATA;
 	return 0;
 }

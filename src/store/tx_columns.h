@@ -27,8 +27,8 @@ struct tx_columns {
 
 void tx_columns_init(struct tx_columns *c);
 void tx_columns_release(struct tx_columns *c);
-/* Reads raw (one transaction object).  0; -1 when it is not well-formed JSON; 1 when
- * it lacks an id or a valid created time (not storable). */
+/* Reads raw (one transaction object).  0; -EBADMSG when it is not well-formed JSON;
+ * -ENODATA when it lacks an id or a valid created time (not storable). */
 int tx_columns_read(struct tx_columns *c, const char *raw, size_t len);
 /* A text column: what the API sent when it was a non-empty string, else "". */
 const char *tx_columns_text(const struct tx_columns *c, enum tx_text which);

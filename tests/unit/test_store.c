@@ -2,6 +2,7 @@
  * detection and no going back to an older state, ordered iteration, sums, pending
  * rows forgotten only when no newer sync saw them, sync state, resources
  * and file mtimes that survive reopening, and a loose mode tightened at open. */
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,13 +45,13 @@ int main(void)
 			"\"settled\":\"2024-01-02T00:00:00Z\",\"amount\":300,\"currency\":\"GBP\"}", 1, &changed) == 0 && changed);
 	CHECK(upsert(s, "{\"id\":\"tx_c\",\"account_id\":\"acc\",\"created\":\"2023-12-31T23:59:59.9Z\",\"settled\":\"\","
 			"\"decline_reason\":\"INSUFFICIENT_FUNDS\",\"amount\":-999,\"currency\":\"GBP\"}", 1, &changed) == 0);
-	CHECK(upsert(s, "{\"id\":\"tx_d\",\"account_id\":\"acc\",\"created\":\"not a time\"}", 1, &changed) == 1 && !changed);
+	CHECK(upsert(s, "{\"id\":\"tx_d\",\"account_id\":\"acc\",\"created\":\"not a time\"}", 1, &changed) == 0 && !changed);
 	/* An amount beyond ±10^15 minor units is not the transaction expected (never
 	 * INT64_MIN): nothing is stored. */
 	CHECK(upsert(s, "{\"id\":\"tx_e\",\"account_id\":\"acc\",\"created\":\"2024-01-01T00:00:00Z\","
-			"\"amount\":1e300,\"currency\":\"GBP\"}", 1, &changed) == -2 && !changed);
+			"\"amount\":1e300,\"currency\":\"GBP\"}", 1, &changed) == -EBADMSG && !changed);
 	CHECK(upsert(s, "{\"id\":\"tx_e\",\"account_id\":\"acc\",\"created\":\"2024-01-01T00:00:00Z\","
-			"\"amount\":1,\"local_amount\":9223372036854775807,\"currency\":\"GBP\"}", 1, &changed) == -2);
+			"\"amount\":1,\"local_amount\":9223372036854775807,\"currency\":\"GBP\"}", 1, &changed) == -EBADMSG);
 	CHECK(store_commit(s) == 0);
 	/* The same text again is no change; new text is. */
 	CHECK(upsert(s, "{\"id\":\"tx_a\",\"account_id\":\"acc\",\"created\":\"2024-01-01T00:00:00.5Z\","

@@ -60,7 +60,7 @@ int main(void)
 	blobs_sha256("abc", 3, f.sha256);
 	CHECK_STR(f.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	struct store_attach_file g;
-	CHECK(store_attach_find(s, "https://f/1.pdf", &g) == 1);
+	CHECK(store_attach_find(s, "https://f/1.pdf", &g) == -ENOENT);
 	CHECK(store_attach_record(s, "https://f/1.pdf", &f) == 0);
 	store_close(s);
 	CHECK(store_open(path.buf, &s, &err) == 0);

@@ -2,6 +2,7 @@
  * its transactions lie) and the spool that keeps pages with their spans between
  * fetching and storing, including a spool that does not read back whole. */
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,7 +58,7 @@ int main(void)
 	for (size_t i = 0; i < sizeof beyond / sizeof beyond[0]; i++) {
 		struct jsonspan *s = NULL;
 		struct sync_page_info bi;
-		CHECK(sync_page_scan(beyond[i], strlen(beyond[i]), NULL, &bi, &s) == -2 && s == NULL);
+		CHECK(sync_page_scan(beyond[i], strlen(beyond[i]), NULL, &bi, &s) == -ERANGE && s == NULL);
 	}
 	static const char edge[] = "{\"transactions\":[{\"id\":\"tx_1\",\"created\":\"2026-01-01T10:00:00Z\","
 				   "\"amount\":-1000000000000000,\"categories\":{\"a\":-1000000000000000}}]}";
@@ -65,7 +66,7 @@ int main(void)
 	struct sync_page_info ei;
 	CHECK(sync_page_scan(edge, sizeof edge - 1, NULL, &ei, &es) == 0 && ei.count == 1);
 	free(es);
-	CHECK(sync_page_scan("{\"transactions\":[{\"id\":1}]}", 26, NULL, &ei, &es) == -1);
+	CHECK(sync_page_scan("{\"transactions\":[{\"id\":1}]}", 26, NULL, &ei, &es) == -EBADMSG);
 
 	/* A spool cut short or with a span outside its page is refused. */
 	long size = ftell(f);
@@ -80,7 +81,7 @@ int main(void)
 		while ((rc = sync_spool_get(g, &body, &back, &n)) == 1)
 			free(back);
 		/* Cut at a page's end reads as the end; anywhere else is an error. */
-		CHECK(rc == -1 || cut == (long)(8 + sizeof page1 - 1 + 8 + 2 * 16));
+		CHECK(rc == -EIO || cut == (long)(8 + sizeof page1 - 1 + 8 + 2 * 16));
 		fclose(g);
 		free(bytes);
 	}
@@ -88,7 +89,7 @@ int main(void)
 	FILE *g = tmpfile();
 	CHECK(fwrite(bad, 8, 1, g) == 1 && fwrite("{}", 1, 2, g) == 2 && fwrite(bad + 1, 8, 3, g) == 3);
 	rewind(g);
-	CHECK(sync_spool_get(g, &body, &back, &n) == -1);
+	CHECK(sync_spool_get(g, &body, &back, &n) == -EIO);
 	fclose(g);
 	fclose(f);
 	sb_release(&body);
