@@ -513,32 +513,36 @@ static void login_pot_label(const cJSON *pots, const char *pot, const char *pot_
 		 termtext_cut(pot_account, acc_shown, sizeof acc_shown));
 }
 
-/* Collects "POT\0ACCOUNT\0" pairs: the store is read to the end before syncs write. */
+/* Each pot and its own account, at the same index of two lists: the store is read to
+ * the end before syncs write. */
+struct login_pot_pairs {
+	struct strlist pots, accounts;
+};
+
 static int login_pot_pair(void *ctx, const char *pot, const char *pot_account)
 {
-	struct strbuf *pairs = ctx;
-	sb_add(pairs, pot, strlen(pot) + 1);
-	sb_add(pairs, pot_account, strlen(pot_account) + 1);
+	struct login_pot_pairs *pairs = ctx;
+	strlist_add(&pairs->pots, pot);
+	strlist_add(&pairs->accounts, pot_account);
 	return 0;
 }
 
 /* Its pots' own accounts, as its transfers name them, join the histories to capture. */
 static void login_queue_pots(struct login_worker *w, const char *account, const cJSON *pots)
 {
-	struct strbuf pairs = STRBUF_INIT;
+	struct login_pot_pairs pairs = { STRLIST_INIT, STRLIST_INIT };
 	char shown[128];
 	if (store_pot_accounts(w->st, account, login_pot_pair, &pairs) < 0)
 		report_line(w->cap->rep, "    warning: cannot read the pots of %s from the history store: %s",
 			    termtext_cut(account, shown, sizeof shown), store_errmsg(w->st));
-	for (size_t i = 0; i < pairs.len;) {
-		const char *pot = pairs.buf + i;
-		const char *pot_account = pot + strlen(pot) + 1;
-		i = (size_t)(pot_account - pairs.buf) + strlen(pot_account) + 1;
+	for (size_t i = 0; i < pairs.pots.n; i++) {
+		const char *pot = pairs.pots.v[i], *pot_account = pairs.accounts.v[i];
 		char label[LINKS_NAME_MAX + 160];
 		login_pot_label(pots, pot, pot_account, label, sizeof label);
 		login_queue(w->cap, pot_account, label, pot, account, 0);
 	}
-	sb_release(&pairs);
+	strlist_release(&pairs.pots);
+	strlist_release(&pairs.accounts);
 }
 
 /* Takes histories to capture until none is left and none running can add one. */

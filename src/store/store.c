@@ -560,17 +560,15 @@ int store_insert_transaction(struct store *s, const char *raw, size_t raw_len, i
 	return rc;
 }
 
-int store_pending_ids(struct store *s, const char *account, struct strbuf *ids)
+int store_pending_ids(struct store *s, const char *account, struct strlist *ids)
 {
 	sqlite3_stmt *q = store_stmt(s, ST_PENDING_IDS);
 	if (!q)
 		return -EIO;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		sb_adds(ids, (const char *)sqlite3_column_text(q, 0));
-		sb_addch(ids, '\0');
-	}
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		strlist_add(ids, store_col(q, 0));
 	sqlite3_reset(q);
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }

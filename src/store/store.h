@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "strbuf.h"
+#include "strlist.h"
 #include "timefmt.h"
 
 #define STORE_SCHEMA_VERSION 6
@@ -102,9 +103,9 @@ int store_upsert_transaction(struct store *s, const char *raw, size_t raw_len, i
  * written without first looking for an unchanged copy. */
 int store_insert_transaction(struct store *s, const char *raw, size_t raw_len, int64_t sync_no, bool *changed,
 			     int64_t *latest);
-/* Appends "ID\0" for each pending (not settled, not declined) transaction of the
+/* Appends the id of each pending (not settled, not declined) transaction of the
  * account. */
-int store_pending_ids(struct store *s, const char *account, struct strbuf *ids);
+int store_pending_ids(struct store *s, const char *account, struct strlist *ids);
 /* Removes a transaction the API no longer has, if it is still pending and no sync
  * newer than sync_no has seen it; remembers that sync_no removed it (a tombstone). */
 int store_forget_pending(struct store *s, const char *id, int64_t sync_no, bool *removed);

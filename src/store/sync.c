@@ -293,16 +293,16 @@ static int sync_fetch_pages(struct sync_run *r, struct sync_pass *p)
  *    gone.  Only the API can say which; there are seldom more than a few. */
 static int sync_ask_after_missing(struct sync_run *r, struct sync_pass *p)
 {
-	struct strbuf pending = STRBUF_INIT;
+	struct strlist pending = STRLIST_INIT;
 	if (store_pending_ids(r->st, r->account, &pending) < 0) {
 		snprintf(r->err->message, sizeof r->err->message, "the history store: %s", store_errmsg(r->st));
-		sb_release(&pending);
+		strlist_release(&pending);
 		return -EIO;
 	}
 	sync_seen_sort(&p->seen);
 	int rc = 0;
-	for (size_t i = 0; i < pending.len && !rc; i += strlen(pending.buf + i) + 1) {
-		const char *id = pending.buf + i;
+	for (size_t i = 0; i < pending.n && !rc; i++) {
+		const char *id = pending.v[i];
 		if (sync_seen_has(&p->seen, id))
 			continue;
 		struct monzo_reply reply;
@@ -314,7 +314,7 @@ static int sync_ask_after_missing(struct sync_run *r, struct sync_pass *p)
 		int got = monzo_get_raw(r->api, r->path.buf, &reply);
 		struct jsonspan tx;
 		if (got == -ENOENT) {
-			sb_add(&p->gone, id, strlen(id) + 1);
+			strlist_add(&p->gone, id);
 		} else if (got < 0) {
 			/* Kept until an answer says otherwise (older than 90 days, the API may
 			 * not say at all). */
@@ -349,7 +349,7 @@ static int sync_ask_after_missing(struct sync_run *r, struct sync_pass *p)
 		}
 		monzo_reply_release(&reply);
 	}
-	sb_release(&pending);
+	strlist_release(&pending);
 	return rc;
 }
 
@@ -419,9 +419,9 @@ static int sync_write(struct sync_run *r, struct sync_pass *p, int64_t *newest_c
 		why = "cannot read back a temporary file";
 		goto out;
 	}
-	for (size_t i = 0; i < p->gone.len; i += strlen(p->gone.buf + i) + 1) {
+	for (size_t i = 0; i < p->gone.n; i++) {
 		bool gone;
-		if (store_forget_pending(st, p->gone.buf + i, p->sync_no, &gone) < 0)
+		if (store_forget_pending(st, p->gone.v[i], p->sync_no, &gone) < 0)
 			goto out;
 		removed += gone;
 	}
@@ -467,7 +467,6 @@ static int sync_one_pass(struct sync_run *r, bool want_full, const struct sync_b
 	p.sync_no = sync_micros(p.now);
 	p.newest_change = INT64_MIN;
 	sync_seen_init(&p.seen);
-	sb_init(&p.gone);
 	*newest_change = INT64_MIN;
 	struct sync_state start = { 0 };
 	int rc = -EIO;
@@ -515,7 +514,7 @@ out:
 		fclose(p.spool);
 	sync_state_release(&start);
 	sync_seen_release(&p.seen);
-	sb_release(&p.gone);
+	strlist_release(&p.gone);
 	return rc;
 }
 

@@ -47,7 +47,7 @@ struct sync_pass {
 	struct instant asked;     /* when the balance was asked for */
 	struct sync_outcome out;
 	struct sync_seen seen;
-	struct strbuf gone;       /* "ID\0..." of pending ones the API no longer has */
+	struct strlist gone;      /* ids of pending ones the API no longer has */
 	FILE *spool;
 	long spooled;             /* transactions in the spool */
 	bool capture;             /* a first or full capture: it may go in windows */
