@@ -86,60 +86,81 @@ struct cache_status_key {
 	enum auth_state login_state;
 };
 
+/* The cache's state, by the lock that guards it.  The tiers, bottom up: the pool of
+ * store connections and the checkpoint thread (cache.c, cache_checkpoint.c); the
+ * resources (cache_resource.c: TTLs, single flight, the flight workers); the files
+ * (cache_file.c, cache_origin.c, cache_sums.c, cache_spill.c, cache_status.c); the
+ * attachments (cache_attach*.c).  cache.c also holds the lifetime (new, start,
+ * free, expire_all), which reaches every tier.  Otherwise a lower tier never calls a
+ * higher one: resources announce a change through res_changed, files through
+ * invalidate. */
 struct cache {
+	/* Set by cache_new and cache_start before any other thread runs; read freely. */
 	struct monzo *api;
 	struct cache_options opts;
 	char *store_path;
 	char *tokens_path;
+	struct instant started;
+	bool flights_threaded;    /* fetches run on the flight workers (after the fork) */
+	void (*res_changed)(struct cache *c, enum res_kind kind, const char *account);
+
+	/* lock guards everything from here to the next group, and is never held across
+	 * a fetch, a render or a store transaction.  Its conditions, one a wait: a
+	 * resource's store copy read (load_done), a resource's flight ended or a flight
+	 * thread exited (flight_done), an attachment's download ended (attach_done).  An
+	 * interrupt wakes the first two. */
 	pthread_mutex_t lock;
-	/* Under lock, one condition a wait: a resource's store copy read (load_done), a
-	 * resource's flight ended or a flight thread exited (flight_done), an attachment's
-	 * download ended (attach_done).  An interrupt wakes the first two. */
 	pthread_cond_t load_done;
 	pthread_cond_t flight_done;
 	pthread_cond_t attach_done;
-	struct res_entry *res;
-	struct file_entry *files;
-	struct store **idle;      /* open store connections not in use */
+	/* ... the pool: open store connections not in use. */
+	struct store **idle;
 	size_t nidle, idle_cap;
+	/* ... the resources: their entries and generations, whether the bank answers,
+	 * and the flight workers' queue. */
+	struct res_entry *res;
 	uint64_t gen_counter;
-	uint64_t use_counter;
-	size_t kept_bytes;
-	struct instant started;
 	bool unreachable;
 	struct monzo_error unreachable_err;
-	pthread_mutex_t invalidate_lock;   /* guards invalidate and its ctx, and is held
-					    * while they are called */
-	cache_invalidate_fn invalidate;
-	void *invalidate_ctx;
-	/* .status.json is rendered again only when what it shows may have moved. */
-	uint64_t status_gen;      /* bumped by every fetch, failure and new resource */
-	struct cache_status_key status_key;   /* what the snapshot held was rendered from */
-	pthread_mutex_t status_lock;
-	struct store *status_store;            /* its own connection: see cache_status_key */
-	/* Attachments (cache_attach.c, cache_attach_file.c, cache_attach_fetch.c): each
-	 * account's list, the fetches under way, the sizes their hosts announced, and the
-	 * lock that keeps the quota's check and a blob's write together. */
-	struct cache_attach_lists *attach_lists;
-	struct cache_attach_flight *attach_flights;
-	struct cache_attach_size *attach_sizes;
-	pthread_mutex_t attach_keep_lock;
-	char (*attach_checked)[65];   /* blobs whose bytes this mount checked (SHA-256 hex) */
-	size_t nattach_checked;
-	struct cache_sums *sums;  /* cache_sums.c */
-	/* The resource tier announces a value that changed through this (set by cache.c
-	 * to the file tier's cache_invalidate_users): resources never call up into files. */
-	void (*res_changed)(struct cache *c, enum res_kind kind, const char *account);
-	/* cache_resource.c: fetches run on a few worker threads once the daemon has
-	 * forked (each keeps its connection to the bank); cache_free lets them finish. */
-	bool flights_threaded;
 	unsigned flights_running;         /* queued or flying */
 	struct cache_flight_job *jobs, **jobs_tail;
 	pthread_cond_t jobs_wake;
 	pthread_t workers[CACHE_FLIGHT_WORKERS];
 	size_t nworkers, workers_idle;
 	bool workers_stop;
-	/* cache_checkpoint.c: the thread that copies the store's log into it. */
+	/* ... the files: their entries and kept bytes, the sums behind the Balance
+	 * column (cache_sums.c), and what .status.json was last rendered from (it is
+	 * rendered again only when what it shows may have moved). */
+	struct file_entry *files;
+	uint64_t use_counter;
+	size_t kept_bytes;
+	struct cache_sums *sums;
+	uint64_t status_gen;      /* bumped by every fetch, failure and new resource */
+	struct cache_status_key status_key;
+	/* ... the attachments: each account's list, the fetches under way, the sizes
+	 * their hosts announced, the blobs whose bytes this mount checked. */
+	struct cache_attach_lists *attach_lists;
+	struct cache_attach_flight *attach_flights;
+	struct cache_attach_size *attach_sizes;
+	char (*attach_checked)[65];   /* SHA-256 hex */
+	size_t nattach_checked;
+
+	/* invalidate_lock guards the fs layer's callback, and is held while it is
+	 * called: cache_set_invalidator (the fs layer letting go at unmount) waits for
+	 * a call under way, so a flight that ends late never calls into what was freed. */
+	pthread_mutex_t invalidate_lock;
+	cache_invalidate_fn invalidate;
+	void *invalidate_ctx;
+
+	/* status_lock guards .status.json's own store connection (see
+	 * cache_status_key), opened at its first use. */
+	pthread_mutex_t status_lock;
+	struct store *status_store;
+
+	/* attach_keep_lock keeps the quota's check and a blob's write together. */
+	pthread_mutex_t attach_keep_lock;
+
+	/* ckpt_lock guards the checkpoint thread's state (cache_checkpoint.c). */
 	pthread_mutex_t ckpt_lock;
 	pthread_cond_t ckpt_wake;
 	pthread_t ckpt_thread;
