@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "render_file.h"
+#include "smallfile.h"
 #include "store.h"
 
 static const char *const rows[] = {
@@ -85,20 +86,6 @@ static const struct golden goldens[] = {
 	{ FILE_ACCOUNTS_TSV, NULL, NULL, "accounts.tsv" },
 };
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct strbuf b = STRBUF_INIT;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		sb_add(&b, chunk, n);
-	fclose(f);
-	return sb_detach(&b, len);
-}
-
 static void check_golden(const char *dir, const struct golden *g, const struct render_inputs *base)
 {
 	struct file_id id = { .kind = g->kind };
@@ -117,9 +104,10 @@ static void check_golden(const char *dir, const struct golden *g, const struct r
 		FILE *f = fopen(path.buf, "wb");
 		CHECK(f && fwrite(out.buf, 1, out.len, f) == out.len && fclose(f) == 0);
 	} else {
-		size_t len = 0;
-		char *want = slurp(path.buf, &len);
-		bool same = want && len == out.len && !memcmp(want, out.buf, len);
+		struct strbuf want = STRBUF_INIT;
+		const char *why;
+		bool same = smallfile_read(path.buf, 1 << 20, &want, &why) == 0 && want.len == out.len &&
+			    !memcmp(want.buf, out.buf, out.len);
 		if (!same) {
 			/* What it made, beside the build, to compare with the golden file. */
 			struct strbuf got = STRBUF_INIT;
@@ -133,7 +121,7 @@ static void check_golden(const char *dir, const struct golden *g, const struct r
 			sb_release(&got);
 		}
 		CHECK(same);
-		free(want);
+		sb_release(&want);
 	}
 	sb_release(&path);
 	sb_release(&out);
