@@ -170,48 +170,37 @@ def test_a_payment_landing_mid_capture_is_in_the_rows_and_in_the_balance(bank, m
 
 # ------------------------------------------------------------------ politeness
 
-def test_a_rate_limited_capture_completes_correct_and_no_slower_than_one_page_at_a_time(bank, mounter, tmp_path):
+def capture_under_a_limit(bank, mounter, acc):
+    """The first read of acc's transactions.json on a new mount, all of it as the bank
+    has it; returns the bank's traffic meanwhile.  How long it takes beside one page
+    after another is scripts/bench's row (g), not a test's: a timed assertion fails on
+    a busy machine."""
+    bank.reset_counts()
+    m = mounter()
+    assert read_json(m.path / "accounts" / acc / "transactions.json") == bank.transactions[acc]
+    return bank.traffic
+
+
+def test_a_rate_limited_capture_completes_correct_and_backs_off_to_the_limit(bank, mounter):
     acc, _ = long_account(bank, days=300, per_day=15, edges=False)
     bank.set_latency(0.1, endpoint="transactions")
     bank.rate_limit(in_flight=3, retry_after=1, endpoint="transactions")
-    bank.reset_counts()
-    windowed = mounter(name="windowed")
-    t0 = time.monotonic()
-    got = read_json(windowed.path / "accounts" / acc / "transactions.json")
-    took = time.monotonic() - t0
-    assert got == bank.transactions[acc]
-    traffic = bank.traffic
+    traffic = capture_under_a_limit(bank, mounter, acc)
     # The bank's limit was met, and the capture backed off to it instead of hammering:
     # a few 429s, each paused for by every request at once.
     assert 1 <= traffic["throttled"] <= 6, traffic
     assert traffic["max_in_flight"] == 3
 
-    bank.reset_counts()
-    sequential = mounter("parallel=1", f"store={tmp_path / 'sequential.sqlite3'}", name="sequential")
-    t0 = time.monotonic()
-    assert read_json(sequential.path / "accounts" / acc / "transactions.json") == got
-    assert took <= time.monotonic() - t0, "the windows were slower than one page after another"
 
-
-def test_a_requests_per_second_limit_still_lets_windows_beat_one_page_at_a_time(bank, mounter, tmp_path):
-    """One page at a time makes 20 requests a second at 50 ms each; the bank allows 50:
-    the windows meet the limit, back off below it, and still finish first."""
+def test_a_requests_per_second_limit_still_lets_windows_go_side_by_side(bank, mounter):
+    """The bank allows 50 requests a second: the windows meet the limit, back off below
+    it, and still ask side by side."""
     acc, _ = long_account(bank, days=400, per_day=25, edges=False)
     bank.set_latency(0.05, endpoint="transactions")
     bank.rate_limit(per_second=50, retry_after=1, endpoint="transactions")
-    bank.reset_counts()
-    windowed = mounter(name="windowed")
-    t0 = time.monotonic()
-    got = read_json(windowed.path / "accounts" / acc / "transactions.json")
-    took = time.monotonic() - t0
-    assert got == bank.transactions[acc]
-    assert 1 <= bank.traffic["throttled"] <= 20, bank.traffic
-
-    bank.reset_counts()
-    sequential = mounter("parallel=1", f"store={tmp_path / 'sequential.sqlite3'}", name="sequential")
-    t0 = time.monotonic()
-    assert read_json(sequential.path / "accounts" / acc / "transactions.json") == got
-    assert took <= time.monotonic() - t0, "the windows were slower than one page after another"
+    traffic = capture_under_a_limit(bank, mounter, acc)
+    assert 1 <= traffic["throttled"] <= 20, traffic
+    assert traffic["max_in_flight"] >= 2, traffic
 
 
 # ------------------------------------------------------------------ cut short
