@@ -58,9 +58,9 @@ static const char *const store_sql[ST_COUNT_STMTS] = {
 		"INSERT INTO transactions (id, account_id, created_sec, created_nsec, settled, declined, amount,"
 		" currency, local_amount, local_currency, scheme, category, categories, merchant_name,"
 		" merchant_emoji, merchant_address, cp_name, cp_preferred_name, pot_id, description, notes,"
-		" bacs_dd, seen_sync, changed_at, updated_sec, updated_nsec, pot_account_id)"
+		" bacs_dd, seen_sync, changed_at, updated_sec, updated_nsec, pot_account_id, spending)"
 		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,"
-		"?27)"
+		"?27,?28)"
 		" ON CONFLICT(id) DO UPDATE SET account_id=excluded.account_id, created_sec=excluded.created_sec,"
 		" created_nsec=excluded.created_nsec, settled=excluded.settled, declined=excluded.declined,"
 		" amount=excluded.amount, currency=excluded.currency, local_amount=excluded.local_amount,"
@@ -71,7 +71,7 @@ static const char *const store_sql[ST_COUNT_STMTS] = {
 		" description=excluded.description, notes=excluded.notes, bacs_dd=excluded.bacs_dd,"
 		" seen_sync=MAX(seen_sync, excluded.seen_sync), changed_at=excluded.changed_at,"
 		" updated_sec=excluded.updated_sec, updated_nsec=excluded.updated_nsec,"
-		" pot_account_id=excluded.pot_account_id"
+		" pot_account_id=excluded.pot_account_id, spending=excluded.spending"
 		/* Never back to an older state: another sync may have stored a newer one
 		 * while this one waited for its pages.  Without "updated", settled stays. */
 		" WHERE (excluded.updated_sec, excluded.updated_nsec) >= (updated_sec, updated_nsec)"
@@ -96,7 +96,7 @@ static const char *const store_sql[ST_COUNT_STMTS] = {
 #define STORE_EACH_COLUMNS                                                                           \
 	"SELECT id, account_id, created_sec, created_nsec, settled, declined, amount, currency,"          \
 	" local_amount, local_currency, scheme, category, categories, merchant_name, merchant_emoji,"     \
-	" merchant_address, cp_name, cp_preferred_name, pot_id, description, notes, bacs_dd"
+	" merchant_address, cp_name, cp_preferred_name, pot_id, description, notes, bacs_dd, spending"
 #define STORE_EACH_WHERE                                                                             \
 	" WHERE account_id = ?1 AND created_sec >= ?2 AND created_sec < ?3"                              \
 	" ORDER BY created_sec, created_nsec, id"
@@ -167,6 +167,10 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE TABLE capture_windows (account_id TEXT NOT NULL, since INTEGER NOT NULL,"
 	" before INTEGER NOT NULL, cursor TEXT NOT NULL, cursor_created INTEGER NOT NULL,"
 	" done INTEGER NOT NULL, PRIMARY KEY (account_id, since));",
+	/* 7: the API's include_in_spending flag, what the reports count as spending. */
+	"ALTER TABLE transactions ADD COLUMN spending INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE transactions SET spending = COALESCE((SELECT json_extract(j.json, '$.include_in_spending') = 1"
+	" FROM transaction_json j WHERE j.id = transactions.id), 0);",
 };
 
 struct store {
@@ -539,6 +543,7 @@ int store_insert_transaction(struct store *s, const char *raw, size_t raw_len, i
 	sqlite3_bind_int64(q, i++, c->updated.sec);
 	sqlite3_bind_int(q, i++, c->updated.nsec);
 	sqlite3_bind_text(q, i++, tx_columns_text(c, TX_POT_ACCOUNT), -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, i++, c->include_in_spending);
 	if (store_step_done(s, q) < 0)
 		return -EIO;
 	if (sqlite3_changes(s->db) == 0) {
@@ -727,6 +732,7 @@ int store_each_transaction(struct store *s, const char *account, int64_t from, i
 		r.description = store_col(q, i++);
 		r.notes = store_col(q, i++);
 		r.bacs_direct_debit = sqlite3_column_int(q, i++);
+		r.include_in_spending = sqlite3_column_int(q, i++);
 		r.json = with_json ? store_col(q, i) : "";
 		r.json_len = with_json ? (size_t)sqlite3_column_bytes(q, i) : 0;
 		/* Stored before amounts were checked at the sync: no file is made of it (a

@@ -12,7 +12,7 @@
 #include "strlist.h"
 #include "timefmt.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* Every int function here returns 0 on success and a negative errno on failure:
  * -EIO for SQLite's errors (store_errmsg says which), -ENOENT for what is not there,
@@ -45,6 +45,7 @@ struct tx_row {
 	const char *description;
 	const char *notes;
 	bool bacs_direct_debit;
+	bool include_in_spending;
 	const char *json;        /* the transaction as the API sent it */
 	size_t json_len;
 };

@@ -49,7 +49,7 @@ static int tx_columns_put(struct tx_columns *c, enum tx_text which, struct jsons
 	return 0;
 }
 
-enum tx_columns_other { TX_NO_OTHER, TX_AMOUNT, TX_LOCAL_AMOUNT, TX_DECLINE, TX_BACS_DD };
+enum tx_columns_other { TX_NO_OTHER, TX_AMOUNT, TX_LOCAL_AMOUNT, TX_DECLINE, TX_BACS_DD, TX_SPENDING };
 
 /* One member name and what to do with it, in one of the objects read: keep it as a
  * text column, read the object it holds, or one of the others. */
@@ -121,6 +121,7 @@ static const struct tx_columns_field tx_columns_top[] = {
 	TX_OTHER("amount", TX_AMOUNT),
 	TX_OTHER("local_amount", TX_LOCAL_AMOUNT),
 	TX_OTHER("decline_reason", TX_DECLINE),
+	TX_OTHER("include_in_spending", TX_SPENDING),
 };
 
 static int tx_columns_member(void *ctx, const char *key, size_t klen, struct jsonspan v)
@@ -143,6 +144,7 @@ static int tx_columns_member(void *ctx, const char *key, size_t klen, struct jso
 		case TX_LOCAL_AMOUNT: return amount_of_span(v, &c->local_amount) == AMOUNT_BEYOND ? -1 : 0;
 		case TX_DECLINE: c->declined = v.p[0] != 'n' && !(v.len == 2 && v.p[0] == '"'); break;
 		case TX_BACS_DD: c->bacs_direct_debit = v.p[0] != 'n'; break;
+		case TX_SPENDING: c->include_in_spending = v.p[0] == 't'; break;
 		}
 		return 0;
 	}
@@ -154,7 +156,7 @@ int tx_columns_read(struct tx_columns *c, const char *raw, size_t len)
 	sb_reset(&c->text);
 	memset(c->has, 0, sizeof c->has);
 	c->amount = c->local_amount = 0;
-	c->declined = c->bacs_direct_debit = false;
+	c->declined = c->bacs_direct_debit = c->include_in_spending = false;
 	c->created = c->updated = (struct instant){ 0, 0 };
 	if (len == 0 || raw[0] != '{' ||
 	    tx_columns_walk(c, (struct jsonspan){ raw, len }, JSONSPAN_CHECK, tx_columns_top,

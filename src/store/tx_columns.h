@@ -22,6 +22,8 @@ struct tx_columns {
 	int64_t amount, local_amount;
 	bool declined;                   /* decline_reason present, not null, not "" */
 	bool bacs_direct_debit;          /* metadata.bacs_direct_debit_instruction_id */
+	bool include_in_spending;        /* true, as the API flags what the app counts as
+					  * spending; absent or anything else: false */
 	struct instant created, updated; /* updated {0, 0} when absent */
 };
 

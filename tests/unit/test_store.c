@@ -7,8 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "check.h"
 #include "store.h"
+#include "store_internal.h"
 
 static int upsert(struct store *s, const char *text, int64_t sync_no, bool *changed)
 {
@@ -24,6 +27,45 @@ static int collect_ids(void *ctx, const struct tx_row *r)
 	struct collect *c = ctx;
 	sb_addf(&c->ids, "%s%s", c->ids.len ? "," : "", r->id);
 	return 0;
+}
+
+static int collect_spending(void *ctx, const struct tx_row *r)
+{
+	struct collect *c = ctx;
+	sb_addf(&c->ids, "%s%s=%d", c->ids.len ? "," : "", r->id, r->include_in_spending);
+	return 0;
+}
+
+/* The API's include_in_spending is a column; a store made before it had one gets it
+ * from each transaction's JSON when opened. */
+static void check_spending(const char *dir)
+{
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+	sb_addf(&path, "%s/spending.sqlite3", dir);
+	struct store *s;
+	CHECK(store_open(path.buf, &s, &err) == 0);
+	bool changed;
+	CHECK(upsert(s, "{\"id\":\"tx_1\",\"account_id\":\"acc\",\"created\":\"2024-01-01T00:00:00Z\","
+			"\"amount\":-1,\"currency\":\"GBP\",\"include_in_spending\":true}", 1, &changed) == 0);
+	CHECK(upsert(s, "{\"id\":\"tx_2\",\"account_id\":\"acc\",\"created\":\"2024-01-02T00:00:00Z\","
+			"\"amount\":-1,\"currency\":\"GBP\",\"include_in_spending\":false}", 1, &changed) == 0);
+	CHECK(upsert(s, "{\"id\":\"tx_3\",\"account_id\":\"acc\",\"created\":\"2024-01-03T00:00:00Z\","
+			"\"amount\":-1,\"currency\":\"GBP\"}", 1, &changed) == 0);
+	struct collect c = { STRBUF_INIT };
+	CHECK(store_each_transaction(s, "acc", INT64_MIN, INT64_MAX, false, collect_spending, &c) == 0);
+	CHECK_STR(c.ids.buf, "tx_1=1,tx_2=0,tx_3=0");
+	/* As a store of schema 6 was: no such column. */
+	CHECK(sqlite3_exec(store_sqlite(s), "ALTER TABLE transactions DROP COLUMN spending; PRAGMA user_version = 6",
+			   NULL, NULL, NULL) == SQLITE_OK);
+	store_close(s);
+	CHECK(store_open(path.buf, &s, &err) == 0);
+	sb_reset(&c.ids);
+	CHECK(store_each_transaction(s, "acc", INT64_MIN, INT64_MAX, false, collect_spending, &c) == 0);
+	CHECK_STR(c.ids.buf, "tx_1=1,tx_2=0,tx_3=0");
+	store_close(s);
+	sb_release(&c.ids);
+	sb_release(&path);
+	sb_release(&err);
 }
 
 int main(void)
@@ -152,6 +194,7 @@ int main(void)
 	sb_release(&sdir);
 	sb_release(&wal);
 	store_close(s);
+	check_spending(dir);
 
 	sb_release(&c.ids);
 	sb_release(&path);
