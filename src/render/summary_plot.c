@@ -8,8 +8,11 @@
 
 __extension__ typedef __int128 summary_i128;
 
-static const char *const summary_palette[] = { "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
-						"#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#1f77b4", "#8c564b" };
+/* Ten strong colours, then their light forms: neighbours in a legend differ most. */
+static const char *const summary_palette[] = { "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+						"#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+						"#a0cbe8", "#ffbe7d", "#ff9d9a", "#86bcb6", "#8cd17d",
+						"#f1ce63", "#d4a6c8", "#fabfd2", "#d7b5a6", "#79706e" };
 
 static int64_t summary_clamp(summary_i128 v)
 {

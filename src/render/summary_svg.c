@@ -219,7 +219,7 @@ int summary_balance_svg(const struct summary *r, struct strbuf *out)
 	summary_line_axis(&axis, closing, filled, n);
 	int left = 16 + summary_svg_axis_width(&axis, r->currency);
 	int y0 = SUMMARY_TOP + SUMMARY_PLOT;
-	summary_svg_begin(out, left + SUMMARY_LINE_W + 16, y0 + SUMMARY_BELOW, title);
+	summary_svg_begin(out, left + SUMMARY_LINE_W + 32, y0 + SUMMARY_BELOW, title);
 	summary_svg_axis(out, &axis, r->currency, left, left + SUMMARY_LINE_W, y0);
 	int *xs = summary_line_xs(n, left);
 	summary_line(out, &axis, xs, y0, lo, n, closing, filled, 1, "Closing balance", summary_svg_colour(0), 2,
