@@ -51,6 +51,21 @@ bool summary_month_of(int64_t sec, summary_mon *out)
 	return true;
 }
 
+bool summary_clock_month(struct summary_clock *c, int64_t sec, summary_mon *out)
+{
+	if (c->valid && sec >= c->start && sec < c->end) {
+		*out = c->mon;
+		return true;
+	}
+	if (!summary_month_of(sec, out))
+		return false;
+	c->valid = true;
+	c->mon = *out;
+	c->start = localtime_month_start(*out / 12, *out % 12 + 1);
+	c->end = summary_month_end(*out);
+	return true;
+}
+
 void summary_month_text(summary_mon m, char out[8])
 {
 	int y = m / 12, mo = m % 12 + 1;
@@ -248,7 +263,7 @@ static bool summary_split_adds_up(const struct summary_row *row)
 int summary_add(struct summary *r, const struct summary_row *row)
 {
 	summary_mon mon;
-	if (!summary_month_of(row->created, &mon))
+	if (!summary_clock_month(&r->clock, row->created, &mon))
 		return -1;
 	struct summary_month *m = summary_months_at(&r->months, mon);
 	if (row->declined)

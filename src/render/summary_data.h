@@ -14,6 +14,16 @@
 /* A month is year * 12 + (month - 1), so months compare and step as integers. */
 typedef int32_t summary_mon;
 
+/* The month of an instant through the last month found (summary_month_of): rows come
+ * month by month, and the zone's offset is looked up afresh for rows an hour apart,
+ * so this spares the calendar work for all but a month's first row. */
+struct summary_clock {
+	bool valid;
+	summary_mon mon;
+	int64_t start, end;     /* [start, end): the month's instants */
+};
+bool summary_clock_month(struct summary_clock *c, int64_t sec, summary_mon *out);
+
 struct summary_cat {
 	char *name;                 /* the Category column's text ("Eating out") */
 	int64_t spending, money_in;
@@ -56,6 +66,7 @@ struct summary {
 	struct summary_year *years;
 	size_t nyears, ayears;
 	bool overflow;              /* a sum did not fit in 64 bits: no file */
+	struct summary_clock clock;
 	struct strbuf scratch;
 };
 
@@ -72,6 +83,7 @@ struct summary_net {
 	struct summary_col *cols;
 	size_t ncols, acols;
 	bool overflow;
+	struct summary_clock clock;
 };
 
 /* *acc += v and *acc -= v; false, *acc unchanged, when the result does not fit in 64

@@ -47,7 +47,7 @@ size_t summary_net_column(struct summary_net *n, const char *name, bool have_bal
 int summary_net_add(struct summary_net *n, size_t column, int64_t created, int64_t amount, bool declined)
 {
 	summary_mon mon;
-	if (column >= n->ncols || !summary_month_of(created, &mon))
+	if (column >= n->ncols || !summary_clock_month(&n->clock, created, &mon))
 		return -1;
 	struct summary_month *m = summary_months_at(&n->cols[column].months, mon);
 	if (!declined && !summary_sum_add(&m->sum, amount))
