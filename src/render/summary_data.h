@@ -36,7 +36,7 @@ struct summary_month {
 	int64_t in, out;            /* settled, not declined: credits, -debits */
 	int64_t spending;           /* -amount of include_in_spending, not declined */
 	size_t count;               /* settled, not declined */
-	struct summary_cat *cats;    /* sorted by name */
+	struct summary_cat *cats;   /* sorted by name */
 	size_t ncats, acats;
 };
 
@@ -54,7 +54,7 @@ struct summary_name {
 
 struct summary_year {
 	int year;
-	struct summary_name *names;  /* sorted by name while gathering */
+	struct summary_name *names; /* sorted by name while gathering */
 	size_t n, alloc;
 };
 
