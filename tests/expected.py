@@ -1,5 +1,6 @@
-"""The CSV rules of DESIGN.md ("CSV layout"), implemented again in plain Python, so the
-tests can compute what the mount must show from the fake bank's ground truth.
+"""The CSV rules of DESIGN.md ("CSV layout"), and the reports' rules (src/render/summary.h),
+implemented again in plain Python, so the tests can compute what the mount must show
+from the fake bank's ground truth.
 
 Independent of the daemon on purpose: timestamps are parsed here to integer
 nanoseconds, dates go through zoneinfo, money is integer minor units formatted with the
@@ -8,6 +9,7 @@ the account's current balance.
 """
 import calendar
 import re
+import xml.etree.ElementTree as ET
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -237,6 +239,188 @@ class Expected:
     def settled_total(self):
         """Sum of the settled, non-declined amounts, exactly (minor units)."""
         return sum(int(t["amount"]) for t in self.settled())
+
+    # ---- the reports (reports/monthly.csv, categories.csv, merchants.csv)
+
+    def report_months(self):
+        """Every month from the first transaction's to the last one's, gaps included."""
+        return month_range(self.months())
+
+    def closing_balances(self, with_balance=True):
+        """{month: balance at its end} over report_months(); None without a balance."""
+        return closing_balances(self.txs, self.balance if with_balance else None,
+                                self.report_months(), self.tz)
+
+    def monthly_csv(self, with_balance=True):
+        cur = self.currency
+        per = {m: {"in": 0, "out": 0, "spending": 0, "count": 0} for m in self.report_months()}
+        for t in self.txs:
+            if is_declined(t):
+                continue
+            m = per[month(t["created"], self.tz)]
+            amount = int(t["amount"])
+            if is_settled(t):
+                m["in" if amount > 0 else "out"] += abs(amount)
+                m["count"] += 1
+            if in_spending(t):
+                m["spending"] -= amount
+        closing = self.closing_balances(with_balance)
+        rows = [MONTHLY_HEADER]
+        for mo, m in per.items():
+            rows.append([mo, money(m["in"], cur), money(m["out"], cur),
+                         money(m["in"] - m["out"], cur), money(m["spending"], cur),
+                         str(m["count"]),
+                         "" if closing[mo] is None else money(closing[mo], cur)])
+        return rows
+
+    def categories_csv(self):
+        cur = self.currency
+        per = {}                       # (month, category text) -> [spending, in, count]
+        for t in self.txs:
+            booked, spending = is_settled(t) and not is_declined(t), in_spending(t)
+            if not booked and not spending:
+                continue
+            mo = month(t["created"], self.tz)
+            for cat, amount in category_parts(t):
+                c = per.setdefault((mo, category_name(cat)), [0, 0, 0])
+                if spending:
+                    c[0] -= amount
+                if booked:
+                    c[1] += max(amount, 0)
+                    c[2] += 1
+        rows = [CATEGORIES_HEADER]
+        for (mo, cat), (spent, took, n) in sorted(per.items(),
+                                                  key=lambda kv: (kv[0][0], kv[0][1].encode())):
+            rows.append([mo, text_cell(cat), money(spent, cur), money(took, cur), str(n)])
+        return rows
+
+    def merchants_csv(self):
+        cur = self.currency
+        per = {}                       # (year, name) -> [spending, count]
+        for t in self.txs:
+            if not in_spending(t):
+                continue
+            key = (month(t["created"], self.tz)[:4], name(t, self.pots))
+            n = per.setdefault(key, [0, 0])
+            n[0] -= int(t["amount"])
+            n[1] += 1
+        order = sorted(per.items(), key=lambda kv: (kv[0][0], -kv[1][0], kv[0][1].encode()))
+        return [MERCHANTS_HEADER] + [[y, text_cell(nm), money(spent, cur), str(n)]
+                                     for (y, nm), (spent, n) in order]
+
+
+# --------------------------------------------------------------------------- reports
+
+MONTHLY_HEADER = ["Month", "Money in", "Money out", "Net", "Spending", "Transactions",
+                  "Closing balance"]
+CATEGORIES_HEADER = ["Month", "Category", "Spending", "Money in", "Transactions"]
+MERCHANTS_HEADER = ["Year", "Name", "Spending", "Transactions"]
+SVG_PLOT_HEIGHT = 240              # the pictures' plot height in pixels (summary.h)
+
+
+def in_spending(tx):
+    """Counted in Spending: the bank's include_in_spending (missing: no), not declined;
+    pending ones count, as in the app."""
+    return bool(tx.get("include_in_spending")) and not is_declined(tx)
+
+
+def category_parts(tx):
+    """[(category, amount)]: a split of two or more entries that adds up to the amount
+    spreads it, else the whole amount is the category's."""
+    cats = tx.get("categories") or {}
+    amount = int(tx["amount"])
+    if len(cats) >= 2 and sum(int(v) for v in cats.values()) == amount:
+        return [(k, int(v)) for k, v in cats.items()]
+    return [(tx.get("category") or "", amount)]
+
+
+def _month_index(m):
+    y, mo = m.split("-")
+    return int(y) * 12 + int(mo) - 1
+
+
+def month_range(months):
+    """The months from the earliest to the latest of months ("YYYY-MM"), gaps included."""
+    if not months:
+        return []
+    lo, hi = min(_month_index(m) for m in months), max(_month_index(m) for m in months)
+    return ["%04d-%02d" % (i // 12, i % 12 + 1) for i in range(lo, hi + 1)]
+
+
+def month_end_ns(m, tz=LONDON):
+    """The first instant after the local month m, in ns."""
+    i = _month_index(m) + 1
+    return int(datetime(i // 12, i % 12 + 1, 1, tzinfo=tz).timestamp()) * 10 ** 9
+
+
+def closing_balances(txs, balance, months, tz=LONDON):
+    """{month: balance at its end} for each of months: balance minus every non-declined
+    amount created in a later month (None for every month when balance is None)."""
+    sums = {}
+    for t in txs:
+        if not is_declined(t):
+            m = month(t["created"], tz)
+            sums[m] = sums.get(m, 0) + int(t["amount"])
+    out = {}
+    for m in months:
+        out[m] = None if balance is None else \
+            int(balance) - sum(v for k, v in sums.items() if k > m)
+    return out
+
+
+def networth_csv(columns, currency="GBP", tz=LONDON):
+    """networth.csv's rows.  columns: [(name, transactions, balance or None, known_from
+    ns or None)] in the CSV's order; a column's months ending at or before known_from
+    are empty (a pot whose balance is known only since then), and its month reaches
+    into the table.  Total: the sum of the month's filled cells."""
+    months = set()
+    for _, txs, balance, known in columns:
+        months |= {month(t["created"], tz) for t in txs}
+        if balance is not None and known:
+            months.add(datetime.fromtimestamp(known // 10 ** 9, tz).strftime("%Y-%m"))
+    span = month_range(months)
+    cells = []
+    for _, txs, balance, known in columns:
+        closing = closing_balances(txs, balance, span, tz)
+        cells.append({m: v for m, v in closing.items()
+                      if v is not None and not (known and month_end_ns(m, tz) <= known)})
+    rows = [["Month"] + [text_cell(c[0]) for c in columns] + ["Total"]]
+    for m in span:
+        filled = [c[m] for c in cells if m in c]
+        rows.append([m] + [money(c[m], currency) if m in c else "" for c in cells]
+                    + [money(sum(filled), currency) if filled else ""])
+    return rows
+
+
+def svg_titles(svg):
+    """[(month, series, amount text)] of every <title>MONTH SERIES: AMOUNT</title> in a
+    report picture, in document order (entities decoded)."""
+    out = []
+    for el in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}title"):
+        m = re.fullmatch(r"(\d{4}-\d{2}) (.*): (-?\d+(?:\.\d+)?)", el.text or "", re.S)
+        if m:
+            out.append(m.groups())
+    return out
+
+
+def svg_axis(lo, hi):
+    """(bottom, top) of a picture's axis over lo..hi minor units (lo <= 0 <= hi): the
+    step is the smallest 1, 2 or 5 x 10^k that covers hi - lo in 4 steps."""
+    want = max(-(-(hi - lo) // 4), 1)
+    p = 1
+    while True:
+        step = next((k * p for k in (1, 2, 5) if k * p >= want), None)
+        if step:
+            break
+        p *= 10
+    bottom, top = lo // step * step, -(-hi // step) * step
+    return bottom, max(top, bottom + step)
+
+
+def svg_px(v, bottom, top, height=SVG_PLOT_HEIGHT):
+    """Pixels above the axis's bottom at which a value stands."""
+    v = min(max(v, bottom), top)
+    return (v - bottom) * height // (top - bottom)
 
 
 def rfc4180(rows):

@@ -1177,6 +1177,94 @@ def test_transfer_to_pot(bank, token, main):
     assert info["pot_roles"]["never_used"] == pot["id"]
 
 
+# --------------------------------------------------------------------------- own accounts
+
+def test_own_account_transfers_have_both_sides(bank, token, main):
+    """Money moved between the current and the joint account shows in both, as the
+    real API shows a transfer: opposite amounts, moments apart, each side naming the
+    other account."""
+    joint = bank.account_ids["joint"]
+    served = {acc: {t["id"]: t for t in walk(bank, token, acc)[0]} for acc in (main, joint)}
+    pairs = bank.own_transfers
+    assert len(pairs) >= 4
+    directions, months = set(), set()
+    for out_id, in_id in pairs:
+        out, inn = bank.transaction(out_id), bank.transaction(in_id)
+        assert {out["account_id"], inn["account_id"]} == {main, joint}
+        assert served[out["account_id"]][out_id] == out        # both exist, over HTTP too
+        assert served[inn["account_id"]][in_id] == inn
+        assert out["amount"] < 0 and out["amount"] + inn["amount"] == 0
+        assert abs(parse_ts(out["created"]) - parse_ts(inn["created"])) < 3 * 10 ** 9
+        for side, other in ((out, inn), (inn, out)):
+            assert TX_KEYS <= set(side) <= TX_KEYS | TX_OPTIONAL, side["id"]
+            assert side["scheme"] == "payport_faster_payments" and side["currency"] == "GBP"
+            assert side["settled"] == side["created"] and "decline_reason" not in side
+            assert side["include_in_spending"] is False
+            acc = bank.account(other["account_id"])
+            cp = side["counterparty"]
+            assert cp["account_id"] == acc["id"]
+            assert (cp["sort_code"], cp["account_number"]) == (acc["sort_code"],
+                                                                acc["account_number"])
+            assert cp["name"] == " & ".join(o["preferred_name"] for o in acc["owners"])
+        assert out["metadata"]["fps_payment_id"] == inn["metadata"]["fps_payment_id"]
+        assert out["description"] == inn["description"] and out["originator"]
+        directions.add(out["account_id"])
+        months.add(out["created"][:7])
+    assert directions == {main, joint}                    # both ways
+    assert len(months) >= 4                               # over the history
+    # the joint account never goes below zero
+    run = 0
+    for t in bank.transactions[joint]:
+        run += 0 if "decline_reason" in t else t["amount"]
+        assert run >= 0, t["id"]
+    assert run == bank.balances[joint]["balance"]
+
+
+def test_include_in_spending_follows_the_docs(bank, main):
+    """docs/monzo-api.md: false for pot transfers and money in (a refund may count),
+    true for money out; false too for a move between one's own accounts and for what
+    the user left out of spending."""
+    own = {i for pair in bank.own_transfers for i in pair}
+    roles = bank.spending_roles
+    assert set(roles) == {"card_excluded", "refund_excluded"}
+    excluded = set(roles.values())
+    false_kinds = set()
+    refunds = set()
+    for txs in bank.transactions.values():
+        for t in txs:
+            flag = t["include_in_spending"]
+            assert isinstance(flag, bool), t["id"]
+            refund = t["scheme"] == "mastercard" and t["amount"] > 0
+            if t["scheme"] == "uk_retail_pot":
+                kind = "pot"
+                assert flag is False
+            elif t["id"] in own:
+                kind = "own"
+                assert flag is False
+            elif "decline_reason" in t or t["amount"] == 0:
+                kind = "declined or check"
+                assert flag is False
+            elif t["id"] in excluded:
+                kind = "excluded"
+                assert flag is False and t["settled"] and t["account_id"] == main
+            elif refund:
+                kind = "refund"
+                refunds.add(flag)
+            elif t["amount"] > 0:
+                kind = "money in"
+                assert flag is False, t["id"]
+            else:
+                kind = "money out"
+                assert flag is True, t["id"]
+            if not flag:
+                false_kinds.add(kind)
+    assert {"pot", "own", "money in", "excluded"} <= false_kinds
+    assert refunds == {True}                     # refunds count, unless left out
+    assert bank.transaction(roles["refund_excluded"])["amount"] > 0
+    assert bank.transaction(roles["card_excluded"])["amount"] < 0
+    assert {"own_transfers", "spending_roles"} <= set(bank.info())
+
+
 # --------------------------------------------------------------------------- attachments
 
 ATTACHMENT_KEYS = {"created", "external_id", "file_type", "file_url", "id", "type", "url",

@@ -19,6 +19,8 @@ In process (pytest)::
     bank.awkward[name] -> tx id; bank.account_ids[role] -> acc id; bank.pot_roles[role]
     bank.pot_accounts[pot id] -> pot account id (pots a transfer names; see bank.py),
         whose transactions are in bank.transactions[pot account id]
+    bank.own_transfers -> [(sending tx id, receiving tx id)]   # current <-> joint
+    bank.spending_roles[role] -> tx id   # card_excluded, refund_excluded (see bank.py)
     bank.set_balance(acc, balance=None, total_balance=None, **fields)
     bank.add_transaction(acc, **fields); bank.update_transaction(tx_id, **fields)
     bank.remove_transaction(tx_id)       # all three work on pot accounts too

@@ -61,6 +61,27 @@ transactions, in ``transactions[pot account id]``, are:
   them a pot account's transactions add up to the pot's balance (0 for a deleted pot)
   and their running total never goes below 0.
 
+Own accounts and spending
+-------------------------
+Money moves between the user's own current and joint accounts (``own_transfers``: pairs
+of the sending side's id and the receiving side's id).  A few of the current account's
+generated faster payments, spread over the history, become such transfers of the same
+amount: payments to payees become transfers to the joint account ("Bills share"), a
+friend's "Thanks!" becomes one from it ("Back from joint"), skipped where it would take
+the joint account below zero.  The joint account gains the other side, so the current
+account keeps its count and its balance.  Both sides are faster payments, settled at
+once, a second or two apart (the joint side after the current side when money leaves
+the current account, before it when money arrives), with opposite amounts, the same
+reference and fps_payment_id, and a counterparty naming the other account: its id,
+holders (owners' names joined by " & "), sort code and account number.  They are drawn
+from a generator of their own (see _drawing_from): the rest of the data is unchanged.
+
+include_in_spending follows docs/monzo-api.md: true for money out (card payments,
+direct debits, payments to people), false for pot transfers, money in (refunds being
+the exception: true) and declined or hidden-amount card checks.  Transfers between own
+accounts are false on both sides, and the user left one settled card payment and one
+refund out of spending (``spending_roles``: "card_excluded", "refund_excluded").
+
 Attachments
 -----------
 Attachment objects (monzo-api.md 1.8, plus the "type" and "url" older responses have)
@@ -823,6 +844,8 @@ class FakeBank:
         self._gen_flex(12)
         self._gen_prepaid(14)
         self._gen_joint_closed(16)
+        self._gen_own_transfers()
+        self._gen_spending_exclusions()
 
         # ---- balances
         self.balances = {}
@@ -1726,6 +1749,122 @@ class FakeBank:
             tx = self._fps(acc, hi, -left, "R OKAFOR", "Closing joint account")
             items.append((hi, tx["id"], tx))
         self._store(acc, items)
+
+    # ---------------------------------------------------------------- own accounts
+
+    def _gen_own_transfers(self) -> None:
+        """Transfers between the current and the joint account: a few of the current
+        account's generated faster payments become transfers of the same amount to or
+        from the joint account, whose side is added to the joint account.  The current
+        account keeps its count, its amounts and every other transaction; see the
+        module docstring ("Own accounts")."""
+        main, joint = self.account_ids["retail"], self.account_ids["joint"]
+        self.own_transfers = []
+        if not self._txs[joint]:
+            return
+        taken = set(self.awkward.values())
+        late = self._anchor_ns - 3 * DAY
+        keys, txs = self._keys[main], self._txs[main]
+
+        def bulk_fps(sign, category):
+            return [i for i, ((ns, tid), t) in enumerate(zip(keys, txs))
+                    if t["scheme"] == "payport_faster_payments" and t["amount"] * sign > 0
+                    and t["category"] == category and tid not in taken and ns < late]
+
+        def spread(idx, k):
+            k = min(k, len(idx))
+            return [idx[(2 * j + 1) * len(idx) // (2 * k)] for j in range(k)]
+
+        # out of the current account: payments to payees; into it: friends' "Thanks!"
+        chosen = sorted([(i, -1) for i in spread(bulk_fps(-1, "transfers"), 4)] +
+                        [(i, 1) for i in spread(bulk_fps(1, "general"), 3)])
+        joint_run = [(ns, t["amount"]) for (ns, _), t in zip(self._keys[joint], self._txs[joint])
+                     if "decline_reason" not in t]
+        main_items = list(zip(keys, txs))
+        joint_items = [(ns, tid, t) for (ns, tid), t in zip(self._keys[joint], self._txs[joint])]
+        with self._drawing_from("own_transfers"):
+            for i, sign in chosen:
+                (ns, old_id), old = main_items[i]
+                amount = abs(old["amount"])
+                if sign > 0 and amount > self._lowest_after(joint_run, ns):
+                    continue          # the joint account would go overdrawn: leave it
+                if sign < 0:
+                    out, inn = self._own_transfer(main, joint, ns, amount, "Bills share")
+                    mine, theirs = out, inn
+                else:
+                    out, inn = self._own_transfer(joint, main, ns, amount, "Back from joint")
+                    mine, theirs = inn, out
+                theirs_ns = parse_ts(theirs["created"])
+                main_items[i] = ((ns, mine["id"]), mine)
+                joint_items.append((theirs_ns, theirs["id"], theirs))
+                joint_run.append((theirs_ns, theirs["amount"]))
+                del self._by_id[old_id]
+                self.own_transfers.append((out["id"], inn["id"]))
+        self._store(main, [(ns, tid, t) for (ns, tid), t in main_items])
+        self._store(joint, joint_items)
+
+    @staticmethod
+    def _lowest_after(run, ns) -> int:
+        """The lowest running total of (created_ns, amount) items at or after ns."""
+        total = low = None
+        for at, amount in sorted(run):
+            total = (total or 0) + amount
+            if at >= ns:
+                low = total if low is None else min(low, total)
+        return 0 if low is None else low
+
+    def _holders(self, acc_id) -> str:
+        return " & ".join(o["preferred_name"] for o in self.account(acc_id)["owners"])
+
+    def _own_transfer(self, src, dst, at_ns, amount, reference) -> tuple:
+        """A faster payment of `amount` (> 0) from account src to account dst, both
+        the user's: (src's side, dst's side).  The current account's side sits at
+        at_ns, the joint account's side a second or two away (after it when the money
+        leaves the current account, before it when it arrives there).  Each side
+        settles at once, names the other account's holders, sort code and account
+        number, and is left out of spending, as a move between one's own accounts is."""
+        fpid = "FP" + self._rng.randbytes(16).hex().upper()
+        gap = self._ri(300, 2500) * MS
+        if src == self.account_ids["retail"]:
+            src_ns, dst_ns = at_ns, _truncate_frac(at_ns + gap, 3)
+        else:
+            src_ns, dst_ns = _truncate_frac(at_ns - gap, 3), at_ns
+        route = self._ri(10000)
+        sides = []
+        for acc, other, ns, amt, direction in ((src, dst, src_ns, -amount, "OUTBOUND"),
+                                               (dst, src, dst_ns, amount, "INBOUND")):
+            a = self.account(other)
+            cp = {"account_id": other, "account_number": a["account_number"],
+                  "name": self._holders(other), "sort_code": a["sort_code"],
+                  "user_id": self.user_id}
+            meta = {"faster_payment": "true", "fps_fpid": fpid, "fps_payment_id": fpid,
+                    "insertion": "entryset_0000" + self._blk()[18:36], "notes": reference,
+                    "trn": fpid[2:18]}
+            sides.append(self._tx(
+                acc, "tx_0000" + self._blk()[:18], ns, amt, reference,
+                "payport_faster_payments", "transfers", notes=reference, metadata=meta,
+                counterparty=cp, dedupe_id="com.monzo.fps:%04d:%s:%s" % (route, fpid, direction),
+                originator=amt < 0, include_in_spending=False, user_id=self.user_id))
+        return sides[0], sides[1]
+
+    def _gen_spending_exclusions(self) -> None:
+        """A card payment and a refund of the current account that the user left out
+        of spending (include_in_spending false), as the app lets one do: roles
+        "card_excluded" and "refund_excluded" in spending_roles."""
+        self.spending_roles = {}
+        taken = set(self.awkward.values())
+        txs = self._txs[self.account_ids["retail"]]
+        late = self._anchor_ns - 3 * DAY
+        cards = [t for t in txs if t["scheme"] == "mastercard" and t["settled"]
+                 and t["include_in_spending"] and t["id"] not in taken
+                 and parse_ts(t["created"]) < late]
+        refunds = [t for t in cards if t["amount"] > 0]
+        payments = [t for t in cards if t["amount"] < 0]
+        for role, found in (("card_excluded", payments), ("refund_excluded", refunds)):
+            if found:
+                t = found[len(found) // 2]
+                t["include_in_spending"] = False
+                self.spending_roles[role] = t["id"]
 
     # ---------------------------------------------------------------- pot accounts
 
@@ -3199,6 +3338,7 @@ class FakeBank:
                 "pot_roles": {role: p["id"] for role, p in self.pot_roles.items()},
                 "attachment_url": self.attachment_url,
                 "attachment_roles": self.attachment_roles,
+                "own_transfers": self.own_transfers, "spending_roles": self.spending_roles,
                 "now": format_ts(self._now_ns()),
                 "anchor": format_ts(self._anchor_ns), "seed": self.seed,
                 "token_lifetime": self.token_lifetime,
