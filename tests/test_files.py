@@ -26,7 +26,7 @@ def test_every_account_has_a_directory_with_its_files(bank, mnt):
         d = mnt / "accounts" / acc["id"]
         assert sorted(os.listdir(d)) == [
             "account.json", "attachments", "balance.json", "declined.csv", "pending.csv", "pots", "pots.json",
-            "transactions",
+            "reports", "transactions",
             "transactions.beancount", "transactions.csv", "transactions.journal", "transactions.json",
             "transactions.ofx", "transactions.qif", "transactions.tsv"]
         assert read_json(d / "account.json") == acc

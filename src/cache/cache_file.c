@@ -258,6 +258,8 @@ void cache_file_path(const struct file_id *id, struct strbuf *out)
 		sb_addf(out, "attachments/%s/%s", id->month, id->name);
 	else if (id->kind == FILE_MONTH_CSV || id->kind == FILE_MONTH_JSON)
 		sb_addf(out, "transactions/%s.%s", id->month, id->kind == FILE_MONTH_CSV ? "csv" : "json");
+	else if (files_row(id->kind)->places & (PLACE_REPORTS | PLACE_ROOT_REPORTS))
+		sb_addf(out, "reports/%s", files_row(id->kind)->name);
 	else
 		sb_adds(out, files_row(id->kind)->name);
 }
@@ -311,9 +313,10 @@ static int cache_render(struct cache *c, const struct file_id *id, const char *p
 		.flush = cache_spill_flush,
 		.flush_ctx = spill,
 	};
+	const struct file_row *row = files_row(id->kind);
 	struct render_ledger *ledgers = NULL;
 	const cJSON **balances = NULL;
-	if (id->kind == FILE_ROOT_TSV) {
+	if ((row->wants & INPUT_EVERY_ACCOUNT) && (row->wants & INPUT_TRANSACTIONS)) {
 		ledgers = cache_root_ledgers(d, &in.nledgers);
 		in.ledgers = ledgers;
 	} else if (id->kind == FILE_ACCOUNTS_TSV) {
@@ -323,7 +326,6 @@ static int cache_render(struct cache *c, const struct file_id *id, const char *p
 			balances[in.nbalances++] = d->d[i].v ? d->d[i].v->json : NULL;
 		in.balances = balances;
 	}
-	const struct file_row *row = files_row(id->kind);
 	bool rows = (row->needs | row->wants) & INPUT_TRANSACTIONS;
 	if (rows)
 		in.store = cache_store_get(c);

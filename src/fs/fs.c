@@ -269,6 +269,8 @@ static double fs_timeout(struct fs_ctx *ctx, const struct node *n, double file_f
 		case DIR_ATTACH_MONTH:
 			/* A month of attachments is there while its account's list has one. */
 			return cache_fresh_for(c, RES_TRANSACTIONS, n->account);
+		case DIR_REPORTS:
+			return n->account[0] ? cache_fresh_for(c, RES_ACCOUNTS, NULL) : CACHE_FOREVER;
 		}
 	}
 	return 0;

@@ -250,9 +250,9 @@ int tree_lookup(struct tree *t, const char *path, struct node *out)
 		return 0;
 	}
 	if (!strchr(p, '/')) {
-		if (!strcmp(p, "accounts")) {
+		if (!strcmp(p, "accounts") || !strcmp(p, "reports")) {
 			out->type = NODE_DIR;
-			out->dir = DIR_ACCOUNTS;
+			out->dir = strcmp(p, "reports") ? DIR_ACCOUNTS : DIR_REPORTS;
 			out->mtime = cache_started(t->cache);
 			return 0;
 		}
@@ -260,6 +260,8 @@ int tree_lookup(struct tree *t, const char *path, struct node *out)
 			return 0;
 		return tree_find_root_link(t, p, out);
 	}
+	if (!strncmp(p, "reports/", 8))
+		return strchr(p + 8, '/') ? -ENOENT : tree_match_file(PLACE_ROOT_REPORTS, p + 8, out);
 	if (strncmp(p, "accounts/", 9))
 		return -ENOENT;
 	p += 9;
@@ -279,6 +281,12 @@ int tree_lookup(struct tree *t, const char *path, struct node *out)
 		out->dir = DIR_POTS;
 		return 0;
 	}
+	if (!strcmp(rest, "reports")) {
+		out->dir = DIR_REPORTS;
+		return 0;
+	}
+	if (!strncmp(rest, "reports/", 8))
+		return strchr(rest + 8, '/') ? -ENOENT : tree_match_file(PLACE_REPORTS, rest + 8, out);
 	if (!strncmp(rest, "pots/", 5))
 		return tree_pots_lookup(t, rest + 5, out);
 	if (!strncmp(rest, "transactions/", 13) && !strchr(rest + 13, '/'))
@@ -360,6 +368,9 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 	case DIR_ROOT: {
 		struct node n = { .type = NODE_DIR, .dir = DIR_ACCOUNTS, .mtime = cache_started(t->cache) };
 		int rc = fill(ctx, "accounts", &n);
+		n.dir = DIR_REPORTS;
+		if (!rc)
+			rc = fill(ctx, "reports", &n);
 		if (!rc)
 			rc = tree_list_files(PLACE_ROOT, SIZE_MAX, NULL, fill, ctx);
 		if (rc)
@@ -397,6 +408,10 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 		if (!rc) {
 			n.dir = DIR_ATTACHMENTS;
 			rc = fill(ctx, "attachments", &n);
+		}
+		if (!rc) {
+			n.dir = DIR_REPORTS;
+			rc = fill(ctx, "reports", &n);
 		}
 		if (rc)
 			return rc > 0 ? 0 : rc;
@@ -440,6 +455,17 @@ int tree_list(struct tree *t, const struct node *dir, tree_fill_fn fill, void *c
 	case DIR_ATTACHMENTS:
 	case DIR_ATTACH_MONTH:
 		return tree_attach_list(t, dir, fill, ctx);
+	case DIR_REPORTS: {
+		if (!dir->account[0])
+			return tree_list_files(PLACE_ROOT_REPORTS, SIZE_MAX, dir, fill, ctx);
+		/* Made from the account's rows: nothing listed while they cannot be had. */
+		struct res_value *v;
+		int rc = cache_resource(t->cache, RES_TRANSACTIONS, dir->account, &v);
+		if (rc)
+			return tree_list_part(rc);
+		res_value_put(v);
+		return tree_list_files(PLACE_REPORTS, SIZE_MAX, dir, fill, ctx);
+	}
 	}
 	return -ENOENT;
 }

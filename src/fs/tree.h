@@ -9,7 +9,7 @@
 
 enum node_type { NODE_DIR, NODE_FILE, NODE_LINK };
 enum dir_kind { DIR_ROOT, DIR_ACCOUNTS, DIR_ACCOUNT, DIR_MONTHS, DIR_POTS, DIR_POT, DIR_ATTACHMENTS,
-		DIR_ATTACH_MONTH };
+		DIR_ATTACH_MONTH, DIR_REPORTS /* an account's reports/, or with no account the root's */ };
 
 /* A pot's directory and files are those of an account with pot set (DIR_MONTHS with
  * pot set is the pot's transactions/). */

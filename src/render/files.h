@@ -30,6 +30,13 @@ enum file_kind {
 	FILE_ROOT_TSV,
 	FILE_ACCOUNTS_TSV,       /* MOUNT/accounts.tsv: which account is which */
 	FILE_POT,                /* a pot's pot.json */
+	FILE_REPORT_MONTHLY,     /* accounts/acc_…/reports/ (summary.h) */
+	FILE_REPORT_CATEGORIES,
+	FILE_REPORT_MERCHANTS,
+	FILE_REPORT_SPENDING,
+	FILE_REPORT_BALANCE,
+	FILE_NETWORTH_CSV,       /* MOUNT/reports/ */
+	FILE_NETWORTH_SVG,
 	FILE_ATTACHMENT,         /* accounts/acc_…/attachments/YYYY-MM/<name> (cache_attach.h) */
 	FILE_KIND_COUNT
 };
@@ -42,6 +49,8 @@ enum file_place {
 	PLACE_POT = 4,
 	PLACE_MONTHS = 8,
 	PLACE_ATTACHMENTS = 16,
+	PLACE_REPORTS = 32,       /* an account's reports/ */
+	PLACE_ROOT_REPORTS = 64,  /* the mount's reports/ */
 };
 
 /* What a kind is made from, a bit each.  TRANSACTIONS is the account's sync (in a

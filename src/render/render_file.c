@@ -11,10 +11,10 @@
 #include "json.h"
 #include "render_accounts.h"
 #include "render_json.h"
+#include "render_reports.h"
 #include "txfields.h"
 
-/* The account object of id in the list, and its friendly link name (NULL for none). */
-static const cJSON *render_file_account(const struct render_inputs *in, const char *id, const char **link)
+const cJSON *render_file_account(const struct render_inputs *in, const char *id, const char **link)
 {
 	const cJSON *a;
 	size_t i = 0;
@@ -31,14 +31,27 @@ static const cJSON *render_file_account(const struct render_inputs *in, const ch
 	return NULL;
 }
 
-/* The pot object of pot in a /pots reply, or NULL. */
-static const cJSON *render_file_pot(const cJSON *pots, const char *pot)
+const cJSON *render_file_pot(const cJSON *pots, const char *pot)
 {
 	const cJSON *p;
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(pots, "pots"))
 		if (!strcmp(json_str(p, "id", ""), pot))
 			return p;
 	return NULL;
+}
+
+bool render_file_synced(struct store *st, const struct render_ledger *l, struct sync_state *ss, bool *have_balance,
+			int64_t *balance)
+{
+	bool synced = store_get_sync_state(st, l->account, ss) == 0 && ss->known;
+	/* The balance synced with the rows: an account's /balance, a pot's object from
+	 * its account's /pots (rows of an older store have none: then the pot's). */
+	if (synced && ss->balance_json) {
+		cJSON *b = cJSON_Parse(ss->balance_json);
+		*have_balance = amount_of_json(cJSON_GetObjectItemCaseSensitive(b, "balance"), balance) == AMOUNT_OK;
+		cJSON_Delete(b);
+	}
+	return synced;
 }
 
 /* The rows of one ledger as view renders them.  For a pot's own account, pot_of and
@@ -73,15 +86,7 @@ static int render_file_view(const struct render_inputs *in, enum view_kind view,
 	 * even when another sync (or monzohfs-login) commits meanwhile. */
 	int rc = store_begin_read(st) < 0 ? -EIO : 0;
 	struct sync_state ss = { 0 };
-	bool synced = !rc && store_get_sync_state(st, l->account, &ss) == 0 && ss.known;
-	/* The balance synced with the rows: an account's /balance, a pot's object from
-	 * its account's /pots (rows of an older store have none: then the pot's). */
-	if (synced && ss.balance_json) {
-		cJSON *b = cJSON_Parse(ss.balance_json);
-		v.have_balance = amount_of_json(cJSON_GetObjectItemCaseSensitive(b, "balance"), &v.balance) ==
-				 AMOUNT_OK;
-		cJSON_Delete(b);
-	}
+	bool synced = !rc && render_file_synced(st, l, &ss, &v.have_balance, &v.balance);
 	/* The version moves whenever the account's rows do, so sums kept for it hold. */
 	int64_t from, to;
 	if (synced && in->sums && view == VIEW_TRANSACTIONS_CSV)
@@ -125,6 +130,15 @@ int render_file(const struct file_id *id, const struct render_inputs *in, struct
 	case FILE_ACCOUNTS_TSV:
 		render_accounts_tsv(in->doc, in->links, in->nlinks, in->balances, out);
 		return 0;
+	case FILE_REPORT_MONTHLY:
+	case FILE_REPORT_CATEGORIES:
+	case FILE_REPORT_MERCHANTS:
+	case FILE_REPORT_SPENDING:
+	case FILE_REPORT_BALANCE:
+		return render_reports_account(id, in, out);
+	case FILE_NETWORTH_CSV:
+	case FILE_NETWORTH_SVG:
+		return render_reports_networth(id, in, out);
 	case FILE_POT: {
 		const cJSON *pot = render_file_pot(in->doc, id->pot);
 		if (!pot)

@@ -45,6 +45,18 @@ struct render_inputs {
 	void *flush_ctx;
 };
 
+/* The account object of id in in->accounts, and its friendly link name (NULL for
+ * none); NULL when it is not listed. */
+const cJSON *render_file_account(const struct render_inputs *in, const char *id, const char **link);
+/* The pot object of pot in a /pots reply, or NULL. */
+const cJSON *render_file_pot(const cJSON *pots, const char *pot);
+/* In a read snapshot of st: whether l's account has been synced (*ss its state,
+ * sync_state_release it), and then the balance synced with its rows into *balance
+ * (*have_balance set) when the sync took one; else both are left as they were (a
+ * pot's own balance, set by the caller, stands). */
+bool render_file_synced(struct store *st, const struct render_ledger *l, struct sync_state *ss, bool *have_balance,
+			int64_t *balance);
+
 /* 0; -ENOENT when what names the file is not in its inputs (an account or pot that
  * has gone); -EIO when the store cannot be read or flush failed (its caller knows
  * why). */

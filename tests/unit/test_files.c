@@ -27,13 +27,16 @@ int main(void)
 		CHECK(row && (int)row->kind == k);
 		/* Named by the table, or by their month or attachment. */
 		CHECK(!row->name == ((row->places & (PLACE_MONTHS | PLACE_ATTACHMENTS)) != 0));
-		/* A transaction file has a view; a pot's files are transaction files or pot.json. */
+		/* A transaction file has a view, a report is made by summary; a pot's files
+		 * are transaction files or pot.json. */
 		if (row->needs & INPUT_TRANSACTIONS)
-			CHECK(row->view >= 0);
+			CHECK(row->view >= 0 || row->places == PLACE_REPORTS);
 		if (row->places & PLACE_POT)
 			CHECK(row->kind == FILE_POT || (row->needs & INPUT_TRANSACTIONS));
 	}
 	CHECK(files_row(FILE_KIND_COUNT) == NULL);
+	listed(PLACE_REPORTS, "monthly.csv categories.csv merchants.csv spending.svg balance.svg");
+	listed(PLACE_ROOT_REPORTS, "networth.csv networth.svg");
 	listed(PLACE_ROOT, "whoami.json accounts.json .status.json transactions.tsv accounts.tsv");
 	listed(PLACE_ACCOUNT, "account.json balance.json pots.json transactions.json transactions.csv pending.csv "
 			      "declined.csv transactions.tsv transactions.ofx transactions.qif transactions.journal "
