@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import pytest
 
 import expected as E
-from conftest import Mount, PinnedEnv, wait_for
+from conftest import Mount, PinnedEnv, read_csv, wait_for
 from fakebank import FakeBank, parse_ts
 
 TTL = 2
@@ -110,6 +110,29 @@ def check_account(d, bank, acc, txs):
         [t for t in x.txs if t["id"] in ids]
 
 
+def check_reports(mnt, bank, acc):
+    """The account's reports and the mount's net worth, by the London months of its
+    transactions (a pot without a ledger is known from the pinned moment's month)."""
+    x = E.Expected(bank, acc)
+    d = mnt / "accounts" / acc / "reports"
+    assert read_csv(d / "monthly.csv") == x.monthly_csv()
+    assert read_csv(d / "categories.csv") == x.categories_csv()
+    assert read_csv(d / "merchants.csv") == x.merchants_csv()
+    now_ns = int(bank.now().timestamp()) * 10 ** 9
+    names = {r.split("\t")[1]: r.split("\t")[0] for r in (mnt / "accounts.tsv").read_text().splitlines()[1:]}
+    cols = []
+    for a in bank.accounts:
+        if a.get("closed"):
+            continue
+        cols.append((names.get(a["id"]) or a["id"], bank.transactions[a["id"]], bank.balances[a["id"]]["balance"], None))
+        for p in bank.pots.get(a["id"], []):
+            if not p.get("deleted"):
+                ledger = bank.pot_accounts.get(p["id"])
+                cols.append((p["name"], bank.transactions[ledger] if ledger else [], p["balance"],
+                             None if ledger else now_ns))
+    assert read_csv(mnt / "reports" / "networth.csv") == E.networth_csv(cols)
+
+
 def check_extras(d, made):
     rows = {r[0]: r for r in csv_rows(d / "transactions.csv")}
     for tx, (_, month, date, clock) in made:
@@ -144,6 +167,7 @@ def test_files_are_right_on_the_days_dates_go_wrong(case, pinned, tmp_path, moun
     d = m.path / "accounts" / acc
     check_account(d, bank, acc, bank.transactions[acc])
     check_extras(d, made)
+    check_reports(m.path, bank, acc)
     now_month = E.month(bank.now().isoformat().replace("+00:00", "Z"))
     if case["new_month"]:
         assert now_month == case["new_month"]
@@ -154,6 +178,7 @@ def test_files_are_right_on_the_days_dates_go_wrong(case, pinned, tmp_path, moun
              timeout=TTL + 10, what="the new payment in its month's file")
     assert time.monotonic() - added <= TTL + 1 + 1.0
     check_account(d, bank, acc, bank.transactions[acc])
+    check_reports(m.path, bank, acc)
     status = json.loads((m.path / ".status.json").read_bytes())
     assert status["history"][acc]["complete"] is True
     m.umount()
