@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 struct addr_block {
 	uint8_t net[16];
 	unsigned bits;
@@ -143,14 +145,13 @@ int addr_list_parse(const char *text, struct addr_list *out)
 		size_t len = strcspn(p, ", \t");
 		if (!len)
 			break;
-		struct sockaddr_storage *grown = realloc(out->a, (out->n + 1) * sizeof *grown);
-		if (!grown || !addr_parse_entry(p, len, &grown[out->n])) {
-			free(grown ? grown : out->a);
+		out->a = xreallocarray(out->a, out->n + 1, sizeof *out->a);
+		if (!addr_parse_entry(p, len, &out->a[out->n])) {
+			free(out->a);
 			out->a = NULL;
 			out->n = 0;
 			return -1;
 		}
-		out->a = grown;
 		out->n++;
 		p += len;
 	}

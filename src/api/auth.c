@@ -21,6 +21,7 @@
 #include "http.h"
 #include "log.h"
 #include "json.h"
+#include "xalloc.h"
 
 int auth_protect_process(void)
 {
@@ -33,14 +34,14 @@ int auth_protect_process(void)
 
 static char *auth_dup(const char *s)
 {
-	return s && *s ? strdup(s) : NULL;
+	return s && *s ? xstrdup(s) : NULL;
 }
 
 int auth_init(struct auth *a, const char *tokens_path, const struct tokens *t, const char *base_url,
 	      const char *client_id, const char *client_secret)
 {
 	memset(a, 0, sizeof *a);
-	a->tokens_path = strdup(tokens_path);
+	a->tokens_path = xstrdup(tokens_path);
 	if (asprintf(&a->lock_path, "%s.lock", tokens_path) < 0)
 		a->lock_path = NULL;
 	a->token_url = http_url_join(base_url, "/oauth2/token");
@@ -262,7 +263,7 @@ int auth_token_request(const char *token_url, const char *form, struct tokens *o
 				 "the token reply's expires_in is not a number of seconds from 0 to ten years");
 		} else {
 			struct instant now = timefmt_now();
-			out->access_token = strdup(access);
+			out->access_token = xstrdup(access);
 			out->refresh_token = auth_dup(json_str(j, "refresh_token", NULL));
 			out->expires_at = (struct instant){ now.sec + (int64_t)exp->valuedouble, now.nsec };
 			out->user_id = auth_dup(json_str(j, "user_id", NULL));
@@ -322,9 +323,9 @@ static int auth_refresh_locked(struct auth *a, const char *used, const char *ref
 	}
 	/* A server that does not rotate refresh tokens leaves it out: the one used stays. */
 	if (!fresh.refresh_token)
-		fresh.refresh_token = strdup(refresh_token);
+		fresh.refresh_token = xstrdup(refresh_token);
 	if (!fresh.user_id && t->user_id)
-		fresh.user_id = strdup(t->user_id);
+		fresh.user_id = xstrdup(t->user_id);
 	if (!fresh.client_id)
 		fresh.client_id = auth_dup(t->client_id ? t->client_id : a->client_id);
 	tokens_free(t);
@@ -369,8 +370,8 @@ int auth_save_login(const char *tokens_path, const struct tokens *t, struct strb
 /* Called with a->lock held by the thread that will refresh; returns with it held. */
 static int auth_refresh(struct auth *a, bool rejected, struct monzo_error *err)
 {
-	char *used = strdup(a->tokens.access_token ? a->tokens.access_token : "");
-	char *rt = a->tokens.refresh_token ? strdup(a->tokens.refresh_token) : NULL;
+	char *used = xstrdup(a->tokens.access_token ? a->tokens.access_token : "");
+	char *rt = a->tokens.refresh_token ? xstrdup(a->tokens.refresh_token) : NULL;
 	a->refreshing = true;
 	pthread_mutex_unlock(&a->lock);
 
@@ -451,7 +452,7 @@ int auth_bearer(struct auth *a, char **token, uint64_t *gen, struct monzo_error 
 			rc = 0;
 	}
 	if (rc == 0 && a->tokens.access_token) {
-		*token = strdup(a->tokens.access_token);
+		*token = xstrdup(a->tokens.access_token);
 		*gen = a->gen;
 	} else if (rc == 0) {
 		rc = -EACCES;

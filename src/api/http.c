@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 
 #include "addr.h"
+#include "xalloc.h"
 
 static CURLSH *http_share;
 static pthread_mutex_t http_locks[CURL_LOCK_DATA_LAST];
@@ -221,7 +222,7 @@ char *http_url_public(const char *url)
 	    curl_url_set(u, CURLUPART_QUERY, NULL, 0) == CURLUE_OK &&
 	    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_URL, &curl_out, 0) == CURLUE_OK)
-		out = strdup(curl_out);
+		out = xstrdup(curl_out);
 	curl_free(curl_out);
 	curl_url_cleanup(u);
 	return out;
@@ -239,7 +240,7 @@ char *http_url_join(const char *base, const char *path)
 char *http_escape(const char *s)
 {
 	char *e = curl_easy_escape(NULL, s, 0);
-	char *out = strdup(e ? e : "");
+	char *out = xstrdup(e ? e : "");
 	curl_free(e);
 	return out;
 }

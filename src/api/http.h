@@ -89,7 +89,7 @@ bool http_url_allows_bearer(const char *url);
 bool http_host_is_loopback(const char *host);
 /* url without what may be a credential, its user name and password, query and
  * fragment, as libcurl parses it ("https://host/path/file.jpg"; malloc'd); NULL when
- * it is not an http:// or https:// URL or out of memory. */
+ * it is not an http:// or https:// URL (or libcurl runs out of memory). */
 char *http_url_public(const char *url);
 /* base without its trailing slashes, then path (malloc'd; NULL if out of memory). */
 char *http_url_join(const char *base, const char *path);

@@ -57,7 +57,7 @@ int monzo_get_paced(struct monzo *m, const char *path_query, struct monzo_reply 
 /* The most requests a capture keeps in flight: 1 asks one after another. */
 void monzo_set_parallel(struct monzo *m, int n);
 
-/* Percent-encodes s for an API path or query (malloc'd; NULL if out of memory). */
+/* Percent-encodes s for an API path or query (malloc'd). */
 char *monzo_escape(const char *s);
 
 /* The errno a FUSE reader gets for an API outcome. */

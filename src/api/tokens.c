@@ -14,6 +14,7 @@
 #include "dirs.h"
 #include "json.h"
 #include "smallfile.h"
+#include "xalloc.h"
 
 /* Secrets are wiped before their memory goes back to the allocator. */
 static void tokens_wipe(char *s)
@@ -35,7 +36,7 @@ void tokens_free(struct tokens *t)
 
 static char *tokens_dup(const char *s)
 {
-	return s ? strdup(s) : NULL;
+	return s ? xstrdup(s) : NULL;
 }
 
 int tokens_copy(struct tokens *dst, const struct tokens *src)
@@ -59,7 +60,7 @@ static int tokens_string(const cJSON *root, const char *key, bool nullable, char
 		sb_addf(err, "\"%s\" is missing or not a string", key);
 		return -1;
 	}
-	*out = strdup(v->valuestring);
+	*out = xstrdup(v->valuestring);
 	return 0;
 }
 
@@ -137,8 +138,8 @@ void tokens_format(const struct tokens *t, struct strbuf *out)
 
 int tokens_save(const char *path, const struct tokens *t, struct strbuf *err)
 {
-	char *pcopy = strdup(path);
-	char *dir = strdup(dirname(pcopy));
+	char *pcopy = xstrdup(path);
+	char *dir = xstrdup(dirname(pcopy));
 	free(pcopy);
 	struct strbuf body = STRBUF_INIT;
 	int rc = -1;

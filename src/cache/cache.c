@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "xalloc.h"
 
 void cache_options_default(struct cache_options *o)
 {
@@ -34,14 +35,12 @@ int64_t cache_mono_ns(void)
 
 struct cache *cache_new(struct monzo *api, const struct cache_options *opts, const char *tokens_path)
 {
-	struct cache *c = calloc(1, sizeof *c);
-	if (!c)
-		return NULL;
+	struct cache *c = xcalloc(1, sizeof *c);
 	c->api = api;
 	c->opts = *opts;
-	c->store_path = opts->store_path ? strdup(opts->store_path) : NULL;
+	c->store_path = opts->store_path ? xstrdup(opts->store_path) : NULL;
 	c->opts.store_path = c->store_path;
-	c->tokens_path = strdup(tokens_path ? tokens_path : "");
+	c->tokens_path = xstrdup(tokens_path ? tokens_path : "");
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->invalidate_lock, NULL);
 	pthread_mutex_init(&c->status_lock, NULL);
@@ -81,13 +80,7 @@ struct res_value *res_value_take(struct res_value *v)
 
 struct snapshot *snapshot_new(char *data, int fd, size_t size, struct instant mtime, uint64_t digest)
 {
-	struct snapshot *s = calloc(1, sizeof *s);
-	if (!s) {
-		free(data);
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
+	struct snapshot *s = xcalloc(1, sizeof *s);
 	s->refs = 1;
 	s->data = data;
 	s->fd = fd;
@@ -239,15 +232,8 @@ void cache_store_put(struct cache *c, struct store *s)
 		cache_checkpoint_request(c);
 	pthread_mutex_lock(&c->lock);
 	if (c->nidle == c->idle_cap) {
-		size_t cap = c->idle_cap ? c->idle_cap * 2 : 8;
-		struct store **idle = realloc(c->idle, cap * sizeof *idle);
-		if (!idle) {
-			pthread_mutex_unlock(&c->lock);
-			store_close(s);
-			return;
-		}
-		c->idle = idle;
-		c->idle_cap = cap;
+		c->idle_cap = c->idle_cap ? c->idle_cap * 2 : 8;
+		c->idle = xreallocarray(c->idle, c->idle_cap, sizeof *c->idle);
 	}
 	c->idle[c->nidle++] = s;
 	pthread_mutex_unlock(&c->lock);

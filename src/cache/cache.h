@@ -120,8 +120,8 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
  * its TTL or was never fetched, CACHE_FOREVER offline. */
 double cache_fresh_for(struct cache *c, enum res_kind kind, const char *account);
 #define CACHE_FOREVER 86400.0
-/* A snapshot of one reference holding data (malloc'd) or fd (a memory file), or NULL
- * when out of memory; it owns what it is given either way. */
+/* A snapshot of one reference holding data (malloc'd) or fd (a memory file); it owns
+ * what it is given. */
 struct snapshot *snapshot_new(char *data, int fd, size_t size, struct instant mtime, uint64_t digest);
 void snapshot_get(struct snapshot *s);
 void snapshot_put(struct snapshot *s);

@@ -12,6 +12,7 @@
 #include "cache_internal.h"
 #include "localtime.h"
 #include "store_attach.h"
+#include "xalloc.h"
 
 /* An account's last list and the generation of the transactions it was read from. */
 struct cache_attach_lists {
@@ -84,20 +85,13 @@ static int cache_attach_add(void *ctx, const struct store_attach *a)
 		e.mtime = a->tx_created;
 	if (l->n == b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 16;
-		struct cache_attach_entry *grown = realloc(l->e, b->cap * sizeof *grown);
-		if (!grown)
-			return -ENOMEM;
-		l->e = grown;
+		l->e = xreallocarray(l->e, b->cap, sizeof *l->e);
 	}
-	if (!(e.url = strdup(a->file_url)))
-		return -ENOMEM;
+	e.url = xstrdup(a->file_url);
 	l->e[l->n++] = e;
 	/* Rows come oldest first, so a month is new when it differs from the last one. */
 	if (!l->nmonths || strcmp(l->months[l->nmonths - 1], e.month)) {
-		char (*m)[8] = realloc(l->months, (l->nmonths + 1) * sizeof *m);
-		if (!m)
-			return -ENOMEM;
-		l->months = m;
+		l->months = xreallocarray(l->months, l->nmonths + 1, sizeof *l->months);
 		memcpy(l->months[l->nmonths++], e.month, sizeof e.month);
 	}
 	return 0;
@@ -105,15 +99,14 @@ static int cache_attach_add(void *ctx, const struct store_attach *a)
 
 static int cache_attach_read(struct cache *c, const char *account, struct cache_attach_list **out)
 {
-	struct cache_attach_build b = { calloc(1, sizeof *b.l), 0 };
+	struct cache_attach_build b = { xcalloc(1, sizeof *b.l), 0 };
 	struct store *st = cache_store_get(c);
-	int rc = !b.l ? -ENOMEM : !st ? -EIO : store_attach_each(st, account, cache_attach_add, &b);
+	int rc = !st ? -EIO : store_attach_each(st, account, cache_attach_add, &b);
 	cache_store_put(c, st);
-	if (b.l)
-		b.l->refs = 1;
+	b.l->refs = 1;
 	if (rc) {
 		cache_attach_list_put(b.l);
-		return rc < -1 ? rc : -EIO;
+		return rc;
 	}
 	*out = b.l;
 	return 0;
@@ -146,13 +139,14 @@ int cache_attach_list(struct cache *c, const char *account, struct cache_attach_
 	pthread_mutex_lock(&c->lock);
 	for (a = c->attach_lists; a && strcmp(a->account, account); a = a->next)
 		;
-	if (!a && (a = calloc(1, sizeof *a))) {
+	if (!a) {
+		a = xcalloc(1, sizeof *a);
 		snprintf(a->account, sizeof a->account, "%s", account);
 		a->next = c->attach_lists;
 		c->attach_lists = a;
 	}
 	/* Generations only grow: a list read for an older one never replaces a newer. */
-	if (a && (!a->list || a->gen < gen)) {
+	if (!a->list || a->gen < gen) {
 		cache_attach_list_put(a->list);
 		__atomic_add_fetch(&l->refs, 1, __ATOMIC_RELAXED);
 		a->list = l;

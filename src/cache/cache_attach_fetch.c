@@ -14,6 +14,7 @@
 #include "fetch.h"
 #include "log.h"
 #include "store_attach.h"
+#include "xalloc.h"
 
 /* A fetch under way; those who wait for it share its outcome. */
 struct cache_attach_flight {
@@ -77,8 +78,9 @@ int cache_attach_head(struct cache *c, const struct file_id *id, const char *url
 		 * takes no HEAD, a signed URL made for GET alone) leaves it to the GET. */
 		if (refused)
 			return -EIO;
-		struct cache_attach_size *s = remembered < 0 ? NULL : calloc(1, sizeof *s);
-		if (s && (s->url = strdup(url))) {
+		if (remembered >= 0) {
+			struct cache_attach_size *s = xcalloc(1, sizeof *s);
+			s->url = xstrdup(url);
 			s->size = remembered;
 			pthread_mutex_lock(&c->lock);
 			struct cache_attach_size **pp = cache_attach_size_find(c, url);
@@ -87,10 +89,10 @@ int cache_attach_head(struct cache *c, const struct file_id *id, const char *url
 				s = NULL;
 			}
 			pthread_mutex_unlock(&c->lock);
+			if (s)
+				free(s->url);
+			free(s);
 		}
-		if (s)
-			free(s->url);
-		free(s);
 	}
 	if (remembered >= 0 && (uint64_t)remembered > c->opts.attach_max) {
 		char why[128];
@@ -162,7 +164,7 @@ static void cache_attach_flight_put(struct cache_attach_flight *f)
 }
 
 /* Under c->lock: the fetch of url under way, joined (*lead false), else a new one this
- * thread leads; NULL when out of memory. */
+ * thread leads. */
 static struct cache_attach_flight *cache_attach_board(struct cache *c, const char *url, bool *lead)
 {
 	struct cache_attach_flight *f = c->attach_flights;
@@ -173,10 +175,8 @@ static struct cache_attach_flight *cache_attach_board(struct cache *c, const cha
 		f->refs++;
 		return f;
 	}
-	if (!(f = calloc(1, sizeof *f)) || !(f->url = strdup(url))) {
-		free(f);
-		return NULL;
-	}
+	f = xcalloc(1, sizeof *f);
+	f->url = xstrdup(url);
 	f->refs = 1;
 	f->next = c->attach_flights;
 	c->attach_flights = f;
@@ -243,15 +243,13 @@ int cache_attach_get(struct cache *c, const char *dir, const struct file_id *id,
 	cache_attach_gate();
 	pthread_mutex_lock(&c->lock);
 	struct cache_attach_flight *f = cache_attach_board(c, url, &lead);
-	if (f && !lead) {
+	if (!lead) {
 		while (!f->done)
 			pthread_cond_wait(&c->attach_done, &c->lock);
 		rc = f->rc;
 		cache_attach_flight_put(f);
 	}
 	pthread_mutex_unlock(&c->lock);
-	if (!f)
-		return -ENOMEM;
 	/* A flight that lands records before it leaves the list: looking at the store
 	 * once this thread leads sees what any earlier flight kept. */
 	if (lead) {

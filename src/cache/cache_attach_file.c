@@ -17,6 +17,7 @@
 #include "http.h"
 #include "log.h"
 #include "store_attach.h"
+#include "xalloc.h"
 
 /* What a snapshot known by its size alone needs to get its bytes. */
 struct cache_attach_pending {
@@ -49,12 +50,10 @@ static struct snapshot *cache_attach_snapshot_new(char *data, int fd, uint64_t s
 						  struct instant fetched_at)
 {
 	struct snapshot *s = snapshot_new(data, fd, size, e->mtime, cache_attach_digest(e->url));
-	if (s) {
-		s->fetched_at = fetched_at;
-		/* For user.monzo.source, which rsync -X and backups copy: a signed URL's
-		 * query (or a user and password in it) reads the file while it is valid. */
-		s->source = http_url_public(e->url);
-	}
+	s->fetched_at = fetched_at;
+	/* For user.monzo.source, which rsync -X and backups copy: a signed URL's query (or
+	 * a user and password in it) reads the file while it is valid. */
+	s->source = http_url_public(e->url);
 	return s;
 }
 
@@ -66,6 +65,7 @@ static int cache_attach_snapshot(int fd, const struct store_attach_file *f, cons
 {
 	char *data = NULL;
 	if (f->size <= CACHE_SPILL_AT) {
+		/* Checked: the size is the host's, so running short is this file's error. */
 		if (!(data = malloc(f->size ? f->size : 1))) {
 			close(fd);
 			return -ENOMEM;
@@ -85,7 +85,7 @@ static int cache_attach_snapshot(int fd, const struct store_attach_file *f, cons
 		fd = -1;
 	}
 	*snap = cache_attach_snapshot_new(data, fd, f->size, e, f->fetched_at);
-	return *snap ? 0 : -ENOMEM;
+	return 0;
 }
 
 void cache_attach_sweep(struct cache *c)
@@ -112,11 +112,8 @@ static bool cache_attach_checked(struct cache *c, const char *hex, int fd)
 	if (blobs_check(fd, hex) < 0)
 		return false;
 	pthread_mutex_lock(&c->lock);
-	char (*grown)[65] = realloc(c->attach_checked, (c->nattach_checked + 1) * sizeof *grown);
-	if (grown) {
-		c->attach_checked = grown;
-		snprintf(grown[c->nattach_checked++], sizeof *grown, "%s", hex);
-	}
+	c->attach_checked = xreallocarray(c->attach_checked, c->nattach_checked + 1, sizeof *c->attach_checked);
+	snprintf(c->attach_checked[c->nattach_checked++], sizeof *c->attach_checked, "%s", hex);
 	pthread_mutex_unlock(&c->lock);
 	return true;
 }
@@ -163,17 +160,11 @@ static int cache_attach_bytes(struct cache *c, const char *dir, const struct fil
 static int cache_attach_pending(const struct file_id *id, const struct cache_attach_entry *e, int64_t size,
 				struct snapshot **snap)
 {
-	struct cache_attach_pending *p = calloc(1, sizeof *p);
-	if (!p || !(p->url = strdup(e->url))) {
-		free(p);
-		return -ENOMEM;
-	}
+	struct cache_attach_pending *p = xcalloc(1, sizeof *p);
+	p->url = xstrdup(e->url);
 	pthread_mutex_init(&p->lock, NULL);
 	p->id = *id;
-	if (!(*snap = cache_attach_snapshot_new(NULL, -1, (uint64_t)size, e, timefmt_now()))) {
-		cache_attach_pending_free(p);
-		return -ENOMEM;
-	}
+	*snap = cache_attach_snapshot_new(NULL, -1, (uint64_t)size, e, timefmt_now());
 	(*snap)->pending = p;
 	return 0;
 }

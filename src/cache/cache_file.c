@@ -490,11 +490,6 @@ int cache_file(struct cache *c, const struct file_id *id, struct snapshot **snap
 		struct snapshot *s = snapshot_new(spill.fd < 0 ? sb_detach(&body, NULL) : NULL, spill.fd, size,
 						  f->meta.mtime, digest);
 		spill.fd = -1;
-		if (!s) {
-			pthread_mutex_unlock(&c->lock);
-			rc = -ENOMEM;
-			goto out;
-		}
 		if (f->snap) {
 			c->kept_bytes -= f->snap->size;
 			snapshot_put(f->snap);

@@ -10,6 +10,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "xalloc.h"
+
 /* Only to notice that bytes changed, not against an adversary: eight bytes at a time,
  * multiply and fold, so a 20 MB file costs a few milliseconds. */
 static uint64_t cache_digest_words(uint64_t h, const char *p, size_t n)
@@ -33,9 +35,7 @@ static uint64_t cache_digest(const char *p, size_t n)
 /* The same digest over n bytes of fd, read in pieces of a multiple of eight. */
 static int cache_digest_fd(int fd, size_t n, uint64_t *out)
 {
-	char *buf = malloc(CACHE_SPILL_PIECE);
-	if (!buf)
-		return -ENOMEM;
+	char *buf = xmalloc(CACHE_SPILL_PIECE);
 	uint64_t h = 1469598103934665603ULL ^ n;
 	size_t done = 0;
 	while (done < n) {

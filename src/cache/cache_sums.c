@@ -5,6 +5,7 @@
 #include "cache_internal.h"
 
 #include "amount.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,16 +20,14 @@ struct cache_sums {
 	struct cache_sums *next;
 };
 
-/* Under c->lock: the entry of account at version, replacing an older one; NULL when
- * out of memory. */
+/* Under c->lock: the entry of account at version, replacing an older one. */
 static struct cache_sums *cache_sums_entry(struct cache *c, const char *account, int64_t version)
 {
 	struct cache_sums *e;
 	for (e = c->sums; e && strcmp(e->account, account); e = e->next)
 		;
 	if (!e) {
-		if (!(e = calloc(1, sizeof *e)))
-			return NULL;
+		e = xcalloc(1, sizeof *e);
 		snprintf(e->account, sizeof e->account, "%s", account);
 		e->version = version;
 		e->next = c->sums;
@@ -49,7 +48,7 @@ void cache_sums_fill(struct cache *c, struct store *st, int64_t version, int64_t
 	bool whole = from == INT64_MIN;
 	pthread_mutex_lock(&c->lock);
 	struct cache_sums *e = cache_sums_entry(c, in->account_id, version);
-	bool have = e && e->have_total && (whole || (e->have_months && view_sums_before(&e->months, from, &in->prefix)));
+	bool have = e->have_total && (whole || (e->have_months && view_sums_before(&e->months, from, &in->prefix)));
 	if (have) {
 		in->total = e->total;
 		if (whole)
@@ -57,7 +56,7 @@ void cache_sums_fill(struct cache *c, struct store *st, int64_t version, int64_t
 		in->have_sums = true;
 	}
 	pthread_mutex_unlock(&c->lock);
-	if (have || !e)
+	if (have)
 		return;
 	/* Read outside the lock, in the render's snapshot (st is inside its read
 	 * transaction, and version was read in it): two renders may both read them. */
@@ -81,14 +80,12 @@ void cache_sums_fill(struct cache *c, struct store *st, int64_t version, int64_t
 	in->have_sums = true;
 	pthread_mutex_lock(&c->lock);
 	e = cache_sums_entry(c, in->account_id, version);
-	if (e) {
-		e->total = total;
-		e->have_total = true;
-		if (!whole && !e->have_months) {
-			e->months = months;
-			e->have_months = true;
-			months = (struct view_sums){ 0 };
-		}
+	e->total = total;
+	e->have_total = true;
+	if (!whole && !e->have_months) {
+		e->months = months;
+		e->have_months = true;
+		months = (struct view_sums){ 0 };
 	}
 	pthread_mutex_unlock(&c->lock);
 	view_sums_release(&months);

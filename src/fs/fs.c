@@ -196,9 +196,7 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	}
 	/* An inode's bytes never change, so there is nothing to check before a read. */
 	conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
-	struct fs_invalidator *iv = calloc(1, sizeof *iv);
-	if (!iv)
-		return;
+	struct fs_invalidator *iv = xcalloc(1, sizeof *iv);
 	iv->ctx = ctx;
 	pthread_mutex_init(&iv->lock, NULL);
 	pthread_cond_init(&iv->wake, NULL);
@@ -300,8 +298,8 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fs_wait_end(req);
 	struct fuse_entry_param e;
 	memset(&e, 0, sizeof e);
-	if (!rc && !(e.ino = inodes_lookup(&ctx->inodes, path.buf, &n, snap, &e.attr)))
-		rc = -ENOMEM;
+	if (!rc)
+		e.ino = inodes_lookup(&ctx->inodes, path.buf, &n, snap, &e.attr);
 	if (snap)
 		snapshot_put(snap);
 	sb_release(&path);
@@ -366,12 +364,9 @@ static void fs_readlink(fuse_req_t req, fuse_ino_t ino)
 		return;
 	}
 	/* A copy: the kernel may forget the inode as soon as it has the reply. */
-	char *target = strdup(i->target);
-	if (!target)
-		fuse_reply_err(req, ENOMEM);
-	else
-		/* Relative, so the link still works when the mount is reached by another path. */
-		fuse_reply_readlink(req, target);
+	char *target = xstrdup(i->target);
+	/* Relative, so the link still works when the mount is reached by another path. */
+	fuse_reply_readlink(req, target);
 	free(target);
 }
 

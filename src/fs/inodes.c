@@ -22,14 +22,14 @@ void inodes_init(struct inodes *t, size_t keep_bytes, uid_t uid, gid_t gid, stru
 	memset(t, 0, sizeof *t);
 	pthread_mutex_init(&t->lock, NULL);
 	t->nbuckets = 256;
-	t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
+	t->buckets = xcalloc(t->nbuckets, sizeof *t->buckets);
 	t->keep_bytes = keep_bytes;
 	t->uid = uid;
 	t->gid = gid;
 	t->next_serial = INODES_ROOT_ID + 1;
 	t->root.serial = INODES_ROOT_ID;
 	t->root.type = NODE_DIR;
-	t->root.path = strdup("/");
+	t->root.path = xstrdup("/");
 	t->root.mtime = root_mtime;
 	t->root.current = true;
 }
@@ -92,9 +92,7 @@ static void inodes_unhash(struct inodes *t, struct inode *i)
 static void inodes_rehash(struct inodes *t)
 {
 	size_t n = t->nbuckets * 2;
-	struct inode **b = calloc(n, sizeof *b);
-	if (!b)
-		return;   /* longer chains, still correct */
+	struct inode **b = xcalloc(n, sizeof *b);
 	for (size_t k = 0; k < t->nbuckets; k++)
 		while (t->buckets[k]) {
 			struct inode *i = t->buckets[k];
@@ -177,14 +175,10 @@ uint64_t inodes_lookup(struct inodes *t, const char *path, const struct node *n,
 	if (!i || !inodes_same(i, n, snap)) {
 		if (i)
 			inodes_unhash(t, i);   /* lives on for whoever still has it open */
-		i = calloc(1, sizeof *i);
-		if (!i) {
-			pthread_mutex_unlock(&t->lock);
-			return 0;
-		}
+		i = xcalloc(1, sizeof *i);
 		i->serial = t->next_serial++;
 		i->type = n->type;
-		i->path = strdup(path);
+		i->path = xstrdup(path);
 		if (n->type == NODE_FILE) {
 			snapshot_get(snap);
 			i->snap = snap;
@@ -192,7 +186,7 @@ uint64_t inodes_lookup(struct inodes *t, const char *path, const struct node *n,
 			t->pinned_bytes += snap->size;
 		} else if (n->type == NODE_LINK) {
 			char target[TREE_TARGET_MAX];
-			i->target = strdup(tree_link_target(n, target));
+			i->target = xstrdup(tree_link_target(n, target));
 		}
 		i->next = t->all;
 		if (t->all)

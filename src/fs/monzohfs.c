@@ -25,6 +25,7 @@
 #include "refresh.h"
 #include "store.h"
 #include "tokens.h"
+#include "xalloc.h"
 
 struct monzohfs_opts {
 	int ttl;
@@ -125,11 +126,11 @@ static int monzohfs_opt_proc(void *data, const char *arg, int key, struct fuse_a
 		/* mount(8) and mount.fuse3 call "monzohfs SOURCE MOUNTPOINT": hold the first
 		 * back until we know whether a second follows. */
 		if (++o->nargs == 1) {
-			o->first_arg = strdup(arg);
+			o->first_arg = xstrdup(arg);
 			return 0;
 		}
 		if (o->nargs == 2)
-			o->second_arg = strdup(arg);
+			o->second_arg = xstrdup(arg);
 		return o->nargs == 2 ? 1 : -1;
 	default:
 		return 1;

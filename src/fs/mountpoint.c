@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "xalloc.h"
+
 /* mountinfo writes space, tab, newline and backslash in a path as \ooo. */
 static void mountpoint_unescape(char *s)
 {
@@ -32,8 +34,8 @@ static void mountpoint_unescape(char *s)
 bool mountpoint_is_monzohfs(const char *mountinfo, const char *path)
 {
 	bool found = false;
-	char *text = strdup(mountinfo), *save = NULL;
-	for (char *line = text ? strtok_r(text, "\n", &save) : NULL; line && !found;
+	char *text = xstrdup(mountinfo), *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line && !found;
 	     line = strtok_r(NULL, "\n", &save)) {
 		/* id parent major:minor root MOUNTPOINT options [optional...] - FSTYPE source super */
 		char *f[5], *sep = strstr(line, " - "), *s2 = NULL;
@@ -183,9 +185,9 @@ int mountpoint_check(const char *dir, struct strbuf *why)
 static bool mountpoint_have_fusermount(void)
 {
 	const char *path = getenv("PATH");
-	char *copy = strdup(path && *path ? path : "/usr/bin:/bin"), *save = NULL;
+	char *copy = xstrdup(path && *path ? path : "/usr/bin:/bin"), *save = NULL;
 	bool found = false;
-	for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d && !found; d = strtok_r(NULL, ":", &save)) {
+	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
 		char p[PATH_MAX];
 		snprintf(p, sizeof p, "%s/fusermount3", d);
 		found = access(p, X_OK) == 0;

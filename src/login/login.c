@@ -257,9 +257,9 @@ static char **login_browser_environ(void)
 	size_t n = 0;
 	while (environ[n])
 		n++;
-	char **env = calloc(n + 1, sizeof *env);
+	char **env = xcalloc(n + 1, sizeof *env);
 	size_t k = 0;
-	for (size_t i = 0; env && i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		if (strncmp(environ[i], secret, sizeof secret - 1))
 			env[k++] = environ[i];
 	return env;
@@ -274,7 +274,7 @@ static void login_open_browser(const char *url)
 	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
 	char *argv[] = { "xdg-open", (char *)url, NULL };
 	pid_t pid;
-	if (!env || posix_spawnp(&pid, "xdg-open", &fa, NULL, argv, env) != 0)
+	if (posix_spawnp(&pid, "xdg-open", &fa, NULL, argv, env) != 0)
 		fprintf(stderr, "Could not start a browser: open the link above yourself.\n");
 	posix_spawn_file_actions_destroy(&fa);
 	free(env);
@@ -465,7 +465,7 @@ static cJSON *login_keep_pots(struct login_worker *w, const char *account)
 {
 	char *q = monzo_escape(account);
 	struct strbuf path = STRBUF_INIT, name = STRBUF_INIT;
-	sb_addf(&path, "/pots?current_account_id=%s", q ? q : "");
+	sb_addf(&path, "/pots?current_account_id=%s", q);
 	sb_addf(&name, "pots/%s", account);
 	struct monzo_reply reply;
 	cJSON *pots = NULL;
@@ -674,13 +674,7 @@ static int login_sync_all(struct monzo *api, const struct monzo_reply *accounts)
 		return -1;
 	}
 	struct report rep;
-	if (report_init(&rep, accounts_reply, path) < 0) {
-		log_error("out of memory");
-		report_free(&rep);
-		store_close(st);
-		free(path);
-		return -1;
-	}
+	report_init(&rep, accounts_reply, path);
 	struct instant now = timefmt_now();
 	store_put_resource(st, "accounts", accounts->body.buf, accounts->body.len, now, now);
 	fprintf(stderr, "Copying the full history into %s (Monzo allows it for about 5 minutes):\n", path);
@@ -777,7 +771,7 @@ int main(int argc, char *argv[])
 		if (asprintf(&redirect, "http://%s:%d%s", host, port, path) < 0)
 			goto out;
 	} else {
-		redirect = strdup(uri);
+		redirect = xstrdup(uri);
 	}
 	const char *base = config_get(&cfg, CFG_BASE_URL);
 	if (!http_url_allows_bearer(base) || !http_url_allows_bearer(config_get(&cfg, CFG_AUTH_URL))) {
@@ -846,7 +840,7 @@ int main(int argc, char *argv[])
 		goto out_http;
 	}
 	if (!tok.client_id)
-		tok.client_id = strdup(config_get(&cfg, CFG_CLIENT_ID));
+		tok.client_id = xstrdup(config_get(&cfg, CFG_CLIENT_ID));
 	sb_reset(&err);
 	if (auth_save_login(tokens_path, &tok, &err) < 0) {
 		log_error("%s", err.buf);

@@ -13,6 +13,7 @@
 #include "json.h"
 #include "localtime.h"
 #include "termtext.h"
+#include "xalloc.h"
 
 /* "current (acc_…)"; a closed account, which has no link, by its type. */
 static void report_label_of(const cJSON *a, const char *name, char *out, size_t cap)
@@ -27,20 +28,16 @@ static void report_label_of(const cJSON *a, const char *name, char *out, size_t 
 			 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "closed")) ? "closed " : "", type, id);
 }
 
-int report_init(struct report *r, const cJSON *accounts_reply, const char *store_path)
+void report_init(struct report *r, const cJSON *accounts_reply, const char *store_path)
 {
 	memset(r, 0, sizeof *r);
 	pthread_mutex_init(&r->lock, NULL);
 	r->tty = isatty(STDERR_FILENO);
-	r->store_path = strdup(store_path ? store_path : "");
+	r->store_path = xstrdup(store_path ? store_path : "");
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(accounts_reply, "accounts");
 	r->n = (size_t)cJSON_GetArraySize(list);
-	r->acc = calloc(r->n ? r->n : 1, sizeof *r->acc);
-	char (*names)[LINKS_NAME_MAX] = calloc(r->n ? r->n : 1, sizeof *names);
-	if (!r->acc || !names || !r->store_path) {
-		free(names);
-		return -1;
-	}
+	r->acc = xcalloc(r->n ? r->n : 1, sizeof *r->acc);
+	char (*names)[LINKS_NAME_MAX] = xcalloc(r->n ? r->n : 1, sizeof *names);
 	links_names(accounts_reply, names, r->n);
 	size_t i = 0;
 	const cJSON *a;
@@ -50,7 +47,6 @@ int report_init(struct report *r, const cJSON *accounts_reply, const char *store
 		i++;
 	}
 	free(names);
-	return 0;
 }
 
 void report_free(struct report *r)

@@ -42,7 +42,7 @@ struct report {
 };
 
 /* One entry per account of the /accounts reply, in its order. */
-int report_init(struct report *r, const cJSON *accounts_reply, const char *store_path);
+void report_init(struct report *r, const cJSON *accounts_reply, const char *store_path);
 void report_free(struct report *r);
 
 /* The progress line (the captures side by side, all together), redrawn in place on a

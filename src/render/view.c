@@ -15,6 +15,7 @@
 #include "json.h"
 #include "log.h"
 #include "termtext.h"
+#include "xalloc.h"
 
 struct view_pass {
 	enum view_kind kind;
@@ -135,11 +136,8 @@ static int view_transfer_row(void *ctx, const struct tx_row *r)
 	struct export *e = p->ex;
 	if (!r->settled || r->declined || strcmp(r->scheme, "uk_retail_pot") || strcmp(r->pot_id, p->in->pot_id))
 		return 0;
-	struct export_transfer *grown = realloc(e->elsewhere, (e->nelsewhere + 1) * sizeof *grown);
-	if (!grown)
-		return -1;
-	e->elsewhere = grown;
-	grown[e->nelsewhere++] = (struct export_transfer){ r->created.sec, r->created.nsec, -r->amount };
+	e->elsewhere = xreallocarray(e->elsewhere, e->nelsewhere + 1, sizeof *e->elsewhere);
+	e->elsewhere[e->nelsewhere++] = (struct export_transfer){ r->created.sec, r->created.nsec, -r->amount };
 	return 0;
 }
 
@@ -237,13 +235,7 @@ int view_months(struct store *s, const char *account, char (**months)[8], size_t
 	while ((rc = store_first_created(s, account, from, &sec, &found)) == 0 && found) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;
-			char (*grown)[8] = realloc(out, cap * sizeof *out);
-			if (!grown) {
-				free(out);
-				*n = 0;
-				return -1;
-			}
-			out = grown;
+			out = xreallocarray(out, cap, sizeof *out);
 		}
 		localtime_month(sec, out[*n]);
 		int64_t start;
@@ -270,8 +262,10 @@ int view_sums_read(struct store *s, const char *account, struct view_sums *out)
 	if (view_months(s, account, &months, &n) < 0)
 		return -1;
 	int rc = 0;
-	if (n && (!(out->start = calloc(n, sizeof *out->start)) || !(out->sum = calloc(n, sizeof *out->sum))))
-		rc = -1;
+	if (n) {
+		out->start = xcalloc(n, sizeof *out->start);
+		out->sum = xcalloc(n, sizeof *out->sum);
+	}
 	for (size_t i = 0; i < n && !rc; i++) {
 		int64_t end;
 		if (!view_month_range(months[i], &out->start[i], &end) ||

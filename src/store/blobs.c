@@ -19,11 +19,12 @@
 #include "atomicfile.h"
 #include "dirs.h"
 #include "strbuf.h"
+#include "xalloc.h"
 
 char *blobs_dir(const char *store_path)
 {
-	char *copy = strdup(store_path), *out = NULL;
-	if (copy && asprintf(&out, "%s/attachments", dirname(copy)) < 0)
+	char *copy = xstrdup(store_path), *out = NULL;
+	if (asprintf(&out, "%s/attachments", dirname(copy)) < 0)
 		out = NULL;
 	free(copy);
 	return out;

@@ -259,10 +259,10 @@ static int store_migrate(struct store *s, struct strbuf *err)
  * blob of the same size before ours. */
 static int store_check_dirs(const char *path, struct strbuf *err)
 {
-	char *copy = strdup(path), *blobs = blobs_dir(path);
+	char *copy = xstrdup(path), *blobs = blobs_dir(path);
 	struct strbuf why = STRBUF_INIT;
 	int rc = -1;
-	if (!copy || !blobs) {
+	if (!blobs) {
 		sb_adds(err, "out of memory");
 		goto out;
 	}
@@ -323,11 +323,7 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 	}
 	close(fd);
 	store_private_file(path);
-	struct store *s = calloc(1, sizeof *s);
-	if (!s) {
-		sb_addf(err, "cannot open %s: out of memory", path);
-		return -EIO;
-	}
+	struct store *s = xcalloc(1, sizeof *s);
 	tx_columns_init(&s->cols);
 	static pthread_once_t configured = PTHREAD_ONCE_INIT;
 	pthread_once(&configured, store_configure_sqlite);
@@ -666,7 +662,7 @@ int store_get_sync_state(struct store *s, const char *account, struct sync_state
 		st->gap_to = sqlite3_column_int64(q, 4);
 		st->version = sqlite3_column_int64(q, 5);
 		const unsigned char *b = sqlite3_column_text(q, 6);
-		st->balance_json = b ? strdup((const char *)b) : NULL;
+		st->balance_json = b ? xstrdup((const char *)b) : NULL;
 		st->balance_asked = sqlite3_column_int64(q, 7);
 	}
 	sqlite3_reset(q);

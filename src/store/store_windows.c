@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "store_internal.h"
+#include "xalloc.h"
 
 static sqlite3_stmt *store_windows_prepare(struct store *s, const char *sql)
 {
@@ -44,10 +45,7 @@ int store_windows_get(struct store *s, const char *account, struct store_window 
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
-			struct store_window *w = realloc(*out, cap * sizeof *w);
-			if (!w)
-				break;
-			*out = w;
+			*out = xreallocarray(*out, cap, sizeof **out);
 		}
 		struct store_window *w = &(*out)[(*n)++];
 		w->since = sqlite3_column_int64(q, 0);

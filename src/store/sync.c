@@ -24,6 +24,7 @@
 #include "sync_internal.h"
 #include "sync_windows.h"
 #include "termtext.h"
+#include "xalloc.h"
 /* Refused "since" times moved on at most this often, a day then twice as far each time:
  * a clock two months slow still syncs. */
 #define SYNC_CLOCK_STEPS 6
@@ -77,7 +78,7 @@ static int sync_pot_balance(struct sync_run *r, struct sync_pass *p, const struc
 	} else {
 		char *q = monzo_escape(r->pot->account);
 		sb_reset(&r->path);
-		sb_addf(&r->path, "/pots?current_account_id=%s", q ? q : "");
+		sb_addf(&r->path, "/pots?current_account_id=%s", q);
 		free(q);
 		p->asked = timefmt_now();
 		int got = monzo_get(r->api, r->path.buf, &reply);
@@ -114,7 +115,8 @@ static int sync_pot_balance(struct sync_run *r, struct sync_pass *p, const struc
 		}
 	}
 	monzo_reply_release(&reply);
-	if (!none && (!r->res->balance_json || (!given && !r->res->pots_json))) {
+	/* cJSON's allocation, not ours: it returns NULL rather than end the process. */
+	if (!none && !r->res->balance_json) {
 		snprintf(r->err->message, sizeof r->err->message, "out of memory");
 		return -ENOMEM;
 	}
@@ -135,7 +137,7 @@ static int sync_balance(struct sync_run *r, struct sync_pass *p, const struct sy
 		return 0;
 	}
 	if (given) {
-		r->res->balance_json = strdup(given->json);
+		r->res->balance_json = xstrdup(given->json);
 		p->asked = given->asked_at;
 	} else {
 		struct monzo_reply bal;
@@ -162,10 +164,6 @@ static int sync_balance(struct sync_run *r, struct sync_pass *p, const struct sy
 	}
 	r->res->balance_fetched = !given;
 	r->res->balance_asked = p->asked;
-	if (!r->res->balance_json) {
-		snprintf(r->err->message, sizeof r->err->message, "out of memory");
-		return -ENOMEM;
-	}
 	/* The files count back from it: one beyond the limit is bad input, as a page is. */
 	struct jsonspan v;
 	int64_t n;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "xalloc.h"
+
 struct sync_fetchers {
 	struct monzo *api;
 	pthread_mutex_t lock;
@@ -64,9 +66,7 @@ static void *sync_fetcher_main(void *arg)
 
 struct sync_fetchers *sync_fetchers_new(struct monzo *api)
 {
-	struct sync_fetchers *f = calloc(1, sizeof *f);
-	if (!f)
-		return NULL;
+	struct sync_fetchers *f = xcalloc(1, sizeof *f);
 	f->api = api;
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->work, NULL);

@@ -148,9 +148,7 @@ int sync_spool_get(FILE *f, struct strbuf *body, struct jsonspan **spans, long *
 		return -EIO;
 	body->len = (size_t)len;
 	body->buf[len] = '\0';
-	struct jsonspan *s = count ? calloc((size_t)count, sizeof *s) : NULL;
-	if (count && !s)
-		return -EIO;
+	struct jsonspan *s = count ? xcalloc((size_t)count, sizeof *s) : NULL;
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t at[2];
 		if (fread(at, sizeof at, 1, f) != 1 || at[0] > len || at[1] > len - at[0]) {

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 static bool sync_state_has_gap(int64_t from, int64_t to)
 {
 	return to > from;
@@ -46,7 +48,7 @@ void sync_state_merge(const struct sync_state *cur, const struct sync_outcome *o
 	bool ours = !cur->balance_json || (o->balance_json && o->balance_asked >= cur->balance_asked);
 	const char *balance = ours ? o->balance_json : cur->balance_json;
 	out->balance_asked = ours ? o->balance_asked : cur->balance_asked;
-	out->balance_json = balance ? strdup(balance) : NULL;
+	out->balance_json = balance ? xstrdup(balance) : NULL;
 	bool balance_changed = ours && o->balance_json && (!cur->balance_json || strcmp(cur->balance_json, o->balance_json));
 
 	if (!cur->known || o->rows_changed || balance_changed)

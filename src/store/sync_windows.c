@@ -16,6 +16,7 @@
 #include "store_windows.h"
 #include "sync_fetchers.h"
 #include "sync_writer.h"
+#include "xalloc.h"
 
 #define SYNC_TAIL_SECONDS 3600        /* the newest window: the last hour, and later */
 #define SYNC_WINDOW_PAGES 5           /* pages a window is cut for at the first page's density */
@@ -103,12 +104,8 @@ bool sync_windows_worth(struct sync_run *r, const struct sync_page_info *first, 
 static struct sync_win *sync_win_add(struct sync_capture *c, int64_t since, int64_t before)
 {
 	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct sync_win *w = realloc(c->wins, cap * sizeof *w);
-		if (!w)
-			return NULL;
-		c->wins = w;
-		c->cap = cap;
+		c->cap = c->cap ? c->cap * 2 : 64;
+		c->wins = xreallocarray(c->wins, c->cap, sizeof *c->wins);
 	}
 	struct sync_win *w = &c->wins[c->n++];
 	memset(w, 0, sizeof *w);
@@ -188,7 +185,7 @@ static char *sync_capture_path(struct sync_capture *c, const struct sync_win *w)
 	sb_addf(&path, "/transactions?account_id=%s&expand%%5B%%5D=merchant&limit=%d", c->r->acc_q, SYNC_PAGE);
 	if (w->w.cursor[0]) {
 		char *q = monzo_escape(w->w.cursor);
-		sb_addf(&path, "&since=%s", q ? q : "");
+		sb_addf(&path, "&since=%s", q);
 		free(q);
 	} else {
 		timefmt_utc_z(w->w.since, t);
@@ -203,11 +200,8 @@ static char *sync_capture_path(struct sync_capture *c, const struct sync_win *w)
 
 static int sync_capture_send(struct sync_capture *c, size_t i)
 {
-	struct sync_fetch *j = calloc(1, sizeof *j);
-	if (!j || !(j->path = sync_capture_path(c, &c->wins[i]))) {
-		free(j);
-		return -ENOMEM;
-	}
+	struct sync_fetch *j = xcalloc(1, sizeof *j);
+	j->path = sync_capture_path(c, &c->wins[i]);
 	j->win = i;
 	monzo_reply_init(&j->reply);
 	c->wins[i].state = WIN_FLYING;
@@ -264,8 +258,6 @@ static bool sync_capture_split(struct sync_capture *c)
 		mid = even;
 	int64_t before = w->w.before, span = w->page_span;
 	struct sync_win *half = sync_win_add(c, mid, before);
-	if (!half)
-		return false;
 	w = &c->wins[best];
 	half->page_span = span;
 	w->w.before = mid;
@@ -311,11 +303,7 @@ static int sync_capture_give(struct sync_capture *c, bool wait)
 		dirty += c->wins[i].dirty && c->record;
 	if (!c->unwritten && !dirty)
 		return 0;
-	struct store_window *wins = dirty ? malloc(dirty * sizeof *wins) : NULL;
-	if (dirty && !wins) {
-		sync_capture_fail(c, NULL, NULL, "out of memory", -ENOMEM);
-		return -1;
-	}
+	struct store_window *wins = dirty ? xmalloc(dirty * sizeof *wins) : NULL;
 	for (size_t i = 0, k = 0; i < c->n && dirty; i++)
 		if (c->wins[i].dirty)
 			wins[k++] = c->wins[i].w;
@@ -424,10 +412,6 @@ static void sync_capture_refused(struct sync_capture *c, struct sync_fetch *j)
 		int64_t before = w->w.before, span = w->page_span;
 		size_t at = j->win;
 		struct sync_win *rest = sync_win_add(c, edge, before);
-		if (!rest) {
-			sync_capture_fail(c, &c->wins[at], NULL, "out of memory", -ENOMEM);
-			return;
-		}
 		rest->page_span = span;
 		c->wins[at].w.before = edge;
 	}
@@ -467,7 +451,7 @@ static int sync_capture_init(struct sync_capture *c, struct sync_run *r, struct 
 	c->given_ms = sync_now_ms();
 	c->fetchers = sync_fetchers_new(r->api);
 	c->writer = sync_writer_new(r->st, r->account, p->sync_no, !p->have_newest);
-	if (!c->fetchers || !c->writer) {
+	if (!c->writer) {
 		snprintf(r->err->message, sizeof r->err->message, "cannot start the capture's threads");
 		return -EAGAIN;
 	}
@@ -494,8 +478,7 @@ static int sync_capture_run(struct sync_capture *c)
 		if (!c->failed) {
 			int rc = sync_capture_dispatch(c);
 			if (rc < 0)
-				sync_capture_fail(c, NULL, NULL, rc == -ENOMEM ? "out of memory" : "cannot start a thread",
-						  rc);
+				sync_capture_fail(c, NULL, NULL, "cannot start a thread", rc);
 		}
 		/* Due, but the writer still busy with the last batch: look again shortly. */
 		bool held = sync_capture_due(c) && sync_capture_give(c, false) == 1;
@@ -586,33 +569,23 @@ int sync_windows_capture(struct sync_run *r, struct sync_pass *p, const struct m
 	int64_t tail = sync_tail_start(r), low = info->last_created + 1;
 	int64_t page = info->last_created - info->first_created;
 	page = page > 0 ? page : 1;
-	rc = -ENOMEM;
 	int64_t edge[SYNC_WINDOWS_MAX + 1];
 	int ramp = pace_cap(&r->api->pace) - PACE_START;
 	int64_t k = sync_capture_edges(low, tail, page, ramp > 0 ? ramp : 0, edge);
 	/* The first window goes on from the first page; the newest has no end. */
 	struct sync_win *w = sync_win_add(&c, from, k ? edge[0] : STORE_WINDOW_OPEN);
-	if (!w)
-		goto out;
 	snprintf(w->w.cursor, sizeof w->w.cursor, "%s", info->last_id);
 	w->w.cursor_created = info->last_created;
 	w->page_span = page;
 	for (int64_t i = 0; i + 1 < k; i++)
-		if (!sync_win_add(&c, edge[i], edge[i + 1]))
-			goto out;
-	if (k && !sync_win_add(&c, tail, STORE_WINDOW_OPEN))
-		goto out;
+		sync_win_add(&c, edge[i], edge[i + 1]);
+	if (k)
+		sync_win_add(&c, tail, STORE_WINDOW_OPEN);
 	store_cache_for(r->st, (long)((tail - info->first_created) / page * SYNC_PAGE));
 	/* The first page is written with the windows, as any other. */
-	struct sync_fetch *j = calloc(1, sizeof *j);
-	if (!j)
-		goto out;
+	struct sync_fetch *j = xcalloc(1, sizeof *j);
 	monzo_reply_init(&j->reply);
-	j->spans = malloc((info->count ? info->count : 1) * sizeof *j->spans);
-	if (!j->spans) {
-		free(j);
-		goto out;
-	}
+	j->spans = xmalloc((info->count ? info->count : 1) * sizeof *j->spans);
 	memcpy(j->spans, spans, info->count * sizeof *spans);
 	j->keep_to = info->count;
 	*c.unwritten_end = j;
@@ -622,9 +595,6 @@ int sync_windows_capture(struct sync_run *r, struct sync_pass *p, const struct m
 	log_debug("%s: capturing in %d windows", r->label, (int)c.n);
 	/* The spans point into the first reply's body, which outlives the capture. */
 	rc = sync_capture_run(&c);
-out:
-	if (rc == -ENOMEM)
-		snprintf(r->err->message, sizeof r->err->message, "out of memory");
 	sync_capture_release(&c);
 	store_cache_default(r->st);
 	return rc;
@@ -651,11 +621,8 @@ int sync_windows_resume(struct sync_run *r, struct sync_pass *p, bool *resumed)
 	c.from = rows[0].since;
 	c.record = true;
 	int64_t tail = sync_tail_start(r);
-	rc = -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		struct sync_win *w = sync_win_add(&c, rows[i].since, rows[i].before);
-		if (!w)
-			goto out;
 		w->w = rows[i];
 		w->dirty = false;
 		if (sync_win_open(w) && w->w.since < tail) {
@@ -665,8 +632,7 @@ int sync_windows_resume(struct sync_run *r, struct sync_pass *p, bool *resumed)
 			w->w.before = tail;
 			w->w.done = false;
 			w->dirty = true;
-			if (!sync_win_add(&c, tail, STORE_WINDOW_OPEN))
-				goto out;
+			sync_win_add(&c, tail, STORE_WINDOW_OPEN);
 			w = &c.wins[c.n - 2];
 		} else if (sync_win_open(w)) {
 			/* Read again from its start: it is where the account moves. */
@@ -681,9 +647,6 @@ int sync_windows_resume(struct sync_run *r, struct sync_pass *p, bool *resumed)
 	*resumed = true;
 	store_cache_for(r->st, (long)c.n * SYNC_WINDOW_PAGES * SYNC_PAGE);
 	rc = sync_capture_run(&c);
-out:
-	if (rc == -ENOMEM)
-		snprintf(r->err->message, sizeof r->err->message, "out of memory");
 	free(rows);
 	sync_capture_release(&c);
 	store_cache_default(r->st);

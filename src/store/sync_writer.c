@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sync_internal.h"
+#include "xalloc.h"
 
 struct sync_writer {
 	struct store *st;
@@ -87,9 +88,7 @@ static void *sync_writer_main(void *arg)
 
 struct sync_writer *sync_writer_new(struct store *st, const char *account, int64_t sync_no, bool first)
 {
-	struct sync_writer *w = calloc(1, sizeof *w);
-	if (!w)
-		return NULL;
+	struct sync_writer *w = xcalloc(1, sizeof *w);
 	w->st = st;
 	w->account = account;
 	w->sync_no = sync_no;

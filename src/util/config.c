@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "smallfile.h"
+#include "xalloc.h"
 
 /* A config file or ./.env is a few lines; past this it is not one (a link to
  * /dev/zero, a stray dump). */
@@ -68,7 +69,7 @@ static void config_put(struct config *cfg, enum config_key key, const char *valu
 {
 	if (cfg->val[key])
 		return;
-	cfg->val[key] = strdup(value);
+	cfg->val[key] = xstrdup(value);
 	cfg->source[key] = source;
 }
 
@@ -156,7 +157,7 @@ int config_parse_line(const char *line, char **key, char **value)
 	}
 	size_t klen = (size_t)(eq - line);
 	line = config_trim(line, &klen);
-	*key = strndup(line, klen);
+	*key = xstrndup(line, klen);
 	*value = sb_detach(&out, NULL);
 	return 1;
 }
@@ -259,7 +260,7 @@ int config_load(struct config *cfg, struct strbuf *err)
 			config_put(cfg, (enum config_key)i, e, "environment");
 	}
 	if (!cfg->env_path)
-		cfg->env_path = strdup(".env");
+		cfg->env_path = xstrdup(".env");
 	if (!cfg->file_path)
 		cfg->file_path = config_file_path();
 	if (config_read_file(cfg, cfg->env_path, true, err) < 0)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "strbuf.h"
+#include "xalloc.h"
 
 /* Whether st is the home directory's. */
 static bool dirs_is_home(const struct stat *st)
@@ -26,7 +27,7 @@ int dirs_make_private(const char *dir)
 	struct stat st;
 	if (stat(dir, &st) == 0)
 		return S_ISDIR(st.st_mode) ? 0 : (errno = ENOTDIR, -1);
-	char *copy = strdup(dir);
+	char *copy = xstrdup(dir);
 	const char *parent = dirname(copy);
 	int rc = strcmp(parent, dir) ? dirs_make_private(parent) : 0;
 	free(copy);
@@ -37,7 +38,7 @@ int dirs_make_private(const char *dir)
 
 int dirs_make_parent(const char *path)
 {
-	char *copy = strdup(path);
+	char *copy = xstrdup(path);
 	int rc = dirs_make_private(dirname(copy));
 	free(copy);
 	return rc;
@@ -67,7 +68,7 @@ int dirs_check_private(const char *dir, struct strbuf *why)
 char *dirs_absolute(const char *path)
 {
 	if (path[0] == '/')
-		return strdup(path);
+		return xstrdup(path);
 	char *cwd = getcwd(NULL, 0), *out = NULL;
 	if (cwd && asprintf(&out, "%s/%s", cwd, path) < 0)
 		out = NULL;

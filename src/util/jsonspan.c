@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 /* Deeper nesting than any API reply has is refused rather than recursed into. */
 #define JSONSPAN_MAX_DEPTH 256
 
@@ -423,14 +425,8 @@ long jsonspan_array(const char *text, size_t len, const char *key, enum jsonspan
 			return -1;
 		}
 		if (n == cap) {
-			size_t grown = cap ? cap * 2 : 128;
-			struct jsonspan *more = realloc(spans, grown * sizeof *more);
-			if (!more) {
-				free(spans);
-				return -1;
-			}
-			spans = more;
-			cap = grown;
+			cap = cap ? cap * 2 : 128;
+			spans = xreallocarray(spans, cap, sizeof *spans);
 		}
 		spans[n++] = (struct jsonspan){ p, (size_t)(e - p) };
 		p = jsonspan_ws(e, end);

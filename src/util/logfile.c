@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dirs.h"
+#include "xalloc.h"
 
 static int logfile_fd = -1;
 static char *logfile_path;
@@ -39,14 +40,12 @@ static int logfile_reopen(void)
 
 int logfile_open(const char *path, struct strbuf *err)
 {
-	char *copy = strdup(path);
-	const char *dir = copy ? dirname(copy) : NULL;
+	char *copy = xstrdup(path);
+	const char *dir = dirname(copy);
 	free(logfile_path);
-	logfile_path = strdup(path);
+	logfile_path = xstrdup(path);
 	int rc = -1;
-	if (!copy || !logfile_path)
-		sb_addf(err, "out of memory");
-	else if (dirs_make_private(dir) < 0 || dirs_tighten(dir) < 0)
+	if (dirs_make_private(dir) < 0 || dirs_tighten(dir) < 0)
 		sb_addf(err, "cannot make the directory %s: %s", dir, strerror(errno));
 	else if (logfile_reopen() < 0)
 		sb_addf(err, "cannot open %s: %s", path, errno == EINVAL ? "not a regular file" : strerror(errno));

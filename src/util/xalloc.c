@@ -34,6 +34,11 @@ char *xstrdup(const char *s)
 	return xalloc_check(strdup(s));
 }
 
+char *xstrndup(const char *s, size_t n)
+{
+	return xalloc_check(strndup(s, n));
+}
+
 void *xreallocarray(void *p, size_t count, size_t size)
 {
 	if (size && count > (size_t)-1 / size)

@@ -11,6 +11,8 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* At most n bytes of s, NUL-terminated. */
+char *xstrndup(const char *s, size_t n);
 /* realloc to count elements of size, checked for overflow. */
 void *xreallocarray(void *p, size_t count, size_t size);
 
