@@ -191,6 +191,12 @@ const char *store_errmsg(struct store *s)
 	return sqlite3_errmsg(s->db);
 }
 
+bool store_transient(struct store *s)
+{
+	int e = sqlite3_errcode(s->db);
+	return e == SQLITE_BUSY || e == SQLITE_LOCKED || e == SQLITE_PROTOCOL;
+}
+
 static sqlite3_stmt *store_stmt(struct store *s, enum store_stmt which)
 {
 	if (!s->stmt[which] && sqlite3_prepare_v3(s->db, store_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
@@ -286,15 +292,23 @@ out:
 
 /* Makes the file at path (the store, its -wal or -shm) 0600 when it is ours and
  * looser: a store made before it was created 0600, or copied with another mode, must
- * not stay readable by others.  A file that is not there is left so. */
+ * not stay readable by others.  A file that is not there is left so.
+ *
+ * Through an O_PATH descriptor only: closing any other descriptor of a file drops
+ * every POSIX lock this process holds on it, SQLite's included, and another
+ * connection of this daemon may have the store open.  Without its locks another
+ * process takes the store for unused and resets the -shm index under that
+ * connection's feet (a SIGBUS, or a corrupt store). */
 static void store_private_file(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	struct stat st;
+	char self[64];
+	snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() && (st.st_mode & 077) &&
-	    fchmod(fd, 0600) < 0)
+	    chmod(self, 0600) < 0)
 		log_warn("store: cannot make %s private: %s", path, strerror(errno));
 	close(fd);
 }
@@ -315,13 +329,15 @@ int store_open(const char *path, struct store **out, struct strbuf *err)
 	}
 	if (store_check_dirs(path, err) < 0)
 		return -EIO;
-	/* Create the file ourselves so it is 0600 from its first byte. */
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
+	/* Create the file ourselves so it is 0600 from its first byte; one that is there
+	 * is not opened here (see store_private_file). */
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST) {
 		sb_addf(err, "cannot open %s: %s", path, strerror(errno));
 		return -EIO;
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	store_private_file(path);
 	struct store *s = xcalloc(1, sizeof *s);
 	tx_columns_init(&s->cols);

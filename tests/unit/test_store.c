@@ -3,6 +3,8 @@
  * rows forgotten only when no newer sync saw them, sync state, resources
  * and file mtimes that survive reopening, and a loose mode tightened at open. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -65,6 +67,45 @@ static void check_spending(const char *dir)
 	store_close(s);
 	sb_release(&c.ids);
 	sb_release(&path);
+	sb_release(&err);
+}
+
+/* Whether another process sees a lock held on the file at path (the parent's). */
+static bool locked_for_others(const char *path)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open(path, O_RDWR);
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+		_exit(fd >= 0 && fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK ? 0 : 1);
+	}
+	int status;
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* A second connection opened while a first is in use leaves the first's locks alone:
+ * closing any descriptor of a file drops all of a process's POSIX locks on it, and
+ * without them another process would take the store for unused and reset its -shm
+ * index under the first connection (a SIGBUS, or a corrupt store). */
+static void check_second_open_keeps_locks(const char *dir)
+{
+	struct strbuf path = STRBUF_INIT, shm = STRBUF_INIT, err = STRBUF_INIT;
+	sb_addf(&path, "%s/locks.sqlite3", dir);
+	sb_addf(&shm, "%s-shm", path.buf);
+	struct store *first, *second;
+	CHECK(store_open(path.buf, &first, &err) == 0);
+	CHECK(store_begin_read(first) == 0);
+	int64_t sec;
+	bool found;
+	CHECK(store_newest_created(first, "acc", &sec, &found) == 0);
+	CHECK(locked_for_others(shm.buf));
+	CHECK(store_open(path.buf, &second, &err) == 0);
+	CHECK(locked_for_others(shm.buf));
+	store_close(second);
+	store_rollback(first);
+	store_close(first);
+	sb_release(&path);
+	sb_release(&shm);
 	sb_release(&err);
 }
 
@@ -195,6 +236,7 @@ int main(void)
 	sb_release(&wal);
 	store_close(s);
 	check_spending(dir);
+	check_second_open_keeps_locks(dir);
 
 	sb_release(&c.ids);
 	sb_release(&path);
