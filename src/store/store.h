@@ -65,6 +65,13 @@ struct sync_state {
 int store_open(const char *path, struct store **out, struct strbuf *err);
 void store_close(struct store *s);
 const char *store_errmsg(struct store *s);
+/* Whether the last error was another connection's hold on the database (busy, locked,
+ * or a write-ahead-log lock not had after SQLite's own retries, which a reader that
+ * opens and closes connections fast can cause): the same transaction may succeed if
+ * tried again.  Ask before store_rollback, which clears it. */
+bool store_transient(struct store *s);
+/* How many times a writer tries a transaction that failed for a transient reason. */
+#define STORE_TRIES 4
 
 /* Milliseconds a statement waits for another writer; 0 for best-effort writes. */
 void store_busy_timeout(struct store *s, int ms);

@@ -389,7 +389,7 @@ int sync_store_page(struct store *st, const struct jsonspan *spans, long n, bool
 
 /* 4. One write transaction: the rows, the removals, and the state merged with what
  *    other passes committed since this one began. */
-static int sync_write(struct sync_run *r, struct sync_pass *p, int64_t *newest_change)
+static int sync_write_once(struct sync_run *r, struct sync_pass *p, int64_t *newest_change, bool *transient)
 {
 	struct store *st = r->st;
 	struct strbuf page = STRBUF_INIT;
@@ -441,17 +441,36 @@ static int sync_write(struct sync_run *r, struct sync_pass *p, int64_t *newest_c
 	r->res->version = next.version;
 	rc = 0;
 out:
+	*transient = false;
 	if (rc) {
 		if (why)
 			snprintf(r->err->message, sizeof r->err->message, "%s", why);
 		else
 			snprintf(r->err->message, sizeof r->err->message, "the history store: %s", store_errmsg(st));
+		*transient = !why && store_transient(st);
 		store_rollback(st);
 	}
 	sync_state_release(&cur);
 	sync_state_release(&next);
 	sb_release(&page);
 	return rc;
+}
+
+/* The write, tried again while another connection's hold on the database is what
+ * failed it: what the pass fetched is not thrown away for a reader's lock. */
+static int sync_write(struct sync_run *r, struct sync_pass *p, int64_t *newest_change)
+{
+	for (int tries = 1;; tries++) {
+		bool transient;
+		int rc = sync_write_once(r, p, newest_change, &transient);
+		if (!rc && tries > 1)
+			r->err->message[0] = '\0';   /* the failure tried again is not this pass's */
+		if (!rc || !transient || tries == STORE_TRIES)
+			return rc;
+		log_info("%s: the history store was busy (%s); writing the sync again", r->label, r->err->message);
+		struct timespec pause = { 0, 100000000L * tries };
+		nanosleep(&pause, NULL);
+	}
 }
 
 /* One pass.  *newest_change: the latest created or updated time of a transaction it

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "log.h"
 #include "sync_internal.h"
 #include "xalloc.h"
 
@@ -28,30 +30,56 @@ struct sync_writer {
 	int64_t changed, newest;
 };
 
-/* One SQLite transaction: the batch's transactions, then its windows. */
-static int sync_writer_write(struct sync_writer *w, struct sync_fetch *batch, const struct store_window *wins,
-			     size_t n, int64_t *changed, int64_t *newest)
+/* One SQLite transaction: the batch's transactions, then its windows.  *transient:
+ * it failed because another connection held the database. */
+static int sync_writer_try(struct sync_writer *w, struct sync_fetch *batch, const struct store_window *wins,
+			   size_t n, int64_t *changed, int64_t *newest, bool *transient)
 {
 	bool tombstones;
-	int rc = -1;
+	int rc = -EIO;
+	*transient = false;
 	if (store_begin(w->st) < 0 || store_any_removed_after(w->st, w->account, w->sync_no, &tombstones) < 0)
 		goto out;
 	for (struct sync_fetch *j = batch; j; j = j->next)
 		if ((rc = sync_store_page(w->st, j->spans + j->keep_from, j->keep_to - j->keep_from, w->first,
 					  tombstones, w->sync_no, changed, newest)) < 0)
 			goto out;
-	rc = -1;
+	rc = -EIO;
 	for (size_t i = 0; i < n; i++)
 		if (store_window_put(w->st, w->account, &wins[i]) < 0)
 			goto out;
-	rc = store_commit(w->st) < 0 ? -1 : 0;
+	rc = store_commit(w->st) < 0 ? -EIO : 0;
 out:
 	if (rc < 0) {
+		*transient = rc == -EIO && store_transient(w->st);
 		snprintf(w->why, sizeof w->why, rc == -EBADMSG ? "the transactions reply is not the JSON expected"
 							  : "the history store: %s", store_errmsg(w->st));
 		store_rollback(w->st);
 	}
 	return rc;
+}
+
+/* The batch, tried again while another connection's hold on the database is what
+ * failed it: a reader of the store (another mount, the login, a backup) must not cost
+ * the capture what it fetched. */
+static int sync_writer_write(struct sync_writer *w, struct sync_fetch *batch, const struct store_window *wins,
+			     size_t n, int64_t *changed, int64_t *newest)
+{
+	for (int tries = 1;; tries++) {
+		int64_t ch = 0, nw = INT64_MIN;
+		bool transient;
+		int rc = sync_writer_try(w, batch, wins, n, &ch, &nw, &transient);
+		if (!rc) {
+			*changed += ch;
+			if (nw > *newest)
+				*newest = nw;
+		}
+		if (!rc || !transient || tries == STORE_TRIES)
+			return rc;
+		log_info("the history store was busy (%s); writing the capture's batch again", w->why);
+		struct timespec pause = { 0, 100000000L * tries };
+		nanosleep(&pause, NULL);
+	}
 }
 
 static void *sync_writer_main(void *arg)
