@@ -1,6 +1,7 @@
 /* cache: resources and rendered files behind one mutex that is never held across a
- * network call or a render.  This file: the cache's lifetime, reference counts, and
- * the pool of store connections its threads share. */
+ * network call or a render.  This file: the cache's lifetime (made, started after
+ * the fork, every TTL run out at once, freed), which reaches every tier; no tier
+ * calls back into it. */
 #include "cache_internal.h"
 
 #include <stdio.h>
@@ -26,13 +27,6 @@ void cache_options_default(struct cache_options *o)
 	o->attach_quota = CACHE_ATTACH_QUOTA;
 }
 
-int64_t cache_mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 struct cache *cache_new(struct monzo *api, const struct cache_options *opts, const char *tokens_path)
 {
 	struct cache *c = xcalloc(1, sizeof *c);
@@ -54,57 +48,6 @@ struct cache *cache_new(struct monzo *api, const struct cache_options *opts, con
 	c->started = timefmt_now();
 	c->res_changed = cache_invalidate_users;
 	return c;
-}
-
-void res_value_free(struct res_value *v)
-{
-	cJSON_Delete(v->json);
-	free(v->raw);
-	free(v->months);
-	free(v->pot_accounts);
-	free(v->links);
-	free(v);
-}
-
-void res_value_put(struct res_value *v)
-{
-	if (v && !__atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL))
-		res_value_free(v);
-}
-
-struct res_value *res_value_take(struct res_value *v)
-{
-	__atomic_add_fetch(&v->refs, 1, __ATOMIC_RELAXED);
-	return v;
-}
-
-struct snapshot *snapshot_new(char *data, int fd, size_t size, struct instant mtime, uint64_t digest)
-{
-	struct snapshot *s = xcalloc(1, sizeof *s);
-	s->refs = 1;
-	s->data = data;
-	s->fd = fd;
-	s->size = size;
-	s->mtime = mtime;
-	s->digest = digest;
-	return s;
-}
-
-void snapshot_get(struct snapshot *s)
-{
-	__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
-}
-
-void snapshot_put(struct snapshot *s)
-{
-	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL))
-		return;
-	free(s->source);
-	cache_attach_pending_free(s->pending);
-	free(s->data);
-	if (s->fd >= 0)
-		close(s->fd);
-	free(s);
 }
 
 void cache_start(struct cache *c)
@@ -202,39 +145,5 @@ void cache_note_unreachable(struct cache *c, const struct monzo_error *err)
 	c->unreachable = true;
 	c->status_gen++;
 	c->unreachable_err = *err;
-	pthread_mutex_unlock(&c->lock);
-}
-
-/* A store connection for this thread's use; NULL when there is no store. */
-struct store *cache_store_get(struct cache *c)
-{
-	if (!c->store_path)
-		return NULL;
-	pthread_mutex_lock(&c->lock);
-	struct store *s = c->nidle ? c->idle[--c->nidle] : NULL;
-	pthread_mutex_unlock(&c->lock);
-	if (!s) {
-		struct strbuf err = STRBUF_INIT;
-		if (store_open(c->store_path, &s, &err) < 0)
-			log_error("the history store %s: %s", c->store_path, sb_str(&err));
-		else if (cache_checkpoint_running(c))
-			store_defer_checkpoints(s);
-		sb_release(&err);
-	}
-	return s;
-}
-
-void cache_store_put(struct cache *c, struct store *s)
-{
-	if (!s)
-		return;
-	if (store_take_written(s))
-		cache_checkpoint_request(c);
-	pthread_mutex_lock(&c->lock);
-	if (c->nidle == c->idle_cap) {
-		c->idle_cap = c->idle_cap ? c->idle_cap * 2 : 8;
-		c->idle = xreallocarray(c->idle, c->idle_cap, sizeof *c->idle);
-	}
-	c->idle[c->nidle++] = s;
 	pthread_mutex_unlock(&c->lock);
 }

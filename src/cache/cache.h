@@ -79,6 +79,7 @@ struct snapshot {
 	 * fd are filled in at the first read, by cache_snapshot_bytes.  NULL for every
 	 * other snapshot. */
 	struct cache_attach_pending *pending;
+	void (*pending_free)(struct cache_attach_pending *p);   /* its owner's */
 };
 
 /* The pot account of pot in the account's RES_TRANSACTIONS value, or NULL. */

@@ -166,6 +166,7 @@ static int cache_attach_pending(const struct file_id *id, const struct cache_att
 	p->id = *id;
 	*snap = cache_attach_snapshot_new(NULL, -1, (uint64_t)size, e, timefmt_now());
 	(*snap)->pending = p;
+	(*snap)->pending_free = cache_attach_pending_free;
 	return 0;
 }
 

@@ -509,3 +509,28 @@ out:
 	sb_release(&body);
 	return rc;
 }
+
+int cache_file_origin(struct cache *c, const struct file_id *id, const struct snapshot *version,
+		      struct cache_origin *out)
+{
+	memset(out, 0, sizeof *out);
+	/* Made by the mount itself, from nothing fetched as such. */
+	if (id->kind == FILE_STATUS) {
+		out->fetched_at = version->mtime;
+		snprintf(out->source, sizeof out->source, "monzohfs");
+		return 0;
+	}
+	/* An attachment's bytes were fetched once, from its own URL. */
+	if (id->kind == FILE_ATTACHMENT) {
+		out->fetched_at = version->fetched_at;
+		snprintf(out->source, sizeof out->source, "%s", version->source ? version->source : "");
+		return 0;
+	}
+	pthread_mutex_lock(&c->lock);
+	const struct file_entry *f = cache_file_find(c, id);
+	int rc = f && f->origin.known ? 0 : -ENODATA;
+	if (!rc)
+		cache_origin_describe(c, f, version, out);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}

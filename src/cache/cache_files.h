@@ -102,6 +102,10 @@ void cache_spill_release(struct cache_spill *s);
 void cache_origin_init(struct file_origin *o, enum res_kind kind, const char *account, bool every_account);
 void cache_origin_add(struct cache *c, struct file_origin *o, const char *account, const struct res_value *v);
 void cache_origin_keep(struct file_entry *f, const struct file_origin *o);
+/* Under c->lock: where and when the version of f's file came from (its entry's
+ * origin, with the latest fetch of what it was made from while that is unchanged). */
+void cache_origin_describe(struct cache *c, const struct file_entry *f, const struct snapshot *version,
+			   struct cache_origin *out);
 
 /* cache_status.c: the bytes of .status.json as of now, and the key they depend on. */
 void cache_status_render(struct cache *c, struct strbuf *out);

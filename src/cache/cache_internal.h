@@ -15,13 +15,15 @@
 #include "view.h"
 
 /* The cache's state, by the lock that guards it.  The tiers, bottom up: the pool of
- * store connections and the checkpoint thread (cache.c, cache_checkpoint.c); the
+ * store connections and the checkpoint thread (cache_pool.c); the
  * resources (cache_resource.c: TTLs, single flight, the flight workers); the files
  * (cache_file.c, cache_origin.c, cache_sums.c, cache_spill.c, cache_status.c); the
- * attachments (cache_attach*.c).  cache.c also holds the lifetime (new, start,
- * free, expire_all), which reaches every tier.  Otherwise a lower tier never calls a
- * higher one: resources announce a change through res_changed, files through
- * invalidate. */
+ * attachments (cache_attach*.c); snapshots (cache_snapshot.c) are the files'
+ * values.  cache.c holds the lifetime (new, start, free, expire_all), which reaches
+ * every tier and which no tier calls.  A lower tier never calls a higher one, and no
+ * file calls one that calls it back: resources announce a change through
+ * res_changed, files through invalidate, a snapshot frees an attachment's pending
+ * part through the function it came with. */
 struct cache {
 	/* Set by cache_new and cache_start before any other thread runs; read freely. */
 	struct monzo *api;
@@ -88,7 +90,7 @@ struct cache {
 	/* attach_keep_lock keeps the quota's check and a blob's write together. */
 	pthread_mutex_t attach_keep_lock;
 
-	/* ckpt_lock guards the checkpoint thread's state (cache_checkpoint.c). */
+	/* ckpt_lock guards the checkpoint thread's state (cache_pool.c). */
 	pthread_mutex_t ckpt_lock;
 	pthread_cond_t ckpt_wake;
 	pthread_t ckpt_thread;

@@ -63,28 +63,9 @@ static bool cache_origin_is_current(const struct file_entry *f, const struct sna
 	       !timefmt_cmp(f->meta.mtime, version->mtime);
 }
 
-int cache_file_origin(struct cache *c, const struct file_id *id, const struct snapshot *version,
-		      struct cache_origin *out)
+void cache_origin_describe(struct cache *c, const struct file_entry *f, const struct snapshot *version,
+			   struct cache_origin *out)
 {
-	memset(out, 0, sizeof *out);
-	/* Made by the mount itself, from nothing fetched as such. */
-	if (id->kind == FILE_STATUS) {
-		out->fetched_at = version->mtime;
-		snprintf(out->source, sizeof out->source, "monzohfs");
-		return 0;
-	}
-	/* An attachment's bytes were fetched once, from its own URL. */
-	if (id->kind == FILE_ATTACHMENT) {
-		out->fetched_at = version->fetched_at;
-		snprintf(out->source, sizeof out->source, "%s", version->source ? version->source : "");
-		return 0;
-	}
-	pthread_mutex_lock(&c->lock);
-	const struct file_entry *f = cache_file_find(c, id);
-	if (!f || !f->origin.known) {
-		pthread_mutex_unlock(&c->lock);
-		return -ENODATA;
-	}
 	struct file_origin o = f->origin, now;
 	/* The current version, while what it was made from has not changed since, was
 	 * fetched when that last was (for whichever file); an older version, or one whose
@@ -96,8 +77,6 @@ int cache_file_origin(struct cache *c, const struct file_id *id, const struct sn
 		if (now.gen == o.gen)
 			o.fetched_at = now.fetched_at;
 	}
-	pthread_mutex_unlock(&c->lock);
 	out->fetched_at = o.fetched_at;
 	cache_origin_source(&o, out->source, sizeof out->source);
-	return 0;
 }

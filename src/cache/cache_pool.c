@@ -1,10 +1,48 @@
-/* cache_checkpoint: the store's write-ahead log is copied into the database by a
- * thread of its own after a connection wrote, not by whichever connection commits
- * next: a first sync of years of history leaves hundreds of MB in the log, and the
- * reader waiting for that sync should not wait for the copy and its fsync too. */
+/* cache_pool: the bottom tier.  The store connections the cache's threads share
+ * (one each while in use, kept open when given back), and the thread that copies the
+ * store's write-ahead log into the database after a connection wrote, rather than
+ * whichever connection commits next: a first sync of years of history leaves hundreds
+ * of MB in the log, and the reader waiting for that sync should not wait for the copy
+ * and its fsync too. */
 #include "cache_internal.h"
 
 #include "log.h"
+#include "xalloc.h"
+
+/* A store connection for this thread's use; NULL when there is no store. */
+struct store *cache_store_get(struct cache *c)
+{
+	if (!c->store_path)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	struct store *s = c->nidle ? c->idle[--c->nidle] : NULL;
+	pthread_mutex_unlock(&c->lock);
+	if (!s) {
+		struct strbuf err = STRBUF_INIT;
+		if (store_open(c->store_path, &s, &err) < 0)
+			log_error("the history store %s: %s", c->store_path, sb_str(&err));
+		else if (cache_checkpoint_running(c))
+			store_defer_checkpoints(s);
+		sb_release(&err);
+	}
+	return s;
+}
+
+void cache_store_put(struct cache *c, struct store *s)
+{
+	if (!s)
+		return;
+	if (store_take_written(s))
+		cache_checkpoint_request(c);
+	pthread_mutex_lock(&c->lock);
+	if (c->nidle == c->idle_cap) {
+		c->idle_cap = c->idle_cap ? c->idle_cap * 2 : 8;
+		c->idle = xreallocarray(c->idle, c->idle_cap, sizeof *c->idle);
+	}
+	c->idle[c->nidle++] = s;
+	pthread_mutex_unlock(&c->lock);
+}
+
 
 static void *cache_checkpoint_main(void *arg)
 {

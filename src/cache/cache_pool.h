@@ -1,5 +1,5 @@
-/* cache_pool: the bottom tier, the store's connections (cache.c) and the thread that
- * copies its write-ahead log into it (cache_checkpoint.c).  Connections are kept in
+/* cache_pool: the bottom tier (cache_pool.c), the store's connections and the thread
+ * that copies its write-ahead log into it.  Connections are kept in
  * struct cache's idle list under c->lock, which is held only to take or give one; the
  * checkpoint thread's state is under ckpt_lock. */
 #ifndef MONZOHFS_CACHE_POOL_H
@@ -12,12 +12,10 @@
 
 struct cache;
 
-/* CLOCK_MONOTONIC in nanoseconds: TTLs do not move with the wall clock. */
-int64_t cache_mono_ns(void);
 /* A store connection for this thread's use (NULL when there is no store), and back. */
 struct store *cache_store_get(struct cache *c);
 void cache_store_put(struct cache *c, struct store *s);
-/* cache_checkpoint.c: a connection that wrote asks for a checkpoint (cache_store_put
+/* A connection that wrote asks for a checkpoint (cache_store_put
  * does); the thread that runs them starts in cache_start and ends in cache_free. */
 void cache_checkpoint_init(struct cache *c);
 void cache_checkpoint_start(struct cache *c);

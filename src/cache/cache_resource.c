@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "amount.h"
 #include "interrupt.h"
@@ -18,6 +19,14 @@
 #include "xalloc.h"
 #include "termtext.h"
 #include "view.h"
+
+/* CLOCK_MONOTONIC in nanoseconds: TTLs do not move with the wall clock. */
+static int64_t cache_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static const char *const res_names[RES_KIND_COUNT] = {
 	[RES_WHOAMI] = "whoami",
@@ -709,4 +718,27 @@ double cache_fresh_for(struct cache *c, enum res_kind kind, const char *account)
 		return 0;
 	double s = (double)left / 1e9;
 	return s < CACHE_FOREVER ? s : CACHE_FOREVER;
+}
+
+/* A value is shared by reference: the entry holds one, each reader another. */
+void res_value_free(struct res_value *v)
+{
+	cJSON_Delete(v->json);
+	free(v->raw);
+	free(v->months);
+	free(v->pot_accounts);
+	free(v->links);
+	free(v);
+}
+
+void res_value_put(struct res_value *v)
+{
+	if (v && !__atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL))
+		res_value_free(v);
+}
+
+struct res_value *res_value_take(struct res_value *v)
+{
+	__atomic_add_fetch(&v->refs, 1, __ATOMIC_RELAXED);
+	return v;
 }
