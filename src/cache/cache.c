@@ -108,6 +108,7 @@ void cache_free(struct cache *c)
 	}
 	cache_attach_free(c);
 	cache_sums_free(c);
+	cache_memo_free(c);
 	cache_checkpoint_stop(c);
 	for (size_t i = 0; i < c->nidle; i++)
 		store_close(c->idle[i]);

@@ -310,6 +310,10 @@ static int cache_render(struct cache *c, const struct file_id *id, const char *p
 		.pot_account = pot_account,
 		.sums = cache_sums_hook,
 		.sums_ctx = c,
+		.sig = cache_deps_sig(d),
+		.memo_get = cache_memo_get,
+		.memo_put = cache_memo_put,
+		.memo_ctx = c,
 		.flush = cache_spill_flush,
 		.flush_ctx = spill,
 	};

@@ -107,6 +107,12 @@ void cache_origin_keep(struct file_entry *f, const struct file_origin *o);
 void cache_origin_describe(struct cache *c, const struct file_entry *f, const struct snapshot *version,
 			   struct cache_origin *out);
 
+/* cache_memo.c: bytes kept under key while sig stands (render_inputs' memo hooks;
+ * ctx is the cache); freed with the cache. */
+bool cache_memo_get(void *ctx, const char *key, uint64_t sig, struct strbuf *out);
+void cache_memo_put(void *ctx, const char *key, uint64_t sig, const char *bytes, size_t len);
+void cache_memo_free(struct cache *c);
+
 /* cache_status.c: the bytes of .status.json as of now, and the key they depend on. */
 void cache_status_render(struct cache *c, struct strbuf *out);
 void cache_status_key(struct cache *c, struct cache_status_key *k);

@@ -65,6 +65,7 @@ struct cache {
 	uint64_t use_counter;
 	size_t kept_bytes;
 	struct cache_sums *sums;
+	struct cache_memo *memo;  /* cache_memo.c */
 	uint64_t status_gen;      /* bumped by every fetch, failure and new resource */
 	struct cache_status_key status_key;
 	/* ... the attachments: each account's list, the fetches under way, the sizes

@@ -40,6 +40,13 @@ struct render_inputs {
 	 * (see view_input.have_sums); may be NULL. */
 	void (*sums)(void *ctx, struct store *st, int64_t version, int64_t from, struct view_input *in);
 	void *sums_ctx;
+	/* Bytes a render made beside the ones asked for (the other reports of one pass
+	 * over an account's rows), kept by the caller under a key while sig, the
+	 * signature of everything the file is made from, stands; NULL: none kept. */
+	uint64_t sig;
+	bool (*memo_get)(void *ctx, const char *key, uint64_t sig, struct strbuf *out);
+	void (*memo_put)(void *ctx, const char *key, uint64_t sig, const char *bytes, size_t len);
+	void *memo_ctx;
 	/* As view_input's flush: where a large file's bytes go meanwhile. */
 	int (*flush)(void *ctx, struct strbuf *out);
 	void *flush_ctx;

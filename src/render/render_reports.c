@@ -4,6 +4,7 @@
 #include "render_reports.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "amount.h"
@@ -21,11 +22,12 @@ struct render_reports_feed {
 	int rc;
 };
 
-/* The API's categories object (text) as splits; 0 when it is not one of two or more. */
+/* The API's categories object (text) as splits; 0 when it is not one of two or more
+ * (most are one category: those are not parsed at all). */
 static size_t render_reports_splits(const char *text, cJSON **parsed, struct summary_split *out)
 {
 	*parsed = NULL;
-	if (!*text)
+	if (!strchr(text, ','))
 		return 0;
 	*parsed = cJSON_Parse(text);
 	size_t n = 0;
@@ -46,7 +48,9 @@ static int render_reports_row(void *ctx, const struct tx_row *r)
 	struct summary_split splits[RENDER_REPORTS_SPLITS];
 	cJSON *parsed;
 	sb_reset(&f->name);
-	txfields_name(r, f->pots, &f->name);
+	/* A name counts only where money was spent (merchants.csv). */
+	if (r->include_in_spending && !r->declined)
+		txfields_name(r, f->pots, &f->name);
 	struct summary_row row = {
 		.created = r->created.sec,
 		.amount = r->amount,
@@ -82,6 +86,17 @@ static int render_reports_write(enum file_kind kind, const struct summary *s, st
 	}
 }
 
+static const enum file_kind render_reports_kinds[] = { FILE_REPORT_MONTHLY, FILE_REPORT_CATEGORIES,
+							 FILE_REPORT_MERCHANTS, FILE_REPORT_SPENDING,
+							 FILE_REPORT_BALANCE };
+
+static void render_reports_key(const char *account, enum file_kind kind, char *key, size_t cap)
+{
+	snprintf(key, cap, "reports/%s/%d", account, (int)kind);
+}
+
+/* All five reports come from one pass over the rows: the one asked for goes to out,
+ * the others to the caller's memo, under the signature of what they are made from. */
 int render_reports_account(const struct file_id *id, const struct render_inputs *in, struct strbuf *out)
 {
 	struct store *st = in->store;
@@ -92,7 +107,14 @@ int render_reports_account(const struct file_id *id, const struct render_inputs 
 	bool have_balance = false;
 	int64_t balance = 0;
 	render_file_synced(st, &l, &ss, &have_balance, &balance);
+	uint64_t sig = in->sig ^ ((uint64_t)ss.version * 0x9E3779B97F4A7C15ULL);
 	sync_state_release(&ss);
+	char key[128];
+	render_reports_key(id->account, id->kind, key, sizeof key);
+	if (in->memo_get && in->memo_get(in->memo_ctx, key, sig, out)) {
+		store_rollback(st);
+		return 0;
+	}
 	struct render_reports_feed f = { summary_new(render_reports_currency(in, id->account)), in->pots,
 					 STRBUF_INIT, 0 };
 	if (have_balance)
@@ -100,8 +122,20 @@ int render_reports_account(const struct file_id *id, const struct render_inputs 
 	int rc = store_each_transaction(st, id->account, INT64_MIN, INT64_MAX, false, render_reports_row, &f);
 	store_rollback(st);
 	/* A sum beyond 64 bits makes no report, as it makes no Balance column. */
-	if (!rc && render_reports_write(id->kind, f.sum, out) < 0)
-		rc = -EIO;
+	struct strbuf other = STRBUF_INIT;
+	for (size_t i = 0; !rc && i < sizeof render_reports_kinds / sizeof *render_reports_kinds; i++) {
+		enum file_kind k = render_reports_kinds[i];
+		if (k == id->kind) {
+			rc = render_reports_write(k, f.sum, out) < 0 ? -EIO : 0;
+		} else if (in->memo_put) {
+			sb_reset(&other);
+			if (render_reports_write(k, f.sum, &other) == 0) {
+				render_reports_key(id->account, k, key, sizeof key);
+				in->memo_put(in->memo_ctx, key, sig, other.buf ? other.buf : "", other.len);
+			}
+		}
+	}
+	sb_release(&other);
 	summary_free(f.sum);
 	sb_release(&f.name);
 	return rc < 0 ? -EIO : 0;
