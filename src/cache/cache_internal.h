@@ -54,6 +54,7 @@ struct cache {
 	struct monzo_error unreachable_err;
 	unsigned flights_running;         /* queued or flying */
 	struct cache_flight_job *jobs, **jobs_tail;
+	size_t jobs_queued;               /* in jobs, not yet taken by a worker */
 	pthread_cond_t jobs_wake;
 	pthread_t workers[CACHE_FLIGHT_WORKERS];
 	size_t nworkers, workers_idle;

@@ -569,6 +569,7 @@ static void *cache_flight_worker(void *arg)
 		c->jobs = job->next;
 		if (!c->jobs)
 			c->jobs_tail = &c->jobs;
+		c->jobs_queued--;
 		pthread_mutex_unlock(&c->lock);
 		cache_flight(c, job->e);
 		free(job);
@@ -581,13 +582,17 @@ static void *cache_flight_worker(void *arg)
 }
 
 /* Under c->lock, which it drops: queues e's flight for a worker once the daemon has
- * forked (cache_start), starting one when none is idle and fewer than
- * CACHE_FLIGHT_WORKERS run; else (or when no worker can be had) runs it here. */
+ * forked (cache_start), starting one when the idle ones are fewer than the jobs
+ * waiting and fewer than CACHE_FLIGHT_WORKERS run; else (or when no worker can be
+ * had) runs it here. */
 static void cache_flight_start(struct cache *c, struct res_entry *e)
 {
 	bool queued = false;
 	if (c->flights_threaded && !c->workers_stop) {
-		if (!c->workers_idle && c->nworkers < CACHE_FLIGHT_WORKERS &&
+		/* A worker for each job not yet taken: an idle worker that has been woken
+		 * but has not run yet takes one job, not every job queued meanwhile (a
+		 * file made from every account queues all their syncs at once). */
+		if (c->jobs_queued >= c->workers_idle && c->nworkers < CACHE_FLIGHT_WORKERS &&
 		    pthread_create(&c->workers[c->nworkers], NULL, cache_flight_worker, c) == 0)
 			c->nworkers++;
 		if (c->nworkers) {
@@ -595,6 +600,7 @@ static void cache_flight_start(struct cache *c, struct res_entry *e)
 			*job = (struct cache_flight_job){ e, NULL };
 			*c->jobs_tail = job;
 			c->jobs_tail = &job->next;
+			c->jobs_queued++;
 			c->flights_running++;
 			pthread_cond_signal(&c->jobs_wake);
 			queued = true;

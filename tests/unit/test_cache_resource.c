@@ -97,6 +97,20 @@ static void wait_for_gets_waiting(struct script *s, int n)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* How many GETs wait at once, once n do or after seconds. */
+static int gets_waiting_within(struct script *s, int n, int seconds)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += seconds;
+	pthread_mutex_lock(&s->lock);
+	while (s->waiting < n && pthread_cond_timedwait(&s->changed, &s->lock, &until) == 0)
+		;
+	int got = s->waiting;
+	pthread_mutex_unlock(&s->lock);
+	return got;
+}
+
 static void release(struct script *s)
 {
 	pthread_mutex_lock(&s->lock);
@@ -224,5 +238,19 @@ int main(void)
 	cache_set_invalidator(c, NULL, NULL);
 	cache_free(c);
 	CHECK(seen.calls == 1);
+
+	/* Fetches asked for at once fly at once, even when a worker sat idle: it takes
+	 * one, and a worker is started for each of the others (a file made from every
+	 * account asks for all their syncs in a row). */
+	s = (struct script){ PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, "", "{\"balance\":3}", false, 0 };
+	c = cache_with(&s, 3600);
+	CHECK(balance_of(c, &rc) == 3 && rc == 0);   /* its worker is idle now */
+	s.hold = true;
+	static const char *const accounts[] = { "acc_a", "acc_b", "acc_c", "acc_d", "acc_e", "acc_f" };
+	for (size_t i = 0; i < 6; i++)
+		cache_resource_prefetch(c, RES_BALANCE, accounts[i]);
+	CHECK(gets_waiting_within(&s, 6, 10) == 6);
+	release(&s);
+	cache_free(c);
 	return CHECK_DONE();
 }
