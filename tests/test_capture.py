@@ -265,6 +265,23 @@ def cut_the_capture(bank, acc):
     return bank.hold("transactions", after=PAGES_BEFORE_THE_CUT, every=True, account=acc)
 
 
+def login_cut_part_done(bank, env, acc):
+    """monzohfs-login capturing acc three requests at a time, stopped at the cut with
+    windows committed and windows to come: (its process, the Hold, the store)."""
+    cut = cut_the_capture(bank, acc)
+    store = env.data / "monzohfs" / "history.sqlite3"
+    proc = start_login(env, "--parallel", "3")
+    try:
+        cut.wait_arrived(timeout=120)
+        wait_for(lambda: some_windows_done(store, acc), timeout=60, what="windows of the capture committed")
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        cut.release()
+        raise
+    return proc, cut, store
+
+
 def some_windows_done(store, acc):
     """Windows complete and committed, others not: where the cut capture stops."""
     rows = windows_of(store, acc)
@@ -284,12 +301,8 @@ def assert_only_missing_windows_asked(bank, acc, done):
 
 def test_a_login_stopped_with_ctrl_c_keeps_what_it_captured_and_the_next_fetches_the_rest(bank, env, mounter):
     acc, _ = long_account(bank, days=300, per_day=15, edges=False)
-    cut = cut_the_capture(bank, acc)
-    store = env.data / "monzohfs" / "history.sqlite3"
-    proc = start_login(env, "--parallel", "3")
+    proc, cut, store = login_cut_part_done(bank, env, acc)
     try:
-        cut.wait_arrived(timeout=120)
-        wait_for(lambda: some_windows_done(store, acc), timeout=60, what="windows of the capture committed")
         # Ctrl-C with requests in flight that the bank never answers: the login stops
         # at once all the same.
         proc.send_signal(signal.SIGINT)
@@ -420,12 +433,8 @@ def test_a_capture_of_the_last_89_days_cut_short_never_passes_for_the_full_histo
 
 def test_a_window_that_fails_fails_the_login_clearly_and_the_next_login_fetches_it(bank, env, mounter):
     acc, _ = long_account(bank, days=300, per_day=15, edges=False)
-    cut = cut_the_capture(bank, acc)
-    store = env.data / "monzohfs" / "history.sqlite3"
-    proc = start_login(env, "--parallel", "3")
+    proc, cut, store = login_cut_part_done(bank, env, acc)
     try:
-        cut.wait_arrived(timeout=120)
-        wait_for(lambda: some_windows_done(store, acc), timeout=60, what="windows of the capture committed")
         # The requests held, and any after them, fail.
         bank.inject("transactions", status=500, count=None)
         cut.release()
